@@ -1,0 +1,66 @@
+"""The `failback-operator` command: one subcommand per job, each defined in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from failback_operator import __version__
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Start the operator through Kopf."""
+    from failback_operator.handlers.runner import run_operator
+
+    return run_operator(namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Bring up the embedded local control plane with the CRDs and the examples."""
+    from failback_operator.demo import run_demo
+
+    return run_demo(keep_running=not args.no_wait)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="failback-operator",
+        description="Brings VMware VMs and physical servers home from Azure Site Recovery.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the operator (Kopf)")
+    run.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        default=[],
+        help="watch only this namespace (repeatable); all namespaces by default",
+    )
+    run.add_argument(
+        "--standalone",
+        action="store_true",
+        help="do not coordinate with other replicas (only for a single local process)",
+    )
+    run.add_argument("-v", "--verbose", action="store_true", help="verbose logging")
+    run.set_defaults(func=_run)
+
+    demo = commands.add_parser("demo", help="run the embedded demo on a local control plane")
+    demo.add_argument("--no-wait", action="store_true", help="stop once the demo has been set up")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Command = args.func
+    return func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
