@@ -15,7 +15,9 @@ def _run(args: argparse.Namespace) -> int:
     """Start the operator through Kopf."""
     from failback_operator.handlers.runner import run_operator
 
-    status: int = run_operator(namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose)
+    status: int = run_operator(
+        namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose, liveness=args.liveness
+    )
     return status
 
 
@@ -47,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--standalone",
         action="store_true",
         help="do not coordinate with other replicas (only for a single local process)",
+    )
+    run.add_argument(
+        "--liveness",
+        metavar="URL",
+        default=None,
+        help="serve a liveness endpoint, e.g. http://0.0.0.0:8080/healthz",
     )
     run.add_argument("-v", "--verbose", action="store_true", help="verbose logging")
     run.set_defaults(func=_run)

@@ -227,12 +227,17 @@ class ControlPlane:
 
     def apply_crds(self, crd_dir: Path, timeout: float = 60.0) -> list[str]:
         """Apply every CRD file in `crd_dir` and wait until each is Established."""
-        files = sorted(p for p in crd_dir.iterdir() if p.suffix in {".yaml", ".yml"})
         names: list[str] = []
-        for path in files:
-            for document in yaml.safe_load_all(path.read_text()):
-                if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
-                    names.append(document["metadata"]["name"])
+        files: list[Path] = []
+        for path in sorted(p for p in crd_dir.iterdir() if p.suffix in {".yaml", ".yml"}):
+            found = [
+                document["metadata"]["name"]
+                for document in yaml.safe_load_all(path.read_text())
+                if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition"
+            ]
+            if found:  # kustomization.yaml and the like are not applied
+                files.append(path)
+                names.extend(found)
         if not names:
             return names
         self.kubectl("apply", "--server-side", "--force-conflicts", *[f"--filename={p}" for p in files])
