@@ -1,0 +1,1 @@
+"""Typed views of the custom resources and the vocabulary of their status."""
