@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CACHE ?= $(HOME)/.cache/failback-operator
 PYTHON ?= python3
-DEPS_HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
+DEPS_HASH := $(shell sed -n "/^dependencies/,/^\[project.scripts\]/p" pyproject.toml | sha256sum | cut -c1-12)
 VENV ?= $(CACHE)/venv-$(DEPS_HASH)
 BIN := $(CACHE)/bin
 # Each checkout runs its own code, whichever checkout created the shared virtualenv.
@@ -17,7 +17,7 @@ help:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'

@@ -15,14 +15,16 @@ def _run(args: argparse.Namespace) -> int:
     """Start the operator through Kopf."""
     from failback_operator.handlers.runner import run_operator
 
-    return run_operator(namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose)
+    status: int = run_operator(namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose)
+    return status
 
 
 def _demo(args: argparse.Namespace) -> int:
     """Bring up the embedded local control plane with the CRDs and the examples."""
     from failback_operator.demo import run_demo
 
-    return run_demo(keep_running=not args.no_wait)
+    status: int = run_demo(keep_running=not args.no_wait)
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,1 +1,1 @@
-"""Typed views of the custom resources and the vocabulary of their status."""
+"""Typed views of the custom resources and the helpers that write their status."""

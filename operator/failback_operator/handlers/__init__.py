@@ -1,0 +1,5 @@
+"""Kopf glue: importing this package registers every handler with Kopf's default registry."""
+
+from failback_operator.handlers import startup
+
+__all__ = ["startup"]
