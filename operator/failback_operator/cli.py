@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from failback_operator import __version__
 
@@ -25,7 +26,7 @@ def _demo(args: argparse.Namespace) -> int:
     """Bring up the embedded local control plane with the CRDs and the examples."""
     from failback_operator.demo import run_demo
 
-    status: int = run_demo(keep_running=not args.no_wait)
+    status: int = run_demo(keep_running=not args.no_wait, workdir=args.workdir)
     return status
 
 
@@ -61,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the embedded demo on a local control plane")
     demo.add_argument("--no-wait", action="store_true", help="stop once the demo has been set up")
+    demo.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the control plane keeps its data and kubeconfig (default: the cache's demo/)",
+    )
     demo.set_defaults(func=_demo)
     return parser
 

@@ -17,15 +17,17 @@ pytestmark = pytest.mark.controlplane
 SERVICE_ACCOUNT = "system:serviceaccount:failback-system:failback-operator"
 
 
-def _helm_template(repo_root: Path, *args: str) -> list[dict[str, Any]]:
+def _helm_template(
+    repo_root: Path, *args: str, release: str = "failback-operator", namespace: str = "failback-system"
+) -> list[dict[str, Any]]:
     rendered = subprocess.run(
         [
             str(find_binary("helm")),
             "template",
-            "failback-operator",
+            release,
             str(repo_root / "charts/failback-operator"),
             "--namespace",
-            "failback-system",
+            namespace,
             *args,
         ],
         capture_output=True,
@@ -103,8 +105,15 @@ def test_helm_chart_matches_the_kustomize_base(crds: ControlPlane, repo_root: Pa
 
 
 def test_helm_chart_renders_watch_namespaces_and_applies(crds: ControlPlane, repo_root: Path) -> None:
+    # Another release in another namespace, so that it does not collide with the kustomize install.
     chart = _helm_template(
-        repo_root, "--set", "watchNamespaces={team-a,team-b}", "--set", "crds.install=false"
+        repo_root,
+        "--set",
+        "watchNamespaces={team-a,team-b}",
+        "--set",
+        "crds.install=false",
+        release="second",
+        namespace="failback-helm",
     )
     assert not _by_kind(chart, "CustomResourceDefinition")
     [deployment] = _by_kind(chart, "Deployment")
@@ -112,5 +121,13 @@ def test_helm_chart_renders_watch_namespaces_and_applies(crds: ControlPlane, rep
     assert args[:1] == ["run"]
     assert "--namespace=team-a" in args
     assert "--namespace=team-b" in args
-    crds.kubectl("apply", "--server-side", "-f", str(repo_root / "manifests/base/namespace.yaml"))
-    crds.kubectl("apply", "--dry-run=server", "-f", "-", input=yaml.safe_dump_all(chart))
+    crds.kubectl("create", "namespace", "failback-helm")
+    crds.kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "--dry-run=server",
+        "-f",
+        "-",
+        input=yaml.safe_dump_all(chart),
+    )

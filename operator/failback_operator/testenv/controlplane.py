@@ -31,7 +31,7 @@ from failback_operator.testenv.processes import ManagedProcess, free_port
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
-__all__ = ["ADMIN_USER", "ControlPlane", "ControlPlaneError", "running_control_plane"]
+__all__ = ["ADMIN_USER", "ControlPlane", "ControlPlaneError", "KubectlError", "running_control_plane"]
 
 ADMIN_USER = "failback-admin"
 
@@ -42,6 +42,13 @@ AUDIT_POLICY = {
     "omitStages": ["RequestReceived"],
     "rules": [{"level": "Metadata"}],
 }
+
+
+class KubectlError(subprocess.CalledProcessError):
+    """kubectl failed; the message carries what kubectl printed on stderr."""
+
+    def __str__(self) -> str:
+        return f"{' '.join(map(str, self.cmd[2:]))} exited {self.returncode}: {(self.stderr or '').strip()}"
 
 
 class ControlPlaneError(RuntimeError):
@@ -212,9 +219,7 @@ class ControlPlane:
             check=False,
         )
         if check and completed.returncode != 0:
-            raise subprocess.CalledProcessError(
-                completed.returncode, completed.args, completed.stdout, completed.stderr
-            )
+            raise KubectlError(completed.returncode, completed.args, completed.stdout, completed.stderr)
         return completed
 
     def api_client(self) -> ApiClient:
