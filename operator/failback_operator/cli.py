@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from failback_operator import __version__
+from failback_operator import __version__, rules_command
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the control plane keeps its data and kubeconfig (default: the cache's demo/)",
     )
     demo.set_defaults(func=_demo)
+    rules_command.add_parser(commands)
     return parser
 
 
