@@ -1,0 +1,110 @@
+"""Every phase, progression, condition type and reason a FailbackPlan reports, each with its meaning."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["ConditionType", "EventType", "Operation", "Phase", "Progression", "Reason"]
+
+
+class Phase(StrEnum):
+    """Where a plan stands, coarsely; `kubectl get fbp` shows it."""
+
+    PENDING = "Pending"  # accepted, nothing checked yet
+    PREFLIGHT = "Preflight"  # checking prerequisites, or blocked by them
+    REPROTECTING = "Reprotecting"  # reprotect jobs from Azure to on-premises are running
+    SYNCING = "Syncing"  # reprotected, replication to on-premises not yet protected
+    WAITING_FOR_WINDOW = "WaitingForWindow"  # protected, the downtime window is not open
+    WAITING_FOR_APPROVAL = "WaitingForApproval"  # protected, in the window, no approval for this run
+    FAILING_BACK = "FailingBack"  # failover jobs to on-premises are running
+    COMMITTING = "Committing"  # commit jobs are running, or a manual commit is awaited
+    CANCELLING = "Cancelling"  # a modernized planned failover is being cancelled
+    REPROTECTING_TO_AZURE = "ReprotectingToAzure"  # after commit, protecting the VMs to Azure again
+    COMPLETED = "Completed"  # the requested action is done for every item
+    FAILED = "Failed"  # a job failed with a known error; a new spec.run retries
+    PAUSED = "Paused"  # the operator cannot tell what happened and will not guess
+
+
+class Progression(StrEnum):
+    """The step inside a phase, for people following a plan closely."""
+
+    CHECKING_PREREQUISITES = "CheckingPrerequisites"
+    PREREQUISITES_BLOCKED = "PrerequisitesBlocked"
+    PREFLIGHT_PASSED = "PreflightPassed"
+    ITEMS_CLAIMED_ELSEWHERE = "ItemsClaimedElsewhere"
+    ITEMS_NOT_FOUND = "ItemsNotFound"
+    RESERVING_DISK_SLOTS = "ReservingDiskSlots"
+    STARTING_REPROTECT = "StartingReprotect"
+    WAITING_FOR_AGENT = "WaitingForAgent"
+    WAITING_FOR_REPROTECT_JOBS = "WaitingForReprotectJobs"
+    WAITING_FOR_SYNC = "WaitingForSync"
+    PROTECTED = "Protected"
+    FAILBACK_BLOCKED = "FailbackBlocked"
+    WINDOW_NOT_OPEN = "WindowNotOpen"
+    WINDOW_CLOSED = "WindowClosed"
+    APPROVAL_MISSING = "ApprovalMissing"
+    STARTING_FAILOVER = "StartingFailover"
+    WAITING_FOR_FAILOVER_JOBS = "WaitingForFailoverJobs"
+    WAITING_FOR_COMMIT_ACTION = "WaitingForCommitAction"
+    STARTING_COMMIT = "StartingCommit"
+    WAITING_FOR_COMMIT_JOBS = "WaitingForCommitJobs"
+    STARTING_CANCEL = "StartingCancel"
+    WAITING_FOR_CANCEL_JOBS = "WaitingForCancelJobs"
+    STARTING_REPROTECT_TO_AZURE = "StartingReprotectToAzure"
+    WAITING_FOR_REPROTECT_TO_AZURE_JOBS = "WaitingForReprotectToAzureJobs"
+    RESOLVING_INTENT = "ResolvingIntent"
+    INTENT_UNRESOLVED = "IntentUnresolved"
+    ITEM_CHANGED_OUTSIDE_PLAN = "ItemChangedOutsidePlan"
+    SHUTDOWN_NOT_CONFIRMED = "ShutdownNotConfirmed"
+    APPROVAL_WITHDRAWN = "ApprovalWithdrawn"
+    UNKNOWN_JOB_ERROR = "UnknownJobError"
+    JOB_FAILED = "JobFailed"
+    CANCEL_NOT_SUPPORTED = "CancelNotSupported"
+    DONE = "Done"
+
+
+class ConditionType(StrEnum):
+    """Condition types on a FailbackPlan; `Ready` summarises the others."""
+
+    READY = "Ready"  # the requested action is reached for every item
+    PREREQUISITES_MET = "PrerequisitesMet"  # no blocking finding for the next step
+    REPROTECTED = "Reprotected"  # every item replicates from Azure to on-premises
+    PROTECTED = "Protected"  # every item is protected to on-premises and may fail back (FB032)
+    FAILED_BACK = "FailedBack"  # every item runs on-premises again, commit may be pending
+    COMMITTED = "Committed"  # every failover to on-premises is committed
+
+
+class Reason(StrEnum):
+    """Machine-readable reasons of conditions and events (CamelCase, as the API requires)."""
+
+    PENDING = "Pending"
+    IN_PROGRESS = "InProgress"
+    ALL_PASSED = "AllPassed"
+    BLOCKED = "Blocked"
+    NOT_REQUESTED = "NotRequested"
+    DONE = "Done"
+    PARTIAL = "Partial"
+    FAILED = "Failed"
+    PAUSED = "Paused"
+    CLAIMED_ELSEWHERE = "ClaimedElsewhere"
+    NOT_FOUND = "NotFound"
+    NOT_ELIGIBLE = "NotEligible"
+    WAITING = "Waiting"
+    CANCELLED = "Cancelled"
+
+
+class Operation(StrEnum):
+    """Mutating calls the operator makes to Site Recovery, as recorded in item intents."""
+
+    REPROTECT = "Reprotect"
+    FAILOVER = "Failover"
+    COMMIT = "Commit"
+    CANCEL = "Cancel"
+    REPROTECT_TO_AZURE = "ReprotectToAzure"
+
+
+class EventType(StrEnum):
+    """Kubernetes event types."""
+
+    NORMAL = "Normal"
+    WARNING = "Warning"

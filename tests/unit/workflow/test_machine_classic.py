@@ -1,0 +1,453 @@
+"""The classic round trip through the state machine: reprotect, sync, failback, commit."""
+
+from __future__ import annotations
+
+from failback_operator.api.conditions import find_condition
+from failback_operator.api.resources import Action, AfterCommit, CommitMode
+from failback_operator.facts import ReplicationGroup
+from failback_operator.rules.model import ObjectRef, Severity, failed, passed
+from failback_operator.workflow import (
+    CallOutcome,
+    ConditionType,
+    Decision,
+    ItemStage,
+    Observation,
+    Operation,
+    Phase,
+    PlanStatus,
+    Progression,
+    ReleaseDiskSlots,
+    ReserveDiskSlots,
+    StartOperation,
+    decide,
+    record_outcome,
+)
+
+from .world import NOW, SETTINGS, approval, item, job, later, observe, request, shutdown_tasks
+
+
+def _condition(status: PlanStatus, kind: ConditionType) -> tuple[str, str]:
+    found = find_condition(status.conditions, kind)
+    assert found is not None, kind
+    return found.status.value, found.reason
+
+
+def test_first_look_reserves_disk_slots_before_any_reprotect() -> None:
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=False),
+        NOW,
+    )
+    assert decision.status.phase == Phase.REPROTECTING
+    assert decision.status.progression == Progression.RESERVING_DISK_SLOTS
+    [reserve] = decision.actions
+    assert isinstance(reserve, ReserveDiskSlots)
+    # Azure's temporary disk takes no slot on the master target (FB027).
+    assert reserve.disks_by_item == (("vm-a", 2), ("vm-b", 2))
+    assert all(i.intent is None for i in decision.status.items)
+
+
+def test_reprotect_goes_item_by_item_with_intents_written_first() -> None:
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        NOW,
+    )
+    starts = [a for a in decision.actions if isinstance(a, StartOperation)]
+    assert [(a.operation, a.items, a.recovery_plan) for a in starts] == [
+        (Operation.REPROTECT, ("vm-a",), None),
+        (Operation.REPROTECT, ("vm-b",), None),
+    ]
+    for status_item in decision.status.items:
+        assert status_item.intent is not None
+        assert status_item.intent.operation == Operation.REPROTECT
+        assert status_item.intent.job_name is None
+        assert status_item.intent.time == "2026-11-28T22:30:00Z"
+    assert decision.status.progression == Progression.STARTING_REPROTECT
+    # Facts Site Recovery clears after reprotect are kept from before it.
+    vm_a = decision.status.item("vm-a")
+    assert vm_a is not None
+    assert (vm_a.os_type, vm_a.os_version, vm_a.disk_count) == ("Windows", "Windows Server 2016", 2)
+
+
+def test_recorded_job_id_and_no_second_post_while_the_job_runs() -> None:
+    first = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        NOW,
+    )
+    status = first.status
+    for action in first.actions:
+        assert isinstance(action, StartOperation)
+        recorded = record_outcome(status, action, CallOutcome(job_name=f"job-{action.items[0]}"), NOW)
+        status = recorded.status
+        assert recorded.events[-1].reason == "ReprotectStarted"
+        assert f"job-{action.items[0]}" in recorded.events[-1].message
+    running = observe(
+        item("vm-a", "Reprotecting"),
+        item("vm-b", "Reprotecting"),
+        jobs=(
+            job("job-vm-a", "SwitchReplicationGroupProtection", "VM-A"),
+            job("job-vm-b", "SwitchReplicationGroupProtection", "VM-B"),
+        ),
+    )
+    again = decide(request(), status, running, later(1))
+    assert not [a for a in again.actions if isinstance(a, StartOperation)]
+    assert again.status.phase == Phase.REPROTECTING
+    assert again.status.progression == Progression.WAITING_FOR_REPROTECT_JOBS
+    vm_a = again.status.item("vm-a")
+    assert vm_a is not None
+    assert vm_a.current_job is not None
+    assert (vm_a.current_job.name, vm_a.current_job.state) == ("job-vm-a", "InProgress")
+    assert again.requeue_after == SETTINGS.active_poll
+
+
+def _protected_status() -> PlanStatus:
+    """A plan whose two items are reprotected and protected to on-premises."""
+    status = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        NOW,
+    ).status
+    for name in ("vm-a", "vm-b"):
+        action = StartOperation(operation=Operation.REPROTECT, items=(name,))
+        status = record_outcome(status, action, CallOutcome(job_name=f"job-{name}"), NOW).status
+    jobs = (
+        job("job-vm-a", "SwitchReplicationGroupProtection", "VM-A", state="Succeeded"),
+        job("job-vm-b", "SwitchReplicationGroupProtection", "VM-B", state="Succeeded"),
+    )
+    syncing = decide(
+        request(), status, observe(item("vm-a", "Syncing"), item("vm-b", "Syncing"), jobs=jobs), later(20)
+    )
+    return decide(
+        request(),
+        syncing.status,
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), jobs=jobs),
+        later(60),
+    ).status
+
+
+def test_sync_then_protected_completes_a_reprotect_plan_and_releases_slots() -> None:
+    status = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        NOW,
+    ).status
+    for name in ("vm-a", "vm-b"):
+        status = record_outcome(
+            status,
+            StartOperation(operation=Operation.REPROTECT, items=(name,)),
+            CallOutcome(job_name=f"j-{name}"),
+            NOW,
+        ).status
+    jobs = (
+        job("j-vm-a", "SwitchReplicationGroupProtection", "VM-A", state="Succeeded"),
+        job("j-vm-b", "SwitchReplicationGroupProtection", "VM-B", state="Succeeded"),
+    )
+    syncing = decide(
+        request(),
+        status,
+        observe(item("vm-a", "Syncing"), item("vm-b", "Protected"), jobs=jobs, reserved=True),
+        later(20),
+    )
+    assert syncing.status.phase == Phase.SYNCING
+    assert _condition(syncing.status, ConditionType.REPROTECTED) == ("True", "Done")
+    assert _condition(syncing.status, ConditionType.PROTECTED) == ("False", "Partial")
+    assert any(isinstance(a, ReleaseDiskSlots) for a in syncing.actions)
+    assert "vm-a" in (syncing.status.message or "")
+    done = decide(
+        request(),
+        syncing.status,
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), jobs=jobs),
+        later(60),
+    )
+    assert done.status.phase == Phase.COMPLETED
+    assert done.status.items_ready == "2/2"
+    assert _condition(done.status, ConditionType.READY) == ("True", "Done")
+    assert all(i.stage == ItemStage.PROTECTED_TO_ON_PREMISES for i in done.status.items)
+
+
+def test_failback_waits_for_the_window_and_wakes_when_it_opens() -> None:
+    early = later(-60)  # 21:30, the window opens at 22:00
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        early,
+    )
+    assert decision.status.phase == Phase.WAITING_FOR_WINDOW
+    assert "FB040" in (decision.status.message or "")
+    assert not decision.actions
+    assert decision.requeue_after == SETTINGS.idle_poll  # 30 min to go, looked at every idle poll
+    soon = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        later(-32),
+    )
+    assert soon.requeue_after is not None
+    assert soon.requeue_after.total_seconds() == 2 * 60
+
+
+def test_failback_waits_for_an_approval_of_this_run() -> None:
+    stale = approval("run-0")
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(stale,)),
+        NOW,
+    )
+    assert decision.status.phase == Phase.WAITING_FOR_APPROVAL
+    assert "run-1" in (decision.status.message or "")
+    assert not decision.actions
+
+
+def test_group_fails_back_through_its_recovery_plan_once() -> None:
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = [a for a in decision.actions if isinstance(a, StartOperation)]
+    assert (start.operation, start.items, start.recovery_plan) == (
+        Operation.FAILOVER,
+        ("vm-a", "vm-b"),
+        "rp-apps",
+    )
+    assert decision.status.phase == Phase.FAILING_BACK
+    intents = {i.name: i.intent for i in decision.status.items}
+    assert all(
+        i is not None and i.recovery_plan == "rp-apps" and i.operation == Operation.FAILOVER
+        for i in intents.values()
+    )
+
+
+def _failed_back(
+    shutdown_state: str = "Succeeded",
+    req_action: Action = Action.FAILBACK,
+    commit: CommitMode = CommitMode.MANUAL,
+) -> tuple[Decision, Observation]:
+    """Fail the group back through its recovery plan and look once the failover job has succeeded."""
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = [a for a in decision.actions if isinstance(a, StartOperation)]
+    status = record_outcome(decision.status, start, CallOutcome(job_name="ufo-1"), NOW).status
+    failover = job(
+        "ufo-1", "UnplannedFailover", "rp-apps", state="Succeeded", tasks=shutdown_tasks(shutdown_state)
+    )
+    observation = observe(
+        item("vm-a", "FailedBack"), item("vm-b", "FailedBack"), jobs=(failover,), approvals=(approval(),)
+    )
+    return decide(request(req_action, commit=commit), status, observation, later(30)), observation
+
+
+def test_manual_commit_waits_for_the_commit_action() -> None:
+    status = _failed_back()[0].status
+    assert status.phase == Phase.COMMITTING
+    assert status.progression == Progression.WAITING_FOR_COMMIT_ACTION
+    assert _condition(status, ConditionType.FAILED_BACK) == ("True", "Done")
+    assert _condition(status, ConditionType.READY) == ("True", "Done")
+    assert all(i.shutdown_confirmed for i in status.items)
+
+
+def test_skipped_shutdown_pauses_before_commit() -> None:
+    decision, observation = _failed_back("Other")
+    commit = decide(request(Action.COMMIT), decision.status, observation, later(31))
+    assert commit.status.phase == Phase.PAUSED
+    assert commit.status.progression == Progression.SHUTDOWN_NOT_CONFIRMED
+    assert "FB042" in (commit.status.message or "")
+    assert not commit.actions
+
+
+def test_commit_through_the_recovery_plan_then_completed() -> None:
+    decision, observation = _failed_back()
+    commit = decide(request(Action.COMMIT), decision.status, observation, later(31))
+    [start] = commit.actions
+    assert isinstance(start, StartOperation)
+    assert (start.operation, start.recovery_plan) == (Operation.COMMIT, "rp-apps")
+    status = record_outcome(commit.status, start, CallOutcome(job_name="commit-1"), later(31)).status
+    done_job = job("commit-1", "CommitFailover", "rp-apps", state="Succeeded")
+    done = decide(
+        request(Action.COMMIT),
+        status,
+        observe(
+            item("vm-a", "Committed"), item("vm-b", "Committed"), jobs=(done_job,), approvals=(approval(),)
+        ),
+        later(40),
+    )
+    assert done.status.phase == Phase.COMPLETED
+    assert _condition(done.status, ConditionType.COMMITTED) == ("True", "Done")
+    assert not done.actions
+
+
+def test_after_commit_each_item_is_reprotected_to_azure() -> None:
+    decision, observation = _failed_back()
+    status = decide(request(Action.COMMIT), decision.status, observation, later(31)).status
+    [vm_a, vm_b] = status.items
+    status = record_outcome(
+        status,
+        StartOperation(operation=Operation.COMMIT, items=("vm-a", "vm-b"), recovery_plan="rp-apps"),
+        CallOutcome(job_name="c1"),
+        later(31),
+    ).status
+    committed = observe(
+        item("vm-a", "Committed"),
+        item("vm-b", "Committed"),
+        jobs=(job("c1", "CommitFailover", "rp-apps", state="Succeeded"),),
+    )
+    after = decide(
+        request(Action.COMMIT, after_commit=AfterCommit.REPROTECT_TO_AZURE), status, committed, later(40)
+    )
+    assert [(a.operation, a.items) for a in after.actions if isinstance(a, StartOperation)] == [
+        (Operation.REPROTECT_TO_AZURE, ("vm-a",)),
+        (Operation.REPROTECT_TO_AZURE, ("vm-b",)),
+    ]
+    status = after.status
+    for name in ("vm-a", "vm-b"):
+        status = record_outcome(
+            status,
+            StartOperation(operation=Operation.REPROTECT_TO_AZURE, items=(name,)),
+            CallOutcome(job_name=f"r2a-{name}"),
+            later(40),
+        ).status
+    home = observe(
+        item("vm-a", "ProtectedToAzure"),
+        item("vm-b", "ProtectedToAzure"),
+        jobs=tuple(
+            job(f"r2a-{n}", "SwitchReplicationGroupProtection", n.upper(), state="Succeeded", start=later(40))
+            for n in ("vm-a", "vm-b")
+        ),
+    )
+    done = decide(
+        request(Action.COMMIT, after_commit=AfterCommit.REPROTECT_TO_AZURE), status, home, later(90)
+    )
+    assert done.status.phase == Phase.COMPLETED, done.status.message
+    assert all(i.completed_round_trip for i in done.status.items)
+    assert vm_a.name == "vm-a"
+    assert vm_b.name == "vm-b"
+
+
+def test_auto_commit_commits_right_after_a_confirmed_failback() -> None:
+    decision, _ = _failed_back(commit=CommitMode.AUTO)
+    assert decision.status.progression == Progression.STARTING_COMMIT
+    [start] = decision.actions
+    assert isinstance(start, StartOperation)
+    assert (start.operation, start.items, start.recovery_plan) == (
+        Operation.COMMIT,
+        ("vm-a", "vm-b"),
+        "rp-apps",
+    )
+
+
+def test_blocking_prerequisite_stops_reprotect_and_names_the_rule() -> None:
+    snapshot = failed(
+        "FB006",
+        Severity.BLOCK,
+        ObjectRef(kind="MasterTarget", name="mt-win"),
+        "master target mt-win has 1 snapshot: nightly",
+        "delete the snapshot",
+    )
+    ok = passed(
+        "FB024", Severity.BLOCK, ObjectRef(kind="MasterTarget", name="mt-win"), "disk.EnableUUID is TRUE"
+    )
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(
+            item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), pre_reprotect=(snapshot, ok)
+        ),
+        NOW,
+    )
+    assert decision.status.phase == Phase.PREFLIGHT
+    assert decision.status.progression == Progression.PREREQUISITES_BLOCKED
+    assert not decision.actions
+    status, reason = _condition(decision.status, ConditionType.PREREQUISITES_MET)
+    assert (status, reason) == ("False", "Blocked")
+    met = find_condition(decision.status.conditions, ConditionType.PREREQUISITES_MET)
+    assert met is not None
+    assert "FB006" in met.message
+    assert "nightly" in met.message
+    assert decision.events
+    assert decision.events[0].type == "Warning"
+
+
+def test_preflight_action_never_calls_site_recovery() -> None:
+    decision = decide(
+        request(Action.PREFLIGHT),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        NOW,
+    )
+    assert decision.actions == ()
+    assert decision.status.phase == Phase.COMPLETED
+    assert decision.status.progression == Progression.PREFLIGHT_PASSED
+    assert _condition(decision.status, ConditionType.READY) == ("True", "Done")
+
+
+def test_items_not_failed_over_are_refused() -> None:
+    decision = decide(request(), PlanStatus(), observe(item("vm-a", "ProtectedToAzure")), NOW)
+    assert decision.status.progression == Progression.ITEMS_NOT_FOUND
+    assert "vm-b (Missing)" in (decision.status.message or "")
+    assert "vm-a (ProtectedToAzure)" in (decision.status.message or "")
+    assert not decision.actions
+
+
+def test_failover_to_azure_must_be_committed_first() -> None:
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "PendingCommitInAzure"), item("vm-b", "FailedOverToAzure")),
+        NOW,
+    )
+    assert decision.status.progression == Progression.PREREQUISITES_BLOCKED
+    assert "vm-a is not committed" in (decision.status.message or "")
+    assert not decision.actions
+
+
+def test_multi_item_group_without_recovery_plan_cannot_fail_back() -> None:
+    groups = (ReplicationGroup(name="apps", items=("vm-a", "vm-b")),)
+    protected = observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),))
+    decision = decide(request(Action.FAILBACK, groups=groups), PlanStatus(), protected, NOW)
+    assert decision.status.progression == Progression.FAILBACK_BLOCKED
+    assert "FB030" in (decision.status.message or "")
+    assert not decision.actions
+
+
+def test_single_item_fails_back_by_itself() -> None:
+    groups = (ReplicationGroup(name="db", items=("vm-a",)),)
+    decision = decide(
+        request(Action.FAILBACK, groups=groups),
+        PlanStatus(),
+        observe(item("vm-a", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = decision.actions
+    assert isinstance(start, StartOperation)
+    assert (start.operation, start.items, start.recovery_plan) == (Operation.FAILOVER, ("vm-a",), None)
+
+
+def test_conditions_carry_the_generation_and_keep_transition_times() -> None:
+    first = decide(
+        request(generation=7), PlanStatus(), observe(item("vm-a", "Syncing"), item("vm-b", "Syncing")), NOW
+    )
+    second = decide(
+        request(generation=7),
+        first.status,
+        observe(item("vm-a", "Syncing"), item("vm-b", "Syncing")),
+        later(5),
+    )
+    for before, after in zip(first.status.conditions, second.status.conditions, strict=True):
+        assert after.observed_generation == 7
+        assert after.last_transition_time == before.last_transition_time
+    assert second.events == ()  # nothing changed, nothing posted
+    assert second.status.observed_generation == 7
