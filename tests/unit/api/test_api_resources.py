@@ -41,7 +41,7 @@ def _examples() -> list[tuple[str, dict[str, Any]]]:
     docs = []
     for path in EXAMPLE_FILES:
         for index, doc in enumerate(yaml.safe_load_all(path.read_text())):
-            if doc and doc["apiVersion"].startswith(f"{resources.GROUP}/"):
+            if isinstance(doc, dict) and str(doc.get("apiVersion")).startswith(f"{resources.GROUP}/"):
                 docs.append((f"{path.name}#{index}", doc))
     return docs
 
@@ -198,8 +198,12 @@ EXAMPLES = _examples()
 def test_examples_cover_every_kind() -> None:
     kinds = [doc["kind"] for _, doc in EXAMPLES]
     assert set(kinds) == set(SPEC_MODELS)
-    os_types = {doc["spec"]["os"]["type"] for _, doc in EXAMPLES if doc["kind"] == "MasterTarget"}
-    assert os_types == {"Windows", "Linux"}
+    master_targets = [doc["spec"] for _, doc in EXAMPLES if doc["kind"] == "MasterTarget"]
+    assert {(mt["architecture"], mt["os"]["type"]) for mt in master_targets} == {
+        ("Classic", "Windows"),
+        ("Classic", "Linux"),
+        ("Modernized", "Windows"),
+    }
 
 
 @pytest.mark.parametrize(("name", "body"), EXAMPLES, ids=[name for name, _ in EXAMPLES])
