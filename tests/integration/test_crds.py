@@ -15,6 +15,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from failback_operator.api.resources import SPEC_MODELS, parse_spec
+from failback_operator.api.status import FailbackPlanStatus, MasterTargetStatus
 from failback_operator.testenv.controlplane import ControlPlane
 
 pytestmark = pytest.mark.controlplane
@@ -661,9 +662,12 @@ def _patch_status(
 
 
 def test_plan_status_keeps_every_field_the_operator_writes(examples: ControlPlane) -> None:
-    result = _patch_status(examples, "failbackplan", "windows-apps", PLAN_STATUS, "--namespace=team-apps")
+    written = FailbackPlanStatus.model_validate(PLAN_STATUS).to_status()
+    assert written == PLAN_STATUS
+    result = _patch_status(examples, "failbackplan", "windows-apps", written, "--namespace=team-apps")
     stored = json.loads(result.stdout)
     assert stored["status"] == PLAN_STATUS
+    assert FailbackPlanStatus.model_validate(stored["status"]).phase == "Reprotecting"
     assert stored["metadata"]["generation"] == 1
 
 
@@ -690,9 +694,11 @@ def test_master_target_status_keeps_prerequisites_and_slots(examples: ControlPla
                 "reason": "PrerequisitesNotMet",
                 "message": "FB024 fails",
                 "lastTransitionTime": "2026-11-28T20:00:00Z",
+                "observedGeneration": 1,
             }
         ],
     }
+    assert MasterTargetStatus.model_validate(status).to_status() == status
     stored = json.loads(_patch_status(examples, "mastertarget", "v2a-ps-200", status).stdout)
     assert stored["status"] == status
 
