@@ -523,6 +523,24 @@ IMMUTABLE: list[tuple[str, str, str, str, dict[str, Any], str, str]] = [
         "the VM of a master target cannot be changed",
     ),
     (
+        "mt-architecture",
+        "mastertarget",
+        "",
+        "v2a-ps-200",
+        {"spec": {"architecture": "Modernized", "retentionDrive": None, "modernized": MODERNIZED}},
+        "spec.architecture",
+        "the architecture of a master target cannot be changed",
+    ),
+    (
+        "mt-os-type",
+        "mastertarget",
+        "",
+        "v2a-lmt-210",
+        {"spec": {"os": {"type": "Windows", "rootVolumeLayout": None}, "retentionDrive": "F"}},
+        "spec.os.type",
+        "the OS type of a master target cannot be changed",
+    ),
+    (
         "vault-subscription",
         "recoveryvault",
         "",
@@ -801,3 +819,43 @@ def test_explain_shows_the_descriptions(examples: ControlPlane) -> None:
     assert re.search(r"end\s+<string> -required-\s+When the window closes", window)
     drive = examples.kubectl("explain", "mastertarget.spec.retentionDrive").stdout
     assert "drive letter, F or F:" in drive
+
+
+def _plan_of(groups: int, items: int) -> dict[str, Any]:
+    """The Windows example with `groups` groups of `items` items, names at their maximum length."""
+    return _edited(
+        _example(WIN_PLAN),
+        {
+            "metadata.name": "largest",
+            "spec.groups": [
+                {
+                    "name": f"group-{g}",
+                    "recoveryPlan": f"rp-{g}",
+                    "items": [{"name": f"{'V' * 120}-{g:02d}-{i:02d}"} for i in range(items)],
+                }
+                for g in range(groups)
+            ],
+        },
+    )
+
+
+def test_largest_plan_is_accepted_within_the_cel_cost_budget(examples: ControlPlane) -> None:
+    document = _plan_of(groups=10, items=60)
+    assert len(document["spec"]["groups"][0]["items"][0]["name"]) == 126
+    examples.kubectl("create", "--dry-run=server", "--filename=-", input=json.dumps(document), timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("groups", "items", "path", "message"),
+    [
+        (11, 1, "spec.groups", "must have at most 10 items"),
+        (1, 61, "spec.groups[0].items", "must have at most 60 items"),
+    ],
+)
+def test_plan_beyond_its_limits_is_refused(
+    examples: ControlPlane, groups: int, items: int, path: str, message: str
+) -> None:
+    stderr = _refused(
+        examples, "create", "--dry-run=server", "--filename=-", document=_plan_of(groups, items)
+    )
+    assert _says(stderr, path, message), stderr
