@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from failback_operator import __version__
+from failback_operator import __version__, rules_command
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -15,7 +16,9 @@ def _run(args: argparse.Namespace) -> int:
     """Start the operator through Kopf."""
     from failback_operator.handlers.runner import run_operator
 
-    status: int = run_operator(namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose)
+    status: int = run_operator(
+        namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose, liveness=args.liveness
+    )
     return status
 
 
@@ -23,7 +26,7 @@ def _demo(args: argparse.Namespace) -> int:
     """Bring up the embedded local control plane with the CRDs and the examples."""
     from failback_operator.demo import run_demo
 
-    status: int = run_demo(keep_running=not args.no_wait)
+    status: int = run_demo(keep_running=not args.no_wait, workdir=args.workdir)
     return status
 
 
@@ -48,12 +51,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not coordinate with other replicas (only for a single local process)",
     )
+    run.add_argument(
+        "--liveness",
+        metavar="URL",
+        default=None,
+        help="serve a liveness endpoint, e.g. http://0.0.0.0:8080/healthz",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="verbose logging")
     run.set_defaults(func=_run)
 
     demo = commands.add_parser("demo", help="run the embedded demo on a local control plane")
     demo.add_argument("--no-wait", action="store_true", help="stop once the demo has been set up")
+    demo.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the control plane keeps its data and kubeconfig (default: the cache's demo/)",
+    )
     demo.set_defaults(func=_demo)
+    rules_command.add_parser(commands)
     return parser
 
 

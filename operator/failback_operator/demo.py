@@ -24,10 +24,10 @@ def _example_files(examples: Path) -> list[Path]:
     return sorted(files, key=lambda p: (not p.name.startswith("00-"), str(p)))
 
 
-def run_demo(keep_running: bool = True) -> int:
+def run_demo(keep_running: bool = True, workdir: Path | None = None) -> int:
     """Start the control plane, install CRDs and examples, print how to look at them."""
-    console = Console()
-    workdir = cache_dir() / "demo"
+    console = Console(soft_wrap=True)
+    workdir = workdir or cache_dir() / "demo"
     shutil.rmtree(workdir, ignore_errors=True)
     with running_control_plane(workdir, keep=True) as plane:
         console.print(f"[bold]control plane[/] {plane.server} (etcd + kube-apiserver, logs in {workdir})")
@@ -36,7 +36,11 @@ def run_demo(keep_running: bool = True) -> int:
         files = _example_files(REPO_ROOT / "examples")
         for path in files:
             plane.kubectl("apply", "--server-side", f"--filename={path}")
-        console.print(f"[bold]examples[/] applied: {len(files)} files from examples/")
+        console.print(f"[bold]examples[/] applied: {len(files)} files from examples/\n")
+        for kinds in ("recoveryvaults,vcenters,mastertargets", "failbackplans,failbackapprovals"):
+            console.print(
+                plane.kubectl("get", kinds, "--all-namespaces").stdout, markup=False, highlight=False
+            )
         kubectl = cache_dir() / "bin" / "kubectl"
         console.print("\nLook at them from another shell:")
         console.print(f"  export KUBECONFIG={plane.kubeconfig}")

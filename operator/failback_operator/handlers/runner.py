@@ -10,7 +10,7 @@ import kopf
 __all__ = ["run_operator"]
 
 
-def run_operator(namespaces: list[str], standalone: bool, verbose: bool) -> int:
+def run_operator(namespaces: list[str], standalone: bool, verbose: bool, liveness: str | None = None) -> int:
     """Start the operator and block until it stops; returns the process exit status."""
     import failback_operator.handlers  # noqa: F401  (registers the handlers)
 
@@ -22,6 +22,7 @@ def run_operator(namespaces: list[str], standalone: bool, verbose: bool) -> int:
                 standalone=standalone,
                 clusterwide=not namespaces,
                 namespaces=namespaces,
+                liveness_endpoint=liveness,
             )
         )
     except KeyboardInterrupt:

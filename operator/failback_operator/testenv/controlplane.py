@@ -31,7 +31,7 @@ from failback_operator.testenv.processes import ManagedProcess, free_port
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
-__all__ = ["ADMIN_USER", "ControlPlane", "ControlPlaneError", "running_control_plane"]
+__all__ = ["ADMIN_USER", "ControlPlane", "ControlPlaneError", "KubectlError", "running_control_plane"]
 
 ADMIN_USER = "failback-admin"
 
@@ -42,6 +42,13 @@ AUDIT_POLICY = {
     "omitStages": ["RequestReceived"],
     "rules": [{"level": "Metadata"}],
 }
+
+
+class KubectlError(subprocess.CalledProcessError):
+    """kubectl failed; the message carries what kubectl printed on stderr."""
+
+    def __str__(self) -> str:
+        return f"{' '.join(map(str, self.cmd[2:]))} exited {self.returncode}: {(self.stderr or '').strip()}"
 
 
 class ControlPlaneError(RuntimeError):
@@ -212,9 +219,7 @@ class ControlPlane:
             check=False,
         )
         if check and completed.returncode != 0:
-            raise subprocess.CalledProcessError(
-                completed.returncode, completed.args, completed.stdout, completed.stderr
-            )
+            raise KubectlError(completed.returncode, completed.args, completed.stdout, completed.stderr)
         return completed
 
     def api_client(self) -> ApiClient:
@@ -227,12 +232,17 @@ class ControlPlane:
 
     def apply_crds(self, crd_dir: Path, timeout: float = 60.0) -> list[str]:
         """Apply every CRD file in `crd_dir` and wait until each is Established."""
-        files = sorted(p for p in crd_dir.iterdir() if p.suffix in {".yaml", ".yml"})
         names: list[str] = []
-        for path in files:
-            for document in yaml.safe_load_all(path.read_text()):
-                if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
-                    names.append(document["metadata"]["name"])
+        files: list[Path] = []
+        for path in sorted(p for p in crd_dir.iterdir() if p.suffix in {".yaml", ".yml"}):
+            found = [
+                document["metadata"]["name"]
+                for document in yaml.safe_load_all(path.read_text())
+                if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition"
+            ]
+            if found:  # kustomization.yaml and the like are not applied
+                files.append(path)
+                names.extend(found)
         if not names:
             return names
         self.kubectl("apply", "--server-side", "--force-conflicts", *[f"--filename={p}" for p in files])

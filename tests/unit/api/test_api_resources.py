@@ -25,7 +25,8 @@ def _crds() -> dict[str, dict[str, Any]]:
     crds = {}
     for path in CRD_FILES:
         crd = yaml.safe_load(path.read_text())
-        crds[crd["spec"]["names"]["kind"]] = crd
+        if crd.get("kind") == "CustomResourceDefinition":  # crds/ also holds its kustomization
+            crds[crd["spec"]["names"]["kind"]] = crd
     return crds
 
 

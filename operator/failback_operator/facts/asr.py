@@ -1,0 +1,275 @@
+"""Site Recovery facts: the configuration server (fabric), its servers, policies, items and jobs.
+
+Field names follow the management API (`fabric.customDetails` of type `VMware` / `InMageRcm`,
+`replicationProtectedItems`, `replicationJobs`), in the article's vocabulary. Values Site Recovery
+returns as strings keep their meaning here: counts become ints, heartbeats aware datetimes (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from failback_operator.facts.spec import Architecture, OsType
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HealthError:
+    """One entry of `healthErrors`: code (e.g. `531006`), level (`Error`/`Warning`/`Info`), message."""
+
+    code: str
+    severity: str = "Error"  # errorLevel as Site Recovery reports it
+    message: str = ""
+    summary: str = ""
+    recommended_action: str = ""
+    created: datetime | None = None
+    category: str | None = None  # errorCategory, e.g. `Replication`, `TestFailover`
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetentionVolume:
+    """A retention volume a master target offers; Windows names it by a bare letter (`F`)."""
+
+    name: str
+    capacity_bytes: int | None = None
+    free_bytes: int | None = None
+    threshold_percentage: int | None = None
+    # Only known where a source reports them; Site Recovery itself hides ineligible volumes.
+    file_system: str | None = None
+    locked: bool | None = None
+    cache_volume: bool | None = None
+    in_use: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RegisteredDatastore:
+    """A datastore the configuration server discovered for a master target (`dataStores[]`)."""
+
+    name: str  # symbolicName
+    uuid: str | None = None
+    type: str | None = None  # `VMFS`, `vsan`, `NFS`, ...
+    capacity_gb: float | None = None  # Site Recovery sends "439.5" (GB) as a string
+    free_gb: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MasterTargetServer:
+    """A master target registered with the configuration server (`masterTargetServers[]`)."""
+
+    id: str
+    name: str
+    ip_address: str | None = None
+    os_type: OsType | None = None
+    os_version: str | None = None  # e.g. "Microsoft Windows Server 2016 Datacenter"
+    disk_count: int | None = None
+    last_heartbeat: datetime | None = None
+    version_status: str | None = None
+    agent_version: str | None = None
+    retention_volumes: tuple[RetentionVolume, ...] = ()
+    datastores: tuple[RegisteredDatastore, ...] = ()
+    validation_errors: tuple[HealthError, ...] = ()
+    health_errors: tuple[HealthError, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProcessServer:
+    """A process server registered with the configuration server (`processServers[]`)."""
+
+    id: str
+    name: str  # friendlyName
+    ip_address: str | None = None
+    os_type: OsType | None = None
+    last_heartbeat: datetime | None = None
+    health: str | None = None  # `Normal`, `Warning`, `Critical`, ...
+    service_status: str | None = None  # psServiceStatus, e.g. `Running`
+    version_status: str | None = None
+    # Whether the server runs in Azure; None when it cannot be told from what Site Recovery returns.
+    in_azure: bool | None = None
+    health_errors: tuple[HealthError, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunAsAccount:
+    """A credential the configuration server holds (`runAsAccounts[]`); the name only, never a secret."""
+
+    id: str
+    name: str
+    # The vCenter user behind the account, where known (FB005 checks its privileges).
+    vcenter_user: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DiscoveredVCenter:
+    """A vCenter the configuration server discovers (`replicationvCenters`)."""
+
+    name: str
+    ip_address: str | None = None
+    port: int | None = None
+    run_as_account_id: str | None = None
+    process_server_id: str | None = None
+    last_heartbeat: datetime | None = None
+    discovery_status: str | None = None
+    health_errors: tuple[HealthError, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConfigurationServer:
+    """The on-premises configuration server (fabric): its heartbeat and what it has registered."""
+
+    name: str  # friendlyName
+    fabric_name: str | None = None  # the fabric's ARM name
+    architecture: Architecture = Architecture.CLASSIC
+    host_name: str | None = None
+    ip_address: str | None = None
+    last_heartbeat: datetime | None = None
+    # csServiceStatus `Running` and a fabric the vault still reaches; None when not reported.
+    connected: bool | None = None
+    service_status: str | None = None
+    health: str | None = None
+    version_status: str | None = None
+    process_servers: tuple[ProcessServer, ...] = ()
+    master_targets: tuple[MasterTargetServer, ...] = ()
+    run_as_accounts: tuple[RunAsAccount, ...] = ()
+    vcenters: tuple[DiscoveredVCenter, ...] = ()
+    health_errors: tuple[HealthError, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FailbackPolicy:
+    """The replication policy used for failback (`InMage` or `InMageRcmFailback` provider details)."""
+
+    id: str
+    name: str
+    provider: str  # instanceType of providerSpecificDetails, e.g. `InMage`, `InMageRcmFailback`
+    rpo_threshold_minutes: int | None = None
+    retention_minutes: int | None = None  # recoveryPointHistory
+    app_consistent_frequency_minutes: int | None = None
+    crash_consistent_frequency_minutes: int | None = None
+    multi_vm_sync_status: str | None = None
+    # Configuration servers (fabric names or friendly names) the policy is mapped to.
+    associated_configuration_servers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProtectedDisk:
+    """A disk Site Recovery replicates for an item (`protectedDisks[]`)."""
+
+    id: str
+    name: str | None = None
+    capacity_bytes: int | None = None
+    is_os_disk: bool = False
+    resync_required: bool | None = None
+    # Azure's temporary disk never comes home and takes no master target slot (FB027).
+    is_azure_temporary: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CurrentScenario:
+    """What Site Recovery is doing with an item right now (`currentScenario`); `None` means idle."""
+
+    name: str
+    job_id: str | None = None
+    start: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProtectedItem:
+    """A replication protected item as Site Recovery reports it.
+
+    Site Recovery clears some facts after reprotect (InMage `osVersion`, `protectedDisks`,
+    `masterTargetId`): the shell reads them before reprotect and passes the kept values here.
+    """
+
+    name: str  # ARM name, e.g. `V2A-W2K16-201-new`
+    id: str | None = None
+    friendly_name: str | None = None  # the VM's name, e.g. `V2A-W2K16-201`
+    instance_type: str | None = None  # InMageAzureV2, InMage, InMageRcm, InMageRcmFailback
+    protection_state: str | None = None
+    protection_state_description: str | None = None
+    replication_health: str | None = None
+    failover_health: str | None = None
+    active_location: str | None = None  # `Primary` / `Recovery`
+    allowed_operations: tuple[str, ...] = ()
+    current_scenario: CurrentScenario | None = None
+    health_errors: tuple[HealthError, ...] = ()
+    os_type: OsType | None = None
+    os_version: str | None = None
+    disk_count: int | None = None
+    disks: tuple[ProtectedDisk, ...] = ()
+    multi_vm_group_name: str | None = None
+    recovery_plan: str | None = None
+    # Eligibility for failback (FB036, FB037); None when it cannot be told.
+    failed_over_from_on_premises: bool | None = None
+    migrated: bool | None = None
+    protected_as_physical: bool | None = None  # discoveryType `Physical`
+    azure_vm_exists: bool | None = None
+    azure_vm_in_original_resource_group: bool | None = None
+    rpo_seconds: int | None = None
+    master_target_id: str | None = None
+    process_server_id: str | None = None
+    policy_id: str | None = None
+    agent_last_heartbeat: datetime | None = None
+    last_successful_failover: datetime | None = None
+    azure_vm_name: str | None = None
+    azure_vm_id: str | None = None
+    # The on-premises VM's identity as Site Recovery knows it (vmId / infrastructureVmId).
+    source_vm_id: str | None = None
+    source_ip_static: bool | None = None
+    # Known to the configuration server's database (FB010); None when not reported.
+    known_to_configuration_server: bool | None = None
+    datastores: tuple[str, ...] = ()
+    source_vm_ram_mb: int | None = None  # sourceVmRamSizeInMB, what the VM needs at power-on (FB044)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class JobError:
+    """An error of a job or task: the service or provider error code and its texts."""
+
+    code: str
+    message: str = ""
+    possible_causes: str = ""
+    recommended_action: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class JobTask:
+    """One task of a job; a skipped task has state `Other` and stateDescription `Skipped`."""
+
+    id: str  # taskId, e.g. `ShutdownVmOnPrimaryForUFO`
+    name: str  # e.g. `VmShutdownVmOnPrimary`
+    friendly_name: str | None = None
+    state: str | None = None
+    state_description: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    errors: tuple[JobError, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Job:
+    """A Site Recovery job (`replicationJobs`), e.g. `SwitchReplicationGroupProtection` (reprotect)."""
+
+    id: str
+    scenario: str  # scenarioName: UnplannedFailover, PlannedFailover, CommitFailover, ...
+    name: str | None = None  # friendlyName, e.g. "Reprotect"
+    state: str | None = None  # NotStarted, InProgress, Succeeded, Failed, Cancelled, Suspended
+    state_description: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    target_object_id: str | None = None
+    target_object_name: str | None = None
+    errors: tuple[JobError, ...] = ()
+    tasks: tuple[JobTask, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VaultFacts:
+    """Everything read from one vault in one poll."""
+
+    observed_at: datetime | None = None
+    configuration_server: ConfigurationServer | None = None
+    failback_policies: tuple[FailbackPolicy, ...] = ()
+    protected_items: tuple[ProtectedItem, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    # Free-form notes the adapter could not map (kept out of the rules, shown for diagnosis).
+    notes: tuple[str, ...] = field(default=())

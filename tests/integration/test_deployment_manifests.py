@@ -1,0 +1,133 @@
+"""The kustomize base and the Helm chart install the operator with least-privilege RBAC."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from failback_operator.testenv.binaries import find_binary
+from failback_operator.testenv.controlplane import ControlPlane
+
+pytestmark = pytest.mark.controlplane
+
+SERVICE_ACCOUNT = "system:serviceaccount:failback-system:failback-operator"
+
+
+def _helm_template(
+    repo_root: Path, *args: str, release: str = "failback-operator", namespace: str = "failback-system"
+) -> list[dict[str, Any]]:
+    rendered = subprocess.run(
+        [
+            str(find_binary("helm")),
+            "template",
+            release,
+            str(repo_root / "charts/failback-operator"),
+            "--namespace",
+            namespace,
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return [d for d in yaml.safe_load_all(rendered) if d]
+
+
+def _kustomize(control_plane: ControlPlane, repo_root: Path) -> list[dict[str, Any]]:
+    rendered = control_plane.kubectl("kustomize", str(repo_root / "manifests/base")).stdout
+    return [d for d in yaml.safe_load_all(rendered) if d]
+
+
+def _by_kind(documents: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [d for d in documents if d["kind"] == kind]
+
+
+def test_kustomize_base_installs_with_the_crds(crds: ControlPlane, repo_root: Path) -> None:
+    documents = _kustomize(crds, repo_root)
+    crd_names = {d["metadata"]["name"] for d in _by_kind(documents, "CustomResourceDefinition")}
+    assert crd_names == {
+        "recoveryvaults.failback.io",
+        "vcenters.failback.io",
+        "mastertargets.failback.io",
+        "failbackplans.failback.io",
+        "failbackapprovals.failback.io",
+    }
+    crds.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(repo_root / "manifests/base"))
+    deployment = crds.kubectl("get", "deployment", "failback-operator", "-n", "failback-system", "-o", "yaml")
+    spec = yaml.safe_load(deployment.stdout)["spec"]
+    assert spec["replicas"] == 1
+    assert spec["strategy"]["type"] == "Recreate"
+
+
+@pytest.mark.parametrize(
+    ("verb", "resource", "namespace", "allowed"),
+    [
+        ("patch", "failbackplans.failback.io/status", "team-a", True),
+        ("watch", "failbackplans.failback.io", "team-a", True),
+        ("patch", "mastertargets.failback.io/status", "", True),
+        ("create", "events", "team-a", True),
+        ("get", "secrets", "failback-system", True),
+        ("update", "leases.coordination.k8s.io", "failback-system", True),
+        # Least privilege: no Secrets outside its namespace, never deletes what users own.
+        ("get", "secrets", "team-a", False),
+        ("list", "secrets", "default", False),
+        ("delete", "failbackplans.failback.io", "team-a", False),
+        ("create", "failbackapprovals.failback.io", "team-a", False),
+        ("create", "pods", "failback-system", False),
+        ("update", "leases.coordination.k8s.io", "kube-system", False),
+    ],
+)
+def test_service_account_rights(
+    crds: ControlPlane, repo_root: Path, verb: str, resource: str, namespace: str, allowed: bool
+) -> None:
+    crds.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(repo_root / "manifests/base"))
+    scope = ["--namespace", namespace] if namespace else []
+    answer = crds.kubectl("auth", "can-i", verb, resource, f"--as={SERVICE_ACCOUNT}", *scope, check=False)
+    assert answer.stdout.strip() == ("yes" if allowed else "no"), (verb, resource, namespace)
+
+
+def test_helm_chart_matches_the_kustomize_base(crds: ControlPlane, repo_root: Path) -> None:
+    chart = _helm_template(repo_root)
+    base = _kustomize(crds, repo_root)
+    for kind in ("ClusterRole", "Role"):
+        assert [d["rules"] for d in _by_kind(chart, kind)] == [d["rules"] for d in _by_kind(base, kind)], kind
+    chart_crds = {d["metadata"]["name"]: d for d in _by_kind(chart, "CustomResourceDefinition")}
+    base_crds = {d["metadata"]["name"]: d for d in _by_kind(base, "CustomResourceDefinition")}
+    assert chart_crds.keys() == base_crds.keys()
+    for name, crd in chart_crds.items():
+        assert crd["spec"] == base_crds[name]["spec"], name
+        assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+
+
+def test_helm_chart_renders_watch_namespaces_and_applies(crds: ControlPlane, repo_root: Path) -> None:
+    # Another release in another namespace, so that it does not collide with the kustomize install.
+    chart = _helm_template(
+        repo_root,
+        "--set",
+        "watchNamespaces={team-a,team-b}",
+        "--set",
+        "crds.install=false",
+        release="second",
+        namespace="failback-helm",
+    )
+    assert not _by_kind(chart, "CustomResourceDefinition")
+    [deployment] = _by_kind(chart, "Deployment")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[:1] == ["run"]
+    assert "--namespace=team-a" in args
+    assert "--namespace=team-b" in args
+    crds.kubectl("create", "namespace", "failback-helm")
+    crds.kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "--dry-run=server",
+        "-f",
+        "-",
+        input=yaml.safe_dump_all(chart),
+    )
