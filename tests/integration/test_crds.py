@@ -396,6 +396,13 @@ INVALID: list[tuple[str, str, dict[str, Any], str, str]] = [
         "spec.cloud.caBundle",
         "cloud.caBundle must hold PEM certificates",
     ),
+    (
+        "vault-connectivity-enum",
+        VAULT,
+        {"spec.connectivity": "Carrier pigeon"},
+        "spec.connectivity",
+        'Unsupported value: "Carrier pigeon"',
+    ),
     ("vault-name-format", VAULT, {"spec.vaultName": "-vault"}, "spec.vaultName", "should match"),
     (
         "vcenter-negative-port",
