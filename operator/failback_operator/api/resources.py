@@ -19,6 +19,7 @@ __all__ = [
     "ApprovalPolicy",
     "Architecture",
     "CommitMode",
+    "Connectivity",
     "CredentialsType",
     "FailbackApprovalSpec",
     "FailbackPlanSpec",
@@ -98,6 +99,14 @@ class AzureCloud(_SpecModel):
     ca_bundle: str | None = None
 
 
+class Connectivity(StrEnum):
+    """How the failed-over Azure VMs reach the on-premises site (FB011, FB016)."""
+
+    SITE_TO_SITE_VPN = "SiteToSiteVpn"
+    EXPRESS_ROUTE_PRIVATE_PEERING = "ExpressRoutePrivatePeering"
+    INTERNET = "Internet"
+
+
 class RecoveryVaultSpec(_SpecModel):
     """Where Site Recovery lives: vault, configuration server, credentials."""
 
@@ -105,6 +114,7 @@ class RecoveryVaultSpec(_SpecModel):
     resource_group: str
     vault_name: str
     configuration_server: str
+    connectivity: Connectivity | None = None
     credentials: VaultCredentials
     cloud: AzureCloud = AzureCloud()
 
@@ -261,6 +271,7 @@ class FailbackPlanSpec(_SpecModel):
     vault_ref: ObjectRef
     master_target_ref: ObjectRef
     process_server: str | None = None
+    run_as_account: str | None = None
     datastore: str
     retention_drive: str | None = None
     groups: tuple[ReplicationGroup, ...]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from failback_operator.api import resources
 from failback_operator.api.resources import SPEC_MODELS, FailbackPlanSpec, parse_spec
+from failback_operator.api.status import STATUS_MODELS
 
 ROOT = Path(__file__).resolve().parents[3]
 CRD_FILES = sorted((ROOT / "crds").glob("*.yaml"))
@@ -42,7 +43,7 @@ def _examples() -> list[tuple[str, dict[str, Any]]]:
     docs = []
     for path in EXAMPLE_FILES:
         for index, doc in enumerate(yaml.safe_load_all(path.read_text())):
-            if doc and doc["apiVersion"].startswith(f"{resources.GROUP}/"):
+            if isinstance(doc, dict) and str(doc.get("apiVersion")).startswith(f"{resources.GROUP}/"):
                 docs.append((f"{path.name}#{index}", doc))
     return docs
 
@@ -58,8 +59,13 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _walk(model: type[BaseModel], schema: dict[str, Any], path: str) -> list[str]:
-    """Every disagreement between a model and a structural schema, recursively."""
+def _walk(model: type[BaseModel], schema: dict[str, Any], path: str, writer: bool = False) -> list[str]:
+    """Every disagreement between a model and a structural schema, recursively.
+
+    A spec view reads what the API server stored, so its required fields and defaults are the CRD's.
+    A status view is written by the operator: a field the CRD requires must always be serialised
+    (required, or a non-None default); optional ones may have any default.
+    """
     problems = []
     fields = {(field.alias or name): field for name, field in model.model_fields.items()}
     properties = schema.get("properties", {})
@@ -68,9 +74,14 @@ def _walk(model: type[BaseModel], schema: dict[str, Any], path: str) -> list[str
     required = set(schema.get("required", []))
     for name in set(fields) & set(properties):
         field, prop, here = fields[name], properties[name], f"{path}.{name}"
-        if (name in required) != field.is_required():
+        if writer:
+            if name in required and not field.is_required() and field.default is None:
+                problems.append(f"{here}: required in CRD but may be left out by the model")
+        elif (name in required) != field.is_required():
             problems.append(f"{here}: required in CRD {name in required}, in model {field.is_required()}")
-        if "default" in prop:
+        if writer:
+            pass
+        elif "default" in prop:
             default = field.default
             dumped = default.model_dump(by_alias=True) if isinstance(default, BaseModel) else default
             if prop["default"] != {} and dumped != prop["default"]:
@@ -88,7 +99,7 @@ def _walk(model: type[BaseModel], schema: dict[str, Any], path: str) -> list[str
         elif "enum" in prop:
             problems.append(f"{here}: CRD enum but model type {target}")
         if isinstance(target, type) and issubclass(target, BaseModel):
-            problems.extend(_walk(target, prop, here))
+            problems.extend(_walk(target, prop, here, writer))
         elif prop.get("type") == "object":
             problems.append(f"{here}: CRD object but model type {target}")
     return problems
@@ -146,6 +157,12 @@ def test_model_and_crd_agree(kind: str) -> None:
     assert _walk(SPEC_MODELS[kind], spec_schema, "spec") == []
 
 
+@pytest.mark.parametrize("kind", sorted(STATUS_MODELS))
+def test_status_model_and_crd_agree(kind: str) -> None:
+    status_schema = _schema(kind)["properties"]["status"]
+    assert _walk(STATUS_MODELS[kind], status_schema, "status", writer=True) == []
+
+
 @pytest.mark.parametrize("kind", sorted(SPEC_MODELS))
 def test_every_field_has_a_description(kind: str) -> None:
     assert _undocumented(_schema(kind), kind) == []
@@ -199,8 +216,12 @@ EXAMPLES = _examples()
 def test_examples_cover_every_kind() -> None:
     kinds = [doc["kind"] for _, doc in EXAMPLES]
     assert set(kinds) == set(SPEC_MODELS)
-    os_types = {doc["spec"]["os"]["type"] for _, doc in EXAMPLES if doc["kind"] == "MasterTarget"}
-    assert os_types == {"Windows", "Linux"}
+    master_targets = [doc["spec"] for _, doc in EXAMPLES if doc["kind"] == "MasterTarget"]
+    assert {(mt["architecture"], mt["os"]["type"]) for mt in master_targets} == {
+        ("Classic", "Windows"),
+        ("Classic", "Linux"),
+        ("Modernized", "Windows"),
+    }
 
 
 @pytest.mark.parametrize(("name", "body"), EXAMPLES, ids=[name for name, _ in EXAMPLES])
@@ -242,3 +263,11 @@ def test_walk_notices_a_disagreement() -> None:
     schema = _schema("FailbackApproval")["properties"]["spec"]
     broken = {**schema, "properties": {**schema["properties"], "extra": {"type": "string"}}}
     assert _walk(SPEC_MODELS["FailbackApproval"], broken, "spec") != []
+
+
+def test_walk_notices_a_status_field_the_model_may_leave_out() -> None:
+    schema = _schema("FailbackPlan")["properties"]["status"]
+    broken = {**schema, "required": ["phase"]}
+    assert _walk(STATUS_MODELS["FailbackPlan"], broken, "status", writer=True) == [
+        "status.phase: required in CRD but may be left out by the model"
+    ]
