@@ -12,16 +12,17 @@ from pydantic.alias_generators import to_camel
 
 from failback_operator.api.conditions import Condition
 from failback_operator.api.resources import Architecture, OsType
+from failback_operator.api.vocabulary import ConditionType, ItemStage, JobState, Operation, Phase
 
 __all__ = [
     "STATUS_MODELS",
     "AcceptedApproval",
+    "AgentRefusals",
     "ConditionType",
     "DiskSlotReservation",
     "DiskSlots",
     "FailbackApprovalStatus",
     "FailbackPlanStatus",
-    "IntentOperation",
     "ItemError",
     "ItemIntent",
     "ItemStatus",
@@ -49,37 +50,7 @@ class _StatusModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-class ConditionType(StrEnum):
-    """The condition types the CRDs document."""
-
-    READY = "Ready"
-    PREREQUISITES_MET = "PrerequisitesMet"
-    REPROTECTED = "Reprotected"
-    PROTECTED = "Protected"
-    FAILED_BACK = "FailedBack"
-    COMMITTED = "Committed"
-    CONNECTED = "Connected"
-    ACCEPTED = "Accepted"
-
-
 # --- FailbackPlan ----------------------------------------------------------------------------
-
-
-class Phase(StrEnum):
-    """Where a plan stands, coarsely; status.progression says the step inside."""
-
-    PENDING = "Pending"
-    PREFLIGHT = "Preflight"
-    REPROTECTING = "Reprotecting"
-    SYNCING = "Syncing"
-    WAITING_FOR_WINDOW = "WaitingForWindow"
-    WAITING_FOR_APPROVAL = "WaitingForApproval"
-    FAILING_BACK = "FailingBack"
-    COMMITTING = "Committing"
-    CANCELLING = "Cancelling"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    PAUSED = "Paused"
 
 
 class Provider(StrEnum):
@@ -96,27 +67,6 @@ class RecoveryPointType(StrEnum):
     LATEST_TAG = "LatestTag"
     CRASH_CONSISTENT = "CrashConsistent"
     APPLICATION_CONSISTENT = "ApplicationConsistent"
-
-
-class JobState(StrEnum):
-    """A Site Recovery job's state."""
-
-    NOT_STARTED = "NotStarted"
-    IN_PROGRESS = "InProgress"
-    SUCCEEDED = "Succeeded"
-    FAILED = "Failed"
-    CANCELLED = "Cancelled"
-    SUSPENDED = "Suspended"
-
-
-class IntentOperation(StrEnum):
-    """The mutating call an intent announces."""
-
-    REPROTECT = "Reprotect"
-    FAILOVER = "Failover"
-    COMMIT = "Commit"
-    CANCEL = "Cancel"
-    REPROTECT_TO_AZURE = "ReprotectToAzure"
 
 
 class AcceptedApproval(_StatusModel):
@@ -153,10 +103,23 @@ class ProtectedDisk(_StatusModel):
 class ItemIntent(_StatusModel):
     """A mutating call, written before it is made so that a restart never repeats it on a guess."""
 
-    operation: IntentOperation
+    operation: Operation
     attempt: int
     time: datetime
+    # The recovery plan the call goes through for a replication group (FB030); None for one item.
+    recovery_plan: str | None = None
+    # The Site Recovery job id, once the call answered or the job was found after a restart.
     job_name: str | None = None
+    # The run the intent belongs to: a new run never inherits an unresolved intent.
+    run: str | None = None
+
+
+class AgentRefusals(_StatusModel):
+    """FB028: reprotect refused because the agent has not re-registered yet; retried with backoff."""
+
+    count: int
+    first_at: datetime
+    next_attempt_at: datetime
 
 
 class SiteRecoveryJob(_StatusModel):
@@ -175,6 +138,7 @@ class ItemError(_StatusModel):
     rule_id: str | None = None
     code: str | None = None
     message: str
+    remedy: str | None = None
     time: datetime | None = None
 
 
@@ -189,12 +153,18 @@ class ItemStatus(_StatusModel):
     os_version: str | None = None
     disk_count: int | None = None
     disks: tuple[ProtectedDisk, ...] | None = None
+    stage: ItemStage | None = None
     protection_state: str | None = None
     replication_health: str | None = None
     allowed_operations: tuple[str, ...] | None = None
     intent: ItemIntent | None = None
     current_job: SiteRecoveryJob | None = None
     last_error: ItemError | None = None
+    agent_refusals: AgentRefusals | None = None
+    # FB042: the failover job shut the Azure VM down (True), skipped it (False), or not known yet.
+    shutdown_confirmed: bool | None = None
+    # Committed and protected to Azure again: the round trip is over for this item.
+    completed_round_trip: bool | None = None
 
 
 class FailbackPlanStatus(_StatusModel):
@@ -204,7 +174,9 @@ class FailbackPlanStatus(_StatusModel):
     observed_run: str | None = None
     phase: Phase | None = None
     progression: str | None = None
+    message: str | None = None
     items_ready: str | None = None
+    disk_slots_reserved: int | None = None
     approval: AcceptedApproval | None = None
     resolved: PlanResolved | None = None
     items: tuple[ItemStatus, ...] | None = None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from failback_operator.workflow.status import PlanStatus
-from failback_operator.workflow.vocabulary import EventType, Operation
+from failback_operator.api.status import FailbackPlanStatus
+from failback_operator.api.vocabulary import EventType, Operation
 
 __all__ = [
     "Action",
@@ -62,7 +62,7 @@ class Event:
 class Decision:
     """The next status, the actions to take in order, the events to post, and when to look again."""
 
-    status: PlanStatus
+    status: FailbackPlanStatus
     actions: tuple[Action, ...] = ()
     events: tuple[Event, ...] = ()
     requeue_after: timedelta | None = None

@@ -14,6 +14,25 @@ from datetime import datetime, timedelta
 from failback_operator.api.conditions import Condition, ConditionStatus, format_time, set_condition
 from failback_operator.api.resources import Action as PlanAction
 from failback_operator.api.resources import AfterCommit, CommitMode
+from failback_operator.api.status import (
+    AgentRefusals,
+    FailbackPlanStatus,
+    ItemError,
+    ItemIntent,
+    ItemStatus,
+    ProtectedDisk,
+    SiteRecoveryJob,
+)
+from failback_operator.api.vocabulary import (
+    ConditionType,
+    EventType,
+    ItemStage,
+    JobState,
+    Operation,
+    Phase,
+    Progression,
+    Reason,
+)
 from failback_operator.facts import Architecture, Job, JobError, ProtectedItem
 from failback_operator.rules.agent_window import AgentRetryAction, agent_not_installed_decision
 from failback_operator.rules.failback import shutdown_problems
@@ -30,24 +49,7 @@ from failback_operator.workflow.actions import (
     StartOperation,
 )
 from failback_operator.workflow.inputs import Observation, PlanRequest, WorkflowSettings
-from failback_operator.workflow.stages import ItemStage, allowed_transition, item_stage
-from failback_operator.workflow.status import (
-    AgentRefusals,
-    DiskFact,
-    Intent,
-    ItemError,
-    ItemStatus,
-    JobRef,
-    PlanStatus,
-)
-from failback_operator.workflow.vocabulary import (
-    ConditionType,
-    EventType,
-    Operation,
-    Phase,
-    Progression,
-    Reason,
-)
+from failback_operator.workflow.stages import allowed_transition, item_stage
 
 __all__ = ["decide", "record_outcome"]
 
@@ -108,8 +110,8 @@ class _Step:
     wake_at: datetime | None = None
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def _status_item(status: FailbackPlanStatus, name: str) -> ItemStatus | None:
+    return next((i for i in status.items or () if i.name == name), None)
 
 
 def _rank(item: ItemStatus) -> int | None:
@@ -138,13 +140,13 @@ def _target_rank(request: PlanRequest) -> int:
 # --- items -----------------------------------------------------------------------------------
 
 
-def _job_ref(job: Job) -> JobRef:
-    return JobRef(
+def _job_ref(job: Job) -> SiteRecoveryJob:
+    return SiteRecoveryJob(
         name=job.id,
         operation=job.scenario,
-        state=job.state or "Unknown",
-        startTime=format_time(job.start) if job.start else None,
-        endTime=format_time(job.end) if job.end else None,
+        state=JobState(job.state) if job.state in set(JobState) else None,
+        start_time=job.start,
+        end_time=job.end,
     )
 
 
@@ -160,13 +162,13 @@ def _job_targets(job: Job, item: ItemStatus, fact: ProtectedItem | None, recover
 
 def _find_job(
     jobs: Sequence[Job],
-    intent: Intent,
+    intent: ItemIntent,
     item: ItemStatus,
     fact: ProtectedItem | None,
     skew: timedelta,
 ) -> Job | None:
     """The job a call with this intent started, if Site Recovery lists one (newest first)."""
-    since = _parse_time(intent.time) - skew
+    since = intent.time - skew
     matches = [
         job
         for job in jobs
@@ -198,13 +200,13 @@ def _job_error(job: Job) -> JobError | None:
 def _error_from(error: JobError | None, fallback: str, now: datetime) -> ItemError:
     known = explain_job_error(error) if error is not None else None
     return ItemError(
-        ruleId=known.rule if known else None,
+        rule_id=known.rule if known else None,
         code=error.code if error else None,
         message=f"{known.meaning}: {error.message}"
         if known and error
         else (error.message if error else fallback),
         remedy=known.remedy if known else None,
-        time=format_time(now),
+        time=now,
     )
 
 
@@ -213,7 +215,7 @@ def _kept_facts(previous: ItemStatus, fact: ProtectedItem) -> ItemStatus:
     disks = previous.disks
     if not disks and fact.disks:
         disks = tuple(
-            DiskFact(id=d.id, name=d.name, capacityBytes=d.capacity_bytes)
+            ProtectedDisk(id=d.id, name=d.name, capacity_bytes=d.capacity_bytes)
             for d in fact.disks
             if not d.is_azure_temporary
         )
@@ -292,7 +294,7 @@ def _refresh_item(
     elif intent is not None:
         if _effect_rank_reached(intent.operation, stage):
             intent = None
-        elif now - _parse_time(intent.time) > settings.intent_grace:
+        elif now - intent.time > settings.intent_grace:
             issues.append(
                 _Issue(
                     phase=Phase.PAUSED,
@@ -375,12 +377,10 @@ def _describe(findings: Sequence[Finding], limit: int = 3) -> str:
 
 
 def _intent(
-    operation: Operation, previous: Intent | None, request: PlanRequest, now: datetime, rp: str | None
-) -> Intent:
+    operation: Operation, previous: ItemIntent | None, request: PlanRequest, now: datetime, rp: str | None
+) -> ItemIntent:
     attempt = previous.attempt + 1 if previous is not None and previous.operation == operation else 1
-    return Intent(
-        operation=operation, attempt=attempt, time=format_time(now), recoveryPlan=rp, run=request.run
-    )
+    return ItemIntent(operation=operation, attempt=attempt, time=now, recovery_plan=rp, run=request.run)
 
 
 def _group_step(
@@ -573,8 +573,8 @@ def _reprotect_step(
         if rank != _RANK[ItemStage.FAILED_OVER_TO_AZURE]:
             continue
         refusals = member.agent_refusals
-        if refusals is not None and _parse_time(refusals.next_attempt_at) > now:
-            waiting_for_agent.append(_parse_time(refusals.next_attempt_at))
+        if refusals is not None and refusals.next_attempt_at > now:
+            waiting_for_agent.append(refusals.next_attempt_at)
             continue
         intent = _intent(Operation.REPROTECT, member.intent, request, now, None)
         if refusals is not None:
@@ -860,7 +860,7 @@ def _gate(
 
 
 def _conditions(
-    status: PlanStatus,
+    status: FailbackPlanStatus,
     request: PlanRequest,
     items: Sequence[ItemStatus],
     phase: Phase,
@@ -870,7 +870,7 @@ def _conditions(
 ) -> list[Condition]:
     ranks = [_rank(i) for i in items]
     target = _target_rank(request)
-    conditions = list(status.conditions)
+    conditions = list(status.conditions or ())
 
     def reached(threshold: int) -> bool:
         return bool(ranks) and all(r is not None and r >= threshold for r in ranks)
@@ -920,7 +920,7 @@ def _conditions(
 
 def decide(
     request: PlanRequest,
-    status: PlanStatus,
+    status: FailbackPlanStatus,
     observation: Observation,
     now: datetime,
     settings: WorkflowSettings | None = None,
@@ -929,7 +929,7 @@ def decide(
     settings = settings or WorkflowSettings()
     if observation.vault is None:
         conditions = set_condition(
-            status.conditions,
+            status.conditions or (),
             type=ConditionType.READY,
             status=ConditionStatus.UNKNOWN,
             reason=Reason.WAITING,
@@ -949,7 +949,7 @@ def decide(
     issues: list[_Issue] = []
     for group, _rp, names in request.groups():
         for item_name in names:
-            previous = status.item(item_name) or ItemStatus(name=item_name, group=group)
+            previous = _status_item(status, item_name) or ItemStatus(name=item_name, group=group)
             if new_run:
                 previous = _for_new_run(previous)
             refreshed, found = _refresh_item(
@@ -1056,7 +1056,7 @@ def _requeue(steps: Sequence[_Step], phase: Phase, now: datetime, settings: Work
 
 
 def record_outcome(
-    status: PlanStatus,
+    status: FailbackPlanStatus,
     action: StartOperation,
     outcome: CallOutcome,
     now: datetime,
@@ -1066,7 +1066,7 @@ def record_outcome(
     settings = settings or WorkflowSettings()
     events: list[Event] = []
     items: list[ItemStatus] = []
-    for item in status.items:
+    for item in status.items or ():
         if item.name not in action.items or item.intent is None or item.intent.operation != action.operation:
             items.append(item)
             continue
@@ -1088,7 +1088,7 @@ def record_outcome(
         if known is AGENT_NOT_INSTALLED and action.operation == Operation.REPROTECT:
             refusals = item.agent_refusals
             count = refusals.count + 1 if refusals else 1
-            first = _parse_time(refusals.first_at) if refusals else now
+            first = refusals.first_at if refusals else now
             verdict = agent_not_installed_decision(
                 booted_at=None, first_failure_at=first, attempts=count, now=now, config=settings.rules
             )
@@ -1099,8 +1099,8 @@ def record_outcome(
                             "intent": None,
                             "agent_refusals": AgentRefusals(
                                 count=count,
-                                firstAt=format_time(first),
-                                nextAttemptAt=format_time(verdict.retry_at),
+                                first_at=first,
+                                next_attempt_at=verdict.retry_at,
                             ),
                         }
                     )

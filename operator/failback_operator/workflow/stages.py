@@ -6,8 +6,7 @@ is rebuilt from its provider type, protection state, allowed operations and curr
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from failback_operator.api.vocabulary import ItemStage
 from failback_operator.facts import Architecture, ProtectedItem
 
 __all__ = [
@@ -17,24 +16,6 @@ __all__ = [
     "allowed_transition",
     "item_stage",
 ]
-
-
-class ItemStage(StrEnum):
-    """Stages of one item, from failed over to Azure to home and (optionally) protected again."""
-
-    MISSING = "Missing"  # the vault does not list the item (deleted, protection disabled)
-    PROTECTED_TO_AZURE = "ProtectedToAzure"  # forward replication, Azure VM not in use
-    FAILOVER_TO_AZURE_PENDING_COMMIT = "FailoverToAzurePendingCommit"  # failed over, not committed
-    FAILED_OVER_TO_AZURE = "FailedOverToAzure"  # committed in Azure: reprotect is offered
-    REPROTECTING = "Reprotecting"  # reprotect job running
-    SYNCING = "Syncing"  # replicating back to on-premises, not yet protected
-    PROTECTED_TO_ON_PREMISES = "ProtectedToOnPremises"  # failback is offered
-    FAILING_BACK = "FailingBack"  # failover job towards on-premises running
-    FAILED_BACK = "FailedBack"  # running on-premises, commit pending
-    COMMITTING = "Committing"  # commit job running
-    COMMITTED = "Committed"  # home, failover committed
-    REPROTECTING_TO_AZURE = "ReprotectingToAzure"  # protecting the on-premises VM to Azure again
-    UNRECOGNISED = "Unrecognised"  # a state this operator does not know
 
 
 # Provider (instanceType) while the item replicates on-premises -> Azure, and back.

@@ -1,10 +1,19 @@
-"""Every phase, progression, condition type and reason a FailbackPlan reports, each with its meaning."""
+"""The API's vocabulary: phases, progressions, stages, conditions, reasons and operations, with meanings."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ConditionType", "EventType", "Operation", "Phase", "Progression", "Reason"]
+__all__ = [
+    "ConditionType",
+    "EventType",
+    "ItemStage",
+    "JobState",
+    "Operation",
+    "Phase",
+    "Progression",
+    "Reason",
+]
 
 
 class Phase(StrEnum):
@@ -72,6 +81,8 @@ class ConditionType(StrEnum):
     PROTECTED = "Protected"  # every item is protected to on-premises and may fail back (FB032)
     FAILED_BACK = "FailedBack"  # every item runs on-premises again, commit may be pending
     COMMITTED = "Committed"  # every failover to on-premises is committed
+    CONNECTED = "Connected"  # RecoveryVault, VCenter: the operator reaches it with the credentials given
+    ACCEPTED = "Accepted"  # FailbackApproval: it approves the named plan's current run
 
 
 class Reason(StrEnum):
@@ -108,3 +119,32 @@ class EventType(StrEnum):
 
     NORMAL = "Normal"
     WARNING = "Warning"
+
+
+class JobState(StrEnum):
+    """A Site Recovery job's state, as the management API spells it."""
+
+    NOT_STARTED = "NotStarted"
+    IN_PROGRESS = "InProgress"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    CANCELLED = "Cancelled"
+    SUSPENDED = "Suspended"
+
+
+class ItemStage(StrEnum):
+    """Stages of one protected item, from failed over to Azure to home (and protected again)."""
+
+    MISSING = "Missing"  # the vault does not list the item (deleted, protection disabled)
+    PROTECTED_TO_AZURE = "ProtectedToAzure"  # forward replication, Azure VM not in use
+    FAILOVER_TO_AZURE_PENDING_COMMIT = "FailoverToAzurePendingCommit"  # failed over, not committed
+    FAILED_OVER_TO_AZURE = "FailedOverToAzure"  # committed in Azure: reprotect is offered
+    REPROTECTING = "Reprotecting"  # reprotect job running
+    SYNCING = "Syncing"  # replicating back to on-premises, not yet protected
+    PROTECTED_TO_ON_PREMISES = "ProtectedToOnPremises"  # failback is offered
+    FAILING_BACK = "FailingBack"  # failover job towards on-premises running
+    FAILED_BACK = "FailedBack"  # running on-premises, commit pending
+    COMMITTING = "Committing"  # commit job running
+    COMMITTED = "Committed"  # home, failover committed
+    REPROTECTING_TO_AZURE = "ReprotectingToAzure"  # protecting the on-premises VM to Azure again
+    UNRECOGNISED = "Unrecognised"  # a state this operator does not know
