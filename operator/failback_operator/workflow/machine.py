@@ -180,13 +180,15 @@ def _find_job(
     return matches[0] if matches else None
 
 
-def _last_failover_job(jobs: Sequence[Job], item: ItemStatus, fact: ProtectedItem | None) -> Job | None:
+def _last_failover_job(
+    jobs: Sequence[Job], item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None
+) -> Job | None:
     found = [
         j
         for j in jobs
         if j.scenario in _JOB_SCENARIOS[Operation.FAILOVER]
         and j.state == "Succeeded"
-        and _job_targets(j, item, fact, None)
+        and _job_targets(j, item, fact, recovery_plan)
     ]
     found.sort(key=lambda j: j.start.timestamp() if j.start else 0.0, reverse=True)
     return found[0] if found else None
@@ -244,6 +246,7 @@ def _refresh_item(
     architecture: Architecture,
     now: datetime,
     settings: WorkflowSettings,
+    recovery_plan: str | None = None,
 ) -> tuple[ItemStatus, list[_Issue]]:
     """Bring one item's status up to date with Site Recovery; report what stops the plan."""
     issues: list[_Issue] = []
@@ -308,7 +311,7 @@ def _refresh_item(
                 )
             )
     if stage == ItemStage.FAILED_BACK and shutdown_confirmed is None:
-        job = _last_failover_job(jobs, item, fact)
+        job = _last_failover_job(jobs, item, fact, recovery_plan)
         if job is not None:
             shutdown_confirmed = not shutdown_problems(job)
     item = item.model_copy(
@@ -947,13 +950,13 @@ def decide(
     jobs = observation.vault.jobs
     items: list[ItemStatus] = []
     issues: list[_Issue] = []
-    for group, _rp, names in request.groups():
+    for group, recovery_plan, names in request.groups():
         for item_name in names:
             previous = _status_item(status, item_name) or ItemStatus(name=item_name, group=group)
             if new_run:
                 previous = _for_new_run(previous)
             refreshed, found = _refresh_item(
-                previous, facts.get(item_name), jobs, request.architecture, now, settings
+                previous, facts.get(item_name), jobs, request.architecture, now, settings, recovery_plan
             )
             items.append(refreshed.model_copy(update={"group": group}))
             issues.extend(found)
