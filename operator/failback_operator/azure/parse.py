@@ -51,7 +51,7 @@ def _when(value: Any) -> datetime | None:
             return None
     if not isinstance(value, datetime) or value.year <= 1753:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _int(value: Any) -> int | None:
@@ -88,6 +88,13 @@ def _os_type(value: Any) -> OsType | None:
             if value.strip().lower() == os_type.value.lower():
                 return os_type
     return None
+
+
+def _str(value: Any) -> str | None:
+    """Plain strings for the SDK's string enums (ProtectionHealth.NORMAL -> "Normal")."""
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
 
 
 def _text(value: Any) -> str | None:
@@ -162,7 +169,7 @@ def _classic_process_server(server: models.ProcessServer) -> ProcessServer:
         ip_address=server.ip_address,
         os_type=_os_type(server.os_type),
         last_heartbeat=_when(server.last_heartbeat),
-        health=server.health,
+        health=_str(server.health),
         service_status=server.ps_service_status,
         version_status=server.version_status,
         health_errors=_health_errors(server.health_errors),
@@ -175,7 +182,7 @@ def _modernized_process_server(server: models.ProcessServerDetails) -> ProcessSe
         name=server.name or "",
         ip_address=next(iter(server.ip_addresses or ()), None),
         last_heartbeat=_when(server.last_heartbeat_utc),
-        health=server.health,
+        health=_str(server.health),
         health_errors=_health_errors(server.health_errors),
     )
 
@@ -186,7 +193,6 @@ def _reprotect_agent(agent: models.ReprotectAgentDetails) -> MasterTargetServer:
         id=agent.id or "",
         name=agent.name or "",
         last_heartbeat=_when(agent.last_heartbeat_utc),
-        version_status=agent.health,
         agent_version=agent.version,
         datastores=tuple(RegisteredDatastore(name=name) for name in agent.accessible_datastores or ()),
         health_errors=_health_errors(agent.health_errors),
