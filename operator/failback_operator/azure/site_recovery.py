@@ -30,6 +30,7 @@ from failback_operator.azure.parse import (
     vcenter_from_sdk,
 )
 from failback_operator.azure.recovery_plan import RecoveryPlan, recovery_plan_from_sdk
+from failback_operator.azure.retry import ReadOnlyRetryPolicy
 from failback_operator.facts.asr import (
     ConfigurationServer,
     DiscoveredVCenter,
@@ -99,13 +100,18 @@ class SiteRecovery:
         self._secrets = tuple(s for s in secrets if s)
 
     @classmethod
-    def connect(cls, config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> SiteRecovery:
+    def connect(
+        cls,
+        config: VaultConfig,
+        identity: ClientSecret | WorkloadIdentity,
+        *,
+        retry_policy: ReadOnlyRetryPolicy | None = None,
+    ) -> SiteRecovery:
         """Build the credential and client for a vault (no network call until the first request)."""
         credential = build_credential(config, identity)
         secrets = (identity.client_secret.get_secret_value(),) if isinstance(identity, ClientSecret) else ()
-        return cls(
-            config, build_management_client(config, credential), credential=credential, secrets=secrets
-        )
+        client = build_management_client(config, credential, retry_policy=retry_policy)
+        return cls(config, client, credential=credential, secrets=secrets)
 
     def __repr__(self) -> str:
         return f"SiteRecovery(vault={self.config.vault!r}, endpoint={self.config.endpoint!r})"
