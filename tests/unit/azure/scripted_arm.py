@@ -16,6 +16,7 @@ TENANT = "00000000-0000-0000-0000-0000000000aa"
 CLIENT_ID = "11111111-1111-1111-1111-111111111111"
 CLIENT_SECRET = "s3cr3t-never-logged"  # the tests look for it in every message
 SUBSCRIPTION = "22222222-2222-2222-2222-222222222222"
+FEDERATED_TOKEN = "projected-service-account-token"
 
 
 @dataclass
@@ -45,6 +46,7 @@ class ScriptedArm:
         self.answers: list[Answer | Callable[[Seen], Answer]] = []
         self.seen: list[Seen] = []
         self.tokens_issued = 0
+        self.token_forms: list[dict[str, Any]] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -82,7 +84,9 @@ class ScriptedArm:
             )
         if path.endswith("/oauth2/v2.0/token"):
             form = await request.post()
-            if form.get("client_secret") != CLIENT_SECRET:
+            self.token_forms.append(dict(form))
+            federated = form.get("client_assertion") == FEDERATED_TOKEN
+            if form.get("client_secret") != CLIENT_SECRET and not federated:
                 return web.json_response({"error": "invalid_client"}, status=401)
             self.tokens_issued += 1
             return web.json_response(

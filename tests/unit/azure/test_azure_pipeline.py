@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from asr_recordings import load_recording
-from scripted_arm import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION, TENANT, Answer, ScriptedArm
+from scripted_arm import CLIENT_ID, CLIENT_SECRET, FEDERATED_TOKEN, SUBSCRIPTION, TENANT, Answer, ScriptedArm
 
 from failback_operator.azure import (
     ClientSecret,
@@ -20,6 +20,7 @@ from failback_operator.azure import (
     Throttled,
     Transient,
     VaultConfig,
+    WorkloadIdentity,
     inputs,
     with_recovery_plans,
 )
@@ -377,3 +378,18 @@ async def test_jobs_for_adopts_the_job_of_a_lost_answer(arm, site_recovery):
     )
     assert job.id == "8dfa5a4f-f24c-4e84-a640-1969a06a02ce"
     assert job.state == "InProgress"
+
+
+async def test_workload_identity_signs_in_with_the_projected_token(arm, tmp_path):
+    token_file = tmp_path / "azure-identity-token"
+    token_file.write_text(FEDERATED_TOKEN)
+    identity = WorkloadIdentity(tenant_id=TENANT, client_id=CLIENT_ID, token_file_path=str(token_file))
+    arm.answers.append(Answer(body=JOB_BODY))
+    async with SiteRecovery.connect(vault_config(arm), identity) as adapter:
+        job = await adapter.job(JOB_BODY["name"])
+    assert job.scenario == "SwitchReplicationGroupProtection"
+    (get,) = arm.arm_requests("GET")
+    assert get.authorization == "Bearer arm-token"
+    (form,) = arm.token_forms
+    assert form["client_assertion"] == FEDERATED_TOKEN
+    assert form["scope"] == "https://management.azure.com/.default"
