@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -60,8 +60,10 @@ class ItemRef:
     item: str
 
 
-def item_ref(item: ProtectedItem | str) -> ItemRef:
+def item_ref(item: ProtectedItem | ItemRef | str) -> ItemRef:
     """The path parts of a protected item from its ARM id (as listed by Site Recovery)."""
+    if isinstance(item, ItemRef):
+        return item
     arm_id = item if isinstance(item, str) else item.id or ""
     match = _ITEM_ID.search(arm_id)
     if match is None:
@@ -188,7 +190,7 @@ class SiteRecovery:
         )
         return tuple(protected_item_from_sdk(i) for i in found)
 
-    async def protected_item(self, item: ProtectedItem | str) -> ProtectedItem:
+    async def protected_item(self, item: ProtectedItem | ItemRef | str) -> ProtectedItem:
         """One item, for a single look before a mutating call (never in the poll loop)."""
         ref = item_ref(item)
         found = await self._read(
@@ -227,10 +229,13 @@ class SiteRecovery:
         names: Iterable[str] = (),
         ids: Iterable[str] = (),
         scenarios: Iterable[str] = (),
+        clock_skew: timedelta = timedelta(minutes=2),
     ) -> tuple[Job, ...]:
         """Jobs acting on an item or plan since an intent was recorded, newest first (adopt, not re-POST)."""
+        # Site Recovery stamps jobs with its own clock: look a little earlier than the intent.
+        earliest = since - clock_skew
         return jobs_acting_on(
-            await self.recent_jobs(since), names=names, ids=ids, since=since, scenarios=scenarios
+            await self.recent_jobs(earliest), names=names, ids=ids, since=earliest, scenarios=scenarios
         )
 
     async def poll(self, since: datetime, *, observed_at: datetime | None = None) -> VaultFacts:
@@ -273,7 +278,7 @@ class SiteRecovery:
         )
 
     async def start_reprotect(
-        self, item: ProtectedItem | str, body: models.ReverseReplicationInput
+        self, item: ProtectedItem | ItemRef | str, body: models.ReverseReplicationInput
     ) -> StartedOperation:
         """Reprotect one item (classic InMage or modernized InMageRcm input from inputs.py)."""
         ref = item_ref(item)
@@ -284,7 +289,7 @@ class SiteRecovery:
         )
 
     async def start_unplanned_failover(
-        self, item: ProtectedItem | str, body: models.UnplannedFailoverInput
+        self, item: ProtectedItem | ItemRef | str, body: models.UnplannedFailoverInput
     ) -> StartedOperation:
         """Classic failback of one item (unplanned failover with source-site operations)."""
         ref = item_ref(item)
@@ -297,7 +302,7 @@ class SiteRecovery:
         )
 
     async def start_planned_failover(
-        self, item: ProtectedItem | str, body: models.PlannedFailoverInput
+        self, item: ProtectedItem | ItemRef | str, body: models.PlannedFailoverInput
     ) -> StartedOperation:
         """Modernized failback of one item (planned failover)."""
         ref = item_ref(item)
@@ -309,7 +314,7 @@ class SiteRecovery:
             ),
         )
 
-    async def start_commit(self, item: ProtectedItem | str) -> StartedOperation:
+    async def start_commit(self, item: ProtectedItem | ItemRef | str) -> StartedOperation:
         """Commit one item's failover."""
         ref = item_ref(item)
         ops = self._client.replication_protected_items
@@ -318,7 +323,7 @@ class SiteRecovery:
             lambda **kw: ops.begin_failover_commit(*self._vault, ref.fabric, ref.container, ref.item, **kw),
         )
 
-    async def start_cancel(self, item: ProtectedItem | str) -> StartedOperation:
+    async def start_cancel(self, item: ProtectedItem | ItemRef | str) -> StartedOperation:
         """Cancel one item's uncommitted (modernized planned) failover."""
         ref = item_ref(item)
         ops = self._client.replication_protected_items
