@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from failback_operator import __version__
+from failback_operator import __version__, rules_command
 from failback_operator.sim import cli as sim_cli
 
 Command = Callable[[argparse.Namespace], int]
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-wait", action="store_true", help="stop once the demo has been set up")
     demo.set_defaults(func=_demo)
     sim_cli.add_parser(commands)
+    rules_command.add_parser(commands)
     return parser
 
 
