@@ -7,6 +7,9 @@ from typing import Literal
 
 from azure.mgmt.recoveryservicessiterecovery import models
 
+from failback_operator.facts.spec import Architecture
+from failback_operator.rules.reprotect_input import ReprotectValues
+
 __all__ = [
     "AZURE_TEMPORARY_DISK_LABEL",
     "ClassicRecoveryPoint",
@@ -19,6 +22,7 @@ __all__ = [
     "modernized_failback_input",
     "modernized_group_failback_input",
     "modernized_reprotect_input",
+    "reprotect_input",
     "retention_drive_as_offered",
 ]
 
@@ -189,4 +193,41 @@ def modernized_group_failback_input(
                 )
             ],
         )
+    )
+
+
+def reprotect_input(values: ReprotectValues) -> models.ReverseReplicationInput:
+    """FB029: the reprotect body for values the rules resolved, classic or modernized.
+
+    Refuses incomplete values rather than letting Site Recovery guess (no request is built).
+    """
+    if not values.complete:
+        raise ValueError(f"FB029: reprotect values are missing: {', '.join(values.missing)}")
+    required = {
+        "master target": values.master_target_id,
+        "datastore": values.datastore,
+        "policy": values.policy_id,
+    }
+    if values.architecture is Architecture.MODERNIZED:
+        required["log storage account"] = values.log_storage_account_id
+    else:
+        required["process server"] = values.process_server_id
+        required["retention drive"] = values.retention_drive
+    absent = [name for name, value in required.items() if not value]
+    if absent:
+        raise ValueError(f"FB029: reprotect values are missing: {', '.join(absent)}")
+    if values.architecture is Architecture.MODERNIZED:
+        return modernized_reprotect_input(
+            reprotect_agent_id=str(values.master_target_id),
+            datastore_name=str(values.datastore),
+            log_storage_account_id=str(values.log_storage_account_id),
+            failback_policy_id=values.policy_id,
+        )
+    return classic_reprotect_input(
+        master_target_id=str(values.master_target_id),
+        process_server_id=str(values.process_server_id),
+        retention_drive=str(values.retention_drive),
+        datastore_name=str(values.datastore),
+        failback_policy_id=str(values.policy_id),
+        run_as_account_id=values.run_as_account_id,
     )

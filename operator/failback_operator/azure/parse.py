@@ -8,6 +8,7 @@ from typing import Any
 
 from azure.mgmt.recoveryservicessiterecovery import models
 
+from failback_operator.azure.inputs import AZURE_TEMPORARY_DISK_LABEL
 from failback_operator.facts.asr import (
     ConfigurationServer,
     CurrentScenario,
@@ -300,6 +301,11 @@ def _current_scenario(scenario: models.CurrentScenarioDetails | None) -> Current
     )
 
 
+def _azure_temporary(name: str | None) -> bool:
+    """FB027: the Azure VM's temporary disk, by the volume label Azure gives it."""
+    return (name or "").strip().casefold() == AZURE_TEMPORARY_DISK_LABEL.casefold()
+
+
 def _disks_classic(
     disks: Iterable[models.InMageAzureV2ProtectedDiskDetails | models.InMageProtectedDiskDetails] | None,
     os_disk_id: str | None = None,
@@ -311,6 +317,7 @@ def _disks_classic(
             capacity_bytes=_int(d.disk_capacity_in_bytes),
             is_os_disk=bool(os_disk_id) and d.disk_id == os_disk_id,
             resync_required=_bool(d.resync_required),
+            is_azure_temporary=_azure_temporary(d.disk_name),
         )
         for d in disks or ()
     )
@@ -326,6 +333,7 @@ def _disks_modernized(disks: Iterable[_ModernizedDisk] | None) -> tuple[Protecte
             name=d.disk_name,
             capacity_bytes=_int(d.capacity_in_bytes),
             is_os_disk=bool(_bool(d.is_os_disk)),
+            is_azure_temporary=_azure_temporary(d.disk_name),
         )
         for d in disks or ()
     )
@@ -350,6 +358,7 @@ def _provider_facts(details: Any) -> dict[str, Any]:
             "protected_as_physical": _physical(details.discovery_type, "Physical"),
             "failed_over_from_on_premises": True,
             "datastores": tuple(details.datastores or ()),
+            "source_vm_ram_mb": _int(details.source_vm_ram_size_in_mb) or None,
         }
     if isinstance(details, models.InMageReplicationDetails):
         os_details = details.os_details
@@ -366,6 +375,8 @@ def _provider_facts(details: Any) -> dict[str, Any]:
             "protected_as_physical": _physical(details.discovery_type, "Physical"),
             "failed_over_from_on_premises": True,
             "datastores": tuple(details.datastores or ()),
+            # Site Recovery reports 0 once the item runs from Azure: unknown, not zero.
+            "source_vm_ram_mb": _int(details.source_vm_ram_size_in_mb) or None,
         }
     if isinstance(details, models.InMageRcmReplicationDetails):
         agent = details.mobility_agent_details
@@ -381,6 +392,7 @@ def _provider_facts(details: Any) -> dict[str, Any]:
             "source_vm_id": _text(details.fabric_discovery_machine_id),
             "protected_as_physical": _physical(details.discovery_type, "PhysicalServer"),
             "failed_over_from_on_premises": True,
+            "source_vm_ram_mb": _int(details.allocated_memory_in_mb) or None,
         }
     if isinstance(details, models.InMageRcmFailbackReplicationDetails):
         failback_agent = details.mobility_agent_details

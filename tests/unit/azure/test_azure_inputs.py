@@ -8,6 +8,8 @@ import pytest
 from asr_recordings import SPEC_EXAMPLES, load_recording
 
 from failback_operator.azure import inputs
+from failback_operator.facts.spec import Architecture
+from failback_operator.rules.reprotect_input import ReprotectValues
 
 CLASSIC_REPROTECT = load_recording("reprotect_post_InMageAzureV2_to_InMage_202_and_job_get_inprogress.json")
 MODERNIZED_REPROTECT = load_recording(
@@ -136,3 +138,54 @@ def test_modernized_group_failback_uses_the_multi_vm_sync_point(sync, sent):
     ]
     example = json.loads((SPEC_EXAMPLES / "ReplicationRecoveryPlans_PlannedFailover.json").read_text())
     assert set(body["properties"]) == set(example["parameters"]["input"]["properties"])
+
+
+def test_reprotect_input_from_resolved_classic_values():
+    recorded = CLASSIC_REPROTECT["post_reProtect"]["RequestBody"]
+    sent = recorded["properties"]["providerSpecificDetails"]
+    values = ReprotectValues(
+        architecture=Architecture.CLASSIC,
+        master_target_id=sent["masterTargetId"],
+        process_server_id=sent["processServerId"],
+        datastore=sent["datastoreName"],
+        retention_drive=sent["retentionDrive"],
+        policy_id=sent["profileId"],
+        run_as_account_id=sent["runAsAccountId"],
+    )
+    assert wire(inputs.reprotect_input(values)) == recorded
+
+
+def test_reprotect_input_from_resolved_modernized_values():
+    recorded = MODERNIZED_REPROTECT["post_reProtect"]["RequestBody"]
+    sent = recorded["properties"]["providerSpecificDetails"]
+    values = ReprotectValues(
+        architecture=Architecture.MODERNIZED,
+        master_target_id=sent["reprotectAgentId"],
+        datastore=sent["datastoreName"],
+        policy_id=sent["policyId"],
+        log_storage_account_id=sent["logStorageAccountId"],
+    )
+    assert wire(inputs.reprotect_input(values)) == recorded
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        (ReprotectValues(architecture=Architecture.CLASSIC, missing=("process server",)), "process server"),
+        (
+            ReprotectValues(
+                architecture=Architecture.CLASSIC, master_target_id="mt", datastore="ds", policy_id="p"
+            ),
+            "process server, retention drive",
+        ),
+        (
+            ReprotectValues(
+                architecture=Architecture.MODERNIZED, master_target_id="agent", datastore="ds", policy_id="p"
+            ),
+            "log storage account",
+        ),
+    ],
+)
+def test_incomplete_reprotect_values_build_no_request(values, named):
+    with pytest.raises(ValueError, match=f"FB029: reprotect values are missing: {named}"):
+        inputs.reprotect_input(values)

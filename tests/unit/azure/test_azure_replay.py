@@ -169,6 +169,8 @@ def test_failed_over_classic_item_keeps_os_and_disks_before_reprotect():
     assert item.multi_vm_group_name == "826b9831-3f12-4bd2-aa80-77ae9e925548"
     assert item.current_scenario is None  # scenarioName "None" means idle
     assert item.azure_vm_name == "V2A-W2K16-201"
+    assert item.source_vm_ram_mb == 4094
+    assert not any(d.is_azure_temporary for d in item.disks)
 
 
 def test_reprotected_classic_item_has_its_facts_cleared_by_site_recovery():
