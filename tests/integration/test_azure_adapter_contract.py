@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from asr_sim_support import scenario
 from azure.mgmt.recoveryservicessiterecovery import models
 
 from failback_operator.azure import (
+    AuthenticationFailed,
     ClientSecret,
     Conflict,
     OperationOutcomeUnknown,
@@ -21,7 +24,8 @@ from failback_operator.azure import (
 from failback_operator.azure.site_recovery import item_ref
 from failback_operator.facts.asr import ProtectedItem
 from failback_operator.facts.spec import Architecture, OsType
-from failback_operator.sim.asr import AsrSimulator
+from failback_operator.sim.asr import AsrSimulator, SimulatorThread
+from failback_operator.sim.asr.scenario import ItemStage
 
 CLASSIC_ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 
@@ -298,3 +302,118 @@ async def test_recent_jobs_are_filtered_by_start(classic_sim, classic_vault):
     later = datetime.now(UTC) + timedelta(days=365)
     assert [j.id for j in await classic_vault.recent_jobs(before)] == [started.job_id]
     assert await classic_vault.recent_jobs(later) == ()
+
+
+async def test_linux_group_member_fails_back_alone_with_retention_path(linux_sim):
+    runtime = linux_sim.runtime
+    async with connect(linux_sim) as adapter:
+        runtime.advance(16)
+        server = await adapter.configuration_server()
+        master_target = next(m for m in server.master_targets if m.os_type is OsType.LINUX)
+        process_server = next(p for p in server.process_servers if p.name == "V2A-PS-200")
+        (policy,) = await adapter.failback_policies()
+        item = by_name(await adapter.protected_items())["V2A-RHEL8-301-new"]
+        assert item.os_type is OsType.LINUX
+        body = inputs.classic_reprotect_input(
+            master_target_id=master_target.id,
+            process_server_id=process_server.id,
+            retention_drive=inputs.retention_drive_as_offered(
+                "/mnt/retention/", [v.name for v in master_target.retention_volumes]
+            ),
+            datastore_name="datastore1",
+            failback_policy_id=policy.id,
+            run_as_account_id=next(a.id for a in server.run_as_accounts if a.name == "linuxuser"),
+        )
+        await adapter.start_reprotect(item, body)
+        runtime.advance(120)
+        item = await adapter.protected_item(item)
+        assert (item.instance_type, item.protection_state) == ("InMage", "Protected")
+        failback = await adapter.start_unplanned_failover(item, inputs.classic_failback_input("LatestTag"))
+        runtime.advance(30)
+        job = await adapter.job(failback.job_id)
+        assert job.state == "Succeeded"
+        assert next(t for t in job.tasks if t.id == "ShutdownVmOnPrimaryForUFO").state == "Succeeded"
+        commit = await adapter.start_commit(item)
+        runtime.advance(10)
+        assert (await adapter.job(commit.job_id)).state == "Succeeded"
+        assert (await adapter.protected_item(item)).protection_state == "UnplannedFailoverCommitted"
+
+
+async def test_failover_without_source_site_operations_skips_the_shutdown(classic_sim, classic_vault):
+    """What FB042 guards against: without sourceSiteOperations the Azure VM is not shut down first."""
+    runtime = classic_sim.runtime
+    runtime.advance(16)
+    items = by_name(await classic_vault.protected_items())
+    item = items["V2A-W2K16-201-new"]
+    await classic_reprotect(classic_vault, item)
+    runtime.advance(120)
+    careless = models.UnplannedFailoverInput(
+        properties=models.UnplannedFailoverInputProperties(
+            failover_direction="PrimaryToRecovery",
+            source_site_operations="NotRequired",
+            provider_specific_details=models.InMageUnplannedFailoverInput(recovery_point_type="LatestTime"),
+        )
+    )
+    started = await classic_vault.start_unplanned_failover(item, careless)
+    runtime.advance(30)
+    job = await classic_vault.job(started.job_id)
+    shutdown = next(t for t in job.tasks if t.id == "ShutdownVmOnPrimaryForUFO")
+    assert (shutdown.state, shutdown.state_description) == ("Other", "Skipped")
+
+
+async def test_modernized_item_planned_failover_can_be_cancelled(modern_sim, modern_vault):
+    runtime = modern_sim.runtime
+    runtime.advance(16)
+    runtime.set_stage("vcenter67_50158471-87c2-d4ad-caa2-abe22face6d8", ItemStage.PROTECTED_TO_ON_PREMISES)
+    item = by_name(await modern_vault.protected_items())["vcenter67_50158471-87c2-d4ad-caa2-abe22face6d8"]
+    assert item.instance_type == "InMageRcmFailback"
+    await modern_vault.start_planned_failover(item, inputs.modernized_failback_input("ApplicationConsistent"))
+    runtime.advance(30)
+    assert "CancelFailover" in (await modern_vault.protected_item(item)).allowed_operations
+    cancel = await modern_vault.start_cancel(item)
+    runtime.advance(30)
+    assert (await modern_vault.job(cancel.job_id)).state == "Succeeded"
+    assert "PlannedFailover" in (await modern_vault.protected_item(item)).allowed_operations
+
+
+async def test_changes_behind_the_operators_back_show_in_the_next_poll(classic_sim, classic_vault):
+    runtime = classic_sim.runtime
+    runtime.advance(16)
+    runtime.disable_protection("V2A-W2K19-202-new")
+    runtime.delete_azure_vm("V2A-W2K16-201-new")
+    items = by_name(await classic_vault.protected_items())
+    assert set(items) == {"V2A-W2K16-201-new"}
+    with pytest.raises(Refused) as caught:
+        await classic_reprotect(classic_vault, items["V2A-W2K16-201-new"])
+    assert caught.value.code == "AzureVmNotFound"
+
+
+async def test_stopped_heartbeat_shows_as_an_old_heartbeat(classic_sim, classic_vault):
+    runtime = classic_sim.runtime
+    runtime.set_heartbeat_stopped(True)
+    runtime.advance(60)
+    server = await classic_vault.configuration_server(with_vcenters=False)
+    assert server.last_heartbeat is not None
+    assert runtime.clock.now() - server.last_heartbeat >= timedelta(minutes=55)
+
+
+async def test_revoked_token_is_an_authentication_failure_without_the_secret(classic_sim, classic_vault):
+    await classic_vault.protected_items()
+    classic_sim.runtime.issuer.revoke_all()
+    with pytest.raises(AuthenticationFailed) as caught:
+        await classic_vault.protected_items()
+    assert caught.value.status == 401
+    assert classic_sim.client_secret not in str(caught.value)
+
+
+def test_a_long_list_is_still_one_list_call_per_poll():
+    async def read(simulator: AsrSimulator) -> tuple[ProtectedItem, ...]:
+        async with connect(simulator) as adapter:
+            return await adapter.protected_items()
+
+    with SimulatorThread(scenario("classic-windows", page_size=1), time_scale=600) as simulator:
+        items = asyncio.run(read(simulator))
+        assert {i.name for i in items} == set(CLASSIC_ITEMS)
+        # Two pages of one list (nextLink), never a get per item.
+        assert simulator.runtime.log.count("ReplicationProtectedItems_List") == 2
+        assert simulator.runtime.log.count("ReplicationProtectedItems_Get") == 0
