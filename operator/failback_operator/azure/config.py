@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 __all__ = ["ARM_SCOPE", "ClientSecret", "VaultConfig", "WorkloadIdentity"]
 
@@ -63,3 +63,11 @@ class VaultConfig(BaseModel):
             f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
             f"/providers/Microsoft.RecoveryServices/vaults/{self.vault}"
         )
+
+    @field_validator("endpoint")
+    @classmethod
+    def _https_only(cls, endpoint: str) -> str:
+        # azure-core refuses to send a bearer token over plain HTTP; say so when the vault is read.
+        if not endpoint.lower().startswith("https://"):
+            raise ValueError("the Resource Manager endpoint must be an https:// URL")
+        return endpoint.rstrip("/")

@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -210,12 +210,13 @@ class SiteRecovery:
 
     async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
         """Jobs started since `since` in ONE paged list (filtered again here in case the service does not)."""
-        query = f"StartTime eq '{since.isoformat()}'"
+        start = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
+        query = f"StartTime eq '{start.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
         found = await self._read_all(
             "list jobs", lambda: self._client.replication_jobs.list(*self._vault, filter=query)
         )
         jobs = (job_from_sdk(j) for j in found)
-        return tuple(j for j in jobs if j.start is None or j.start >= since)
+        return tuple(j for j in jobs if j.start is None or j.start >= start)
 
     async def job(self, job_id: str) -> Job:
         """One job by the id a started operation returned."""

@@ -11,6 +11,7 @@ from asr_recordings import load_recording
 from scripted_arm import CLIENT_ID, CLIENT_SECRET, FEDERATED_TOKEN, SUBSCRIPTION, TENANT, Answer, ScriptedArm
 
 from failback_operator.azure import (
+    AuthenticationFailed,
     ClientSecret,
     Conflict,
     NotFound,
@@ -393,3 +394,20 @@ async def test_workload_identity_signs_in_with_the_projected_token(arm, tmp_path
     (form,) = arm.token_forms
     assert form["client_assertion"] == FEDERATED_TOKEN
     assert form["scope"] == "https://management.azure.com/.default"
+
+
+async def test_wrong_secret_is_an_authentication_failure_and_nothing_is_posted(arm):
+    wrong = ClientSecret(tenant_id=TENANT, client_id=CLIENT_ID, client_secret="not-the-secret-xyz")
+    async with SiteRecovery.connect(vault_config(arm), wrong) as adapter:
+        with pytest.raises(AuthenticationFailed) as caught:
+            await adapter.start_commit(ITEM_BODY["id"])
+    assert arm.arm_requests() == []  # refused before anything reached Resource Manager
+    assert "not-the-secret-xyz" not in str(caught.value)
+    assert "not-the-secret-xyz" not in repr(caught.value)
+
+
+def test_vault_endpoint_must_be_https():
+    with pytest.raises(ValueError, match="https"):
+        VaultConfig(
+            subscription_id="s", resource_group="rg", vault="v", fabric="f", endpoint="http://127.0.0.1:1"
+        )
