@@ -73,6 +73,11 @@ def by_name(items: tuple[ProtectedItem, ...]) -> dict[str, ProtectedItem]:
 
 
 async def classic_reprotect(adapter: SiteRecovery, item: ProtectedItem, requested_drive: str = "F:"):
+    """Reprotect one classic item with inputs from the configuration server's facts."""
+    return await adapter.start_reprotect(item, await classic_reprotect_body(adapter, requested_drive))
+
+
+async def classic_reprotect_body(adapter: SiteRecovery, requested_drive: str = "F:"):
     """FB029: reprotect inputs taken from the configuration server's facts, as the operator does."""
     server = await adapter.configuration_server()
     (policy,) = await adapter.failback_policies()
@@ -88,7 +93,7 @@ async def classic_reprotect(adapter: SiteRecovery, item: ProtectedItem, requeste
         failback_policy_id=policy.id,
         run_as_account_id=next(a.id for a in server.run_as_accounts if a.name == "windowsuser"),
     )
-    return await adapter.start_reprotect(item, body)
+    return body
 
 
 async def test_classic_reads_give_the_configuration_server_policy_items_and_plans(classic_vault):
@@ -417,3 +422,30 @@ def test_a_long_list_is_still_one_list_call_per_poll():
         # Two pages of one list (nextLink), never a get per item.
         assert simulator.runtime.log.count("ReplicationProtectedItems_List") == 2
         assert simulator.runtime.log.count("ReplicationProtectedItems_Get") == 0
+
+
+async def test_a_post_answered_too_slowly_is_unknown_and_not_sent_again(classic_sim):
+    runtime = classic_sim.runtime
+    runtime.advance(16)
+    config = connect(classic_sim).config.model_copy(update={"request_timeout_seconds": 0.5})
+    scenario_identity = runtime.scenario.identity
+    identity = ClientSecret(
+        tenant_id=classic_sim.tenant,
+        client_id=scenario_identity.client_id,
+        client_secret=scenario_identity.client_secret,
+    )
+    async with SiteRecovery.connect(config, identity) as adapter:
+        item = by_name(await adapter.protected_items())["V2A-W2K16-201-new"]
+        body = await classic_reprotect_body(adapter)
+        intent = since(classic_sim)
+        runtime.set_faults(slow_seconds=1.5)
+        with pytest.raises(OperationOutcomeUnknown) as caught:
+            await adapter.start_reprotect(item, body)
+        assert "may have taken effect" in str(caught.value)
+        runtime.set_faults(slow_seconds=0)
+        await asyncio.sleep(1.6)  # let the simulator finish the request it was slow to answer
+        found = await adapter.jobs_for(since=intent, names=[item.friendly_name or ""])
+    # Whether the late request started a job or not, the lookup answers and nothing was re-sent.
+    assert len(found) <= 1
+    assert all(job.scenario == "SwitchReplicationGroupProtection" for job in found)
+    assert runtime.log.count("ReplicationProtectedItems_Reprotect") == 1
