@@ -89,7 +89,7 @@ def _retry_after(runtime_seconds: float) -> dict[str, str]:
     """
     if runtime_seconds >= 1:
         return {"Retry-After": str(round(runtime_seconds))}
-    return {"retry-after-ms": str(max(10, round(runtime_seconds * 1000)))}
+    return {"retry-after-ms": str(max(50, round(runtime_seconds * 1000)))}
 
 
 # ---------------------------------------------------------------- lookups
