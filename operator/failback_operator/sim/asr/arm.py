@@ -89,7 +89,7 @@ def _retry_after(runtime_seconds: float) -> dict[str, str]:
     """
     if runtime_seconds >= 1:
         return {"Retry-After": str(round(runtime_seconds))}
-    return {"retry-after-ms": str(max(10, round(runtime_seconds * 1000)))}
+    return {"retry-after-ms": str(max(50, round(runtime_seconds * 1000)))}
 
 
 # ---------------------------------------------------------------- lookups
@@ -573,6 +573,23 @@ def _operation_name(route: _Route, names: list[str]) -> str:
     return route.operation
 
 
+def _subject(runtime: SimRuntime, route: _Route, names: list[str]) -> str | None:
+    """The item or recovery plan a request is about, as the scenario spells it, for the request log."""
+    for collection in ("replicationprotecteditems", "replicationrecoveryplans"):
+        if collection not in route.pattern:
+            continue
+        position = route.pattern.index(collection) + 1
+        if position >= len(route.pattern):
+            return None
+        name = names[route.pattern[:position].count("*")]
+        if collection == "replicationprotecteditems":
+            item = runtime.state.items.get(name.lower())
+            return item.name if item else name
+        plan = runtime.state.recovery_plan(name)
+        return plan[0] if plan else name
+    return None
+
+
 def _response(result: _Result, extra: dict[str, str]) -> web.Response:
     headers = {**extra, **result.headers}
     if result.body is None:
@@ -698,6 +715,7 @@ async def handle_arm(request: web.Request) -> web.StreamResponse:
             )
         route, names = matched
         record.operation = _operation_name(route, names)
+        record.item = _subject(runtime, route, names)
         throttling = faults.throttling
         kind = "writes" if route.write else "reads"
         if throttling.enabled:

@@ -532,7 +532,6 @@ def item_body(state: SimState, item: ItemState) -> dict[str, Any]:
         "healthErrors": _health_errors(state, item),
         "policyId": policy_id(state, policy),
         "policyFriendlyName": policy,
-        "lastSuccessfulFailoverTime": stamp(item.last_failover_time),
         "currentScenario": current,
         "failoverRecoveryPointId": recovery_point_id,
         "providerSpecificDetails": _provider_details(state, item, view.instance_type, view),
@@ -542,6 +541,8 @@ def item_body(state: SimState, item: ItemState) -> dict[str, Any]:
         else container_id(state),
         "eventCorrelationId": stable_id("event", item.name, item.stage.value),
     }
+    if item.last_failover_time is not None:
+        properties["lastSuccessfulFailoverTime"] = stamp(item.last_failover_time)
     return {
         "id": item_id(state, item),
         "name": item.name,
@@ -646,14 +647,21 @@ def _inmage_azure_v2(state: SimState, item: ItemState, view: Any) -> dict[str, A
         ],
         "recoveryAzureVMName": spec.vm_name,
         "recoveryAzureVMSize": "Standard_F2s_v2",
+        "recoveryAzureStorageAccount": None,
         "recoveryAzureLogStorageAccountId": f"{rg}/providers/Microsoft.Storage/storageAccounts/"
         f"{state.scenario.log_storage_account}",
+        "vmNics": [],
         "selectedRecoveryAzureNetworkId": f"{rg}/providers/Microsoft.Network/virtualNetworks/recovery-vnet",
+        "selectedTfoAzureNetworkId": None,
+        "selectedSourceNicId": None,
         "discoveryType": "vCenter",
         "enableRdpOnTargetOption": "Never",
         "datastores": [mt.datastores[0].name] if mt and mt.datastores else [],
         "targetVmId": f"{rg}/providers/Microsoft.Compute/virtualMachines/{spec.vm_name}",
         "recoveryAzureResourceGroupId": rg,
+        "recoveryAvailabilitySetId": None,
+        "targetAvailabilityZone": None,
+        "targetProximityPlacementGroupId": None,
         "useManagedDisks": "true",
         "licenseType": "NotSpecified",
         "sqlServerLicenseType": "NotSpecified",
@@ -662,6 +670,16 @@ def _inmage_azure_v2(state: SimState, item: ItemState, view: Any) -> dict[str, A
         "lastUpdateReceivedTime": stamp(now),
         "replicaId": f"{item.vm_id}_replica_{container_name(state)}",
         "osVersion": spec.os_version,
+        "protectedManagedDisks": [
+            {
+                "diskId": _disk_id(item, index),
+                "seedManagedDiskId": f"{rg}/providers/Microsoft.Compute/disks/"
+                f"asrseeddisk-{spec.vm_name}-{index}",
+                "replicaDiskType": "Standard_LRS",
+                "diskEncryptionSetId": None,
+            }
+            for index, _disk in enumerate(spec.disks)
+        ],
         "lastRecoveryPointReceived": stamp(now - timedelta(minutes=5)),
         "firmwareType": "UEFI" if spec.os_type == "Windows" else "BIOS",
         "azureVmGeneration": "V2" if spec.os_type == "Windows" else "V1",
@@ -669,6 +687,8 @@ def _inmage_azure_v2(state: SimState, item: ItemState, view: Any) -> dict[str, A
         "totalDataTransferred": -1,
         "totalProgressHealth": "Completed" if resync >= 100 else "InProgress",
         "targetVmTags": {},
+        "seedManagedDiskTags": None,
+        "targetManagedDiskTags": None,
         "targetNicTags": {},
     }
 
@@ -764,6 +784,9 @@ def _inmage_rcm(state: SimState, item: ItemState, view: Any) -> dict[str, Any]:
     rg = f"/subscriptions/{vault.subscription}/resourceGroups/{vault.resource_group}"
     site = f"{rg}/providers/Microsoft.OffAzure/VMwareSites/{vault.name}vmwaresite"
     syncing = view.protection_stage == "Resync"
+    point_id = (
+        f"{item_id(state, item)}/recoveryPoints/{item.recovery_point.id}" if item.recovery_point else None
+    )
     return {
         "instanceType": "InMageRcm",
         "internalIdentifier": item.vm_id,
@@ -780,20 +803,41 @@ def _inmage_rcm(state: SimState, item: ItemState, view: Any) -> dict[str, Any]:
         "primaryNicIpAddress": spec.ip_address,
         "targetGeneration": "V2",
         "licenseType": "NotSpecified",
+        "storageAccountId": None,
         "targetVmName": spec.vm_name,
         "targetVmSize": "Standard_F2s_v2",
         "targetResourceGroupId": rg,
         "targetLocation": vault.location,
+        "targetAvailabilitySetId": "",
+        "targetAvailabilityZone": "",
+        "targetProximityPlacementGroupId": "",
+        "targetBootDiagnosticsStorageAccountId": f"{rg}/providers/Microsoft.Storage/storageAccounts/"
+        f"{state.scenario.log_storage_account}",
         "targetNetworkId": f"{rg}/providers/Microsoft.Network/virtualNetworks/recovery-vnet",
+        "testNetworkId": f"{rg}/providers/Microsoft.Network/virtualNetworks/recovery-vnet",
+        "failoverRecoveryPointId": point_id,
         "lastRecoveryPointReceived": stamp(now - timedelta(minutes=5)),
         "lastRpoInSeconds": 199,
         "lastRpoCalculatedTime": stamp(now),
+        "lastRecoveryPointId": point_id,
+        "initialReplicationProgressPercentage": None,
+        "initialReplicationProcessedBytes": None,
+        "initialReplicationTransferredBytes": None,
         "initialReplicationProgressHealth": "None",
         "resyncProgressPercentage": resync if syncing else None,
+        "resyncProcessedBytes": None,
+        "resyncTransferredBytes": None,
         "resyncProgressHealth": "InProgress" if syncing else "None",
         "resyncRequired": "false",
         "resyncState": "None",
         "agentUpgradeState": "None",
+        "agentUpgradeAttemptToVersion": None,
+        "agentUpgradeBlockingErrorDetails": [],
+        "agentUpgradeJobId": None,
+        "lastAgentUpgradeType": None,
+        "lastAgentUpgradeErrorDetails": [],
+        "isLastUpgradeSuccessful": None,
+        "isAgentRegistrationSuccessfulAfterFailover": True,
         "protectedDisks": _rcm_disks(item, state, now),
         "mobilityAgentDetails": {
             "version": "9.44.6071.1",
@@ -837,8 +881,12 @@ def _inmage_rcm_failback(state: SimState, item: ItemState, view: Any) -> dict[st
         "targetDataStoreName": reprotect.get("datastoreName"),
         "targetVmName": spec.on_premises_vm_name,
         "initialReplicationProgressPercentage": resync if syncing else None,
+        "initialReplicationProcessedBytes": None,
+        "initialReplicationTransferredBytes": None,
         "initialReplicationProgressHealth": "InProgress" if syncing else "None",
         "resyncProgressPercentage": None,
+        "resyncProcessedBytes": None,
+        "resyncTransferredBytes": None,
         "resyncProgressHealth": "None",
         "resyncRequired": "false",
         "resyncState": "None",

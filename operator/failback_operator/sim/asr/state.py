@@ -111,14 +111,17 @@ class SimState:
     def from_scenario(cls, scenario: Scenario, clock: SimClock) -> SimState:
         """Seed the state at the scenario's starting stages, at the clock's current time."""
         now = clock.now()
-        items = {
-            spec.name.lower(): ItemState(
+        items = {}
+        for spec in scenario.items:
+            booted_at = now - timedelta(minutes=spec.booted_minutes_ago)
+            # Items that start away from their original site got there by a failover when they booted.
+            failed_over = spec.stage not in (ItemStage.SYNCING_TO_AZURE, ItemStage.PROTECTED_TO_AZURE)
+            items[spec.name.lower()] = ItemState(
                 spec=spec,
                 stage=spec.stage,
-                booted_at=now - timedelta(minutes=spec.booted_minutes_ago),
+                booted_at=booted_at,
+                last_failover_time=booted_at if failed_over else None,
             )
-            for spec in scenario.items
-        }
         state = cls(scenario=scenario, clock=clock, items=items, faults=scenario.faults)
         state.heartbeat_stopped = scenario.configuration_server.heartbeat_stopped
         if state.heartbeat_stopped:
