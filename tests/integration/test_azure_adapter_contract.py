@@ -17,6 +17,7 @@ from failback_operator.azure import (
     OperationOutcomeUnknown,
     Refused,
     SiteRecovery,
+    Throttled,
     VaultConfig,
     inputs,
     with_recovery_plans,
@@ -448,4 +449,34 @@ async def test_a_post_answered_too_slowly_is_unknown_and_not_sent_again(classic_
     # Whether the late request started a job or not, the lookup answers and nothing was re-sent.
     assert len(found) <= 1
     assert all(job.scenario == "SwitchReplicationGroupProtection" for job in found)
+    assert runtime.log.count("ReplicationProtectedItems_Reprotect") == 1
+
+
+async def test_throttled_write_is_not_retried_and_says_when(classic_sim, classic_vault):
+    runtime = classic_sim.runtime
+    runtime.advance(16)
+    items = by_name(await classic_vault.protected_items())
+    first = await classic_reprotect_body(classic_vault)
+    second = await classic_reprotect_body(classic_vault)
+    runtime.set_faults(throttling={"enabled": True, "write_burst": 1, "write_refill_per_second": 0.01})
+    await classic_vault.start_reprotect(items["V2A-W2K16-201-new"], first)
+    with pytest.raises(Throttled) as caught:
+        await classic_vault.start_reprotect(items["V2A-W2K19-202-new"], second)
+    assert caught.value.retry_after > 0
+    assert runtime.log.count("ReplicationProtectedItems_Reprotect", "V2A-W2K19-202-new") == 1
+
+
+async def test_post_refused_with_500_before_processing_is_unknown_and_no_job_is_found(
+    classic_sim, classic_vault
+):
+    runtime = classic_sim.runtime
+    runtime.advance(16)
+    item = by_name(await classic_vault.protected_items())["V2A-W2K16-201-new"]
+    body = await classic_reprotect_body(classic_vault)
+    intent = since(classic_sim)
+    runtime.set_faults(server_errors=1)
+    with pytest.raises(OperationOutcomeUnknown):
+        await classic_vault.start_reprotect(item, body)
+    # The lookup says no job started: the caller may now decide, instead of guessing.
+    assert await classic_vault.jobs_for(since=intent, names=[item.friendly_name or ""]) == ()
     assert runtime.log.count("ReplicationProtectedItems_Reprotect") == 1
