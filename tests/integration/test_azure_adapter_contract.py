@@ -18,10 +18,12 @@ from failback_operator.azure import (
     Refused,
     SiteRecovery,
     Throttled,
+    Transient,
     VaultConfig,
     inputs,
     with_recovery_plans,
 )
+from failback_operator.azure.client import build_credential, build_management_client
 from failback_operator.azure.site_recovery import item_ref
 from failback_operator.facts.asr import ProtectedItem
 from failback_operator.facts.spec import Architecture, OsType
@@ -480,3 +482,21 @@ async def test_post_refused_with_500_before_processing_is_unknown_and_no_job_is_
     # The lookup says no job started: the caller may now decide, instead of guessing.
     assert await classic_vault.jobs_for(since=intent, names=[item.friendly_name or ""]) == ()
     assert runtime.log.count("ReplicationProtectedItems_Reprotect") == 1
+
+
+async def test_untrusted_certificate_means_nothing_was_sent(classic_sim):
+    """A TLS failure happens before the request leaves: Transient, never an unknown outcome."""
+    trusted = connect(classic_sim).config
+    untrusted = trusted.model_copy(update={"ca_file": None})
+    identity = ClientSecret(
+        tenant_id=classic_sim.tenant, client_id=classic_sim.client_id, client_secret=classic_sim.client_secret
+    )
+    credential = build_credential(trusted, identity)  # Entra ID trusted, Resource Manager not
+    adapter = SiteRecovery(untrusted, build_management_client(untrusted, credential), credential=credential)
+    async with adapter:
+        with pytest.raises(Transient):
+            await adapter.start_commit(
+                f"{trusted.vault_id()}/replicationFabrics/f/replicationProtectionContainers/c"
+                "/replicationProtectedItems/V2A-W2K16-201-new"
+            )
+    assert posts(classic_sim) == []
