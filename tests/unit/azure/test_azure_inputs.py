@@ -6,6 +6,8 @@ import json
 
 import pytest
 from asr_recordings import SPEC_EXAMPLES, load_recording
+from hypothesis import given
+from hypothesis import strategies as st
 
 from failback_operator.azure import inputs
 from failback_operator.facts.spec import Architecture
@@ -189,3 +191,15 @@ def test_reprotect_input_from_resolved_modernized_values():
 def test_incomplete_reprotect_values_build_no_request(values, named):
     with pytest.raises(ValueError, match=f"FB029: reprotect values are missing: {named}"):
         inputs.reprotect_input(values)
+
+
+@given(
+    letter=st.sampled_from("DEFGHIJKLMNOPQRSTUVWXYZ"),
+    suffix=st.sampled_from(["", ":", ":\\"]),
+    lower=st.booleans(),
+    offered_colon=st.booleans(),
+)
+def test_any_spelling_of_an_offered_letter_sends_the_offered_name(letter, suffix, lower, offered_colon):
+    offered = letter + (":" if offered_colon else "")
+    requested = (letter.lower() if lower else letter) + suffix
+    assert inputs.retention_drive_as_offered(requested, ["C", offered]) == offered

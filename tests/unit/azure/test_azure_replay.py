@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asr_recordings import RECORDINGS, load_recording
+from asr_recordings import RECORDINGS, SPEC_EXAMPLES, load_recording
 from azure.mgmt.recoveryservicessiterecovery import models
 
 from failback_operator.azure import parse
 from failback_operator.azure.job_lookup import jobs_acting_on
 from failback_operator.azure.operation_url import job_id_from_headers
+from failback_operator.azure.recovery_plan import recovery_plan_from_sdk
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
 from failback_operator.facts.spec import Architecture, OsType
 
@@ -252,3 +253,26 @@ def test_a_lost_answer_is_resolved_by_finding_the_job_by_vm_name():
     assert [j.scenario for j in newest_first] == ["CommitFailover", "UnplannedFailover"]
     assert jobs_acting_on(jobs, names=["V2A-W2K16-201"], since=datetime(2021, 4, 7, tzinfo=UTC)) == ()
     assert jobs_acting_on(jobs, names=["other-vm"], since=intent) == ()
+
+
+def test_recovery_plan_from_the_documented_example():
+    example = json.loads((SPEC_EXAMPLES / "ReplicationRecoveryPlans_PlannedFailover.json").read_text())
+    body = example["responses"]["200"]["body"]
+    plan = recovery_plan_from_sdk(models.RecoveryPlan(body))
+    assert plan.name == "RPtest1"
+    assert plan.current_scenario == "PlannedFailover"
+    assert plan.current_scenario_status == "Succeeded"
+    every_group = [i["id"] for g in body["properties"]["groups"] for i in g["replicationProtectedItems"]]
+    assert len(every_group) >= 2
+    assert plan.item_ids == tuple(every_group)
+    assert "Commit" in plan.allowed_operations
+
+
+@pytest.mark.parametrize(
+    ("name", "temporary"),
+    [("Temporary Storage", True), ("temporary storage ", True), ("Disk1", False), (None, False)],
+)
+def test_the_azure_temporary_disk_is_recognised_by_its_label(name, temporary):
+    details = models.InMageAzureV2ProtectedDiskDetails(disk_id="d", disk_name=name)
+    (disk,) = parse._disks_classic([details])
+    assert disk.is_azure_temporary is temporary
