@@ -138,6 +138,8 @@ async def test_provider_types_deserialize_to_their_sdk_models(classic_vault, mod
     server = await modern_vault.configuration_server()
     assert server.architecture is Architecture.MODERNIZED
     assert {m.name for m in server.master_targets} == {"Rcm-App-150", "Rcm-App-151"}
+    assert all(m.datastores[0].name == "SharedDS-84-85" for m in server.master_targets)
+    assert server.last_heartbeat is not None  # from the appliance's agents
     modern_items = await modern_vault.protected_items()
     assert {i.instance_type for i in modern_items} == {"InMageRcm"}
 

@@ -200,6 +200,12 @@ def _reprotect_agent(agent: models.ReprotectAgentDetails) -> MasterTargetServer:
     )
 
 
+def _heartbeats(
+    agents: Iterable[models.DraDetails | models.RcmProxyDetails | models.ProcessServerDetails] | None,
+) -> list[datetime]:
+    return [h for h in (_when(a.last_heartbeat_utc) for a in agents or ()) if h is not None]
+
+
 def configuration_server_from_fabric(
     fabric: models.Fabric, vcenters: Iterable[DiscoveredVCenter] = ()
 ) -> ConfigurationServer:
@@ -231,8 +237,13 @@ def configuration_server_from_fabric(
             **common,
         )
     if isinstance(details, models.InMageRcmFabricSpecificDetails):
-        heartbeats = [_when(d.last_heartbeat_utc) for d in details.dras or ()]
-        known = [h for h in heartbeats if h is not None]
+        # The appliance's agents report instead of a configuration server: its DRA when listed,
+        # otherwise the freshest of its RCM proxies and process servers.
+        known = (
+            _heartbeats(details.dras)
+            or _heartbeats(details.rcm_proxies)
+            or _heartbeats(details.process_servers)
+        )
         return ConfigurationServer(
             architecture=Architecture.MODERNIZED,
             last_heartbeat=max(known) if known else None,
