@@ -502,3 +502,18 @@ async def test_untrusted_certificate_means_nothing_was_sent(classic_sim):
                 "/replicationProtectedItems/V2A-W2K16-201-new"
             )
     assert posts(classic_sim) == []
+
+
+async def test_lost_answer_to_a_group_failback_is_found_by_the_plan_name(classic_sim, classic_vault):
+    runtime = classic_sim.runtime
+    for name in CLASSIC_ITEMS:
+        runtime.set_stage(name, ItemStage.PROTECTED_TO_ON_PREMISES)
+    intent = since(classic_sim)
+    runtime.set_faults(lose_post_responses=1, lose_post_mode="drop")
+    with pytest.raises(OperationOutcomeUnknown):
+        await classic_vault.start_plan_unplanned_failover(
+            "rp-app1", inputs.classic_group_failback_input("LatestTime")
+        )
+    (job,) = await classic_vault.jobs_for(since=intent, names=["rp-app1"], scenarios=["UnplannedFailover"])
+    assert job.target_object_name == "rp-app1"
+    assert runtime.log.count("ReplicationRecoveryPlans_UnplannedFailover") == 1
