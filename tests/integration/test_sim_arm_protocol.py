@@ -73,8 +73,9 @@ def test_only_the_scenarios_client_gets_a_token(classic_sim: AsrSimulator) -> No
         disable_instance_discovery=True,
         connection_verify=str(classic_sim.ca_file),
     )
-    with pytest.raises(ClientAuthenticationError):
+    with pytest.raises(ClientAuthenticationError) as unknown:
         wrong_client.get_token("https://management.azure.com/.default")
+    assert "AADSTS700016" in str(unknown.value)
 
 
 def test_revoked_tokens_are_refused_and_the_sdk_reauthenticates_on_a_new_client(classic: Vault) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,7 @@ from failback_operator.sim.asr.state import JobState, SimState
 
 __all__ = ["RUNTIME_KEY", "add_arm_routes"]
 
+_log = logging.getLogger(__name__)
 RUNTIME_KEY: web.AppKey[SimRuntime] = web.AppKey("asr_runtime", SimRuntime)
 LRO_RETRY_AFTER_SECONDS = 30  # what Site Recovery advertises on every 202 (recorded)
 
@@ -773,6 +775,14 @@ async def handle_arm(request: web.Request) -> web.StreamResponse:
     except ArmError as error:
         record.status = error.status
         return _error_response(error, extra, activity_id)
+    except (asyncio.CancelledError, web.HTTPException):
+        raise
+    except Exception:  # a simulator bug must still answer in ARM's shape, and be visible in the log
+        _log.exception("unexpected error while serving %s %s", request.method, request.path)
+        record.status = 500
+        record.fault = "simulator_error"
+        failure = ArmError(500, "InternalServerError", "The simulator failed to process the request.")
+        return _error_response(failure, extra, activity_id)
 
 
 def add_arm_routes(app: web.Application) -> None:

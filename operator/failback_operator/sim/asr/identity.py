@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -52,9 +53,11 @@ class TokenIssuer:
 
 
 def _aad_error(status: int, error: str, description: str) -> web.Response:
+    """An Entra ID error body: the AADSTS number leads the description and is repeated in error_codes."""
+    number = re.match(r"AADSTS(\d+)", description)
+    codes = [int(number.group(1))] if number else []
     return web.json_response(
-        {"error": error, "error_description": description, "error_codes": [int(description[6:13])]},
-        status=status,
+        {"error": error, "error_description": description, "error_codes": codes}, status=status
     )
 
 

@@ -203,8 +203,8 @@ class Throttling(_Model):
     enabled: bool = True
     read_burst: int = Field(default=250, ge=1)
     read_refill_per_second: float = Field(default=25.0, gt=0)
-    write_burst: int = Field(default=50, ge=1)
-    write_refill_per_second: float = Field(default=1.0, gt=0)
+    write_burst: int = Field(default=200, ge=1)
+    write_refill_per_second: float = Field(default=10.0, gt=0)
 
 
 class Faults(_Model):

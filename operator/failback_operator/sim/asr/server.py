@@ -120,8 +120,19 @@ class SimulatorThread:
     `sim.runtime` (faults, clock, request log) while the server answers in the background.
     """
 
-    def __init__(self, scenario: Scenario, **options: object) -> None:
-        self.simulator = AsrSimulator(scenario, **options)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        time_scale: float | None = None,
+        cert_dir: Path | None = None,
+        clock: SimClock | None = None,
+    ) -> None:
+        self.simulator = AsrSimulator(
+            scenario, host=host, port=port, time_scale=time_scale, cert_dir=cert_dir, clock=clock
+        )
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stopped: asyncio.Event | None = None
