@@ -88,12 +88,8 @@ def check_fb017(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         )
     server = configuration_server(facts)
     registered = registered_master_target(facts)
-    if (
-        linux_items
-        and server
-        and registered
-        and (registered.id == server.name or registered.name == server.name)
-    ):
+    built_in = {n.casefold() for n in (server.name, server.host_name) if n} if server else set()
+    if linux_items and server and registered and registered.name.casefold() in built_in:
         problems.append(
             f"Linux VMs cannot use the master target built into configuration server {server.name}"
         )
