@@ -34,14 +34,14 @@ def _norm(uuid: str | None) -> str | None:
 def check_fb001(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB001: the master target shares no VM UUID or disk UUID with a protected on-premises VM."""
     rule, mt = "FB001", master_target_ref(facts)
-    vm = facts.vcenter.master_target_vm if facts.vcenter else None
-    if vm is None:
+    vcenter = facts.vcenter
+    vm = vcenter.master_target_vm if vcenter else None
+    if vcenter is None or vm is None:
         return (unverified(rule, Severity.BLOCK, mt, "the master target VM was not read from vCenter"),)
     mt_ids = {"VM UUID": _norm(vm.uuid), "instance UUID": _norm(vm.instance_uuid)}
     mt_disks = {_norm(d.backing_uuid) for d in vm.disks if d.backing_uuid}
     findings: list[Finding] = []
-    assert facts.vcenter is not None
-    for other in facts.vcenter.on_premises_vms:
+    for other in vcenter.on_premises_vms:
         if not other.exists:
             continue
         clashes = [
@@ -63,7 +63,7 @@ def check_fb001(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
     if findings:
         return tuple(findings)
-    compared = sum(1 for other in facts.vcenter.on_premises_vms if other.exists)
+    compared = sum(1 for other in vcenter.on_premises_vms if other.exists)
     return (
         passed(
             rule,
@@ -274,8 +274,9 @@ def check_fb005(facts: FailbackFacts, ctx: CheckContext) -> Findings:
 def check_fb006(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB006: no snapshots on the master target (block); snapshots on protected VMs are merged (info)."""
     rule, mt = "FB006", master_target_ref(facts)
-    vm = facts.vcenter.master_target_vm if facts.vcenter else None
-    if vm is None:
+    vcenter = facts.vcenter
+    vm = vcenter.master_target_vm if vcenter else None
+    if vcenter is None or vm is None:
         return (unverified(rule, Severity.BLOCK, mt, "the master target VM was not read from vCenter"),)
     findings: list[Finding] = []
     if vm.snapshots:
@@ -291,8 +292,7 @@ def check_fb006(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         )
     else:
         findings.append(passed(rule, Severity.BLOCK, mt, f"master target {vm.name} has no snapshots"))
-    assert facts.vcenter is not None
-    for other in facts.vcenter.on_premises_vms:
+    for other in vcenter.on_premises_vms:
         if other.exists and other.snapshots:
             names = [s.name for s in other.snapshots]
             findings.append(

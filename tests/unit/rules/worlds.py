@@ -482,3 +482,43 @@ def patched(world: FailbackFacts, changes: dict[str, Any]) -> FailbackFacts:
     for path, value in changes.items():
         _set_path(data, path, _resolve(value))
     return _FACTS.validate_python(data)
+
+
+def modernized_before_reprotect() -> FailbackFacts:
+    """The same VMs protected with the modernized architecture: the appliance plays the master target."""
+    world = before_reprotect()
+    assert world.vault is not None
+    items = tuple(
+        replace(item, instance_type="InMageRcm", master_target_id=None, process_server_id=None)
+        for item in world.vault.protected_items
+    )
+    policy = replace(
+        world.vault.failback_policies[0],
+        name="appconsistency-policy-failback",
+        provider="InMageRcmFailback",
+        rpo_threshold_minutes=None,
+        retention_minutes=None,
+        crash_consistent_frequency_minutes=5,
+    )
+    server = world.vault.configuration_server
+    assert server is not None
+    return replace(
+        world,
+        master_target=replace(
+            world.master_target,
+            architecture=Architecture.MODERNIZED,
+            registered_as=None,
+            reprotect_agent="7d30ec24-f20e-4c17-8dfd-d7ccb444b072",
+            log_storage_account_id="/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/log",
+        ),
+        vault=replace(
+            world.vault,
+            protected_items=items,
+            failback_policies=(policy,),
+            configuration_server=replace(server, architecture=Architecture.MODERNIZED, master_targets=()),
+        ),
+        plans=(replace(world.plans[0], process_server=None, run_as_account=None),),
+    )
+
+
+WORLDS["modernized-before-reprotect"] = modernized_before_reprotect
