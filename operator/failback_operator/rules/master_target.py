@@ -41,11 +41,11 @@ def _mt_host(facts: FailbackFacts) -> EsxiHost | None:
 
 
 def mounted_read_write(datastore: HostDatastore) -> bool:
-    """Whether the host can write to the datastore: mounted, accessible and read-write."""
+    """Whether the host can write to the datastore: accessible, read-write, not unmounted (unknown is no)."""
     return (
-        datastore.accessible is not False
+        datastore.accessible is True
         and datastore.mounted is not False
-        and (datastore.access_mode or "readWrite") == "readWrite"
+        and datastore.access_mode == "readWrite"
     )
 
 

@@ -223,6 +223,20 @@ def check_fb004(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     return (passed(rule, Severity.BLOCK, ref, f"configuration server {server.name} heartbeat {heartbeat}"),)
 
 
+def _discovery_user(facts: FailbackFacts) -> str | None:
+    """The vCenter user behind the run-as account the configuration server discovers this vCenter with."""
+    server = configuration_server(facts)
+    if server is None or facts.vcenter is None:
+        return None
+    wanted = facts.vcenter.vcenter.casefold()
+    for discovered in server.vcenters:
+        if wanted in {discovered.name.casefold(), (discovered.ip_address or "").casefold()}:
+            for account in server.run_as_accounts:
+                if account.id == discovered.run_as_account_id:
+                    return account.vcenter_user
+    return None
+
+
 def check_fb005(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB005: the configuration server's run-as account holds the privileges reprotect needs."""
     rule = "FB005"
@@ -236,6 +250,18 @@ def check_fb005(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             ),
         )
     findings: list[Finding] = []
+    expected = _discovery_user(facts)
+    read = sorted({grant.user for grant in facts.vcenter.run_as_privileges})
+    if expected is not None and expected.casefold() not in {user.casefold() for user in read}:
+        findings.append(
+            unverified(
+                rule,
+                Severity.BLOCK,
+                ObjectRef(kind="RunAsAccount", name=expected),
+                f"the configuration server discovers {facts.vcenter.vcenter} as {expected}, "
+                f"but privileges were read for {listing(read)}",
+            )
+        )
     for grant in facts.vcenter.run_as_privileges:
         ref = ObjectRef(kind="RunAsAccount", name=grant.user)
         if not grant.checked:
