@@ -17,6 +17,8 @@ from failback_operator.rules.model import (
     Severity,
     Source,
 )
+from failback_operator.rules.summary import RuleStatus, rule_statuses
+from failback_operator.rules.window import FailbackGate, WindowState, failback_gate
 
 __all__ = [
     "CATALOGUE",
@@ -33,6 +35,7 @@ __all__ = [
     "RuleConfig",
     "RuleEntry",
     "RuleKind",
+    "RuleStatus",
     "Section",
     "Severity",
     "Source",
@@ -44,4 +47,5 @@ __all__ = [
     "explain_job_error",
     "failback_gate",
     "master_target_disk_slots",
+    "rule_statuses",
 ]
