@@ -52,7 +52,16 @@ def test_linux_parsing(text: str, distribution: str, major: int, minor: int | No
 
 
 @pytest.mark.parametrize(
-    "text", [None, "", "   ", "Windows 10 Enterprise", "FreeBSD 13", "Windows Server 2016 R2"]
+    "text",
+    [
+        None,
+        "",
+        "   ",
+        "Windows 10 Enterprise",
+        "FreeBSD 13",
+        "Windows Server 2016 R2",
+        "Microsoft Windows Server 2016 or later (64-bit)",
+    ],
 )
 def test_unplaceable_versions(text: str | None) -> None:
     assert parse_os_version(text) is None
