@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from failback_operator import __version__, rules_command
+from failback_operator.sim import cli as sim_cli
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the control plane keeps its data and kubeconfig (default: the cache's demo/)",
     )
     demo.set_defaults(func=_demo)
+    sim_cli.add_parser(commands)
     rules_command.add_parser(commands)
     return parser
 

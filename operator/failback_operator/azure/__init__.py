@@ -1,0 +1,37 @@
+"""Site Recovery adapter: the SDK client, provider-specific inputs, facts from responses, job ids."""
+
+from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.azure.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    OperationOutcomeUnknown,
+    Refused,
+    SiteRecoveryError,
+    Throttled,
+    Transient,
+    UnexpectedResponse,
+)
+from failback_operator.azure.recovery_plan import RecoveryPlan, with_recovery_plans
+from failback_operator.azure.site_recovery import ItemRef, SiteRecovery, StartedOperation, item_ref
+
+__all__ = [
+    "AuthenticationFailed",
+    "ClientSecret",
+    "Conflict",
+    "ItemRef",
+    "NotFound",
+    "OperationOutcomeUnknown",
+    "RecoveryPlan",
+    "Refused",
+    "SiteRecovery",
+    "SiteRecoveryError",
+    "StartedOperation",
+    "Throttled",
+    "Transient",
+    "UnexpectedResponse",
+    "VaultConfig",
+    "WorkloadIdentity",
+    "item_ref",
+    "with_recovery_plans",
+]

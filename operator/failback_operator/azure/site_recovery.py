@@ -1,0 +1,368 @@
+"""The operator's only door to Site Recovery: batched reads into facts, non-blocking starts with job ids."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.exceptions import AzureError
+from azure.core.pipeline import PipelineResponse
+from azure.mgmt.recoveryservicessiterecovery import models
+from azure.mgmt.recoveryservicessiterecovery.aio import SiteRecoveryManagementClient
+
+from failback_operator.azure.client import build_credential, build_management_client
+from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.azure.errors import OperationOutcomeUnknown, parse_retry_after, site_recovery_error
+from failback_operator.azure.job_lookup import jobs_acting_on
+from failback_operator.azure.operation_url import job_id_from_headers
+from failback_operator.azure.parse import (
+    FAILBACK_POLICY_PROVIDERS,
+    configuration_server_from_fabric,
+    failback_policy_from_policy,
+    job_from_sdk,
+    protected_item_from_sdk,
+    vcenter_from_sdk,
+)
+from failback_operator.azure.recovery_plan import RecoveryPlan, recovery_plan_from_sdk
+from failback_operator.azure.retry import ReadOnlyRetryPolicy
+from failback_operator.facts.asr import (
+    ConfigurationServer,
+    DiscoveredVCenter,
+    FailbackPolicy,
+    Job,
+    ProtectedItem,
+    VaultFacts,
+)
+
+__all__ = ["ItemRef", "SiteRecovery", "StartedOperation", "item_ref"]
+
+T = TypeVar("T")
+
+_ITEM_ID = re.compile(
+    r"/replicationFabrics/(?P<fabric>[^/]+)/replicationProtectionContainers/(?P<container>[^/]+)"
+    r"/replicationProtectedItems/(?P<item>[^/?]+)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """Where a replication protected item lives: fabric, protection container, item name."""
+
+    fabric: str
+    container: str
+    item: str
+
+
+def item_ref(item: ProtectedItem | ItemRef | str) -> ItemRef:
+    """The path parts of a protected item from its ARM id (as listed by Site Recovery)."""
+    if isinstance(item, ItemRef):
+        return item
+    arm_id = item if isinstance(item, str) else item.id or ""
+    match = _ITEM_ID.search(arm_id)
+    if match is None:
+        raise ValueError(f"not a replication protected item id: {arm_id!r}")
+    return ItemRef(fabric=match["fabric"], container=match["container"], item=match["item"])
+
+
+@dataclass(frozen=True, slots=True)
+class StartedOperation:
+    """A long-running operation Site Recovery accepted: record `job_id` before anything else."""
+
+    operation: str
+    job_id: str
+    operation_url: str
+    retry_after: float | None = None
+
+
+class SiteRecovery:
+    """One vault's Site Recovery, through the SDK client only.
+
+    Reads retry on their own (ReadOnlyRetryPolicy); every mutating call is sent exactly once and
+    returns as soon as Site Recovery has answered 202, without waiting in the SDK poller.
+    """
+
+    def __init__(
+        self,
+        config: VaultConfig,
+        client: SiteRecoveryManagementClient,
+        *,
+        credential: AsyncTokenCredential | None = None,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self.config = config
+        self._client = client
+        self._credential = credential
+        self._secrets = tuple(s for s in secrets if s)
+
+    @classmethod
+    def connect(
+        cls,
+        config: VaultConfig,
+        identity: ClientSecret | WorkloadIdentity,
+        *,
+        retry_policy: ReadOnlyRetryPolicy | None = None,
+    ) -> SiteRecovery:
+        """Build the credential and client for a vault (no network call until the first request)."""
+        credential = build_credential(config, identity)
+        secrets = (identity.client_secret.get_secret_value(),) if isinstance(identity, ClientSecret) else ()
+        client = build_management_client(config, credential, retry_policy=retry_policy)
+        return cls(config, client, credential=credential, secrets=secrets)
+
+    def __repr__(self) -> str:
+        return f"SiteRecovery(vault={self.config.vault!r}, endpoint={self.config.endpoint!r})"
+
+    async def close(self) -> None:
+        """Close the client's and the credential's connections."""
+        await self._client.close()
+        if self._credential is not None:
+            await self._credential.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    @property
+    def _vault(self) -> tuple[str, str]:
+        return self.config.resource_group, self.config.vault
+
+    async def _read(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await call()
+        except AzureError as error:
+            raise site_recovery_error(
+                error, operation=operation, mutating=False, secrets=self._secrets
+            ) from error
+
+    async def _read_all(self, operation: str, pages: Callable[[], AsyncIterable[T]]) -> list[T]:
+        async def collect() -> list[T]:
+            return [entry async for entry in pages()]
+
+        return await self._read(operation, collect)
+
+    async def vcenters(self) -> tuple[DiscoveredVCenter, ...]:
+        """vCenters the configuration server discovers."""
+        found = await self._read_all(
+            "list vCenters",
+            lambda: self._client.replicationv_centers.list_by_replication_fabrics(
+                *self._vault, self.config.fabric
+            ),
+        )
+        return tuple(vcenter_from_sdk(v) for v in found)
+
+    async def configuration_server(self, *, with_vcenters: bool = True) -> ConfigurationServer:
+        """The configuration server fabric: heartbeat, process servers, master targets, run-as accounts."""
+        fabric = await self._read(
+            "get configuration server",
+            lambda: self._client.replication_fabrics.get(*self._vault, self.config.fabric),
+        )
+        vcenters = await self.vcenters() if with_vcenters else ()
+        return configuration_server_from_fabric(fabric, vcenters)
+
+    async def failback_policies(self) -> tuple[FailbackPolicy, ...]:
+        """Policies that replicate Azure -> on-premises, with the configuration servers mapped to them."""
+        policies = await self._read_all(
+            "list policies", lambda: self._client.replication_policies.list(*self._vault)
+        )
+        mappings = await self._read_all(
+            "list protection container mappings",
+            lambda: self._client.replication_protection_container_mappings.list(*self._vault),
+        )
+        found = (failback_policy_from_policy(p, mappings) for p in policies)
+        return tuple(p for p in found if p.provider in FAILBACK_POLICY_PROVIDERS)
+
+    async def protected_items(self) -> tuple[ProtectedItem, ...]:
+        """Every protected item of the vault in ONE paged list, whatever their number."""
+        found = await self._read_all(
+            "list protected items", lambda: self._client.replication_protected_items.list(*self._vault)
+        )
+        return tuple(protected_item_from_sdk(i) for i in found)
+
+    async def protected_item(self, item: ProtectedItem | ItemRef | str) -> ProtectedItem:
+        """One item, for a single look before a mutating call (never in the poll loop)."""
+        ref = item_ref(item)
+        found = await self._read(
+            "get protected item",
+            lambda: self._client.replication_protected_items.get(
+                *self._vault, ref.fabric, ref.container, ref.item
+            ),
+        )
+        return protected_item_from_sdk(found)
+
+    async def recovery_plans(self) -> tuple[RecoveryPlan, ...]:
+        """The vault's recovery plans and the items each one holds."""
+        found = await self._read_all(
+            "list recovery plans", lambda: self._client.replication_recovery_plans.list(*self._vault)
+        )
+        return tuple(recovery_plan_from_sdk(p) for p in found)
+
+    async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
+        """Jobs started since `since` in ONE paged list (filtered again here in case the service does not)."""
+        start = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
+        query = f"StartTime eq '{start.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+        found = await self._read_all(
+            "list jobs", lambda: self._client.replication_jobs.list(*self._vault, filter=query)
+        )
+        jobs = (job_from_sdk(j) for j in found)
+        return tuple(j for j in jobs if j.start is None or j.start >= start)
+
+    async def job(self, job_id: str) -> Job:
+        """One job by the id a started operation returned."""
+        found = await self._read("get job", lambda: self._client.replication_jobs.get(*self._vault, job_id))
+        return job_from_sdk(found)
+
+    async def jobs_for(
+        self,
+        *,
+        since: datetime,
+        names: Iterable[str] = (),
+        ids: Iterable[str] = (),
+        scenarios: Iterable[str] = (),
+        clock_skew: timedelta = timedelta(minutes=2),
+    ) -> tuple[Job, ...]:
+        """Jobs acting on an item or plan since an intent was recorded, newest first (adopt, not re-POST)."""
+        # Site Recovery stamps jobs with its own clock: look a little earlier than the intent.
+        earliest = since - clock_skew
+        return jobs_acting_on(
+            await self.recent_jobs(earliest), names=names, ids=ids, since=earliest, scenarios=scenarios
+        )
+
+    async def poll(self, since: datetime, *, observed_at: datetime | None = None) -> VaultFacts:
+        """One poll of the vault: one list of protected items and one list of recent jobs."""
+        items = await self.protected_items()
+        jobs = await self.recent_jobs(since)
+        return VaultFacts(observed_at=observed_at, protected_items=items, jobs=jobs)
+
+    # -- mutating calls: sent once, never retried here -------------------------------------------
+
+    async def _start(self, operation: str, begin: Callable[..., Awaitable[Any]]) -> StartedOperation:
+        answers: list[PipelineResponse[Any, Any]] = []
+        try:
+            await begin(polling=False, raw_response_hook=answers.append)
+        except AzureError as error:
+            raise site_recovery_error(
+                error, operation=operation, mutating=True, secrets=self._secrets
+            ) from error
+        if not answers:
+            raise OperationOutcomeUnknown("no answer was seen for the request", operation=operation)
+        response = answers[-1].http_response
+        headers = dict(response.headers)
+        # Release the connection; the job id is already in hand, so a body we cannot drain changes nothing.
+        with contextlib.suppress(Exception):
+            await response.read()
+        found = job_id_from_headers(headers)
+        if found is None:
+            raise OperationOutcomeUnknown(
+                f"Site Recovery answered {response.status_code} without an operation URL naming a job",
+                operation=operation,
+                status=response.status_code,
+            )
+        job_id, url = found
+        retry_after = parse_retry_after(headers, default=-1.0)
+        return StartedOperation(
+            operation=operation,
+            job_id=job_id,
+            operation_url=url,
+            retry_after=None if retry_after < 0 else retry_after,
+        )
+
+    async def start_reprotect(
+        self, item: ProtectedItem | ItemRef | str, body: models.ReverseReplicationInput
+    ) -> StartedOperation:
+        """Reprotect one item (classic InMage or modernized InMageRcm input from inputs.py)."""
+        ref = item_ref(item)
+        ops = self._client.replication_protected_items
+        return await self._start(
+            "reprotect",
+            lambda **kw: ops.begin_reprotect(*self._vault, ref.fabric, ref.container, ref.item, body, **kw),
+        )
+
+    async def start_unplanned_failover(
+        self, item: ProtectedItem | ItemRef | str, body: models.UnplannedFailoverInput
+    ) -> StartedOperation:
+        """Classic failback of one item (unplanned failover with source-site operations)."""
+        ref = item_ref(item)
+        ops = self._client.replication_protected_items
+        return await self._start(
+            "unplanned failover",
+            lambda **kw: ops.begin_unplanned_failover(
+                *self._vault, ref.fabric, ref.container, ref.item, body, **kw
+            ),
+        )
+
+    async def start_planned_failover(
+        self, item: ProtectedItem | ItemRef | str, body: models.PlannedFailoverInput
+    ) -> StartedOperation:
+        """Modernized failback of one item (planned failover)."""
+        ref = item_ref(item)
+        ops = self._client.replication_protected_items
+        return await self._start(
+            "planned failover",
+            lambda **kw: ops.begin_planned_failover(
+                *self._vault, ref.fabric, ref.container, ref.item, body, **kw
+            ),
+        )
+
+    async def start_commit(self, item: ProtectedItem | ItemRef | str) -> StartedOperation:
+        """Commit one item's failover."""
+        ref = item_ref(item)
+        ops = self._client.replication_protected_items
+        return await self._start(
+            "commit",
+            lambda **kw: ops.begin_failover_commit(*self._vault, ref.fabric, ref.container, ref.item, **kw),
+        )
+
+    async def start_cancel(self, item: ProtectedItem | ItemRef | str) -> StartedOperation:
+        """Cancel one item's uncommitted (modernized planned) failover."""
+        ref = item_ref(item)
+        ops = self._client.replication_protected_items
+        return await self._start(
+            "cancel failover",
+            lambda **kw: ops.begin_failover_cancel(*self._vault, ref.fabric, ref.container, ref.item, **kw),
+        )
+
+    async def start_plan_unplanned_failover(
+        self, plan: str, body: models.RecoveryPlanUnplannedFailoverInput
+    ) -> StartedOperation:
+        """FB030: classic failback of a replication group through its recovery plan."""
+        ops = self._client.replication_recovery_plans
+        return await self._start(
+            "recovery plan unplanned failover",
+            lambda **kw: ops.begin_unplanned_failover(*self._vault, plan, body, **kw),
+        )
+
+    async def start_plan_planned_failover(
+        self, plan: str, body: models.RecoveryPlanPlannedFailoverInput
+    ) -> StartedOperation:
+        """FB030: modernized failback of a replication group through its recovery plan."""
+        ops = self._client.replication_recovery_plans
+        return await self._start(
+            "recovery plan planned failover",
+            lambda **kw: ops.begin_planned_failover(*self._vault, plan, body, **kw),
+        )
+
+    async def start_plan_commit(self, plan: str) -> StartedOperation:
+        """Commit a recovery plan's failover."""
+        ops = self._client.replication_recovery_plans
+        return await self._start(
+            "recovery plan commit", lambda **kw: ops.begin_failover_commit(*self._vault, plan, **kw)
+        )
+
+    async def start_plan_cancel(self, plan: str) -> StartedOperation:
+        """Cancel a recovery plan's uncommitted (modernized planned) failover."""
+        ops = self._client.replication_recovery_plans
+        return await self._start(
+            "recovery plan cancel failover", lambda **kw: ops.begin_failover_cancel(*self._vault, plan, **kw)
+        )

@@ -1,0 +1,382 @@
+"""The long-running operation engine: validates a POST, starts its job, settles finished jobs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from failback_operator.sim.asr.errors import AGENT_NOT_INSTALLED, JOB_ERRORS, ArmError, JobErrorText
+from failback_operator.sim.asr.jobs import JobPlan, job_template, progress
+from failback_operator.sim.asr.lifecycle import RESYNC_DONE, Operation, Refusal, plan_transition
+from failback_operator.sim.asr.scenario import Architecture, ItemStage
+from failback_operator.sim.asr.state import ItemState, JobState, RecoveryPoint, SimState
+
+__all__ = ["settle", "start_item_operation", "start_plan_operation"]
+
+_FAILURE_OPERATION = {
+    Operation.REPROTECT: "reprotect",
+    Operation.UNPLANNED_FAILOVER: "unplanned_failover",
+    Operation.PLANNED_FAILOVER: "planned_failover",
+    Operation.COMMIT: "commit",
+    Operation.CANCEL: "cancel",
+}
+
+
+_ON_PREMISES_SIDE = frozenset(
+    {
+        ItemStage.SYNCING_TO_ON_PREMISES,
+        ItemStage.PROTECTED_TO_ON_PREMISES,
+        ItemStage.FAILED_BACK,
+        ItemStage.FAILED_BACK_COMMITTED,
+    }
+)
+
+
+def settle(state: SimState) -> None:
+    """Apply the effects of every job that has ended and every resync that has finished by now."""
+    now = state.clock.now()
+    with state.lock:
+        for job in sorted(state.jobs.values(), key=lambda job: job.plan.start):
+            if job.settled or now < job.plan.end():
+                continue
+            _finish_job(state, job)
+        for item in state.items.values():
+            done = RESYNC_DONE.get(item.stage)
+            if done is None or item.resync_started is None:
+                continue
+            if now >= item.resync_started + timedelta(minutes=state.scenario.job_durations.resync_minutes):
+                item.stage = done
+
+
+def _finish_job(state: SimState, job: JobState) -> None:
+    job.settled = True
+    end = job.plan.end()
+    for name in job.item_names:
+        item = state.items[name.lower()]
+        if item.current_job_id == job.id:
+            item.current_job_id = None
+        if job.failure is not None or item.protection_disabled:
+            continue
+        item.stage = job.targets[name]
+        if item.stage in RESYNC_DONE:
+            item.resync_started = end
+        if job.operation in (Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER):
+            item.last_failover_time = job.plan.start
+            item.recovery_point = job.recovery_point
+            item.booted_at = end
+        if job.operation is Operation.CANCEL:
+            item.recovery_point = None
+
+
+def _refusal_error(item: ItemState, refusal: Refusal) -> ArmError:
+    return ArmError(
+        400,
+        "OperationNotAllowed",
+        f"The operation '{refusal.operation.value}' is not allowed for the replicated item "
+        f"'{item.spec.vm_name}' in its current state '{refusal.stage.value}'. "
+        f"Allowed operations: {', '.join(refusal.allowed_operations) or 'none'}.",
+        possible_causes="The replicated item is not in a state that allows this operation.",
+        recommended_action="Wait for the item to reach a state where the operation is allowed, then retry.",
+    )
+
+
+def _busy_error(item: ItemState) -> ArmError:
+    return ArmError(
+        409,
+        "OperationInProgress",
+        f"Another operation (job {item.current_job_id}) is in progress on the replicated item "
+        f"'{item.spec.vm_name}'.",
+        possible_causes="A job is already running on this item.",
+        recommended_action="Wait for the running job to finish, then retry.",
+    )
+
+
+def _unusable_error(item: ItemState) -> ArmError | None:
+    if item.azure_vm_deleted:
+        return ArmError(
+            400,
+            "AzureVmNotFound",
+            f"The Azure virtual machine '{item.spec.vm_name}' was not found. It may have been deleted.",
+            possible_causes="The failed-over virtual machine was deleted or moved in Azure.",
+            recommended_action="Disable protection for the item; a deleted Azure VM cannot be failed back.",
+        )
+    return None
+
+
+def _bad_input(message: str) -> ArmError:
+    return ArmError(400, "InvalidParameter", message)
+
+
+def _provider_details(body: dict[str, Any]) -> dict[str, Any]:
+    properties = body.get("properties")
+    if not isinstance(properties, dict):
+        raise _bad_input("The request body must have 'properties'.")
+    details = properties.get("providerSpecificDetails")
+    if isinstance(details, list):  # recovery plans send a list of provider inputs
+        details = details[0] if details else None
+    if not isinstance(details, dict):
+        raise _bad_input("The request body must have 'properties.providerSpecificDetails'.")
+    return details
+
+
+def _policy_id(state: SimState, name: str) -> str:
+    vault = state.scenario.vault
+    return (
+        f"/Subscriptions/{vault.subscription}/resourceGroups/{vault.resource_group}/providers/"
+        f"Microsoft.RecoveryServices/vaults/{vault.name}/replicationPolicies/{name}"
+    )
+
+
+def _check_reprotect_input(state: SimState, item: ItemState, body: dict[str, Any]) -> None:
+    details = _provider_details(body)
+    instance_type = details.get("instanceType")
+    toward_on_premises = item.stage in (ItemStage.FAILED_OVER, ItemStage.FAILED_OVER_COMMITTED)
+    classic = state.architecture is Architecture.CLASSIC
+    expected = {
+        (True, True): "InMage",
+        (True, False): "InMageAzureV2",
+        (False, True): "InMageRcm",
+        (False, False): "InMageRcmFailback",
+    }[(classic, toward_on_premises)]
+    if instance_type != expected:
+        raise _bad_input(
+            f"Reprotect of '{item.spec.vm_name}' needs provider input '{expected}', got '{instance_type}'."
+        )
+    if not toward_on_premises:
+        return
+    if classic:
+        _check_classic_reprotect(state, details)
+    else:
+        _check_modernized_reprotect(state, details)
+
+
+def _check_classic_reprotect(state: SimState, details: dict[str, Any]) -> None:
+    scenario = state.scenario
+    master_target = next(
+        (
+            mt
+            for mt in scenario.master_targets
+            if mt.id.lower() == str(details.get("masterTargetId", "")).lower()
+        ),
+        None,
+    )
+    if master_target is None:
+        raise _bad_input(
+            f"Master target '{details.get('masterTargetId')}' is not registered with the "
+            "configuration server."
+        )
+    process_server_id = str(details.get("processServerId", "")).lower()
+    known_servers = {ps.id.lower() for ps in scenario.process_servers} | {
+        mt.id.lower() for mt in scenario.master_targets
+    }
+    if process_server_id not in known_servers:
+        raise _bad_input(
+            f"Process server '{details.get('processServerId')}' is not registered with the "
+            "configuration server."
+        )
+    volumes = [volume.name for volume in master_target.retention_volumes]
+    if details.get("retentionDrive") not in volumes:
+        raise _bad_input(
+            f"Retention drive '{details.get('retentionDrive')}' is not available on master target "
+            f"'{master_target.name}'. Available: {', '.join(volumes) or 'none'}."
+        )
+    datastores = [datastore.name for datastore in master_target.datastores]
+    if details.get("datastoreName") not in datastores:
+        raise _bad_input(
+            f"Datastore '{details.get('datastoreName')}' is not visible to master target "
+            f"'{master_target.name}'."
+        )
+    if str(details.get("profileId", "")).lower() != _policy_id(state, scenario.failback_policy).lower():
+        raise _bad_input(
+            f"Policy '{details.get('profileId')}' is not the failback policy of this configuration server."
+        )
+
+
+def _check_modernized_reprotect(state: SimState, details: dict[str, Any]) -> None:
+    scenario = state.scenario
+    appliance = next(
+        (a for a in scenario.appliances if a.id.lower() == str(details.get("reprotectAgentId", "")).lower()),
+        None,
+    )
+    if appliance is None:
+        raise _bad_input(f"Reprotect agent '{details.get('reprotectAgentId')}' is not registered.")
+    if appliance.datastores and details.get("datastoreName") not in appliance.datastores:
+        raise _bad_input(
+            f"Datastore '{details.get('datastoreName')}' is not visible to appliance '{appliance.name}'."
+        )
+    if not details.get("logStorageAccountId"):
+        raise _bad_input("Reprotect needs 'logStorageAccountId'.")
+    if str(details.get("policyId", "")).lower() != _policy_id(state, scenario.failback_policy).lower():
+        raise _bad_input(f"Policy '{details.get('policyId')}' is not the failback policy.")
+
+
+def _check_agent(state: SimState, item: ItemState, now: datetime) -> None:
+    """FB028: until the agent re-registers after boot, reprotect is refused with 'agent not installed'."""
+    window = timedelta(minutes=state.faults.agent_not_installed_minutes)
+    if now < item.booted_at + window:
+        raise ArmError.from_job_error(400, AGENT_NOT_INSTALLED)
+
+
+def _pick_failure(state: SimState, operation: Operation, item_names: list[str]) -> JobErrorText | None:
+    wanted = _FAILURE_OPERATION[operation]
+    for index, rule in enumerate(state.faults.job_failures):
+        if rule.operation != wanted or state.job_failures_left.get(index, 0) <= 0:
+            continue
+        if rule.item is not None and rule.item.lower() not in {name.lower() for name in item_names}:
+            continue
+        state.job_failures_left[index] -= 1
+        return JOB_ERRORS[rule.code]
+    return None
+
+
+def _duration(state: SimState, operation: Operation) -> timedelta:
+    durations = state.scenario.job_durations
+    minutes = {
+        Operation.REPROTECT: durations.reprotect_minutes,
+        Operation.UNPLANNED_FAILOVER: durations.failover_minutes,
+        Operation.PLANNED_FAILOVER: durations.failover_minutes,
+        Operation.COMMIT: durations.commit_minutes,
+        Operation.CANCEL: durations.cancel_minutes,
+    }[operation]
+    return timedelta(minutes=minutes)
+
+
+def _source_site_required(operation: Operation, body: dict[str, Any]) -> bool:
+    if operation is Operation.PLANNED_FAILOVER:
+        return True
+    if operation is not Operation.UNPLANNED_FAILOVER:
+        return False
+    properties = body.get("properties") or {}
+    return str(properties.get("sourceSiteOperations", "NotRequired")).lower() == "required"
+
+
+def _recovery_point(
+    state: SimState, operation: Operation, body: dict[str, Any], now: datetime
+) -> RecoveryPoint | None:
+    if operation not in (Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER):
+        return None
+    details = (body.get("properties") or {}).get("providerSpecificDetails")
+    if isinstance(details, list):
+        details = details[0] if details else {}
+    point_type = str((details or {}).get("recoveryPointType", "LatestTime"))
+    lag = {"ApplicationConsistent": 40, "CrashConsistent": 5, "LatestTag": 10}.get(point_type, 1)
+    return RecoveryPoint(id=str(uuid.uuid4()), time=now - timedelta(minutes=lag), type=point_type)
+
+
+def _new_job(
+    state: SimState,
+    operation: Operation,
+    items: list[ItemState],
+    targets: dict[str, ItemStage],
+    body: dict[str, Any],
+    *,
+    commits_first: bool,
+    recovery_plan: str | None,
+) -> JobState:
+    now = state.clock.now()
+    source_site_required = _source_site_required(operation, body)
+    template = job_template(operation, source_site_required=source_site_required, commits_first=commits_first)
+    names = [item.name for item in items]
+    plan = JobPlan(now, _duration(state, operation), template.tasks, _pick_failure(state, operation, names))
+    job_id = str(uuid.uuid4())
+    if recovery_plan is not None:
+        target_id, target_name, target_type = recovery_plan, recovery_plan, "RecoveryPlan"
+    else:
+        target_id, target_name, target_type = items[0].vm_id, items[0].spec.vm_name, "ProtectionEntity"
+    job = JobState(
+        id=job_id,
+        operation=operation,
+        plan=plan,
+        scenario_name=template.scenario_name,
+        friendly_name=template.friendly_name,
+        custom_instance_type=template.custom_instance_type,
+        target_object_id=target_id,
+        target_object_name=target_name,
+        target_instance_type=target_type,
+        item_names=names,
+        targets=targets,
+        recovery_plan=recovery_plan,
+        source_site_required=source_site_required,
+        toward_on_premises=any(target in _ON_PREMISES_SIDE for target in targets.values()),
+        recovery_point=_recovery_point(state, operation, body, now),
+        activity_id=f"{uuid.uuid4()} ActivityId: {uuid.uuid4()}",
+    )
+    state.jobs[job_id.lower()] = job
+    for item in items:
+        item.current_job_id = job_id
+        if operation is Operation.REPROTECT:
+            item.reprotect_input = dict(_provider_details(body))
+    return job
+
+
+def _admit(
+    state: SimState, item: ItemState, operation: Operation, body: dict[str, Any], now: datetime
+) -> ItemStage:
+    unusable = _unusable_error(item)
+    if unusable is not None:
+        raise unusable
+    if item.current_job_id is not None:
+        raise _busy_error(item)
+    decision = plan_transition(state.architecture, item.stage, operation)
+    if isinstance(decision, Refusal):
+        raise _refusal_error(item, decision)
+    if operation is Operation.REPROTECT:
+        _check_agent(state, item, now)
+        _check_reprotect_input(state, item, body)
+    return decision.target
+
+
+def start_item_operation(
+    state: SimState, item_name: str, operation: Operation, body: dict[str, Any]
+) -> JobState:
+    """Validate and start `operation` on one item; raises ArmError as Site Recovery would refuse it."""
+    settle(state)
+    with state.lock:
+        item = state.item(item_name)
+        if item is None:
+            raise ArmError(404, "NotFound", f"Replication protected item '{item_name}' was not found.")
+        now = state.clock.now()
+        target = _admit(state, item, operation, body, now)
+        decision = plan_transition(state.architecture, item.stage, operation)
+        commits_first = not isinstance(decision, Refusal) and decision.commits_first
+        return _new_job(
+            state,
+            operation,
+            [item],
+            {item.name: target},
+            body,
+            commits_first=commits_first,
+            recovery_plan=None,
+        )
+
+
+def start_plan_operation(
+    state: SimState, plan_name: str, operation: Operation, body: dict[str, Any]
+) -> JobState:
+    """Start `operation` on every item of a recovery plan as one job at one common recovery point (FB030)."""
+    settle(state)
+    with state.lock:
+        found = state.recovery_plan(plan_name)
+        if found is None:
+            raise ArmError(404, "NotFound", f"Recovery plan '{plan_name}' was not found.")
+        real_name, members = found
+        items = [item for item in members if not item.protection_disabled]
+        if not items:
+            raise ArmError(400, "RecoveryPlanEmpty", f"Recovery plan '{real_name}' has no protected items.")
+        if operation is Operation.REPROTECT:
+            raise ArmError(
+                400,
+                "OperationNotSupported",
+                f"Reprotect of recovery plan '{real_name}' is not supported for InMage / InMageRcm "
+                "replicated "
+                "items. Reprotect each replicated item instead.",
+            )
+        now = state.clock.now()
+        targets = {item.name: _admit(state, item, operation, body, now) for item in items}
+        return _new_job(state, operation, items, targets, body, commits_first=False, recovery_plan=real_name)
+
+
+def job_progress(state: SimState, job: JobState) -> Any:
+    """The job's progress at the current simulated time."""
+    return progress(job.plan, state.clock.now())

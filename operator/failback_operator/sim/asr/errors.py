@@ -1,0 +1,135 @@
+"""Site Recovery's error vocabulary: documented failback job errors and ARM error bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["AGENT_NOT_INSTALLED", "JOB_ERRORS", "ArmError", "JobErrorText", "arm_error_body"]
+
+
+@dataclass(frozen=True)
+class JobErrorText:
+    """A job error as Site Recovery words it: what, why, and what to do."""
+
+    code: str
+    message: str
+    possible_causes: str
+    recommended_action: str
+    failing_task: str  # name of the task that fails with it
+
+
+# Texts follow Microsoft's "troubleshoot reprotect and failback" documentation for each code.
+JOB_ERRORS: dict[str, JobErrorText] = {
+    "95226": JobErrorText(
+        "95226",
+        "Reprotect failed as the Azure virtual machine was not able to reach the on-premises "
+        "configuration server.",
+        "The Azure virtual machine can't reach the configuration server, or the mobility service "
+        "on it can't register with the configuration server.",
+        "Make sure the Azure virtual machine can reach the on-premises configuration server on port "
+        "443 (site-to-site VPN or ExpressRoute), that its mobility service is running, and retry.",
+        "ProtectReplicaTask",
+    ),
+    "78052": JobErrorText(
+        "78052",
+        "Protection couldn't be completed for the virtual machine.",
+        "A virtual machine with the same name already exists on the master target's ESXi host, "
+        "where the failed-back virtual machine would be created.",
+        "Rename or remove the existing virtual machine on the master target's host, or fail back to "
+        "the original location, and retry reprotect.",
+        "ProtectReplicaTask",
+    ),
+    "78093": JobErrorText(
+        "78093",
+        "The virtual machine isn't running, is in a hung state, or isn't accessible.",
+        "The failed-over virtual machine in Azure is stopped, hung, or its guest can't be reached.",
+        "Start the virtual machine in Azure, make sure it responds, and retry reprotect.",
+        "ProtectReplicaTask",
+    ),
+    "8061": JobErrorText(
+        "8061",
+        "The datastore isn't accessible from the ESXi host.",
+        "The datastore chosen for reprotect isn't mounted, or is read-only, on the master "
+        "target's ESXi host.",
+        "Mount the datastore read-write on the master target's ESXi host (VMFS or vSAN) and retry.",
+        "ProtectReplicaTask",
+    ),
+    "8038": JobErrorText(
+        "8038",
+        "Failed to bring up the on-premises virtual machine due to the lack of memory on the host.",
+        "The ESXi host that runs the failed-back virtual machine doesn't have enough free memory.",
+        "Free memory on the ESXi host or move virtual machines off it, then retry the failover.",
+        "VmFoStartVmOnSecondary",
+    ),
+}
+
+AGENT_NOT_INSTALLED = JobErrorText(
+    "AgentNotInstalled",
+    "Reprotect can't start: the mobility service agent is not installed on the virtual machine, "
+    "or has not registered with the configuration server yet.",
+    "After the virtual machine boots in Azure, its agent can take up to 15 minutes to register "
+    "again with the configuration server.",
+    "Wait a few minutes and retry reprotect.",
+    "SwitchReplicationGroupProtectionPreflightTask",
+)
+
+
+class ArmError(Exception):
+    """An error answered in ARM's shape: status, code, message (and Site Recovery's extra fields)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        possible_causes: str | None = None,
+        recommended_action: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.possible_causes = possible_causes
+        self.recommended_action = recommended_action
+        self.headers = headers or {}
+
+    @classmethod
+    def from_job_error(cls, status: int, text: JobErrorText) -> ArmError:
+        """An ARM error carrying a Site Recovery error text."""
+        return cls(
+            status,
+            text.code,
+            text.message,
+            possible_causes=text.possible_causes,
+            recommended_action=text.recommended_action,
+        )
+
+    def body(self, activity_id: str) -> dict[str, Any]:
+        """The JSON error body ARM returns."""
+        return arm_error_body(
+            self.code,
+            self.message,
+            activity_id,
+            possible_causes=self.possible_causes,
+            recommended_action=self.recommended_action,
+        )
+
+
+def arm_error_body(
+    code: str,
+    message: str,
+    activity_id: str,
+    *,
+    possible_causes: str | None = None,
+    recommended_action: str | None = None,
+) -> dict[str, Any]:
+    """`{"error": {...}}` as ARM and Site Recovery answer errors."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if possible_causes is not None or recommended_action is not None:
+        error["possibleCauses"] = possible_causes or ""
+        error["recommendedAction"] = recommended_action or ""
+        error["activityId"] = activity_id
+    return {"error": error}

@@ -1,0 +1,173 @@
+"""The simulator's state store: the vault's items, jobs and recovery plans, built from a scenario."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from failback_operator.sim.asr.clock import SimClock
+from failback_operator.sim.asr.errors import JobErrorText
+from failback_operator.sim.asr.jobs import JobPlan
+from failback_operator.sim.asr.lifecycle import Operation
+from failback_operator.sim.asr.scenario import (
+    Architecture,
+    Faults,
+    ItemStage,
+    ProtectedItemSpec,
+    Scenario,
+)
+
+__all__ = ["ItemState", "JobState", "RecoveryPoint", "SimState", "stable_id"]
+
+_NAMESPACE = uuid.UUID("3f1c9f4e-5b0e-4a4e-9d8a-6a7f2f8e1b10")
+
+
+def stable_id(*parts: str) -> str:
+    """A GUID that is the same for the same names in every run (Site Recovery ids look like this)."""
+    return str(uuid.uuid5(_NAMESPACE, "/".join(part.lower() for part in parts)))
+
+
+@dataclass
+class RecoveryPoint:
+    """A recovery point the failover used; group failovers share one (multi-VM sync point)."""
+
+    id: str
+    time: datetime
+    type: str
+
+
+@dataclass
+class ItemState:
+    """One protected item as Site Recovery tracks it."""
+
+    spec: ProtectedItemSpec
+    stage: ItemStage
+    booted_at: datetime
+    current_job_id: str | None = None
+    resync_started: datetime | None = None
+    protection_disabled: bool = False
+    azure_vm_deleted: bool = False
+    last_failover_time: datetime | None = None
+    recovery_point: RecoveryPoint | None = None
+    reprotect_input: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The ARM name of the item."""
+        return self.spec.name
+
+    @property
+    def vm_id(self) -> str:
+        """The machine's id as Site Recovery reports it (targetObjectId of its jobs)."""
+        return stable_id("vm", self.spec.name)
+
+
+@dataclass
+class JobState:
+    """A Site Recovery job and what it does to its items when it ends."""
+
+    id: str
+    operation: Operation
+    plan: JobPlan
+    scenario_name: str
+    friendly_name: str
+    custom_instance_type: str
+    target_object_id: str
+    target_object_name: str
+    target_instance_type: str  # ProtectionEntity or RecoveryPlan
+    item_names: list[str]
+    targets: dict[str, ItemStage]  # item name -> stage when the job succeeds
+    recovery_plan: str | None = None
+    source_site_required: bool = False
+    toward_on_premises: bool = True  # the recovery side of the operation is the on-premises site
+    recovery_point: RecoveryPoint | None = None
+    activity_id: str = ""
+    settled: bool = False
+
+    @property
+    def failure(self) -> JobErrorText | None:
+        """The error the job ends with, if it fails."""
+        return self.plan.failure
+
+
+@dataclass
+class SimState:
+    """Everything the simulator serves, guarded by one lock (the server is one process)."""
+
+    scenario: Scenario
+    clock: SimClock
+    items: dict[str, ItemState]
+    jobs: dict[str, JobState] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
+    heartbeat_stopped: bool = False
+    heartbeat_stopped_at: datetime | None = None
+    job_failures_left: dict[int, int] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario, clock: SimClock) -> SimState:
+        """Seed the state at the scenario's starting stages, at the clock's current time."""
+        now = clock.now()
+        items = {}
+        for spec in scenario.items:
+            booted_at = now - timedelta(minutes=spec.booted_minutes_ago)
+            # Items that start away from their original site got there by a failover when they booted.
+            failed_over = spec.stage not in (ItemStage.SYNCING_TO_AZURE, ItemStage.PROTECTED_TO_AZURE)
+            items[spec.name.lower()] = ItemState(
+                spec=spec,
+                stage=spec.stage,
+                booted_at=booted_at,
+                last_failover_time=booted_at if failed_over else None,
+            )
+        state = cls(scenario=scenario, clock=clock, items=items, faults=scenario.faults)
+        state.heartbeat_stopped = scenario.configuration_server.heartbeat_stopped
+        if state.heartbeat_stopped:
+            state.heartbeat_stopped_at = now - timedelta(hours=1)
+        state.job_failures_left = {
+            index: rule.times for index, rule in enumerate(scenario.faults.job_failures)
+        }
+        return state
+
+    @property
+    def architecture(self) -> Architecture:
+        """Classic or modernized, as the scenario says."""
+        return self.scenario.architecture
+
+    def item(self, name: str) -> ItemState | None:
+        """An item by ARM name, compared case-insensitively; disabled items are gone."""
+        found = self.items.get(name.lower())
+        if found is None or found.protection_disabled:
+            return None
+        return found
+
+    def visible_items(self) -> list[ItemState]:
+        """Items still protected, in scenario order."""
+        return [item for item in self.items.values() if not item.protection_disabled]
+
+    def recovery_plans(self) -> dict[str, list[ItemState]]:
+        """Recovery plan name -> its items (names as the scenario writes them)."""
+        plans: dict[str, list[ItemState]] = {}
+        for item in self.items.values():
+            if item.spec.recovery_plan:
+                plans.setdefault(item.spec.recovery_plan, []).append(item)
+        return plans
+
+    def recovery_plan(self, name: str) -> tuple[str, list[ItemState]] | None:
+        """A recovery plan by name (case-insensitive) with its items."""
+        for plan_name, members in self.recovery_plans().items():
+            if plan_name.lower() == name.lower():
+                return plan_name, members
+        return None
+
+    def job(self, job_id: str) -> JobState | None:
+        """A job by id, case-insensitively."""
+        return self.jobs.get(job_id.lower())
+
+    def configuration_server_heartbeat(self) -> datetime:
+        """The configuration server's last heartbeat: recent, or frozen when the heartbeat stopped."""
+        if self.heartbeat_stopped and self.heartbeat_stopped_at is not None:
+            return self.heartbeat_stopped_at
+        return self.clock.now() - timedelta(seconds=30)

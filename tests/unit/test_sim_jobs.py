@@ -1,0 +1,65 @@
+"""Site Recovery job timelines: tasks in recorded order, skipped tasks, failures at the documented task."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from failback_operator.sim.asr.errors import JOB_ERRORS
+from failback_operator.sim.asr.jobs import JobPlan, job_template, progress
+from failback_operator.sim.asr.lifecycle import Operation
+
+START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def _plan(operation: Operation, *, required: bool = True, failure: str | None = None) -> JobPlan:
+    template = job_template(operation, source_site_required=required, commits_first=False)
+    return JobPlan(START, timedelta(minutes=10), template.tasks, JOB_ERRORS[failure] if failure else None)
+
+
+def test_failover_skips_the_shut_down_without_source_site_operations() -> None:
+    done = progress(_plan(Operation.UNPLANNED_FAILOVER, required=False), START + timedelta(minutes=11))
+    states = {task.plan.name: task.state_description for task in done.tasks}
+    assert states["VmShutdownVmOnPrimary"] == "Skipped"
+    assert states["VmPrepareForUnPlannedFailover"] == "Skipped"
+    assert states["VmFailover"] == "Completed"
+    required = progress(_plan(Operation.UNPLANNED_FAILOVER), START + timedelta(minutes=11))
+    assert {task.plan.name: task.state for task in required.tasks}["VmShutdownVmOnPrimary"] == "Succeeded"
+
+
+def test_tasks_run_one_after_another() -> None:
+    plan = _plan(Operation.REPROTECT)
+    early = progress(plan, START + timedelta(seconds=1))
+    assert early.state == "InProgress"
+    assert [task.state for task in early.tasks][:3] == ["InProgress", "Other", "NotStarted"]
+    done = progress(plan, START + timedelta(minutes=10))
+    assert done.state == "Succeeded"
+    assert done.state_description == "Completed"
+    assert done.end == START + timedelta(minutes=10)
+
+
+def test_a_failing_job_stops_at_its_task() -> None:
+    plan = _plan(Operation.REPROTECT, failure="95226")
+    failed = progress(plan, START + timedelta(minutes=10))
+    assert failed.state == "Failed"
+    assert failed.error is JOB_ERRORS["95226"]
+    assert [task.state for task in failed.tasks][-1] == "Failed"
+    commit = _plan(Operation.UNPLANNED_FAILOVER, failure="8038")
+    ended = progress(commit, START + timedelta(minutes=10))
+    assert next(task for task in ended.tasks if task.state == "Failed").plan.name == "VmFoStartVmOnSecondary"
+
+
+def test_progress_is_a_pure_function_of_time() -> None:
+    plan = _plan(Operation.PLANNED_FAILOVER)
+    moment = START + timedelta(minutes=4)
+    assert progress(plan, moment) == progress(plan, moment)
+
+
+def test_recorded_scenario_names() -> None:
+    names = {
+        operation: job_template(operation, source_site_required=True, commits_first=False).friendly_name
+        for operation in Operation
+    }
+    assert names[Operation.REPROTECT] == "Reprotect"
+    assert names[Operation.UNPLANNED_FAILOVER] == "Failover"
+    assert names[Operation.PLANNED_FAILOVER] == "Planned failover"
+    assert names[Operation.COMMIT] == "Commit"
