@@ -7,7 +7,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from asr_sim_support import scenario
 from azure.mgmt.recoveryservicessiterecovery import models
 
 from failback_operator.azure import (
@@ -29,6 +28,8 @@ from failback_operator.facts.asr import ProtectedItem
 from failback_operator.facts.spec import Architecture, OsType
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.sim.asr.scenario import ItemStage
+
+from .asr_sim_support import scenario
 
 CLASSIC_ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 

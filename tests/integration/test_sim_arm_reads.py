@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from asr_sim_support import Vault
 from azure.mgmt.recoveryservicessiterecovery import models
+
+from .asr_sim_support import Vault
 
 
 def test_classic_fabric_is_the_configuration_server_with_master_targets(classic: Vault) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from asr_sim_support import (
+from azure.core.exceptions import HttpResponseError
+from azure.mgmt.recoveryservicessiterecovery import models
+
+from .asr_sim_support import (
     FirstResponse,
     Vault,
     classic_reprotect_input,
     modern_reprotect_input,
 )
-from azure.core.exceptions import HttpResponseError
-from azure.mgmt.recoveryservicessiterecovery import models
 
 CLASSIC_ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 MODERN_ITEMS = (
