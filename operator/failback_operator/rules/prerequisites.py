@@ -119,7 +119,14 @@ def check_fb002(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
     if findings:
         return tuple(findings)
-    return (passed(rule, Severity.BLOCK, mt, f"master target and vCenter are discovered by {server.name}"),)
+    seen = []
+    if facts.master_target.architecture is Architecture.CLASSIC:
+        seen.append("the master target is registered")
+    if vcenter and (different or server.vcenters):
+        seen.append(f"vCenter {vcenter} is discovered")
+    if not seen:
+        seen.append("failback goes to the original vCenter")
+    return (passed(rule, Severity.BLOCK, mt, f"configuration server {server.name}: {', '.join(seen)}"),)
 
 
 def check_fb003(facts: FailbackFacts, ctx: CheckContext) -> Findings:
