@@ -237,11 +237,14 @@ def check_fb020(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 )
             )
     if not findings:
-        findings.append(
-            passed(
-                rule, Severity.WARN, mt, f"master target {vm.name} excluded from Storage DRS, disks in place"
+        message = f"master target {vm.name} is excluded from Storage DRS"
+        if ctx.phase is Phase.CONTINUOUS:
+            message += (
+                "; no disk placement recorded at reprotect yet"
+                if recorded is None
+                else f"; its {len(recorded)} disks are where reprotect left them"
             )
-        )
+        findings.append(passed(rule, Severity.WARN, mt, message))
     return tuple(findings)
 
 
