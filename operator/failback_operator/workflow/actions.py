@@ -73,11 +73,14 @@ class CallOutcome:
     """What a StartOperation call gave: a job id, a refusal with its error, or nothing known.
 
     `job_name` set: Site Recovery accepted the call. `refused` with `code`/`message`: it answered
-    with an error and started nothing. Neither: the answer was lost, so whether a job started is
-    unknown until the job list says so.
+    with an error and started nothing. `not_sent`: the request provably never reached Site
+    Recovery (no connection, sign-in failed, throttled before processing), so the next look may
+    call again. None of these: the answer was lost, so whether a job started is unknown until the
+    job list says so.
     """
 
     job_name: str | None = None
     refused: bool = False
+    not_sent: bool = False
     code: str | None = None
     message: str = ""

@@ -1083,6 +1083,16 @@ def record_outcome(
                 )
             )
             continue
+        if outcome.not_sent:
+            items.append(item.model_copy(update={"intent": None}))
+            events.append(
+                Event(
+                    type=EventType.WARNING,
+                    reason="CallNotSent",
+                    message=f"item {item.name}: {action.operation.lower()} was not sent: {outcome.message}",
+                )
+            )
+            continue
         if not outcome.refused:
             items.append(item)  # the answer was lost: the job list will tell, or the plan pauses
             continue

@@ -116,6 +116,24 @@ def test_a_new_run_clears_an_unresolved_intent_and_tries_again() -> None:
     assert retried.status.observed_run == "run-2"
 
 
+def test_a_call_that_never_left_clears_the_intent_for_the_next_look() -> None:
+    decision = decide(
+        request(groups=SINGLE), PlanStatus(), observe(item("vm-a", "FailedOverToAzure"), reserved=True), NOW
+    )
+    [start] = _starts(decision.actions)
+    outcome = CallOutcome(not_sent=True, message="throttled: retry after 20 s")
+    recorded = record_outcome(decision.status, start, outcome, NOW)
+    assert _item(recorded.status).intent is None
+    assert recorded.events[0].reason == "CallNotSent"
+    again = decide(
+        request(groups=SINGLE),
+        recorded.status,
+        observe(item("vm-a", "FailedOverToAzure"), reserved=True),
+        later(1),
+    )
+    assert len(_starts(again.actions)) == 1
+
+
 def test_the_effect_visible_without_a_job_resolves_the_intent() -> None:
     status = _reprotect_intent()
     decision = decide(request(groups=SINGLE), status, observe(item("vm-a", "Syncing")), later(30))

@@ -1,0 +1,72 @@
+"""FailbackPlan handlers: one daemon per plan is the plan's only status writer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import kopf
+
+from failback_operator.runtime import OperatorRuntime
+from failback_operator.services.kube import GROUP, VERSION, NotFoundError
+
+__all__ = ["approval_changed", "drive_plan", "plan_deleted", "spec_changed"]
+
+
+@kopf.daemon(GROUP, VERSION, "failbackplans", cancellation_timeout=30)
+async def drive_plan(
+    name: str, namespace: str | None, stopped: kopf.DaemonStopped, memo: Any, logger: Any, **_: Any
+) -> None:
+    """Look at the plan, sleep until the state machine's next look or a wake-up, repeat."""
+    runtime: OperatorRuntime = memo.runtime
+    assert namespace is not None  # FailbackPlan is namespaced
+    wake = runtime.wake_event(namespace, name)
+    while not stopped:
+        wake.clear()
+        try:
+            delay = await runtime.plans.look(namespace, name)
+        except Exception:
+            # Never a crash loop: say what happened and look again later.
+            logger.exception("looking at FailbackPlan %s/%s failed; looking again later", namespace, name)
+            delay = runtime.settings.active_poll
+        sleeper = asyncio.ensure_future(wake.wait())
+        try:
+            await asyncio.wait(
+                {sleeper, asyncio.ensure_future(stopped.wait())},
+                timeout=delay.total_seconds(),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            sleeper.cancel()
+
+
+@kopf.on.update(GROUP, VERSION, "failbackplans", field="spec")
+async def spec_changed(name: str, namespace: str | None, memo: Any, **_: Any) -> None:
+    """A person changed the plan (action, run, window): look now."""
+    runtime: OperatorRuntime = memo.runtime
+    if namespace is not None:
+        runtime.wake(namespace, name)
+
+
+@kopf.on.event(GROUP, VERSION, "failbackapprovals")
+async def approval_changed(spec: Any, namespace: str | None, memo: Any, **_: Any) -> None:
+    """An approval appeared, changed or went away: its plan looks now."""
+    runtime: OperatorRuntime = memo.runtime
+    plan = (spec or {}).get("planRef", {}).get("name")
+    if plan and namespace is not None:
+        runtime.wake(namespace, plan)
+
+
+@kopf.on.delete(GROUP, VERSION, "failbackplans")
+async def plan_deleted(spec: Any, name: str, namespace: str | None, memo: Any, logger: Any, **_: Any) -> None:
+    """Release the plan's disk slots at once; Site Recovery jobs in flight go on without the plan."""
+    runtime: OperatorRuntime = memo.runtime
+    master_target = (spec or {}).get("masterTargetRef", {}).get("name")
+    if namespace is None:
+        return
+    if master_target:
+        with contextlib.suppress(NotFoundError):
+            await runtime.ledger.release(master_target, namespace, name)
+    runtime.forget(namespace, name)
+    logger.info("FailbackPlan %s/%s deleted; its disk slot reservation is released", namespace, name)

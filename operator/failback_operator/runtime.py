@@ -1,0 +1,59 @@
+"""What the running operator holds for its whole life: clients, services, settings, wake-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from failback_operator.services.kube import KubeStore
+from failback_operator.services.plans import PlanService
+from failback_operator.services.reservations import DiskSlotLedger
+from failback_operator.workflow import WorkflowSettings
+
+__all__ = ["OperatorRuntime", "settings_from_environment", "utc_now"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def settings_from_environment(environ: Mapping[str, str] = os.environ) -> WorkflowSettings:
+    """Waits can be shortened for tests and the demo without changing behaviour."""
+    defaults = WorkflowSettings()
+
+    def seconds(name: str, default: timedelta) -> timedelta:
+        value = environ.get(name)
+        return timedelta(seconds=float(value)) if value else default
+
+    return WorkflowSettings(
+        intent_grace=seconds("FAILBACK_INTENT_GRACE_SECONDS", defaults.intent_grace),
+        active_poll=seconds("FAILBACK_ACTIVE_POLL_SECONDS", defaults.active_poll),
+        idle_poll=seconds("FAILBACK_IDLE_POLL_SECONDS", defaults.idle_poll),
+        clock_skew=seconds("FAILBACK_CLOCK_SKEW_SECONDS", defaults.clock_skew),
+        rules=defaults.rules,
+    )
+
+
+@dataclass
+class OperatorRuntime:
+    """Long-lived parts shared by the handlers through Kopf's memo."""
+
+    store: KubeStore
+    plans: PlanService
+    ledger: DiskSlotLedger
+    settings: WorkflowSettings
+    clock: Callable[[], datetime] = utc_now
+    _wake: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
+
+    def wake_event(self, namespace: str, name: str) -> asyncio.Event:
+        return self._wake.setdefault((namespace, name), asyncio.Event())
+
+    def wake(self, namespace: str, name: str) -> None:
+        """Make the plan's daemon look now instead of at its next scheduled look."""
+        self.wake_event(namespace, name).set()
+
+    def forget(self, namespace: str, name: str) -> None:
+        self._wake.pop((namespace, name), None)

@@ -1,0 +1,1 @@
+"""Services between the Kopf handlers and the adapters: they gather facts, decide, call and write."""

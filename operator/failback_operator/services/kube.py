@@ -1,0 +1,157 @@
+"""The operator's own Kubernetes access: reads, status writes guarded by resourceVersion, events, secrets.
+
+Kopf watches and dispatches; writes that must not be lost or doubled go through here, so that a
+status write carries a resourceVersion precondition (intent, call, record).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+__all__ = ["GROUP", "VERSION", "KubeStore", "NotFoundError", "StatusConflict", "load_api_client"]
+
+GROUP = "failback.io"
+VERSION = "v1alpha1"
+
+
+class StatusConflict(Exception):
+    """The object changed since it was read: the write was refused and nothing was written."""
+
+
+class NotFoundError(Exception):
+    """The object does not exist (any more)."""
+
+
+def load_api_client() -> client.ApiClient:
+    """In-cluster credentials in a pod, the kubeconfig (KUBECONFIG) elsewhere."""
+    configuration = client.Configuration()
+    try:
+        config.load_incluster_config(client_configuration=configuration)
+    except config.ConfigException:
+        config.load_kube_config(client_configuration=configuration)
+    return client.ApiClient(configuration)
+
+
+class KubeStore:
+    """Blocking kubernetes-client calls, run in threads so that the operator's loop never blocks."""
+
+    def __init__(self, api_client: client.ApiClient, operator_namespace: str) -> None:
+        self._custom = client.CustomObjectsApi(api_client)
+        self._core = client.CoreV1Api(api_client)
+        self.operator_namespace = operator_namespace
+
+    async def get(self, plural: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        def call() -> Any:
+            if namespace is None:
+                return self._custom.get_cluster_custom_object(GROUP, VERSION, plural, name)
+            return self._custom.get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name)
+
+        try:
+            found: dict[str, Any] = await asyncio.to_thread(call)
+        except ApiException as error:
+            if error.status == 404:
+                raise NotFoundError(
+                    f"{plural} {namespace + '/' if namespace else ''}{name} not found"
+                ) from error
+            raise
+        return found
+
+    async def list(self, plural: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        def call() -> Any:
+            if namespace is None:
+                return self._custom.list_cluster_custom_object(GROUP, VERSION, plural)
+            return self._custom.list_namespaced_custom_object(GROUP, VERSION, namespace, plural)
+
+        listed = await asyncio.to_thread(call)
+        items: list[dict[str, Any]] = listed.get("items", [])
+        return items
+
+    async def replace_status(self, obj: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
+        """Write the whole status if the object is still at the resourceVersion it was read at."""
+        metadata = obj["metadata"]
+        plural = _plural(obj["kind"])
+        body = {
+            "apiVersion": obj["apiVersion"],
+            "kind": obj["kind"],
+            "metadata": {
+                "name": metadata["name"],
+                "resourceVersion": metadata["resourceVersion"],
+                **({"namespace": metadata["namespace"]} if metadata.get("namespace") else {}),
+            },
+            "spec": obj.get("spec", {}),
+            "status": dict(status),
+        }
+
+        def call() -> Any:
+            if metadata.get("namespace"):
+                return self._custom.replace_namespaced_custom_object_status(
+                    GROUP, VERSION, metadata["namespace"], plural, metadata["name"], body
+                )
+            return self._custom.replace_cluster_custom_object_status(
+                GROUP, VERSION, plural, metadata["name"], body
+            )
+
+        try:
+            written: dict[str, Any] = await asyncio.to_thread(call)
+        except ApiException as error:
+            if error.status == 409:
+                raise StatusConflict(f"{obj['kind']} {metadata['name']} changed since it was read") from error
+            if error.status == 404:
+                raise NotFoundError(f"{obj['kind']} {metadata['name']} is gone") from error
+            raise
+        return written
+
+    async def secret_data(self, name: str, namespace: str | None = None) -> dict[str, str]:
+        """A Secret's values, decoded; only ever handed to the adapters, never logged."""
+        namespace = namespace or self.operator_namespace
+        try:
+            secret = await asyncio.to_thread(self._core.read_namespaced_secret, name, namespace)
+        except ApiException as error:
+            if error.status == 404:
+                raise NotFoundError(f"Secret {namespace}/{name} not found") from error
+            raise
+        return {key: base64.b64decode(value).decode() for key, value in (secret.data or {}).items()}
+
+    async def post_event(self, obj: Mapping[str, Any], *, type: str, reason: str, message: str) -> None:
+        """An Event on the object, as `kubectl describe` shows it."""
+        metadata = obj["metadata"]
+        namespace = metadata.get("namespace") or "default"
+        now = datetime.now(UTC)
+        event = client.CoreV1Event(
+            metadata=client.V1ObjectMeta(generate_name=f"{metadata['name']}.", namespace=namespace),
+            involved_object=client.V1ObjectReference(
+                api_version=obj["apiVersion"],
+                kind=obj["kind"],
+                name=metadata["name"],
+                namespace=metadata.get("namespace"),
+                uid=metadata.get("uid"),
+                resource_version=metadata.get("resourceVersion"),
+            ),
+            type=type,
+            reason=reason,
+            message=message[:1024],
+            first_timestamp=now,
+            last_timestamp=now,
+            count=1,
+            source=client.V1EventSource(component="failback-operator"),
+            reporting_component="failback.io/failback-operator",
+            reporting_instance="failback-operator",
+        )
+        await asyncio.to_thread(self._core.create_namespaced_event, namespace, event)
+
+
+def _plural(kind: str) -> str:
+    return {
+        "RecoveryVault": "recoveryvaults",
+        "VCenter": "vcenters",
+        "MasterTarget": "mastertargets",
+        "FailbackPlan": "failbackplans",
+        "FailbackApproval": "failbackapprovals",
+    }[kind]

@@ -1,0 +1,223 @@
+"""One look at one FailbackPlan: gather facts, decide, write the intent, call, record, post events.
+
+This is the only writer of a plan's status. Every write carries the resourceVersion it read, so
+two writers can never both believe they recorded an intent; a conflict just means "look again".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from failback_operator import failpoints
+from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
+from failback_operator.api.resources import MasterTargetSpec
+from failback_operator.api.status import FailbackPlanStatus
+from failback_operator.api.vocabulary import EventType, Phase
+from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.facts import Approval, Architecture, FailbackPlanSpec, ProtectedItem
+from failback_operator.rules.evaluate import evaluate
+from failback_operator.rules.inputs import FailbackFacts
+from failback_operator.rules.model import Phase as RulePhase
+from failback_operator.rules.reprotect_input import resolve_reprotect_values
+from failback_operator.services.executor import OperationContext, execute
+from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
+from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
+from failback_operator.workflow import (
+    Decision,
+    Event,
+    Observation,
+    PlanRequest,
+    ReleaseDiskSlots,
+    ReserveDiskSlots,
+    WorkflowSettings,
+    decide,
+    record_outcome,
+)
+
+__all__ = ["PlanFacts", "PlanFactsSource", "PlanService", "claims_on"]
+
+log = logging.getLogger(__name__)
+
+# Phases in which a plan no longer holds its items.
+_RELEASED = {Phase.COMPLETED.value}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlanFacts:
+    """What one look at a plan needs from outside Kubernetes."""
+
+    site_recovery: SiteRecovery | None
+    facts: FailbackFacts
+    # Why a side could not be read (shown in status); the rules then report what they cannot check.
+    problems: tuple[str, ...] = ()
+
+
+class PlanFactsSource(Protocol):
+    """Reads Site Recovery and vCenter for a plan and its master target (gathering/)."""
+
+    async def read(
+        self,
+        plan: FailbackPlanSpec,
+        master_target_name: str,
+        master_target: MasterTargetSpec,
+        vault_name: str,
+        approvals: Sequence[Approval],
+    ) -> PlanFacts: ...
+
+
+def claims_on(plans: Sequence[Mapping[str, Any]], this: Mapping[str, Any]) -> dict[str, str]:
+    """Items of `this` plan that an older active plan names: item -> "namespace/plan".
+
+    The oldest active plan (creation time, then namespace/name) owns an item; a completed plan
+    releases it.
+    """
+    mine = {item["name"] for group in this["spec"].get("groups", []) for item in group.get("items", [])}
+
+    def key(plan: Mapping[str, Any]) -> tuple[str, str]:
+        meta = plan["metadata"]
+        return meta.get("creationTimestamp", ""), f"{meta.get('namespace')}/{meta['name']}"
+
+    owners: dict[str, str] = {}
+    for plan in sorted(plans, key=key):
+        if (plan.get("status") or {}).get("phase") in _RELEASED:
+            continue
+        owner = f"{plan['metadata'].get('namespace')}/{plan['metadata']['name']}"
+        for group in plan["spec"].get("groups", []):
+            for item in group.get("items", []):
+                owners.setdefault(item["name"], owner)
+    me = f"{this['metadata'].get('namespace')}/{this['metadata']['name']}"
+    return {name: owner for name, owner in owners.items() if name in mine and owner != me}
+
+
+@dataclass
+class PlanService:
+    """Drives plans through the state machine; the Kopf daemon calls `look` in a loop."""
+
+    store: KubeStore
+    facts_source: PlanFactsSource
+    plan_converter: Callable[[str, str, ApiPlanSpec, int], FailbackPlanSpec]
+    approval_converter: Callable[[Mapping[str, Any]], Approval]
+    ledger: DiskSlotLedger
+    clock: Callable[[], datetime]
+    settings: WorkflowSettings = field(default_factory=WorkflowSettings)
+
+    async def look(self, namespace: str, name: str) -> timedelta:
+        """Bring one plan a step further; returns when to look again."""
+        try:
+            obj = await self.store.get("failbackplans", name, namespace)
+        except NotFoundError:
+            return self.settings.idle_poll
+        try:
+            return await self._look(obj)
+        except StatusConflict:
+            # Someone wrote the plan meanwhile (a spec change, another look): read it again soon.
+            return timedelta(seconds=1)
+
+    async def _look(self, obj: dict[str, Any]) -> timedelta:
+        meta = obj["metadata"]
+        namespace, name, generation = meta["namespace"], meta["name"], int(meta.get("generation", 1))
+        spec = ApiPlanSpec.model_validate(obj["spec"])
+        status = FailbackPlanStatus.model_validate(obj.get("status") or {})
+        master_target_name = spec.master_target_ref.name
+        master_target_obj = await self.store.get("mastertargets", master_target_name)
+        master_target = MasterTargetSpec.model_validate(master_target_obj["spec"])
+        plan_facts_spec = self.plan_converter(namespace, name, spec, generation)
+        approvals = tuple(
+            self.approval_converter(a)
+            for a in await self.store.list("failbackapprovals", namespace)
+            if a["spec"]["planRef"]["name"] == name
+        )
+        claimed_by = claims_on(await self.store.list("failbackplans"), obj)
+        gathered = await self.facts_source.read(
+            plan_facts_spec, master_target_name, master_target, spec.vault_ref.name, approvals
+        )
+        now = self.clock()
+        architecture = Architecture(master_target.architecture.value)
+        request = PlanRequest(
+            plan=plan_facts_spec,
+            action=spec.action,
+            commit=spec.commit,
+            after_commit=spec.after_commit,
+            architecture=architecture,
+            generation=generation,
+            run=spec.run,
+        )
+        reserved = self.ledger.holds(master_target_obj, namespace, name)
+        observation = Observation(
+            vault=gathered.facts.vault,
+            pre_reprotect=evaluate(gathered.facts, RulePhase.PRE_REPROTECT, now),
+            pre_failback=evaluate(gathered.facts, RulePhase.PRE_FAILBACK, now),
+            approvals=approvals,
+            claimed_by=claimed_by,
+            disk_slots_reserved=reserved,
+        )
+        decision = decide(request, status, observation, now, self.settings)
+        failpoints.reach("before-intent")
+        obj = await self._write(obj, decision)
+        failpoints.reach("after-intent")
+        status = decision.status
+        items = {i.name: i for i in (gathered.facts.vault.protected_items if gathered.facts.vault else ())}
+        for action in decision.actions:
+            if isinstance(action, ReserveDiskSlots):
+                try:
+                    await self.ledger.reserve(
+                        master_target_name, namespace, name, spec.run, action.disks_by_item
+                    )
+                except NotEnoughDiskSlots as refused:
+                    # FB027 blocks the plan through the rules on the next look; say why now.
+                    await self._post(
+                        obj, (Event(type=EventType.WARNING, reason="DiskSlotsFull", message=str(refused)),)
+                    )
+                continue
+            if isinstance(action, ReleaseDiskSlots):
+                await self.ledger.release(master_target_name, namespace, name)
+                continue
+            if gathered.site_recovery is None:
+                continue  # the intent stays without a job: the next look resolves or pauses it
+            outcome = await execute(
+                gathered.site_recovery,
+                action,
+                self._context(architecture, spec, gathered.facts, plan_facts_spec, items),
+            )
+            failpoints.reach("after-post")
+            recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
+            status = recorded.status
+            obj = await self._write(obj, recorded)
+            failpoints.reach("after-record")
+        return decision.requeue_after or self.settings.idle_poll
+
+    def _context(
+        self,
+        architecture: Architecture,
+        spec: ApiPlanSpec,
+        facts: FailbackFacts,
+        plan: FailbackPlanSpec,
+        items: Mapping[str, ProtectedItem],
+    ) -> OperationContext:
+        return OperationContext(
+            architecture=architecture,
+            recovery_point=spec.recovery_point,
+            reprotect_values=resolve_reprotect_values(facts, plan),
+            items=items,
+        )
+
+    async def _write(self, obj: dict[str, Any], decision: Decision) -> dict[str, Any]:
+        """Write the decision's status with the read resourceVersion, then post its events."""
+        written = await self.store.replace_status(obj, decision.status.to_status())
+        await self._post(written, decision.events)
+        return written
+
+    async def _post(self, obj: Mapping[str, Any], events: Sequence[Event]) -> None:
+        for event in events:
+            try:
+                await self.store.post_event(
+                    obj, type=event.type.value, reason=event.reason, message=event.message
+                )
+            except Exception:  # an event is advice; losing one must not stop the plan
+                log.warning(
+                    "could not post event %s on %s", event.reason, obj["metadata"]["name"], exc_info=True
+                )

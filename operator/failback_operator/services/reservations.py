@@ -1,0 +1,103 @@
+"""FB027: disk slots of a master target, reserved by plans with compare-and-swap on its status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from failback_operator.api.status import DiskSlotReservation, MasterTargetStatus
+from failback_operator.services.kube import KubeStore, StatusConflict
+
+__all__ = ["DISK_SLOTS", "DiskSlotLedger", "NotEnoughDiskSlots"]
+
+DISK_SLOTS = 60
+_ATTEMPTS = 5
+
+
+class NotEnoughDiskSlots(Exception):
+    """The master target cannot take the plan's disks (FB027)."""
+
+
+def _reservations(obj: Mapping[str, Any]) -> list[DiskSlotReservation]:
+    status = MasterTargetStatus.model_validate(obj.get("status") or {})
+    slots = status.disk_slots
+    return list(slots.reservations or ()) if slots else []
+
+
+class DiskSlotLedger:
+    """Reads and writes the reservations list in MasterTarget status.diskSlots."""
+
+    def __init__(self, store: KubeStore, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._clock = clock
+
+    @staticmethod
+    def holds(master_target: Mapping[str, Any], namespace: str, name: str) -> bool:
+        """Whether the plan holds a reservation on this master target."""
+        return any(r.namespace == namespace and r.name == name for r in _reservations(master_target))
+
+    async def reserve(
+        self,
+        master_target: str,
+        namespace: str,
+        name: str,
+        run: str,
+        disks_by_item: Sequence[tuple[str, int]],
+    ) -> None:
+        """Add the plan's reservation if the slots are free; retried on a concurrent write."""
+        wanted = sum(count for _, count in disks_by_item)
+        for _ in range(_ATTEMPTS):
+            obj = await self._store.get("mastertargets", master_target)
+            status = MasterTargetStatus.model_validate(obj.get("status") or {})
+            reservations = [r for r in _reservations(obj) if (r.namespace, r.name) != (namespace, name)]
+            used = (status.disk_slots.used if status.disk_slots else None) or 0
+            others = sum(r.disks for r in reservations)
+            if used + others + wanted > DISK_SLOTS:
+                raise NotEnoughDiskSlots(
+                    f"FB027: master target {master_target} has {used} disks and {others} reserved; "
+                    f"{wanted} more would exceed {DISK_SLOTS}"
+                )
+            reservations.append(
+                DiskSlotReservation(
+                    namespace=namespace, name=name, run=run, disks=wanted, since=self._clock()
+                )
+            )
+            if await self._write(obj, status, reservations, used):
+                return
+        raise StatusConflict(f"master target {master_target} kept changing; reservation not written")
+
+    async def release(self, master_target: str, namespace: str, name: str) -> None:
+        """Drop the plan's reservation (its disks are attached, or it no longer needs them)."""
+        for _ in range(_ATTEMPTS):
+            obj = await self._store.get("mastertargets", master_target)
+            status = MasterTargetStatus.model_validate(obj.get("status") or {})
+            reservations = [r for r in _reservations(obj) if (r.namespace, r.name) != (namespace, name)]
+            used = (status.disk_slots.used if status.disk_slots else None) or 0
+            if len(reservations) == len(_reservations(obj)) or await self._write(
+                obj, status, reservations, used
+            ):
+                return
+        raise StatusConflict(f"master target {master_target} kept changing; reservation not released")
+
+    async def _write(
+        self,
+        obj: Mapping[str, Any],
+        status: MasterTargetStatus,
+        reservations: list[DiskSlotReservation],
+        used: int,
+    ) -> bool:
+        reserved = sum(r.disks for r in reservations)
+        slots = {
+            "capacity": DISK_SLOTS,
+            "used": used,
+            "reserved": reserved,
+            "free": max(DISK_SLOTS - used - reserved, 0),
+            "reservations": [r.to_status() for r in reservations],
+        }
+        new_status = {**status.to_status(), "diskSlots": slots}
+        try:
+            await self._store.replace_status(obj, new_status)
+        except StatusConflict:
+            return False
+        return True
