@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from failback_operator.sim.asr.jobs import JobProgress, TaskProgress
+from failback_operator.sim.asr.jobs import JobProgress, TaskProgress, progress
 from failback_operator.sim.asr.lifecycle import item_view
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
 from failback_operator.sim.asr.state import ItemState, JobState, SimState, stable_id
@@ -1132,8 +1132,6 @@ def recovery_plan_body(state: SimState, plan_name: str, members: list[ItemState]
             "jobId": job_id(state, latest.id),
             "startTime": stamp(latest.plan.start),
         }
-        from failback_operator.sim.asr.jobs import progress
-
         status = progress(latest.plan, state.clock.now()).state
     providers = sorted({item_view(state.architecture, item.stage).instance_type for item in visible})
     return {

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from failback_operator.sim.asr.errors import AGENT_NOT_INSTALLED, JOB_ERRORS, ArmError, JobErrorText
-from failback_operator.sim.asr.jobs import JobPlan, job_template, progress
-from failback_operator.sim.asr.lifecycle import RESYNC_DONE, Operation, Refusal, plan_transition
+from failback_operator.sim.asr.jobs import JobPlan, job_template
+from failback_operator.sim.asr.lifecycle import RESYNC_DONE, Operation, Refusal, Transition, plan_transition
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
 from failback_operator.sim.asr.state import ItemState, JobState, RecoveryPoint, SimState
 
@@ -312,7 +312,7 @@ def _new_job(
 
 def _admit(
     state: SimState, item: ItemState, operation: Operation, body: dict[str, Any], now: datetime
-) -> ItemStage:
+) -> Transition:
     unusable = _unusable_error(item)
     if unusable is not None:
         raise unusable
@@ -324,7 +324,7 @@ def _admit(
     if operation is Operation.REPROTECT:
         _check_agent(state, item, now)
         _check_reprotect_input(state, item, body)
-    return decision.target
+    return decision
 
 
 def start_item_operation(
@@ -336,17 +336,14 @@ def start_item_operation(
         item = state.item(item_name)
         if item is None:
             raise ArmError(404, "NotFound", f"Replication protected item '{item_name}' was not found.")
-        now = state.clock.now()
-        target = _admit(state, item, operation, body, now)
-        decision = plan_transition(state.architecture, item.stage, operation)
-        commits_first = not isinstance(decision, Refusal) and decision.commits_first
+        decision = _admit(state, item, operation, body, state.clock.now())
         return _new_job(
             state,
             operation,
             [item],
-            {item.name: target},
+            {item.name: decision.target},
             body,
-            commits_first=commits_first,
+            commits_first=decision.commits_first,
             recovery_plan=None,
         )
 
@@ -373,10 +370,5 @@ def start_plan_operation(
                 "items. Reprotect each replicated item instead.",
             )
         now = state.clock.now()
-        targets = {item.name: _admit(state, item, operation, body, now) for item in items}
+        targets = {item.name: _admit(state, item, operation, body, now).target for item in items}
         return _new_job(state, operation, items, targets, body, commits_first=False, recovery_plan=real_name)
-
-
-def job_progress(state: SimState, job: JobState) -> Any:
-    """The job's progress at the current simulated time."""
-    return progress(job.plan, state.clock.now())
