@@ -6,9 +6,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from asr_sim_support import Vault, scenario, sdk_client
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
+
+from .asr_sim_support import Vault, scenario, sdk_client
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 import requests
-from asr_sim_support import (
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+from azure.identity import ClientSecretCredential
+
+from failback_operator.sim.asr import AsrSimulator, SimulatorThread
+
+from .asr_sim_support import (
     FirstResponse,
     Vault,
     classic_reprotect_input,
@@ -13,10 +18,6 @@ from asr_sim_support import (
     sdk_client,
     vault_path,
 )
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
-from azure.identity import ClientSecretCredential
-
-from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 
 ITEM = "V2A-W2K16-201-new"
 API = "api-version=2025-08-01"

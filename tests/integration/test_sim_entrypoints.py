@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import requests
-from asr_sim_support import EXAMPLES, FirstResponse, classic_reprotect_input, item_path, scenario, sdk_client
 from azure.identity.aio import ClientSecretCredential
 from azure.mgmt.recoveryservicessiterecovery import models
 from azure.mgmt.recoveryservicessiterecovery.aio import SiteRecoveryManagementClient
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
+
+from .asr_sim_support import EXAMPLES, FirstResponse, classic_reprotect_input, item_path, scenario, sdk_client
 
 REPO = Path(__file__).resolve().parents[2]
 

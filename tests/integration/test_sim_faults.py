@@ -7,16 +7,6 @@ from datetime import timedelta
 
 import pytest
 import requests
-from asr_sim_support import (
-    FirstResponse,
-    Vault,
-    classic_failback_input,
-    classic_reprotect_input,
-    item_path,
-    scenario,
-    sdk_client,
-    vault_path,
-)
 from azure.core.exceptions import (
     HttpResponseError,
     ResourceNotFoundError,
@@ -26,6 +16,17 @@ from azure.core.exceptions import (
 
 from failback_operator.sim.asr import SimulatorThread
 from failback_operator.sim.asr.scenario import JobFailure
+
+from .asr_sim_support import (
+    FirstResponse,
+    Vault,
+    classic_failback_input,
+    classic_reprotect_input,
+    item_path,
+    scenario,
+    sdk_client,
+    vault_path,
+)
 
 ITEM = "V2A-W2K16-201-new"
 

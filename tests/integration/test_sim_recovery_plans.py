@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from asr_sim_support import (
+from azure.core.exceptions import HttpResponseError
+from azure.mgmt.recoveryservicessiterecovery import models
+
+from .asr_sim_support import (
     FirstResponse,
     Vault,
     classic_reprotect_input,
     modern_reprotect_input,
 )
-from azure.core.exceptions import HttpResponseError
-from azure.mgmt.recoveryservicessiterecovery import models
 
 CLASSIC_ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 MODERN_ITEMS = (
@@ -19,9 +22,11 @@ MODERN_ITEMS = (
 )
 
 
-def _reprotect_all(vault: Vault, names: tuple[str, ...], build: object) -> None:
+def _reprotect_all(
+    vault: Vault, names: tuple[str, ...], build: Callable[[Vault], models.ReverseReplicationInput]
+) -> None:
     pollers = [
-        vault.client.replication_protected_items.begin_reprotect(*vault.item_scope, name, build(vault))  # type: ignore[operator]
+        vault.client.replication_protected_items.begin_reprotect(*vault.item_scope, name, build(vault))
         for name in names
     ]
     for poller in pollers:

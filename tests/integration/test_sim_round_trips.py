@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from asr_sim_support import (
+from azure.mgmt.recoveryservicessiterecovery import models
+
+from failback_operator.sim.asr.scenario import ItemStage
+
+from .asr_sim_support import (
     FirstResponse,
     Vault,
     classic_failback_input,
@@ -18,9 +22,6 @@ from asr_sim_support import (
     raw_get,
     recorded,
 )
-from azure.mgmt.recoveryservicessiterecovery import models
-
-from failback_operator.sim.asr.scenario import ItemStage
 
 CLASSIC_ITEM = "V2A-W2K16-201-new"
 MODERN_ITEM = "vcenter67_50158471-87c2-d4ad-caa2-abe22face6d8"
