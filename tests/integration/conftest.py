@@ -20,7 +20,7 @@ def _no_ambient_azure(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def _start(name: str, time_scale: float = 6000.0) -> Iterator[AsrSimulator]:
+def _start(name: str, time_scale: float = 3000.0) -> Iterator[AsrSimulator]:
     with SimulatorThread(scenario(name), time_scale=time_scale) as simulator:
         yield simulator
 
