@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from failback_operator.sim.asr.errors import AGENT_NOT_INSTALLED, JOB_ERRORS, ArmError, JobErrorText
+from failback_operator.sim.asr.errors import (
+    AGENT_NOT_INSTALLED,
+    CONFIGURATION_SERVER_NOT_CONNECTED,
+    JOB_ERRORS,
+    ArmError,
+    JobErrorText,
+)
 from failback_operator.sim.asr.jobs import JobPlan, job_template
 from failback_operator.sim.asr.lifecycle import RESYNC_DONE, Operation, Refusal, Transition, plan_transition
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
@@ -22,6 +29,11 @@ _FAILURE_OPERATION = {
     Operation.CANCEL: "cancel",
 }
 
+
+# Reprotect and failover need the configuration server; commit and cancel are Site Recovery's own (FB004).
+_NEEDS_CONFIGURATION_SERVER = frozenset(
+    {Operation.REPROTECT, Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER}
+)
 
 _ON_PREMISES_SIDE = frozenset(
     {
@@ -278,7 +290,10 @@ def _new_job(
     source_site_required = _source_site_required(operation, body)
     template = job_template(operation, source_site_required=source_site_required, commits_first=commits_first)
     names = [item.name for item in items]
-    plan = JobPlan(now, _duration(state, operation), template.tasks, _pick_failure(state, operation, names))
+    failure = _pick_failure(state, operation, names)
+    if state.heartbeat_stopped and operation in _NEEDS_CONFIGURATION_SERVER:
+        failure = replace(CONFIGURATION_SERVER_NOT_CONNECTED, failing_task=template.tasks[0].name)
+    plan = JobPlan(now, _duration(state, operation), template.tasks, failure)
     job_id = str(uuid.uuid4())
     if recovery_plan is not None:
         target_id, target_name, target_type = recovery_plan, recovery_plan, "RecoveryPlan"
