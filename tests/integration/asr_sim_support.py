@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 from failback_operator.sim.asr import AsrSimulator, Scenario, load_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sim"
-RECORDINGS = Path("/work/shared/asr-recordings")
+# Live Site Recovery responses the simulator is checked against (shared with the project, not vendored).
+RECORDINGS = Path(os.environ.get("FAILBACK_ASR_RECORDINGS", "/work/shared/asr-recordings"))
 
 
 def scenario(name: str, **changes: object) -> Scenario:
@@ -77,6 +79,7 @@ def sdk_client(simulator: AsrSimulator, **client_options: object) -> Vault:
 
 def recorded(name: str, *path: str) -> Any:
     """A body from the live recordings, walked down `path`."""
+    assert RECORDINGS.is_dir(), f"recordings not found at {RECORDINGS} (set FAILBACK_ASR_RECORDINGS)"
     data = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))
     for key in path:
         data = data[key]
@@ -224,3 +227,18 @@ def modern_failback_input(point: str = "ApplicationConsistent") -> models.Planne
             )
         )
     )
+
+
+def missing_fields(ours: Any, theirs: Any, where: str = "") -> list[str]:
+    """Field paths present in a recorded body and absent from ours (objects compared recursively,
+    lists by their first element)."""
+    missing: list[str] = []
+    if isinstance(theirs, dict) and isinstance(ours, dict):
+        for key, value in theirs.items():
+            if key not in ours:
+                missing.append(f"{where}.{key}")
+            else:
+                missing.extend(missing_fields(ours[key], value, f"{where}.{key}"))
+    elif isinstance(theirs, list) and isinstance(ours, list) and theirs and ours:
+        missing.extend(missing_fields(ours[0], theirs[0], f"{where}[0]"))
+    return missing

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from azure.mgmt.recoveryservicessiterecovery import models
 
-from .asr_sim_support import Vault
+from .asr_sim_support import Vault, missing_fields, raw_get, recorded, vault_path
 
 
 def test_classic_fabric_is_the_configuration_server_with_master_targets(classic: Vault) -> None:
@@ -105,3 +107,19 @@ def test_recovery_plans(classic: Vault) -> None:
     plan = classic.client.replication_recovery_plans.get(*classic.scope, "rp-app1")
     boot = next(group for group in plan.properties.groups if group.group_type == "Boot")
     assert len(boot.replication_protected_items) == 2
+
+
+def test_classic_fabric_has_every_recorded_field(classic: Vault) -> None:
+    ours = raw_get(classic, f"{vault_path(classic)}/replicationFabrics/{classic.fabric}")
+    theirs = recorded("fabric_get_VMware.json", "ResponseBody")
+    assert not missing_fields(ours, theirs)
+    assert ours["properties"]["customDetails"]["instanceType"] == "VMware"
+    master_target = ours["properties"]["customDetails"]["masterTargetServers"][0]
+    assert master_target["retentionVolumes"][0]["volumeName"] == "F"  # a bare letter, as recorded
+    assert isinstance(master_target["dataStores"][0]["capacity"], str)  # sizes of datastores are strings
+
+
+def test_policy_body_matches_the_recorded_shape(classic: Vault) -> None:
+    ours = raw_get(classic, f"{vault_path(classic)}/replicationPolicies/Policyv2a")
+    theirs = recorded("policy_get_InMageAzureV2_and_operationstatus.json", "get_policy", "body_raw")
+    assert not missing_fields(ours, json.loads(theirs))

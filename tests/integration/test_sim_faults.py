@@ -200,9 +200,20 @@ def test_configuration_server_heartbeat_stops(classic: Vault) -> None:
     runtime.advance(30)
     again = classic.client.replication_fabrics.get(*classic.scope, classic.fabric).properties.custom_details
     assert again.last_heartbeat == details.last_heartbeat
+    first = FirstResponse()
+    with pytest.raises(HttpResponseError):  # reprotect needs a connected configuration server (FB004)
+        classic.client.replication_protected_items.begin_reprotect(
+            *classic.item_scope, ITEM, classic_reprotect_input(classic), raw_response_hook=first
+        ).result()
+    job = classic.client.replication_jobs.get(*classic.scope, first.job_id)
+    assert job.properties.errors[0].service_error_details.code == "ConfigurationServerNotConnected"
+    assert job.properties.tasks[0].state == "Failed"
     runtime.set_heartbeat_stopped(False)
     fresh = classic.client.replication_fabrics.get(*classic.scope, classic.fabric).properties.custom_details
     assert runtime.clock.now() - fresh.last_heartbeat < timedelta(minutes=5)
+    classic.client.replication_protected_items.begin_reprotect(
+        *classic.item_scope, ITEM, classic_reprotect_input(classic)
+    ).result()
 
 
 def test_protection_disabled_behind_the_clients_back(classic: Vault) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.recoveryservicessiterecovery import models
@@ -20,9 +22,11 @@ MODERN_ITEMS = (
 )
 
 
-def _reprotect_all(vault: Vault, names: tuple[str, ...], build: object) -> None:
+def _reprotect_all(
+    vault: Vault, names: tuple[str, ...], build: Callable[[Vault], models.ReverseReplicationInput]
+) -> None:
     pollers = [
-        vault.client.replication_protected_items.begin_reprotect(*vault.item_scope, name, build(vault))  # type: ignore[operator]
+        vault.client.replication_protected_items.begin_reprotect(*vault.item_scope, name, build(vault))
         for name in names
     ]
     for poller in pollers:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from failback_operator.sim.asr.jobs import JobProgress, TaskProgress
+from failback_operator.sim.asr.jobs import JobProgress, TaskProgress, progress
 from failback_operator.sim.asr.lifecycle import item_view
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
 from failback_operator.sim.asr.state import ItemState, JobState, SimState, stable_id
@@ -619,6 +619,11 @@ def _inmage_azure_v2(state: SimState, item: ItemState, view: Any) -> dict[str, A
                 "targetDataInMegaBytes": 0.0,
                 "diskResized": "NotResized",
                 "lastRpoCalculatedTime": stamp(now),
+                "resyncProcessedBytes": 0,
+                "resyncTotalTransferredBytes": 0,
+                "resyncLast15MinutesTransferredBytes": 0,
+                "resyncLastDataTransferTimeUTC": None,
+                "resyncStartTime": None,
                 "progressHealth": "Completed",
                 "progressStatus": "Grey",
             }
@@ -755,10 +760,9 @@ def _inmage(state: SimState, item: ItemState, view: Any) -> dict[str, Any]:
 
 def _rcm_disks(item: ItemState, state: SimState, now: datetime) -> list[dict[str, Any]]:
     vault = state.scenario.vault
-    account = (
-        f"/subscriptions/{vault.subscription}/resourceGroups/{vault.resource_group}/providers/"
-        f"Microsoft.Storage/storageAccounts/{state.scenario.log_storage_account}"
-    )
+    rg = f"/subscriptions/{vault.subscription}/resourceGroups/{vault.resource_group}"
+    account = f"{rg}/providers/Microsoft.Storage/storageAccounts/{state.scenario.log_storage_account}"
+    disks = f"{rg}/providers/Microsoft.Compute/disks"
     return [
         {
             "diskId": _disk_id(item, index),
@@ -766,6 +770,11 @@ def _rcm_disks(item: ItemState, state: SimState, now: datetime) -> list[dict[str
             "isOSDisk": "true" if disk.os_disk else "false",
             "capacityInBytes": _gib(disk.size_gib),
             "logStorageAccountId": account,
+            "diskEncryptionSetId": None,
+            "seedManagedDiskId": f"{disks}/asrseeddisk-{item.spec.vm_name}-{index}",
+            "seedBlobUri": None,
+            "targetManagedDiskId": f"{disks}/PHYSICALDRIVE{index}-{item.spec.vm_name}",
+            "targetBlobUri": None,
             "diskType": "Standard_LRS",
             "dataPendingInLogDataStoreInMB": 0.0,
             "dataPendingAtSourceAgentInMB": 0.0,
@@ -841,7 +850,10 @@ def _inmage_rcm(state: SimState, item: ItemState, view: Any) -> dict[str, Any]:
         "protectedDisks": _rcm_disks(item, state, now),
         "mobilityAgentDetails": {
             "version": "9.44.6071.1",
+            "latestVersion": None,
+            "latestAgentReleaseDate": None,
             "driverVersion": "9.44.6071.1",
+            "latestUpgradableVersionWithoutReboot": None,
             "lastHeartbeatUtc": stamp(now - timedelta(seconds=60)),
             "reasonsBlockingUpgrade": [],
             "isUpgradeable": "false",
@@ -906,7 +918,10 @@ def _inmage_rcm_failback(state: SimState, item: ItemState, view: Any) -> dict[st
         ],
         "mobilityAgentDetails": {
             "version": "9.44.6071.1",
+            "latestVersion": None,
+            "latestAgentReleaseDate": None,
             "driverVersion": "9.44.6071.1",
+            "latestUpgradableVersionWithoutReboot": None,
             "lastHeartbeatUtc": stamp(now - timedelta(seconds=60)),
             "reasonsBlockingUpgrade": ["UnsupportedProtectionScenario"],
             "isUpgradeable": "false",
@@ -923,6 +938,8 @@ def _inmage_rcm_failback(state: SimState, item: ItemState, view: Any) -> dict[st
             "powerStatus": "ON" if item.stage is ItemStage.FAILED_BACK else "OFF",
             "vmFqdn": spec.on_premises_vm_name,
             "osName": spec.os_version,
+            "createdTimestamp": stamp(now - timedelta(days=30)),
+            "updatedTimestamp": stamp(now),
             "isDeleted": False,
             "lastDiscoveryTimeInUtc": stamp(now),
         },
@@ -1115,8 +1132,6 @@ def recovery_plan_body(state: SimState, plan_name: str, members: list[ItemState]
             "jobId": job_id(state, latest.id),
             "startTime": stamp(latest.plan.start),
         }
-        from failback_operator.sim.asr.jobs import progress
-
         status = progress(latest.plan, state.clock.now()).state
     providers = sorted({item_view(state.architecture, item.stage).instance_type for item in visible})
     return {

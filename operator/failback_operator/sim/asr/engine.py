@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from failback_operator.sim.asr.errors import AGENT_NOT_INSTALLED, JOB_ERRORS, ArmError, JobErrorText
-from failback_operator.sim.asr.jobs import JobPlan, job_template, progress
-from failback_operator.sim.asr.lifecycle import RESYNC_DONE, Operation, Refusal, plan_transition
+from failback_operator.sim.asr.errors import (
+    AGENT_NOT_INSTALLED,
+    CONFIGURATION_SERVER_NOT_CONNECTED,
+    JOB_ERRORS,
+    ArmError,
+    JobErrorText,
+)
+from failback_operator.sim.asr.jobs import JobPlan, job_template
+from failback_operator.sim.asr.lifecycle import RESYNC_DONE, Operation, Refusal, Transition, plan_transition
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
 from failback_operator.sim.asr.state import ItemState, JobState, RecoveryPoint, SimState
 
@@ -22,6 +29,11 @@ _FAILURE_OPERATION = {
     Operation.CANCEL: "cancel",
 }
 
+
+# Reprotect and failover need the configuration server; commit and cancel are Site Recovery's own (FB004).
+_NEEDS_CONFIGURATION_SERVER = frozenset(
+    {Operation.REPROTECT, Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER}
+)
 
 _ON_PREMISES_SIDE = frozenset(
     {
@@ -278,7 +290,10 @@ def _new_job(
     source_site_required = _source_site_required(operation, body)
     template = job_template(operation, source_site_required=source_site_required, commits_first=commits_first)
     names = [item.name for item in items]
-    plan = JobPlan(now, _duration(state, operation), template.tasks, _pick_failure(state, operation, names))
+    failure = _pick_failure(state, operation, names)
+    if state.heartbeat_stopped and operation in _NEEDS_CONFIGURATION_SERVER:
+        failure = replace(CONFIGURATION_SERVER_NOT_CONNECTED, failing_task=template.tasks[0].name)
+    plan = JobPlan(now, _duration(state, operation), template.tasks, failure)
     job_id = str(uuid.uuid4())
     if recovery_plan is not None:
         target_id, target_name, target_type = recovery_plan, recovery_plan, "RecoveryPlan"
@@ -312,7 +327,7 @@ def _new_job(
 
 def _admit(
     state: SimState, item: ItemState, operation: Operation, body: dict[str, Any], now: datetime
-) -> ItemStage:
+) -> Transition:
     unusable = _unusable_error(item)
     if unusable is not None:
         raise unusable
@@ -324,7 +339,7 @@ def _admit(
     if operation is Operation.REPROTECT:
         _check_agent(state, item, now)
         _check_reprotect_input(state, item, body)
-    return decision.target
+    return decision
 
 
 def start_item_operation(
@@ -336,17 +351,14 @@ def start_item_operation(
         item = state.item(item_name)
         if item is None:
             raise ArmError(404, "NotFound", f"Replication protected item '{item_name}' was not found.")
-        now = state.clock.now()
-        target = _admit(state, item, operation, body, now)
-        decision = plan_transition(state.architecture, item.stage, operation)
-        commits_first = not isinstance(decision, Refusal) and decision.commits_first
+        decision = _admit(state, item, operation, body, state.clock.now())
         return _new_job(
             state,
             operation,
             [item],
-            {item.name: target},
+            {item.name: decision.target},
             body,
-            commits_first=commits_first,
+            commits_first=decision.commits_first,
             recovery_plan=None,
         )
 
@@ -373,10 +385,5 @@ def start_plan_operation(
                 "items. Reprotect each replicated item instead.",
             )
         now = state.clock.now()
-        targets = {item.name: _admit(state, item, operation, body, now) for item in items}
+        targets = {item.name: _admit(state, item, operation, body, now).target for item in items}
         return _new_job(state, operation, items, targets, body, commits_first=False, recovery_plan=real_name)
-
-
-def job_progress(state: SimState, job: JobState) -> Any:
-    """The job's progress at the current simulated time."""
-    return progress(job.plan, state.clock.now())

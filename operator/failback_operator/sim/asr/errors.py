@@ -74,6 +74,15 @@ AGENT_NOT_INSTALLED = JobErrorText(
     "SwitchReplicationGroupProtectionPreflightTask",
 )
 
+# Modelled (not recorded): what the prerequisite check says while the heartbeat is stopped (FB004).
+CONFIGURATION_SERVER_NOT_CONNECTED = JobErrorText(
+    "ConfigurationServerNotConnected",
+    "The on-premises configuration server is not connected to Site Recovery.",
+    "The configuration server is stopped, or it can't reach Site Recovery over HTTPS (port 443).",
+    "Make sure the configuration server is running and connected (recent heartbeat), then retry.",
+    "",  # fails the job's first task, its prerequisite check
+)
+
 
 class ArmError(Exception):
     """An error answered in ARM's shape: status, code, message (and Site Recovery's extra fields)."""

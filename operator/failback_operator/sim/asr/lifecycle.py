@@ -12,6 +12,7 @@ from enum import StrEnum
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
 
 __all__ = [
+    "RESYNC_DONE",
     "ItemView",
     "Operation",
     "Refusal",
