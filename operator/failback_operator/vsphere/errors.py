@@ -74,8 +74,9 @@ def translate_faults(vcenter: str, action: str) -> Iterator[None]:
             f"vCenter {vcenter}: the certificate thumbprint does not match the pinned one"
         ) from None
     except ssl.SSLError as error:
+        reason = getattr(error, "reason", None) or error
         raise VCenterConnectionError(
-            f"vCenter {vcenter}: TLS failed while trying to {action}: {error.reason or error}"
+            f"vCenter {vcenter}: TLS failed while trying to {action}: {reason}"
         ) from None
     except (OSError, http.client.HTTPException) as error:
         raise VCenterConnectionError(
