@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from failback_operator import __version__
+from failback_operator import __version__, rules_command
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the embedded demo on a local control plane")
     demo.add_argument("--no-wait", action="store_true", help="stop once the demo has been set up")
     demo.set_defaults(func=_demo)
+    rules_command.add_parser(commands)
     return parser
 
 

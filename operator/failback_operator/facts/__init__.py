@@ -22,6 +22,7 @@ from failback_operator.facts.asr import (
     RunAsAccount,
     VaultFacts,
 )
+from failback_operator.facts.probes import PortProbe
 from failback_operator.facts.reservations import DiskReservation
 from failback_operator.facts.spec import (
     Approval,
@@ -74,6 +75,7 @@ __all__ = [
     "NetworkPath",
     "OnPremisesVm",
     "OsType",
+    "PortProbe",
     "ProcessServer",
     "ProtectedDisk",
     "ProtectedItem",

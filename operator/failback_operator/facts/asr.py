@@ -159,6 +159,8 @@ class ProtectedDisk:
     capacity_bytes: int | None = None
     is_os_disk: bool = False
     resync_required: bool | None = None
+    # Azure's temporary disk never comes home and takes no master target slot (FB027).
+    is_azure_temporary: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -216,6 +218,7 @@ class ProtectedItem:
     # Known to the configuration server's database (FB010); None when not reported.
     known_to_configuration_server: bool | None = None
     datastores: tuple[str, ...] = ()
+    source_vm_ram_mb: int | None = None  # sourceVmRamSizeInMB, what the VM needs at power-on (FB044)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

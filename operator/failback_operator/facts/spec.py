@@ -62,6 +62,9 @@ class MasterTargetDeclaration:
     # Id or name under which the configuration server lists this master target (classic).
     registered_as: str | None = None
     remediate_enable_uuid: bool = False
+    # Modernized: the appliance's reprotect agent and the log storage account reprotect needs.
+    reprotect_agent: str | None = None
+    log_storage_account_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -133,6 +136,8 @@ class FailbackPlanSpec:
     vcenter: str | None = None
     # Failback to a vCenter other than the one the VMs came from (FB002).
     different_vcenter: bool = False
+    # Classic: the configuration server's run-as account reprotect sends (`runAsAccountId`).
+    run_as_account: str | None = None
 
     def all_items(self) -> tuple[str, ...]:
         """Every protected item the plan names, grouped or not, in declaration order."""

@@ -1,0 +1,48 @@
+"""What the rule catalogue is given: all facts for one master target and its plans, the phase and the time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from failback_operator.facts import (
+    Approval,
+    DiskPlacement,
+    DiskReservation,
+    FailbackPlanSpec,
+    MasterTargetDeclaration,
+    PortProbe,
+    VaultFacts,
+    VCenterFacts,
+)
+from failback_operator.rules.config import RuleConfig
+from failback_operator.rules.model import Phase
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FailbackFacts:
+    """One master target with the plans it serves, as read from Site Recovery, vCenter and the spec.
+
+    `vault` or `vcenter` is None when that side could not be read; checks that need it then block
+    (they never pass on facts they do not have).
+    """
+
+    master_target: MasterTargetDeclaration
+    vault: VaultFacts | None = None
+    vcenter: VCenterFacts | None = None
+    plans: tuple[FailbackPlanSpec, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    # Reservations other active plans hold on master targets' disk slots (FB027).
+    reservations: tuple[DiskReservation, ...] = ()
+    # The master target's disk placement recorded when reprotect completed (FB020 drift).
+    placements_at_reprotect: tuple[DiskPlacement, ...] | None = None
+    probes: tuple[PortProbe, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CheckContext:
+    """The phase being checked, the injected clock's now, and the tunables."""
+
+    phase: Phase
+    now: datetime
+    config: RuleConfig = field(default_factory=RuleConfig)

@@ -1,0 +1,175 @@
+"""Shared ways of finding things in the facts: the registered master target, the plans' items, ages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from failback_operator.facts import (
+    ConfigurationServer,
+    EsxiHost,
+    FailbackPlanSpec,
+    MasterTargetServer,
+    OnPremisesVm,
+    OsType,
+    ProcessServer,
+    ProtectedItem,
+    ReplicationGroup,
+)
+from failback_operator.rules.inputs import FailbackFacts
+from failback_operator.rules.model import ObjectRef
+
+# Provider instance types of an item replicating from Azure back to on-premises (reprotected).
+REPROTECTED_PROVIDERS = frozenset({"InMage", "InMageRcmFailback"})
+# Provider instance types of an item that replicates (or replicated) from on-premises to Azure.
+FORWARD_PROVIDERS = frozenset({"InMageAzureV2", "InMageRcm"})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlanItem:
+    """One item a plan names, with its group and what Site Recovery reports about it (None if unknown)."""
+
+    plan: FailbackPlanSpec
+    group: ReplicationGroup | None
+    name: str
+    item: ProtectedItem | None
+
+
+def master_target_ref(facts: FailbackFacts) -> ObjectRef:
+    """The MasterTarget resource every master-target finding is about."""
+    return ObjectRef(kind="MasterTarget", name=facts.master_target.name)
+
+
+def item_ref(name: str) -> ObjectRef:
+    """A protected item as the object of a finding."""
+    return ObjectRef(kind="ProtectedItem", name=name)
+
+
+def plan_ref(plan: FailbackPlanSpec) -> ObjectRef:
+    """A FailbackPlan as the object of a finding."""
+    return ObjectRef(kind="FailbackPlan", name=f"{plan.namespace}/{plan.name}")
+
+
+def configuration_server(facts: FailbackFacts) -> ConfigurationServer | None:
+    """The configuration server, when the vault could be read."""
+    return facts.vault.configuration_server if facts.vault else None
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a.casefold() == b.casefold()
+
+
+def registered_master_target(facts: FailbackFacts) -> MasterTargetServer | None:
+    """The master target as the configuration server lists it, matched by id, then by name."""
+    server = configuration_server(facts)
+    if server is None:
+        return None
+    declaration = facts.master_target
+    names = [declaration.registered_as, declaration.vm_name, declaration.name]
+    for candidate in names:
+        for registered in server.master_targets:
+            if _same(registered.id, candidate) or _same(registered.name, candidate):
+                return registered
+    return None
+
+
+def find_process_server(server: ConfigurationServer, wanted: str) -> ProcessServer | None:
+    """The process server a plan names, by id or friendly name."""
+    for process_server in server.process_servers:
+        if _same(process_server.id, wanted) or _same(process_server.name, wanted):
+            return process_server
+    return None
+
+
+def find_item(facts: FailbackFacts, name: str) -> ProtectedItem | None:
+    """A protected item by its ARM name or its friendly (VM) name."""
+    if facts.vault is None:
+        return None
+    for item in facts.vault.protected_items:
+        if _same(item.name, name) or _same(item.friendly_name, name):
+            return item
+    return None
+
+
+def plan_items(facts: FailbackFacts) -> Iterator[PlanItem]:
+    """Every item of every plan, each once per plan, with its replication group."""
+    for plan in facts.plans:
+        grouped = {name: group for group in plan.groups for name in group.items}
+        for name in plan.all_items():
+            yield PlanItem(plan=plan, group=grouped.get(name), name=name, item=find_item(facts, name))
+
+
+def on_premises_vm(facts: FailbackFacts, item_name: str, item: ProtectedItem | None) -> OnPremisesVm | None:
+    """The on-premises VM behind an item, matched on the item's ARM or friendly name."""
+    if facts.vcenter is None:
+        return None
+    names = {item_name.casefold()}
+    if item is not None:
+        names.add(item.name.casefold())
+        if item.friendly_name:
+            names.add(item.friendly_name.casefold())
+    for vm in facts.vcenter.on_premises_vms:
+        if vm.item.casefold() in names:
+            return vm
+    return None
+
+
+def host_named(facts: FailbackFacts, name: str | None) -> EsxiHost | None:
+    """An ESXi host from the vCenter facts by name (the master target's host included)."""
+    if facts.vcenter is None or name is None:
+        return None
+    hosts = list(facts.vcenter.hosts)
+    if facts.vcenter.master_target_host is not None:
+        hosts.insert(0, facts.vcenter.master_target_host)
+    for host in hosts:
+        if _same(host.name, name):
+            return host
+    return None
+
+
+def master_target_os_type(facts: FailbackFacts) -> OsType | None:
+    """The master target's OS family: declared, else as registered with the configuration server."""
+    if facts.master_target.os_type is not None:
+        return facts.master_target.os_type
+    registered = registered_master_target(facts)
+    return registered.os_type if registered else None
+
+
+def master_target_os_version(facts: FailbackFacts) -> str | None:
+    """The master target's OS version: as registered, else the guest OS vCenter reports."""
+    registered = registered_master_target(facts)
+    if registered and registered.os_version:
+        return registered.os_version
+    vm = facts.vcenter.master_target_vm if facts.vcenter else None
+    return vm.guest_full_name if vm else None
+
+
+def is_reprotected(item: ProtectedItem) -> bool:
+    """Whether the item already replicates from Azure back to on-premises."""
+    return item.instance_type in REPROTECTED_PROVIDERS
+
+
+def age(then: datetime | None, now: datetime) -> timedelta | None:
+    """How long ago `then` was, or None when it is unknown."""
+    return None if then is None else now - then
+
+
+def describe_age(then: datetime | None, now: datetime) -> str:
+    """`2026-11-27T23:01:00Z (12 min ago)` or `never`, for messages."""
+    if then is None:
+        return "never"
+    minutes = int((now - then).total_seconds() // 60)
+    return f"{then.strftime('%Y-%m-%dT%H:%M:%SZ')} ({minutes} min ago)"
+
+
+def fresh(then: datetime | None, now: datetime, max_age: timedelta) -> bool:
+    """True when a heartbeat is known and no older than max_age."""
+    return then is not None and now - then <= max_age
+
+
+def listing(values: list[str] | tuple[str, ...], limit: int = 6) -> str:
+    """`a, b, c` (and `... and N more`) for messages."""
+    shown = ", ".join(values[:limit])
+    rest = len(values) - limit
+    return f"{shown} and {rest} more" if rest > 0 else shown

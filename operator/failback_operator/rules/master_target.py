@@ -1,0 +1,497 @@
+"""Checks of the article's "Master target server": FB017 to FB027."""
+
+from __future__ import annotations
+
+from failback_operator.facts import EsxiHost, HostDatastore, OsType, RootVolumeLayout, ScsiControllerKind
+from failback_operator.rules.disk_slots import DiskSlotUsage, disk_slot_usage, item_disk_count
+from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.rules.lookups import (
+    configuration_server,
+    is_reprotected,
+    item_ref,
+    listing,
+    master_target_os_type,
+    master_target_ref,
+    on_premises_vm,
+    plan_items,
+    registered_master_target,
+)
+from failback_operator.rules.model import Finding, ObjectRef, Phase, Severity, failed, passed, unverified
+from failback_operator.rules.retention import (
+    default_retention_drive,
+    normalise_retention_drive,
+    offered_volume,
+)
+
+Findings = tuple[Finding, ...]
+
+_UNSUITABLE_FILE_SYSTEMS = frozenset({"fat", "fat16", "fat32"})
+# Datastore types a master target's host must have at least one of (FB025, FB045).
+SUITABLE_DATASTORE_TYPES = frozenset({"vmfs", "vsan"})
+
+
+def _mt_vm_missing(rule: str, facts: FailbackFacts) -> Finding:
+    return unverified(
+        rule, Severity.BLOCK, master_target_ref(facts), "the master target VM was not read from vCenter"
+    )
+
+
+def _mt_host(facts: FailbackFacts) -> EsxiHost | None:
+    return facts.vcenter.master_target_host if facts.vcenter else None
+
+
+def mounted_read_write(datastore: HostDatastore) -> bool:
+    """Whether the host can write to the datastore: mounted, accessible and read-write."""
+    return (
+        datastore.accessible is not False
+        and datastore.mounted is not False
+        and (datastore.access_mode or "readWrite") == "readWrite"
+    )
+
+
+def describe_mount(datastore: HostDatastore) -> str:
+    """`DS-77 (VMFS, readWrite, accessible)` for messages."""
+    access = "accessible" if datastore.accessible is not False else "inaccessible"
+    mounted = "" if datastore.mounted is not False else ", unmounted"
+    kind = datastore.type or "unknown type"
+    return f"{datastore.name} ({kind}, {datastore.access_mode or 'unknown access'}, {access}{mounted})"
+
+
+def check_fb017(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB017: Linux VMs need a separate Linux master target that is not on LVM."""
+    rule, mt = "FB017", master_target_ref(facts)
+    entries = list(plan_items(facts))
+    linux_items = [e.name for e in entries if e.item and e.item.os_type is OsType.LINUX]
+    unknown = [e.name for e in entries if e.item is None or e.item.os_type is None]
+    mt_os = master_target_os_type(facts)
+    if unknown and mt_os is not OsType.LINUX:
+        return (
+            failed(
+                rule,
+                Severity.WARN,
+                mt,
+                f"OS type unknown for {listing(unknown)}: cannot tell whether they need a Linux "
+                "master target",
+                "read the items' OS before reprotect (Site Recovery clears it afterwards)",
+            ),
+        )
+    if not linux_items and mt_os is not OsType.LINUX:
+        return (
+            passed(
+                rule, Severity.BLOCK, mt, "no Linux VMs to receive; a Windows master target may be built in"
+            ),
+        )
+    problems: list[str] = []
+    if linux_items and mt_os is not OsType.LINUX:
+        problems.append(
+            f"Linux VMs {listing(linux_items)} need a Linux master target, this one is {mt_os or 'unknown'}"
+        )
+    server = configuration_server(facts)
+    registered = registered_master_target(facts)
+    if (
+        linux_items
+        and server
+        and registered
+        and (registered.id == server.name or registered.name == server.name)
+    ):
+        problems.append(
+            f"Linux VMs cannot use the master target built into configuration server {server.name}"
+        )
+    layout = facts.master_target.root_volume_layout
+    if mt_os is OsType.LINUX:
+        if layout is RootVolumeLayout.LVM:
+            problems.append("the Linux master target's root volume is on LVM, which is not supported")
+        elif layout is None:
+            problems.append(
+                "the Linux master target does not declare its root volume layout (vSphere cannot see LVM)"
+            )
+    if problems:
+        return (
+            failed(
+                rule,
+                Severity.BLOCK,
+                mt,
+                "; ".join(problems),
+                "deploy a separate Linux master target without LVM and declare "
+                "spec.rootVolumeLayout: Standard",
+            ),
+        )
+    return (passed(rule, Severity.BLOCK, mt, f"Linux master target with a {layout} root volume"),)
+
+
+def check_fb018(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB018: an existing on-premises VM's datastores are mounted read-write on the master target's host."""
+    rule = "FB018"
+    host = _mt_host(facts)
+    if facts.vcenter is None or host is None:
+        return (
+            unverified(
+                rule, Severity.BLOCK, master_target_ref(facts), "the master target's ESXi host was not read"
+            ),
+        )
+    mounts = {d.name.casefold(): d for d in host.datastores}
+    findings: list[Finding] = []
+    for entry in plan_items(facts):
+        vm = on_premises_vm(facts, entry.name, entry.item)
+        if vm is None or not vm.exists:
+            continue
+        ref = item_ref(entry.name)
+        bad = []
+        for name in vm.datastores:
+            mount = mounts.get(name.casefold())
+            if mount is None:
+                bad.append(f"{name} (not mounted)")
+            elif not mounted_read_write(mount):
+                bad.append(describe_mount(mount))
+        if bad:
+            findings.append(
+                failed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"master target host {host.name} cannot write the disks of "
+                    f"{vm.name or entry.name}: {listing(bad)}",
+                    f"mount the VM's datastores read-write on {host.name}",
+                )
+            )
+        else:
+            findings.append(
+                passed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"{host.name} mounts {listing(list(vm.datastores)) or 'no datastores'} read-write",
+                )
+            )
+    if not findings:
+        findings.append(passed(rule, Severity.BLOCK, master_target_ref(facts), "no existing on-premises VMs"))
+    return tuple(findings)
+
+
+def check_fb019(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB019: where the on-premises VM is gone, report the host and datastore that will receive it."""
+    rule = "FB019"
+    host = _mt_host(facts)
+    if facts.vcenter is None:
+        return (unverified(rule, Severity.INFO, master_target_ref(facts), "vCenter facts were not read"),)
+    findings: list[Finding] = []
+    for entry in plan_items(facts):
+        vm = on_premises_vm(facts, entry.name, entry.item)
+        ref = item_ref(entry.name)
+        if vm is not None and vm.exists:
+            findings.append(passed(rule, Severity.INFO, ref, f"{entry.name} fails back onto its existing VM"))
+            continue
+        findings.append(
+            failed(
+                rule,
+                Severity.INFO,
+                ref,
+                f"{entry.name} no longer exists on-premises: reprotect creates a new VM on host "
+                f"{host.name if host else 'unknown'}, datastore {entry.plan.datastore or 'not chosen'}",
+                "nothing to do if that placement is right; otherwise change the plan's datastore",
+            )
+        )
+    if not findings:
+        findings.append(passed(rule, Severity.INFO, master_target_ref(facts), "no items to place"))
+    return tuple(findings)
+
+
+def check_fb020(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB020: the master target is excluded from Storage DRS and its disks have not moved since reprotect."""
+    rule, mt = "FB020", master_target_ref(facts)
+    vm = facts.vcenter.master_target_vm if facts.vcenter else None
+    if vm is None:
+        severity = Severity.BLOCK if ctx.phase is Phase.CONTINUOUS else Severity.WARN
+        return (unverified(rule, severity, mt, "the master target VM was not read from vCenter"),)
+    findings: list[Finding] = []
+    if vm.storage_drs_enabled is not False:
+        state = "enabled" if vm.storage_drs_enabled else "unknown"
+        findings.append(
+            failed(
+                rule,
+                Severity.WARN,
+                mt,
+                f"Storage DRS is {state} for master target {vm.name}: Storage vMotion could move its disks",
+                "exclude the master target from Storage DRS (VM override: automation disabled)",
+            )
+        )
+    recorded = facts.placements_at_reprotect
+    if ctx.phase is Phase.CONTINUOUS and recorded is not None:
+        now = {p.disk: p for p in vm.disk_placements}
+        moved = [
+            f"{before.disk}: {before.datastore} -> {now[before.disk].datastore}"
+            for before in recorded
+            if before.disk in now
+            and (now[before.disk].datastore, now[before.disk].file_name)
+            != (before.datastore, before.file_name)
+        ]
+        gone = [before.disk for before in recorded if before.disk not in now]
+        if moved or gone:
+            details = moved + [f"{disk}: detached" for disk in gone]
+            findings.append(
+                failed(
+                    rule,
+                    Severity.BLOCK,
+                    mt,
+                    f"master target {vm.name} disks moved since reprotect: {listing(details)}",
+                    "move the disks back (Storage vMotion) before failback, or failback cannot detach them",
+                )
+            )
+    if not findings:
+        findings.append(
+            passed(
+                rule, Severity.WARN, mt, f"master target {vm.name} excluded from Storage DRS, disks in place"
+            )
+        )
+    return tuple(findings)
+
+
+def check_fb021(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB021: the retention drive is offered by the master target and usable."""
+    rule, mt = "FB021", master_target_ref(facts)
+    registered = registered_master_target(facts)
+    if registered is None:
+        return (
+            unverified(
+                rule, Severity.BLOCK, mt, "the master target is not registered with the configuration server"
+            ),
+        )
+    os_type = master_target_os_type(facts)
+    wanted = {
+        plan.retention_drive or facts.master_target.retention_drive or default_retention_drive(os_type)
+        for plan in facts.plans
+    } or {facts.master_target.retention_drive or default_retention_drive(os_type)}
+    offered = [
+        f"{v.name} ({(v.capacity_bytes or 0) // 2**30} GiB, {(v.free_bytes or 0) // 2**30} GiB free)"
+        for v in registered.retention_volumes
+    ] or ["none"]
+    findings: list[Finding] = []
+    for drive in sorted(wanted):
+        ref = ObjectRef(
+            kind="RetentionVolume", name=f"{registered.name}/{normalise_retention_drive(drive, os_type)}"
+        )
+        volume = offered_volume(registered.retention_volumes, drive, os_type)
+        if volume is None:
+            findings.append(
+                failed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"master target {registered.name} does not offer retention drive {drive} "
+                    f"(offered: {listing(offered)})",
+                    "add a dedicated volume (not FAT/FAT32, not the install or cache volume, not a "
+                    "replication "
+                    "target, not locked), refresh the configuration server and wait up to 15 minutes (FB022)",
+                )
+            )
+            continue
+        problems = []
+        if not volume.capacity_bytes:
+            problems.append(f"capacity {volume.capacity_bytes or 0} bytes")
+        if volume.file_system and volume.file_system.casefold() in _UNSUITABLE_FILE_SYSTEMS:
+            problems.append(f"file system {volume.file_system}")
+        if volume.locked:
+            problems.append("locked")
+        if volume.cache_volume:
+            problems.append("it is the cache/install volume")
+        if volume.in_use:
+            problems.append("used for something else")
+        if problems:
+            findings.append(
+                failed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"retention volume {volume.name} on {registered.name} is unusable: {listing(problems)}",
+                    "use a dedicated, unlocked NTFS/ext4 volume of non-zero capacity for retention",
+                )
+            )
+        elif volume.free_bytes == 0:
+            findings.append(
+                failed(
+                    rule,
+                    Severity.WARN,
+                    ref,
+                    f"retention volume {volume.name} on {registered.name} has no free space",
+                    "free space on the retention volume or add a larger one",
+                )
+            )
+        else:
+            findings.append(
+                passed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"retention volume {volume.name} offered ({(volume.free_bytes or 0) // 2**30} GiB free)",
+                )
+            )
+    return tuple(findings)
+
+
+def check_fb023(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB023: VMware Tools / open-vm-tools run on the master target."""
+    rule, mt = "FB023", master_target_ref(facts)
+    vm = facts.vcenter.master_target_vm if facts.vcenter else None
+    if vm is None:
+        return (_mt_vm_missing(rule, facts),)
+    if vm.tools_running_status in ("guestToolsRunning", "guestToolsExecutingScripts"):
+        return (passed(rule, Severity.BLOCK, mt, f"VMware Tools on {vm.name}: {vm.tools_running_status}"),)
+    return (
+        failed(
+            rule,
+            Severity.BLOCK,
+            mt,
+            f"VMware Tools on master target {vm.name} are {vm.tools_running_status or 'not reported'}: "
+            "the datastores of its ESXi host cannot be discovered",
+            "install and start VMware Tools (Windows) or open-vm-tools (Linux) on the master target",
+        ),
+    )
+
+
+def check_fb024(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB024: `disk.EnableUUID=true` is set on the master target VM."""
+    rule, mt = "FB024", master_target_ref(facts)
+    vm = facts.vcenter.master_target_vm if facts.vcenter else None
+    if vm is None:
+        return (_mt_vm_missing(rule, facts),)
+    if vm.enable_uuid is not None and vm.enable_uuid.strip().casefold() == "true":
+        return (passed(rule, Severity.BLOCK, mt, f"disk.EnableUUID={vm.enable_uuid} on {vm.name}"),)
+    observed = "missing" if vm.enable_uuid is None else f"set to {vm.enable_uuid!r}"
+    remedy = "power the master target off and set disk.EnableUUID=TRUE in its configuration parameters"
+    if not facts.master_target.remediate_enable_uuid:
+        remedy += " (or set spec.remediate.enableUUID to let the operator do it)"
+    return (
+        failed(rule, Severity.BLOCK, mt, f"disk.EnableUUID on master target {vm.name} is {observed}", remedy),
+    )
+
+
+def check_fb025(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB025: the master target's ESXi host has a VMFS (or vSAN) datastore attached."""
+    rule, mt = "FB025", master_target_ref(facts)
+    host = _mt_host(facts)
+    if host is None:
+        return (unverified(rule, Severity.BLOCK, mt, "the master target's ESXi host was not read"),)
+    suitable = [
+        d.name
+        for d in host.datastores
+        if (d.type or "").casefold() in SUITABLE_DATASTORE_TYPES and mounted_read_write(d)
+    ]
+    if suitable:
+        return (
+            passed(
+                rule, Severity.BLOCK, mt, f"host {host.name} has VMFS/vSAN datastores {listing(suitable)}"
+            ),
+        )
+    found = [describe_mount(d) for d in host.datastores] or ["none"]
+    return (
+        failed(
+            rule,
+            Severity.BLOCK,
+            ObjectRef(kind="EsxiHost", name=host.name),
+            f"ESXi host {host.name} of the master target has no usable VMFS or vSAN datastore: "
+            f"{listing(found)}",
+            "attach a VMFS (or vSAN) datastore to the host; NFS and RDM are not supported",
+        ),
+    )
+
+
+def check_fb026(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB026: the master target's SCSI controllers are LSI Logic, never PVSCSI."""
+    rule, mt = "FB026", master_target_ref(facts)
+    vm = facts.vcenter.master_target_vm if facts.vcenter else None
+    if vm is None:
+        return (_mt_vm_missing(rule, facts),)
+    lsi = {ScsiControllerKind.LSI_LOGIC, ScsiControllerKind.LSI_LOGIC_SAS}
+    wrong = [
+        f"{c.label or f'SCSI controller {c.bus_number}'} ({c.kind})"
+        for c in vm.controllers
+        if c.kind not in lsi
+    ]
+    if wrong:
+        return (
+            failed(
+                rule,
+                Severity.BLOCK,
+                mt,
+                f"master target {vm.name} has non-LSI Logic SCSI controllers: {listing(wrong)}",
+                "replace them with LSI Logic (or LSI Logic SAS) controllers",
+            ),
+        )
+    if not vm.controllers:
+        return (
+            failed(
+                rule,
+                Severity.BLOCK,
+                mt,
+                f"master target {vm.name} has no SCSI controller",
+                "add LSI Logic SCSI controllers for the disks reprotect attaches",
+            ),
+        )
+    kinds = sorted({c.kind.value for c in vm.controllers})
+    return (passed(rule, Severity.BLOCK, mt, f"master target {vm.name} SCSI controllers: {listing(kinds)}"),)
+
+
+def master_target_disk_slots(facts: FailbackFacts, capacity: int = 60) -> DiskSlotUsage | None:
+    """Used / reserved / requested slots of the master target, for FB027 and its status; None if unknown."""
+    vm = facts.vcenter.master_target_vm if facts.vcenter else None
+    registered = registered_master_target(facts)
+    if vm is not None:
+        own = len(vm.disks)
+    elif registered is not None and registered.disk_count is not None:
+        own = registered.disk_count
+    else:
+        return None
+    requested: dict[str, int] = {}
+    for entry in plan_items(facts):
+        if entry.item is not None and is_reprotected(entry.item):
+            continue  # already attached: counted among the master target's own disks
+        count = item_disk_count(entry.item) if entry.item else None
+        requested[entry.name] = count if count is not None else 0
+    return disk_slot_usage(
+        master_target=facts.master_target.name,
+        own_disks=own,
+        reservations=facts.reservations,
+        requested=requested,
+        capacity=capacity,
+    )
+
+
+def check_fb027(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB027: own disks + reserved + requested disks fit in the master target's 60 slots."""
+    rule, mt = "FB027", master_target_ref(facts)
+    usage = master_target_disk_slots(facts, ctx.config.master_target_disk_slots)
+    if usage is None:
+        return (unverified(rule, Severity.BLOCK, mt, "the master target's disks were not read"),)
+    unknown = [
+        e.name
+        for e in plan_items(facts)
+        if not (e.item and is_reprotected(e.item)) and (e.item is None or item_disk_count(e.item) is None)
+    ]
+    if unknown:
+        return (
+            failed(
+                rule,
+                Severity.BLOCK,
+                mt,
+                f"disk count unknown for {listing(unknown)}: cannot reserve master target slots",
+                "read the items' disks before reprotect (Site Recovery clears them afterwards)",
+            ),
+        )
+    summary = (
+        f"{usage.used} used + {usage.reserved} reserved + {usage.requested} requested = {usage.total} "
+        f"of {usage.capacity} slots"
+    )
+    if not usage.fits:
+        holders = ", ".join(f"{h.plan}: {h.disks}" for h in usage.holders) or "none"
+        return (
+            failed(
+                rule,
+                Severity.BLOCK,
+                mt,
+                f"master target {facts.master_target.name} would need {summary}, {usage.over_by} too many "
+                f"(reservations: {holders})",
+                "add SCSI slots (up to 4 controllers of 15) or reprotect the rest through another "
+                "master target",
+            ),
+        )
+    return (passed(rule, Severity.BLOCK, mt, summary),)

@@ -1,0 +1,117 @@
+"""FB029/FB030: the values a reprotect sends, resolved once per plan and identical for every item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from failback_operator.facts import Architecture, FailbackPlanSpec, FailbackPolicy, OsType
+from failback_operator.rules.inputs import FailbackFacts
+from failback_operator.rules.lookups import (
+    configuration_server,
+    find_process_server,
+    master_target_os_type,
+    registered_master_target,
+)
+from failback_operator.rules.retention import default_retention_drive, offered_volume
+
+# Reprotect of a failed-over VM always runs from Azure (recovery) back to on-premises (primary).
+FAILOVER_DIRECTION = "RecoveryToPrimary"
+FAILBACK_POLICY_PROVIDERS = frozenset({"InMage", "InMageRcmFailback"})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReprotectValues:
+    """What every item of a plan is reprotected with: one master target, one process server, one datastore."""
+
+    architecture: Architecture
+    direction: str = FAILOVER_DIRECTION
+    master_target_id: str | None = None  # classic masterTargetId / modernized reprotectAgentId
+    process_server_id: str | None = None  # classic only
+    datastore: str | None = None  # always required, used only when disks must be created
+    retention_drive: str | None = None  # as the master target offers it, e.g. "F"
+    policy_id: str | None = None  # the failback policy, selected automatically
+    run_as_account_id: str | None = None  # classic only
+    log_storage_account_id: str | None = None  # modernized only
+    missing: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every required value is known."""
+        return not self.missing
+
+
+def failback_policy_for(facts: FailbackFacts) -> FailbackPolicy | None:
+    """The failback policy associated with the configuration server (selected automatically)."""
+    server = configuration_server(facts)
+    if facts.vault is None or server is None:
+        return None
+    names = {name.casefold() for name in (server.name, server.fabric_name) if name}
+    candidates = [p for p in facts.vault.failback_policies if p.provider in FAILBACK_POLICY_PROVIDERS]
+    for policy in candidates:
+        if any(associated.casefold() in names for associated in policy.associated_configuration_servers):
+            return policy
+    return None
+
+
+def resolve_reprotect_values(facts: FailbackFacts, plan: FailbackPlanSpec) -> ReprotectValues:
+    """Resolve the reprotect input for a plan, naming what is missing instead of guessing it."""
+    declaration = facts.master_target
+    architecture = declaration.architecture
+    missing: list[str] = []
+    server = configuration_server(facts)
+    policy = failback_policy_for(facts)
+    if policy is None:
+        missing.append("failback policy")
+    if not plan.datastore:
+        missing.append("datastore")
+    if architecture is Architecture.MODERNIZED:
+        agent = declaration.reprotect_agent
+        if not agent:
+            missing.append("reprotect agent")
+        if not declaration.log_storage_account_id:
+            missing.append("log storage account")
+        return ReprotectValues(
+            architecture=architecture,
+            master_target_id=agent,
+            datastore=plan.datastore,
+            policy_id=policy.id if policy else None,
+            log_storage_account_id=declaration.log_storage_account_id,
+            missing=tuple(missing),
+        )
+    registered = registered_master_target(facts)
+    if registered is None:
+        missing.append("master target registered with the configuration server")
+    process_server = (
+        find_process_server(server, plan.process_server) if server and plan.process_server else None
+    )
+    if process_server is None:
+        missing.append("process server")
+    os_type: OsType | None = master_target_os_type(facts)
+    wanted = plan.retention_drive or declaration.retention_drive or default_retention_drive(os_type)
+    volume = offered_volume(registered.retention_volumes, wanted, os_type) if registered else None
+    if volume is None:
+        missing.append(f"retention drive {wanted}")
+    run_as = plan.run_as_account
+    if server is not None and run_as:
+        for account in server.run_as_accounts:
+            if run_as in (account.id, account.name):
+                run_as = account.id
+                break
+    return ReprotectValues(
+        architecture=architecture,
+        master_target_id=registered.id if registered else None,
+        process_server_id=process_server.id if process_server else None,
+        datastore=plan.datastore,
+        retention_drive=volume.name if volume else None,
+        policy_id=policy.id if policy else None,
+        run_as_account_id=run_as,
+        missing=tuple(missing),
+    )
+
+
+def group_reprotect_values(
+    facts: FailbackFacts, plan: FailbackPlanSpec
+) -> tuple[tuple[str, ReprotectValues], ...]:
+    """Every item of the plan with the same values (FB030: one master target for the whole group)."""
+    values = resolve_reprotect_values(facts, plan)
+    return tuple((item, values) for item in plan.all_items())
