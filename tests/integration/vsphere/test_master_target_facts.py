@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from conftest import MASTER_TARGET_HOST, VMFS_DATASTORE
+from pyVmomi import vim
 from vcsim_builders import Inventory
 
 from failback_operator.facts.vsphere import ScsiControllerKind, VCenterFacts
@@ -240,3 +241,24 @@ def test_storage_drs_exposure_fb020(session: VCenterSession, inventory: Inventor
     assert excluded.facts.master_target_vm is not None
     assert excluded.facts.master_target_vm.storage_drs_enabled is False
     assert excluded.master_target_storage_drs[0].pod_enabled is False
+
+
+def test_storage_vmotion_changes_vm_datastores_fb020(
+    session: VCenterSession, inventory: Inventory, unique: str
+) -> None:
+    host = inventory.host(MASTER_TARGET_HOST)
+    inventory.nas_datastore(host, f"target-{unique}", "VMFS")
+    vm = master_target(inventory, f"mt-moved-{unique}", power_on=False)
+    before = read(session, f"mt-moved-{unique}").facts.master_target_vm
+    assert before is not None
+
+    target = next(ds for ds in host.datastore if ds.name == f"target-{unique}")
+    inventory.wait(vm.RelocateVM_Task(spec=vim.vm.RelocateSpec(datastore=target)))
+
+    after = read(session, f"mt-moved-{unique}").facts.master_target_vm
+    assert after is not None
+    assert before.datastores == (VMFS_DATASTORE,)
+    assert after.datastores == (f"target-{unique}",)
+    # vcsim's RelocateVM moves the VM's datastore list but not the disk backings, so per-disk
+    # drift is judged by the rules' unit tests on recorded placements.
+    assert [p.disk for p in after.disk_placements] == [p.disk for p in before.disk_placements]
