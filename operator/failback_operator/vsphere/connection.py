@@ -11,24 +11,37 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import http.client
 import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree import ElementTree
 
-from pyVim import connect
-from pyVmomi import vim
+from pyVmomi import SoapAdapter, VmomiSupport, vim
 
 from failback_operator.vsphere.errors import VCenterConnectionError, translate_faults
 
-__all__ = ["VCenterEndpoint", "VCenterSession", "normalise_thumbprint", "open_session"]
+__all__ = [
+    "VCenterEndpoint",
+    "VCenterSession",
+    "close_session",
+    "negotiate_api_version",
+    "normalise_thumbprint",
+    "open_session",
+    "tls_context",
+    "vcenter_session",
+]
 
 _CONNECT_TIMEOUT_SECONDS = 30
 # pyvmomi's types are generated at run time; Any keeps mypy strict about our code, not theirs.
-_smart_stub_adapter: Any = connect.SmartStubAdapter
+_soap_stub_adapter: Any = SoapAdapter.SoapStubAdapter
+_service_versions: Any = VmomiSupport.GetServiceVersions
+_version_ids: dict[str, str] = VmomiSupport.versionIdMap
 _service_instance: Any = vim.ServiceInstance
+_SDK_PATH = "/sdk"
 
 
 def normalise_thumbprint(thumbprint: str) -> str:
@@ -118,14 +131,55 @@ def tls_context(endpoint: VCenterEndpoint) -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def _server_api_versions(endpoint: VCenterEndpoint, context: ssl.SSLContext) -> set[str]:
+    """The vim25 API versions the server lists in `vimServiceVersions.xml` (read with a timeout)."""
+    connection = http.client.HTTPSConnection(
+        endpoint.host, endpoint.port, context=context, timeout=endpoint.timeout_seconds
+    )
+    try:
+        connection.request("GET", f"{_SDK_PATH}/vimServiceVersions.xml")
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise VCenterConnectionError(
+            f"{endpoint.address} is not a vSphere API endpoint (HTTP {response.status} for its versions)"
+        )
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        raise VCenterConnectionError(f"{endpoint.address} sent an unreadable API version list") from None
+    versions: set[str] = set()
+    for namespace in root.iter("namespace"):
+        if namespace.findtext("name") == "urn:vim25":
+            versions.add(namespace.findtext("version") or "")
+            versions.update(v.text or "" for v in namespace.iterfind("priorVersions/version"))
+    return versions
+
+
+def negotiate_api_version(server_versions: set[str]) -> str:
+    """The newest vim25 version pyvmomi knows that the server also lists."""
+    for version in _service_versions("vim25"):
+        if _version_ids.get(version) in server_versions:
+            return str(version)
+    raise VCenterConnectionError(
+        f"no vSphere API version in common (server offers {sorted(server_versions)})"
+    )
+
+
 def open_session(endpoint: VCenterEndpoint) -> VCenterSession:
     """Negotiate the newest API version both sides speak, log in, and return the session."""
     with translate_faults(endpoint.address, "log in"):
-        context = tls_context(endpoint)
         # An explicit context matters: pyvmomi would otherwise skip verification for 127.0.0.1.
-        stub = _smart_stub_adapter(
+        context = tls_context(endpoint)
+        # pyvmomi's own version discovery has no timeout; this one does.
+        version = negotiate_api_version(_server_api_versions(endpoint, context))
+        stub = _soap_stub_adapter(
             host=endpoint.host,
             port=endpoint.port,
+            path=_SDK_PATH,
+            version=version,
             sslContext=context,
             connectionPoolTimeout=-1,
             httpConnectionTimeout=endpoint.timeout_seconds,
