@@ -98,9 +98,9 @@ def _to_object_properties(content: Any) -> ObjectProperties:
     return ObjectProperties(obj=content.obj, values=values, missing=missing)
 
 
-def retrieve(collector: Any, read: PropertyRead) -> list[ObjectProperties]:
+def retrieve(collector: Any, read: PropertyRead, page_size: int = _PAGE_SIZE) -> list[ObjectProperties]:
     """Run one filter: RetrievePropertiesEx, then ContinueRetrievePropertiesEx while vCenter pages."""
-    options = PropertyCollector.RetrieveOptions(maxObjects=_PAGE_SIZE)
+    options = PropertyCollector.RetrieveOptions(maxObjects=page_size)
     result = collector.RetrievePropertiesEx(specSet=[_filter_spec(read)], options=options)
     found: list[ObjectProperties] = []
     while result is not None:

@@ -55,6 +55,10 @@ def read_run_as_privileges(
         )
     except (vmodl.fault.MethodNotFound, vmodl.fault.NotSupported):
         return _unchecked(user, labels), f"vCenter {session.address} cannot report another user's privileges"
+    except vmodl.MethodFault as fault:
+        # Any other refusal leaves FB005 unchecked rather than failing the whole read.
+        kind = type(fault).__name__.rsplit(".", 1)[-1]
+        return _unchecked(user, labels), f"vCenter {session.address} refused the privilege query: {kind}"
 
     canary = CANARY_PREFIX + secrets.token_hex(6)
     try:

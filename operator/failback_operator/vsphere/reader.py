@@ -333,7 +333,11 @@ def _esxi_host(
         if ds._moId in details
     )
     vm_names = tuple(
-        sorted(vm.get("name") for vm in index.vms.values() if _moref(vm.get("runtime.host")) == host.moref)
+        sorted(
+            vm.get("name")
+            for vm in index.vms.values()
+            if vm.get("name") and _moref(vm.get("runtime.host")) == host.moref
+        )
     )
     return EsxiHost(
         name=host.get("name"),
@@ -356,6 +360,8 @@ def _esxi_host(
 def _vms_by_name(index: _Index) -> dict[str, tuple[VmLocation, ...]]:
     by_name: dict[str, list[VmLocation]] = {}
     for vm in index.vms.values():
+        if not vm.get("name"):
+            continue
         host = index.hosts.get(_moref(vm.get("runtime.host")) or "")
         by_name.setdefault(vm.get("name"), []).append(
             VmLocation(
@@ -375,8 +381,11 @@ def _names_at_target(index: _Index, master_target: ObjectProperties) -> frozense
     return frozenset(
         vm.get("name")
         for vm in index.vms.values()
-        if (host is not None and _moref(vm.get("runtime.host")) == host)
-        or (folder is not None and _moref(vm.get("parent")) == folder)
+        if vm.get("name")
+        and (
+            (host is not None and _moref(vm.get("runtime.host")) == host)
+            or (folder is not None and _moref(vm.get("parent")) == folder)
+        )
     )
 
 

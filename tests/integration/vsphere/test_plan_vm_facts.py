@@ -191,3 +191,34 @@ def test_host_licence_is_read_from_assignment_manager_fb035(
     assert host is not None
     # vcsim assigns its evaluation licence to every host; the free edition is covered by unit tests.
     assert (host.licence_edition_key, host.licence_name) == ("eval", "Evaluation Mode")
+
+
+def test_names_at_target_cover_the_master_target_host_and_folder_only_fb043(
+    session: VCenterSession, inventory: Inventory, unique: str
+) -> None:
+    mt_host = inventory.host(MASTER_TARGET_HOST)
+    inventory.create_vm(f"mt-{unique}", host=mt_host, datastore=VMFS_DATASTORE)
+    other_host = inventory.standalone_host(f"esx-far-{unique}.example")
+    inventory.nas_datastore(other_host, f"far-{unique}", "VMFS")
+    inventory.create_vm(f"same-folder-{unique}", host=other_host, datastore=f"far-{unique}", power_on=False)
+    elsewhere = inventory.datacenter.vmFolder.CreateFolder(f"elsewhere-{unique}")
+    inventory.wait(
+        elsewhere.CreateVM_Task(
+            config=vim.vm.ConfigSpec(
+                name=f"far-away-{unique}",
+                guestId="otherGuest",
+                files=vim.vm.FileInfo(vmPathName=f"[far-{unique}]"),
+            ),
+            pool=other_host.parent.resourcePool,
+            host=other_host,
+        )
+    )
+
+    names = read_vcenter_facts(
+        session, VCenterQuery(master_target=VmRef(name=f"mt-{unique}"))
+    ).facts.vm_names_at_target
+
+    # vCenter refuses a duplicate name within a folder, ESXi within a host: both places count.
+    assert f"same-folder-{unique}" in names
+    assert f"far-away-{unique}" not in names
+    assert f"mt-{unique}" in names

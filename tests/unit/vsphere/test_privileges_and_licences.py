@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession
 from failback_operator.vsphere.licences import assigned_host_licences, host_agent_licence
@@ -144,3 +144,13 @@ def test_direct_esxi_connection_reads_the_hosts_own_licence_fb035() -> None:
 
     assert host_agent_licence(licences) == ("esxBasic", "vSphere 7 Hypervisor")
     assert host_agent_licence(None) == (None, None)
+
+
+def test_any_other_refusal_leaves_privileges_unchecked_fb005() -> None:
+    authorization = Authorization({"svc": vmodl.fault.InvalidArgument(invalidProperty="userName")})
+
+    privileges, note = read_run_as_privileges(session_with(authorization), "svc", ENTITIES)
+
+    assert all(p.checked is False for p in privileges)
+    assert note is not None
+    assert "refused the privilege query: InvalidArgument" in note
