@@ -7,15 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vcsim_builders import Inventory
+from vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, VMFS_DATASTORE, Inventory
 
 from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
-
-# One datacenter, a cluster of two hosts and one standalone host (DC0_H0), one VM per pool.
-VCSIM_MODEL = ("-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "1", "-ds", "1")
-MASTER_TARGET_HOST = "DC0_H0"
-VMFS_DATASTORE = "mt-vmfs-01"
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import MASTER_TARGET_HOST, VMFS_DATASTORE
 from pyVmomi import vim
-from vcsim_builders import Inventory
+from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.vsphere.collector import PropertyRead, container_view, retrieve, start_at, view_objects
 from failback_operator.vsphere.connection import VCenterSession

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import MASTER_TARGET_HOST, VMFS_DATASTORE
 from pyVmomi import vim
-from vcsim_builders import Inventory
+from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.facts.vsphere import ScsiControllerKind, VCenterFacts
 from failback_operator.vsphere.connection import VCenterSession

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MASTER_TARGET_HOST, VMFS_DATASTORE
 from pyVmomi import vim
-from vcsim_builders import Inventory
+from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.vsphere.connection import VCenterSession
 from failback_operator.vsphere.errors import VCenterNotFoundError

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from conftest import MASTER_TARGET_HOST, VMFS_DATASTORE
-from vcsim_builders import Inventory
+from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.facts.asr import ProtectedItem, VaultFacts
 from failback_operator.facts.spec import FailbackPlanSpec, MasterTargetDeclaration, OsType

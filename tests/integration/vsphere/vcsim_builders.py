@@ -12,6 +12,12 @@ from pyVmomi import vim
 from failback_operator.vsphere.connection import VCenterSession
 from failback_operator.vsphere.remediation import wait_for_task
 
+# One datacenter, a cluster of two hosts and one standalone host (DC0_H0), one VM per pool.
+VCSIM_MODEL = ("-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "1", "-ds", "1")
+# Master targets are built on the standalone host, on a VMFS datastore made for them.
+MASTER_TARGET_HOST = "DC0_H0"
+VMFS_DATASTORE = "mt-vmfs-01"
+
 _keys = itertools.count(1)
 
 CONTROLLERS = {
