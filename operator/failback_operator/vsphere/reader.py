@@ -86,13 +86,16 @@ _HOST_PATHS = (
     "runtime.connectionState",
     "runtime.inMaintenanceMode",
     "datastore",
+    "parent",
 )
 _DETAIL_PATHS: Mapping[str, Sequence[str]] = {
     "VirtualMachine": _VM_PATHS,
     "HostSystem": _HOST_PATHS,
     "Datastore": ("name", "summary", "host", "parent"),
     "StoragePod": ("name", "podStorageDrsEntry.storageDrsConfig"),
-    "Folder": ("name",),
+    "Folder": ("name", "parent"),
+    "ComputeResource": ("name", "parent"),
+    "Datacenter": ("name",),
     "ResourcePool": ("name",),
     # Read here so finding the assignment manager costs no call of its own.
     "LicenseManager": ("licenseAssignmentManager", "licenses"),
@@ -215,8 +218,14 @@ def _read_details(
     vm_folder = traversal("vm_folder", "VirtualMachine", "parent")
     vm_pool = traversal("vm_pool", "VirtualMachine", "resourcePool")
     host_datastores = traversal("host_datastores", "HostSystem", "datastore", then=["ds_parent"])
+    # Up from a host to its datacenter: compute resource, then any depth of host folders.
+    folder_up = traversal("folder_up", "Folder", "parent", then=["folder_up"])
+    resource_up = traversal("resource_up", "ComputeResource", "parent", then=["folder_up"])
+    host_up = traversal("host_up", "HostSystem", "parent", then=["resource_up"])
     objects = [start_at(vm, [vm_datastores, vm_folder, vm_pool, ds_parent]) for vm in vms]
-    objects += [start_at(host, [host_datastores, ds_parent]) for host in hosts]
+    objects += [
+        start_at(host, [host_datastores, ds_parent, host_up, resource_up, folder_up]) for host in hosts
+    ]
     objects.append(start_at(session.content.licenseManager))
     found = retrieve(session.content.propertyCollector, PropertyRead(objects=objects, paths=_DETAIL_PATHS))
     return {item.moref: item for item in found}
@@ -233,6 +242,19 @@ def _host_licences(
     if assignment_manager is not None:
         return assigned_host_licences(assignment_manager, host_refs)
     return {ref: host_agent_licence(manager.get("licenses")) for ref in host_refs}
+
+
+def _datacenter_of(host_ref: str, details: Mapping[str, ObjectProperties]) -> ObjectProperties | None:
+    """The datacenter above a host, following the `parent` values read with it."""
+    current = details.get(host_ref)
+    for _ in range(64):  # folders nest, but not without end
+        parent = current.get("parent") if current else None
+        if parent is None:
+            return None
+        current = details.get(parent._moId)
+        if current is not None and current.kind == "Datacenter":
+            return current
+    return None
 
 
 def _moref(obj: Any) -> str | None:
@@ -422,8 +444,14 @@ def read_vcenter_facts(session: VCenterSession, query: VCenterQuery) -> VCenterR
     privileges: tuple[RunAsPrivileges, ...] = ()
     privileges_note = None
     if query.run_as_user:
-        # Discovery walks from the root; reprotect works on the master target and its host's datastores.
-        entities: list[tuple[str, Any]] = [("Folder:root", session.content.rootFolder)]
+        # The Site Recovery role is granted on the datacenter (propagated); reprotect then works on
+        # the master target, its host and the host's datastores.
+        datacenter = _datacenter_of(mt_host_ref, details) if mt_host_ref else None
+        entities: list[tuple[str, Any]] = (
+            [(f"Datacenter:{datacenter.get('name')}", datacenter.obj)]
+            if datacenter is not None
+            else [("Folder:root", session.content.rootFolder)]
+        )
         if mt_details is not None:
             entities.append((f"VirtualMachine:{mt_details.get('name')}", mt_details.obj))
             if mt_host_ref in details:

@@ -167,7 +167,7 @@ def test_vcsim_privileges_are_reported_unverifiable_fb005(
 
     privileges = reading.facts.run_as_privileges
     assert [p.entity for p in privileges][:3] == [
-        "Folder:root",
+        "Datacenter:DC0",
         f"VirtualMachine:mt-{unique}",
         f"HostSystem:{MASTER_TARGET_HOST}",
     ]
