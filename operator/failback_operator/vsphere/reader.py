@@ -8,7 +8,7 @@ the VMs, hosts, datastores and datastore clusters concerned, walked to in the sa
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -411,8 +411,11 @@ def _names_at_target(index: _Index, master_target: ObjectProperties) -> frozense
     )
 
 
-def read_vcenter_facts(session: VCenterSession, query: VCenterQuery) -> VCenterReading:
+def read_vcenter_facts(
+    session: VCenterSession, query: VCenterQuery, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> VCenterReading:
     """Everything the rules need about one master target and its plans' VMs, hosts and run-as account."""
+    observed_at = now()
     with translate_faults(session.address, "read the inventory"):
         index = _read_index(session)
         master_target = index.find_vm(query.master_target)
@@ -464,10 +467,17 @@ def read_vcenter_facts(session: VCenterSession, query: VCenterQuery) -> VCenterR
                 ]
         privileges, privileges_note = read_run_as_privileges(session, query.run_as_user, entities)
 
+    log.debug(
+        "read %d of %d VMs and %d hosts from vCenter %s",
+        len(chosen_vms),
+        len(index.vms),
+        len(host_refs),
+        session.address,
+    )
     about = session.content.about
     facts = VCenterFacts(
         vcenter=session.address,
-        observed_at=datetime.now(UTC),
+        observed_at=observed_at,
         version=about.version,
         master_target_vm=mt_vm,
         master_target_host=hosts.get(mt_host_ref) if mt_host_ref else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from pyVmomi import vim
 from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
@@ -150,10 +152,16 @@ def test_ambiguous_vm_name_is_refused(session: VCenterSession, inventory: Invent
 
 
 def test_missing_master_target_reads_as_absent(session: VCenterSession, inventory: Inventory) -> None:
-    facts = read_vcenter_facts(session, VCenterQuery(master_target=VmRef(name="no-such-master-target"))).facts
+    observed = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
+
+    facts = read_vcenter_facts(
+        session, VCenterQuery(master_target=VmRef(name="no-such-master-target")), now=lambda: observed
+    ).facts
 
     assert facts.master_target_vm is None
     assert facts.master_target_host is None
+    assert facts.observed_at == observed
+    assert facts.version == "6.5.0"  # what vcsim's about.version says
 
 
 def test_vcsim_privileges_are_reported_unverifiable_fb005(
