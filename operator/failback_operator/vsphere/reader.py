@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from failback_operator.facts.vsphere import (
     EsxiHost,
@@ -194,6 +195,19 @@ class _Index:
         return next((host for host in self.hosts.values() if host.get("name") == name), None)
 
 
+def _plain_names(found: Iterable[ObjectProperties]) -> list[ObjectProperties]:
+    """Entity names as people type them: vCenter sends `%`, `/` and `\\` in names as %25, %2f, %5c."""
+    plain: list[ObjectProperties] = []
+    for item in found:
+        name = item.get("name")
+        if isinstance(name, str) and "%" in name:
+            item = ObjectProperties(
+                obj=item.obj, values={**item.values, "name": unquote(name)}, missing=item.missing
+            )
+        plain.append(item)
+    return plain
+
+
 def _read_index(session: VCenterSession) -> _Index:
     """One ContainerView over VMs and hosts, read with one RetrievePropertiesEx (paged), then destroyed."""
     content = session.content
@@ -204,6 +218,7 @@ def _read_index(session: VCenterSession) -> _Index:
         )
     finally:
         view.DestroyView()
+    found = _plain_names(found)
     vms = {item.moref: item for item in found if item.kind == "VirtualMachine"}
     hosts = {item.moref: item for item in found if item.kind == "HostSystem"}
     return _Index(vms=vms, hosts=hosts)
@@ -228,7 +243,7 @@ def _read_details(
     ]
     objects.append(start_at(session.content.licenseManager))
     found = retrieve(session.content.propertyCollector, PropertyRead(objects=objects, paths=_DETAIL_PATHS))
-    return {item.moref: item for item in found}
+    return {item.moref: item for item in _plain_names(found)}
 
 
 def _host_licences(

@@ -229,3 +229,26 @@ def test_names_at_target_cover_the_master_target_host_and_folder_only_fb043(
     assert f"same-folder-{unique}" in names
     assert f"far-away-{unique}" not in names
     assert f"mt-{unique}" in names
+
+
+def test_names_with_percent_read_as_typed(session: VCenterSession, inventory: Inventory, unique: str) -> None:
+    host = inventory.host(MASTER_TARGET_HOST)
+    inventory.create_vm(f"mt-{unique}", host=host, datastore=VMFS_DATASTORE)
+    # vCenter stores "%" (and "/", "\\") in names escaped, as %25; plans name VMs as people type them.
+    # (vcsim cannot create a disk in the escaped directory, so this VM has none.)
+    inventory.create_vm(
+        f"sap prd 100%-{unique}", host=host, datastore=VMFS_DATASTORE, disks=0, power_on=False
+    )
+
+    reading = read_vcenter_facts(
+        session,
+        VCenterQuery(
+            master_target=VmRef(name=f"mt-{unique}"),
+            items=(PlanItemVm(item="sap", vm=VmRef(name=f"sap prd 100%-{unique}")),),
+        ),
+    )
+
+    (vm,) = reading.facts.on_premises_vms
+    assert vm.exists
+    assert vm.name == f"sap prd 100%-{unique}"
+    assert f"sap prd 100%-{unique}" in reading.facts.vm_names_at_target

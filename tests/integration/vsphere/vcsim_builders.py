@@ -75,7 +75,9 @@ class Inventory:
             view.DestroyView()
 
     def vm(self, name: str) -> Any:
-        return self.content.searchIndex.FindChild(self.datacenter.vmFolder, name)
+        # The inventory keeps "%", "/" and "\\" in names escaped.
+        escaped = name.replace("%", "%25").replace("/", "%2f").replace("\\", "%5c")
+        return self.content.searchIndex.FindChild(self.datacenter.vmFolder, escaped)
 
     def nas_datastore(self, host: Any, name: str, kind: str) -> Any:
         """A datastore of any `kind` (vcsim keeps the type given to CreateNasDatastore): VMFS, NFS, vsan."""
