@@ -201,7 +201,9 @@ class ProtectedItem:
     # Eligibility for failback (FB036, FB037); None when it cannot be told.
     failed_over_from_on_premises: bool | None = None
     migrated: bool | None = None
-    protected_as_physical: bool | None = None  # discoveryType `Physical`
+    # discoveryType `Physical` of the forward protection; a reverse (InMage) item reports every
+    # Azure VM as Physical, so keep the forward value.
+    protected_as_physical: bool | None = None
     azure_vm_exists: bool | None = None
     azure_vm_in_original_resource_group: bool | None = None
     rpo_seconds: int | None = None

@@ -2,8 +2,11 @@
 
 from failback_operator.rules.catalogue import CATALOGUE, RULES, RuleEntry, applicable
 from failback_operator.rules.config import RuleConfig
+from failback_operator.rules.disk_slots import DiskSlotUsage, disk_slot_usage
 from failback_operator.rules.evaluate import blocking, evaluate
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.rules.job_errors import JobErrorRemedy, explain_job_error
+from failback_operator.rules.master_target import master_target_disk_slots
 from failback_operator.rules.model import (
     Finding,
     ObjectRef,
@@ -14,23 +17,35 @@ from failback_operator.rules.model import (
     Severity,
     Source,
 )
+from failback_operator.rules.summary import RuleStatus, rule_statuses
+from failback_operator.rules.window import FailbackGate, WindowState, failback_gate
 
 __all__ = [
     "CATALOGUE",
     "RULES",
     "CheckContext",
+    "DiskSlotUsage",
     "FailbackFacts",
+    "FailbackGate",
     "Finding",
+    "JobErrorRemedy",
     "ObjectRef",
     "Outcome",
     "Phase",
     "RuleConfig",
     "RuleEntry",
     "RuleKind",
+    "RuleStatus",
     "Section",
     "Severity",
     "Source",
+    "WindowState",
     "applicable",
     "blocking",
+    "disk_slot_usage",
     "evaluate",
+    "explain_job_error",
+    "failback_gate",
+    "master_target_disk_slots",
+    "rule_statuses",
 ]

@@ -146,6 +146,8 @@ def check_fb036(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 unverified(rule, Severity.BLOCK, ref, f"{entry.name} is not listed by Site Recovery")
             )
             continue
+        if is_reprotected(item):
+            continue  # the reverse item reports every Azure VM as Physical: only the forward one tells
         version = parse_os_version(item.os_version)
         is_2008_r2 = version is not None and str(version) == "Windows Server 2008 R2"
         if is_2008_r2 and item.protected_as_physical:
@@ -175,7 +177,7 @@ def check_fb036(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 passed(rule, Severity.BLOCK, ref, f"{entry.name} is not a physical 2008 R2 server")
             )
     if not findings:
-        findings.append(passed(rule, Severity.BLOCK, master_target_ref(facts), "no items"))
+        findings.append(passed(rule, Severity.BLOCK, master_target_ref(facts), "no items before reprotect"))
     return tuple(findings)
 
 

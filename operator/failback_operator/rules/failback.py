@@ -5,6 +5,7 @@ from __future__ import annotations
 from failback_operator.facts import EsxiHost, Job, JobTask
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.lookups import (
+    FAILOVER_SCENARIOS,
     host_named,
     is_reprotected,
     item_ref,
@@ -14,6 +15,7 @@ from failback_operator.rules.lookups import (
     on_premises_vm,
     plan_items,
     plan_ref,
+    registered_master_target,
 )
 from failback_operator.rules.master_target import SUITABLE_DATASTORE_TYPES, describe_mount, mounted_read_write
 from failback_operator.rules.model import Finding, ObjectRef, Severity, failed, passed, unverified
@@ -21,7 +23,7 @@ from failback_operator.rules.window import failback_gate
 
 Findings = tuple[Finding, ...]
 
-FAILOVER_SCENARIOS = frozenset({"UnplannedFailover", "PlannedFailover"})
+REPROTECT_SCENARIOS = frozenset({"SwitchReplicationGroupProtection", "Reprotect"})
 
 
 def check_fb040(facts: FailbackFacts, ctx: CheckContext) -> Findings:
@@ -62,6 +64,19 @@ def check_fb041(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     rule = "FB041"
     mt_os = master_target_os_type(facts)
     findings: list[Finding] = []
+    registered = registered_master_target(facts)
+    declared = facts.master_target.os_type
+    if declared and registered and registered.os_type and registered.os_type is not declared:
+        findings.append(
+            failed(
+                rule,
+                Severity.BLOCK,
+                master_target_ref(facts),
+                f"master target {facts.master_target.name} is declared {declared}, the configuration server "
+                f"reports {registered.name} as {registered.os_type}",
+                "correct spec.osType or point the MasterTarget at the right master target",
+            )
+        )
     for entry in plan_items(facts):
         ref = item_ref(entry.name)
         item_os = entry.item.os_type if entry.item else None
@@ -141,15 +156,13 @@ def check_fb042(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         item = entry.item
         names = {entry.name} | ({item.name, item.friendly_name} if item else set())
         ids = {item.source_vm_id, item.id} - {None} if item else set()
-        jobs = sorted(
-            (
-                j
-                for j in facts.vault.jobs
-                if j.scenario in FAILOVER_SCENARIOS
-                and (j.target_object_name in names or j.target_object_id in ids)
-            ),
+        mine = sorted(
+            (j for j in facts.vault.jobs if j.target_object_name in names or j.target_object_id in ids),
             key=lambda j: j.start.timestamp() if j.start else 0.0,
         )
+        # Only a failover after the last reprotect is the failback; an older one went to Azure.
+        last_reprotect = max((i for i, j in enumerate(mine) if j.scenario in REPROTECT_SCENARIOS), default=-1)
+        jobs = [j for j in mine[last_reprotect + 1 :] if j.scenario in FAILOVER_SCENARIOS]
         if not jobs:
             findings.append(
                 failed(

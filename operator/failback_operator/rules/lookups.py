@@ -150,6 +150,15 @@ def is_reprotected(item: ProtectedItem) -> bool:
     return item.instance_type in REPROTECTED_PROVIDERS
 
 
+FAILOVER_SCENARIOS = frozenset({"UnplannedFailover", "PlannedFailover"})
+
+
+def replicating_back(item: ProtectedItem) -> bool:
+    """Reprotected, not yet failed back, and no failover running: the on-premises VM must stay off."""
+    failing_over = item.current_scenario is not None and item.current_scenario.name in FAILOVER_SCENARIOS
+    return is_reprotected(item) and item.active_location != "Recovery" and not failing_over
+
+
 def age(then: datetime | None, now: datetime) -> timedelta | None:
     """How long ago `then` was, or None when it is unknown."""
     return None if then is None else now - then

@@ -41,11 +41,11 @@ def _mt_host(facts: FailbackFacts) -> EsxiHost | None:
 
 
 def mounted_read_write(datastore: HostDatastore) -> bool:
-    """Whether the host can write to the datastore: mounted, accessible and read-write."""
+    """Whether the host can write to the datastore: accessible, read-write, not unmounted (unknown is no)."""
     return (
-        datastore.accessible is not False
+        datastore.accessible is True
         and datastore.mounted is not False
-        and (datastore.access_mode or "readWrite") == "readWrite"
+        and datastore.access_mode == "readWrite"
     )
 
 
@@ -88,12 +88,8 @@ def check_fb017(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         )
     server = configuration_server(facts)
     registered = registered_master_target(facts)
-    if (
-        linux_items
-        and server
-        and registered
-        and (registered.id == server.name or registered.name == server.name)
-    ):
+    built_in = {n.casefold() for n in (server.name, server.host_name) if n} if server else set()
+    if linux_items and server and registered and registered.name.casefold() in built_in:
         problems.append(
             f"Linux VMs cannot use the master target built into configuration server {server.name}"
         )

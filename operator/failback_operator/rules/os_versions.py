@@ -73,6 +73,8 @@ def _parse_windows(text: str) -> OsVersion | None:
         )
     if "windows" not in lowered or "server" not in lowered:
         return None
+    if "or later" in lowered:
+        return None  # vSphere's "Windows Server 2016 or later" names no release
     match = re.search(r"\b(2008|2012|2016|2019|2022|2025)\b(\s*r2)?", lowered)
     if match is None:
         return None

@@ -34,14 +34,14 @@ def _norm(uuid: str | None) -> str | None:
 def check_fb001(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB001: the master target shares no VM UUID or disk UUID with a protected on-premises VM."""
     rule, mt = "FB001", master_target_ref(facts)
-    vm = facts.vcenter.master_target_vm if facts.vcenter else None
-    if vm is None:
+    vcenter = facts.vcenter
+    vm = vcenter.master_target_vm if vcenter else None
+    if vcenter is None or vm is None:
         return (unverified(rule, Severity.BLOCK, mt, "the master target VM was not read from vCenter"),)
     mt_ids = {"VM UUID": _norm(vm.uuid), "instance UUID": _norm(vm.instance_uuid)}
     mt_disks = {_norm(d.backing_uuid) for d in vm.disks if d.backing_uuid}
     findings: list[Finding] = []
-    assert facts.vcenter is not None
-    for other in facts.vcenter.on_premises_vms:
+    for other in vcenter.on_premises_vms:
         if not other.exists:
             continue
         clashes = [
@@ -63,7 +63,7 @@ def check_fb001(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
     if findings:
         return tuple(findings)
-    compared = sum(1 for other in facts.vcenter.on_premises_vms if other.exists)
+    compared = sum(1 for other in vcenter.on_premises_vms if other.exists)
     return (
         passed(
             rule,
@@ -223,6 +223,20 @@ def check_fb004(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     return (passed(rule, Severity.BLOCK, ref, f"configuration server {server.name} heartbeat {heartbeat}"),)
 
 
+def _discovery_user(facts: FailbackFacts) -> str | None:
+    """The vCenter user behind the run-as account the configuration server discovers this vCenter with."""
+    server = configuration_server(facts)
+    if server is None or facts.vcenter is None:
+        return None
+    wanted = facts.vcenter.vcenter.casefold()
+    for discovered in server.vcenters:
+        if wanted in {discovered.name.casefold(), (discovered.ip_address or "").casefold()}:
+            for account in server.run_as_accounts:
+                if account.id == discovered.run_as_account_id:
+                    return account.vcenter_user
+    return None
+
+
 def check_fb005(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB005: the configuration server's run-as account holds the privileges reprotect needs."""
     rule = "FB005"
@@ -236,6 +250,18 @@ def check_fb005(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             ),
         )
     findings: list[Finding] = []
+    expected = _discovery_user(facts)
+    read = sorted({grant.user for grant in facts.vcenter.run_as_privileges})
+    if expected is not None and expected.casefold() not in {user.casefold() for user in read}:
+        findings.append(
+            unverified(
+                rule,
+                Severity.BLOCK,
+                ObjectRef(kind="RunAsAccount", name=expected),
+                f"the configuration server discovers {facts.vcenter.vcenter} as {expected}, "
+                f"but privileges were read for {listing(read)}",
+            )
+        )
     for grant in facts.vcenter.run_as_privileges:
         ref = ObjectRef(kind="RunAsAccount", name=grant.user)
         if not grant.checked:
@@ -274,8 +300,9 @@ def check_fb005(facts: FailbackFacts, ctx: CheckContext) -> Findings:
 def check_fb006(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB006: no snapshots on the master target (block); snapshots on protected VMs are merged (info)."""
     rule, mt = "FB006", master_target_ref(facts)
-    vm = facts.vcenter.master_target_vm if facts.vcenter else None
-    if vm is None:
+    vcenter = facts.vcenter
+    vm = vcenter.master_target_vm if vcenter else None
+    if vcenter is None or vm is None:
         return (unverified(rule, Severity.BLOCK, mt, "the master target VM was not read from vCenter"),)
     findings: list[Finding] = []
     if vm.snapshots:
@@ -291,8 +318,7 @@ def check_fb006(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         )
     else:
         findings.append(passed(rule, Severity.BLOCK, mt, f"master target {vm.name} has no snapshots"))
-    assert facts.vcenter is not None
-    for other in facts.vcenter.on_premises_vms:
+    for other in vcenter.on_premises_vms:
         if other.exists and other.snapshots:
             names = [s.name for s in other.snapshots]
             findings.append(

@@ -11,6 +11,7 @@ from failback_operator.rules.lookups import (
     master_target_ref,
     on_premises_vm,
     plan_items,
+    replicating_back,
 )
 from failback_operator.rules.model import Finding, Severity, failed, passed, unverified
 
@@ -28,8 +29,8 @@ def check_fb031(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         return (unverified(rule, Severity.BLOCK, master_target_ref(facts), "vCenter facts were not read"),)
     findings: list[Finding] = []
     for entry in plan_items(facts):
-        if entry.item is None or not is_reprotected(entry.item):
-            continue
+        if entry.item is None or not replicating_back(entry.item):
+            continue  # before reprotect, or failed back: the on-premises VM may run
         vm = on_premises_vm(facts, entry.name, entry.item)
         ref = item_ref(entry.name)
         if vm is None or not vm.exists:
@@ -55,7 +56,11 @@ def check_fb031(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 )
             )
     if not findings:
-        findings.append(passed(rule, Severity.BLOCK, master_target_ref(facts), "no reprotected items yet"))
+        findings.append(
+            passed(
+                rule, Severity.BLOCK, master_target_ref(facts), "no item is replicating back to on-premises"
+            )
+        )
     return tuple(findings)
 
 

@@ -55,8 +55,10 @@ def _run_token(plan: FailbackPlanSpec) -> str | None:
 
 def approval_problem(plan: FailbackPlanSpec, approval: Approval) -> str | None:
     """Why an approval does not approve the plan's current run, or None when it does."""
-    if approval.plan != plan.name or (approval.namespace not in (None, plan.namespace)):
+    if approval.plan != plan.name:
         return f"approval {approval.name} names plan {approval.plan}, not {plan.name}"
+    if approval.namespace not in (None, plan.namespace):
+        return f"approval {approval.name} is in namespace {approval.namespace}, the plan in {plan.namespace}"
     token = _run_token(plan)
     if token is None:
         return f"plan {plan.name} has no run token to approve"

@@ -1,0 +1,65 @@
+"""FB029/FB030: reprotect values resolved once per plan, identical for every item, missing ones named."""
+
+from __future__ import annotations
+
+from failback_operator.rules.reprotect_input import (
+    FAILOVER_DIRECTION,
+    group_reprotect_values,
+    resolve_reprotect_values,
+)
+from tests.unit.rules.worlds import ITEM_1, ITEM_2, MT_ID, POLICY_ID, PS_ID, WORLDS, patched
+
+
+def test_classic_values_match_the_recorded_request() -> None:
+    world = WORLDS["before-reprotect"]()
+    values = resolve_reprotect_values(world, world.plans[0])
+    assert values.complete
+    assert values.direction == FAILOVER_DIRECTION == "RecoveryToPrimary"
+    assert values.master_target_id == MT_ID
+    assert values.process_server_id == PS_ID
+    assert values.datastore == "datastore1"
+    # Declared "F:", sent as the master target offers it (the recorded request sends "F").
+    assert values.retention_drive == "F"
+    assert values.policy_id == POLICY_ID
+    assert values.run_as_account_id == "2"
+
+
+def test_missing_values_are_named_not_guessed() -> None:
+    world = patched(
+        WORLDS["before-reprotect"](),
+        {"plans.0.datastore": None, "plans.0.process_server": "nope", "master_target.retention_drive": "G"},
+    )
+    values = resolve_reprotect_values(world, world.plans[0])
+    assert not values.complete
+    assert values.missing == ("datastore", "process server", "retention drive G")
+    assert values.process_server_id is None
+    assert values.retention_drive is None
+
+
+def test_modernized_needs_agent_and_log_storage() -> None:
+    world = patched(WORLDS["before-reprotect"](), {"master_target.architecture": "Modernized"})
+    values = resolve_reprotect_values(world, world.plans[0])
+    assert values.missing == ("reprotect agent", "log storage account")
+    ready = patched(
+        world,
+        {
+            "master_target.reprotect_agent": "7d30ec24-f20e-4c17-8dfd-d7ccb444b072",
+            "master_target.log_storage_account_id": "/subscriptions/s/.../storageAccounts/v2aecystor",
+        },
+    )
+    values = resolve_reprotect_values(ready, ready.plans[0])
+    assert values.complete
+    assert values.master_target_id == "7d30ec24-f20e-4c17-8dfd-d7ccb444b072"
+    assert values.process_server_id is None
+
+
+def test_group_items_share_one_master_target() -> None:
+    world = WORLDS["before-reprotect"]()
+    pairs = group_reprotect_values(world, world.plans[0])
+    assert [item for item, _ in pairs] == [ITEM_1, ITEM_2]
+    assert len({values for _, values in pairs}) == 1
+
+
+def test_no_policy_is_missing() -> None:
+    world = patched(WORLDS["before-reprotect"](), {"vault.failback_policies": []})
+    assert "failback policy" in resolve_reprotect_values(world, world.plans[0]).missing
