@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +11,7 @@ from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.facts.asr import ProtectedItem, VaultFacts
 from failback_operator.facts.spec import FailbackPlanSpec, MasterTargetDeclaration, OsType
+from failback_operator.facts.vsphere import VCenterFacts
 from failback_operator.rules import CATALOGUE, CheckContext, FailbackFacts, Phase
 from failback_operator.vsphere.connection import VCenterSession
 from failback_operator.vsphere.reader import PlanItemVm, VCenterQuery, VmRef, read_vcenter_facts
@@ -103,6 +104,23 @@ def name_collision(inv: Inventory, unique: str) -> Built:
     return Built(built.master_target, items=(item,), plans=(plan,), vault=vault)
 
 
+def with_mounts_vcsim_cannot_model(facts: VCenterFacts) -> VCenterFacts:
+    """Mark NAS-made datastores mounted read-write, as vCenter reports them and vcsim cannot.
+
+    vcsim's CreateNasDatastore leaves `Datastore.host` empty, so the adapter reads their mount as
+    unknown (asserted here), and the catalogue rightly refuses an unknown mount. Only that fact is
+    filled in; the datastore types the scenarios vary are the ones vcsim returned.
+    """
+    host = facts.master_target_host
+    assert host is not None
+    nas_made = [ds for ds in host.datastores if ds.access_mode is None]
+    assert all(ds.mounted is None for ds in nas_made)
+    datastores = tuple(
+        replace(ds, mounted=True, access_mode="readWrite") if ds in nas_made else ds for ds in host.datastores
+    )
+    return replace(facts, master_target_host=replace(host, datastores=datastores))
+
+
 SCENARIOS: dict[str, tuple[Callable[[Inventory, str], Built], set[str]]] = {
     "clean": (clean, set()),
     "snapshot": (snapshot, {"FB006"}),
@@ -124,7 +142,7 @@ def test_scenario_fails_its_rule_and_no_other(
     build, expected = SCENARIOS[scenario]
     built = build(inventory, unique)
     query = VCenterQuery(master_target=VmRef(name=built.master_target), items=built.items)
-    vcenter = read_vcenter_facts(session, query).facts
+    vcenter = with_mounts_vcsim_cannot_model(read_vcenter_facts(session, query).facts)
     facts = FailbackFacts(
         master_target=MasterTargetDeclaration(name="mt", os_type=OsType.WINDOWS, vm_name=built.master_target),
         vcenter=vcenter,
