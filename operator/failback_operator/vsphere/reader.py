@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
+from pyVmomi import vim
+
 from failback_operator.facts.vsphere import (
     EsxiHost,
     MasterTargetVm,
@@ -159,6 +161,8 @@ class VCenterReading:
     vms_by_name: Mapping[str, tuple[VmLocation, ...]] = field(default_factory=dict)
     # Why the run-as account's privileges could not be verified, when they could not (FB005).
     privileges_note: str | None = None
+    # Why host licences could not be read, when they could not (FB035 then cannot pass).
+    licence_note: str | None = None
     api_version: str | None = None
 
     def vms_named(self, name: str) -> tuple[VmLocation, ...]:
@@ -248,15 +252,24 @@ def _read_details(
 
 def _host_licences(
     session: VCenterSession, details: Mapping[str, ObjectProperties], host_refs: Sequence[str]
-) -> Mapping[str, tuple[str | None, str | None]]:
-    """Licence edition per host: from the assignment manager on vCenter, the host's own licence on ESXi."""
+) -> tuple[Mapping[str, tuple[str | None, str | None]], str | None]:
+    """Licence edition per host (vCenter's assignment manager, or the host's own licence on ESXi).
+
+    An account that may not read licences leaves them unknown instead of failing the whole read.
+    """
     manager = details.get(session.content.licenseManager._moId)
     if manager is None or not host_refs:
-        return {}
+        return {}, None
     assignment_manager = manager.get("licenseAssignmentManager")
-    if assignment_manager is not None:
-        return assigned_host_licences(assignment_manager, host_refs)
-    return {ref: host_agent_licence(manager.get("licenses")) for ref in host_refs}
+    if assignment_manager is None:
+        return {ref: host_agent_licence(manager.get("licenses")) for ref in host_refs}, None
+    try:
+        return assigned_host_licences(assignment_manager, host_refs), None
+    except vim.fault.NoPermission as fault:
+        return (
+            {},
+            f"the operator's vCenter account may not read licences ({fault.privilegeId or 'NoPermission'})",
+        )
 
 
 def _datacenter_of(host_ref: str, details: Mapping[str, ObjectProperties]) -> ObjectProperties | None:
@@ -449,7 +462,7 @@ def read_vcenter_facts(
         details = _read_details(
             session, [vm.obj for vm in chosen_vms.values()], [host.obj for host in host_refs.values()]
         )
-        licences = _host_licences(session, details, list(host_refs))
+        licences, licence_note = _host_licences(session, details, list(host_refs))
 
     hosts = {ref: _esxi_host(details[ref], details, index, licences) for ref in host_refs if ref in details}
     mt_details = details.get(master_target.moref) if master_target else None
@@ -508,5 +521,6 @@ def read_vcenter_facts(
         master_target_guest_family=mt_details.get("guest.guestFamily") if mt_details else None,
         vms_by_name=_vms_by_name(index),
         privileges_note=privileges_note,
+        licence_note=licence_note,
         api_version=about.apiVersion,
     )

@@ -154,3 +154,31 @@ def test_any_other_refusal_leaves_privileges_unchecked_fb005() -> None:
     assert all(p.checked is False for p in privileges)
     assert note is not None
     assert "refused the privilege query: InvalidArgument" in note
+
+
+class ForbiddenAssignmentManager:
+    def QueryAssignedLicenses(self, entityId: str | None = None) -> list[Any]:
+        raise vim.fault.NoPermission(privilegeId="Global.Licenses")
+
+
+def test_licences_the_operator_may_not_read_stay_unknown_fb035() -> None:
+    from failback_operator.vsphere.collector import ObjectProperties
+    from failback_operator.vsphere.reader import _host_licences
+
+    licence_manager = vim.LicenseManager("LicenseManager")
+    session = VCenterSession(
+        endpoint=VCenterEndpoint(host="vc.example", user="op", password="pw"),
+        service_instance=None,
+        content=SimpleNamespace(licenseManager=licence_manager),
+    )
+    details = {
+        "LicenseManager": ObjectProperties(
+            obj=licence_manager, values={"licenseAssignmentManager": ForbiddenAssignmentManager()}
+        )
+    }
+
+    licences, note = _host_licences(session, details, ["host-9"])
+
+    assert licences == {}
+    assert note is not None
+    assert "may not read licences (Global.Licenses)" in note
