@@ -163,6 +163,8 @@ class VCenterReading:
     privileges_note: str | None = None
     # Why host licences could not be read, when they could not (FB035 then cannot pass).
     licence_note: str | None = None
+    # Properties vCenter would not return ("vm-42 snapshot: NoPermission"); their facts read as unset.
+    unreadable: tuple[str, ...] = ()
     api_version: str | None = None
 
     def vms_named(self, name: str) -> tuple[VmLocation, ...]:
@@ -522,5 +524,11 @@ def read_vcenter_facts(
         vms_by_name=_vms_by_name(index),
         privileges_note=privileges_note,
         licence_note=licence_note,
+        unreadable=tuple(
+            f"{item.kind} {item.get('name') or item.moref} {path}: {fault}"
+            for item in details.values()
+            if item.kind in ("VirtualMachine", "HostSystem")
+            for path, fault in sorted(item.missing.items())
+        ),
         api_version=about.apiVersion,
     )

@@ -102,6 +102,7 @@ def test_clean_master_target_reads_every_fact(
     assert vmfs.type == "VMFS"
     assert vmfs.accessible is True
     assert reading.master_target_memory_mb == 4096
+    assert reading.unreadable == ()
 
 
 def test_snapshot_on_master_target_fb006(session: VCenterSession, inventory: Inventory, unique: str) -> None:
