@@ -10,6 +10,7 @@ from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.facts.vsphere import ScsiControllerKind, VCenterFacts
 from failback_operator.vsphere.connection import VCenterSession
+from failback_operator.vsphere.errors import VCenterNotFoundError
 from failback_operator.vsphere.reader import (
     PlanItemVm,
     VCenterQuery,
@@ -262,3 +263,14 @@ def test_storage_vmotion_changes_vm_datastores_fb020(
     # vcsim's RelocateVM moves the VM's datastore list but not the disk backings, so per-disk
     # drift is judged by the rules' unit tests on recorded placements.
     assert [p.disk for p in after.disk_placements] == [p.disk for p in before.disk_placements]
+
+
+def test_remediation_of_a_deleted_vm_is_not_found_fb024(
+    session: VCenterSession, inventory: Inventory, unique: str
+) -> None:
+    vm = master_target(inventory, f"mt-deleted-{unique}", enable_uuid=None, power_on=False)
+    moref = vm._moId
+    inventory.wait(vm.Destroy_Task())
+
+    with pytest.raises(VCenterNotFoundError):
+        enable_disk_uuid(session, moref, timeout_seconds=10)
