@@ -77,8 +77,8 @@ class VCenterSession:
     """A logged-in ServiceInstance and its content; objects read through it share one SOAP stub."""
 
     endpoint: VCenterEndpoint
-    service_instance: Any  # vim.ServiceInstance
-    content: Any  # vim.ServiceInstanceContent
+    service_instance: Any = field(repr=False)  # vim.ServiceInstance
+    content: Any = field(repr=False)  # vim.ServiceInstanceContent
 
     @property
     def address(self) -> str:
