@@ -441,6 +441,35 @@ def _names_at_target(index: _Index, master_target: ObjectProperties) -> frozense
     )
 
 
+def _run_as_entities(
+    session: VCenterSession, master_target: ObjectProperties | None, details: Mapping[str, ObjectProperties]
+) -> list[tuple[str, Any]]:
+    """Where FB005 looks: the master target's datacenter, the master target, its host and datastores.
+
+    The Site Recovery role is granted on the datacenter (propagated); reprotect then works on the
+    master target, its host and the host's datastores.
+    """
+    host_ref = _moref(master_target.get("runtime.host")) if master_target else None
+    datacenter = _datacenter_of(host_ref, details) if host_ref else None
+    entities: list[tuple[str, Any]] = (
+        [(f"Datacenter:{datacenter.get('name')}", datacenter.obj)]
+        if datacenter is not None
+        else [("Folder:root", session.content.rootFolder)]
+    )
+    if master_target is None:
+        return entities
+    entities.append((f"VirtualMachine:{master_target.get('name')}", master_target.obj))
+    host = details.get(host_ref) if host_ref else None
+    if host is not None:
+        entities.append((f"HostSystem:{host.get('name')}", host.obj))
+        entities += [
+            (f"Datastore:{details[ds._moId].get('name')}", ds)
+            for ds in host.get("datastore") or ()
+            if ds._moId in details
+        ]
+    return entities
+
+
 def read_vcenter_facts(
     session: VCenterSession, query: VCenterQuery, now: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> VCenterReading:
@@ -477,25 +506,9 @@ def read_vcenter_facts(
     privileges: tuple[RunAsPrivileges, ...] = ()
     privileges_note = None
     if query.run_as_user:
-        # The Site Recovery role is granted on the datacenter (propagated); reprotect then works on
-        # the master target, its host and the host's datastores.
-        datacenter = _datacenter_of(mt_host_ref, details) if mt_host_ref else None
-        entities: list[tuple[str, Any]] = (
-            [(f"Datacenter:{datacenter.get('name')}", datacenter.obj)]
-            if datacenter is not None
-            else [("Folder:root", session.content.rootFolder)]
-        )
-        if mt_details is not None:
-            entities.append((f"VirtualMachine:{mt_details.get('name')}", mt_details.obj))
-            if mt_host_ref in details:
-                host_props = details[mt_host_ref]
-                entities.append((f"HostSystem:{host_props.get('name')}", host_props.obj))
-                entities += [
-                    (f"Datastore:{details[ds._moId].get('name')}", ds)
-                    for ds in host_props.get("datastore") or ()
-                    if ds._moId in details
-                ]
-        privileges, privileges_note = read_run_as_privileges(session, query.run_as_user, entities)
+        entities = _run_as_entities(session, mt_details, details)
+        with translate_faults(session.address, "read the run-as account's privileges"):
+            privileges, privileges_note = read_run_as_privileges(session, query.run_as_user, entities)
 
     log.debug(
         "read %d of %d VMs and %d hosts from vCenter %s",
