@@ -1,7 +1,7 @@
 """Property collector plumbing: many objects, explicit property paths, one RetrievePropertiesEx per page.
 
-Reading `vm.config.uuid` through pyvmomi's attribute access costs a round trip per property; a
-filter spec costs one round trip for every object and property it names. Everything the
+Reading `vm.config.uuid` through pyvmomi's attribute access costs a round trip per property; one
+filter spec covers every object and property it names in a single round trip. Everything the
 adapter reads goes through here, so the number of calls does not grow with the number of VMs.
 """
 
