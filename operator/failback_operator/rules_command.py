@@ -40,11 +40,15 @@ def catalogue_as_json() -> str:
 
 def print_catalogue(console: Console, *, wide: bool = False) -> None:
     """One table row per rule, grouped by the article's sections; `wide` adds the article's wording."""
-    table = Table(title="Failback rule catalogue", show_lines=wide)
-    for column in ("ID", "Rule", "Severity", "When", "Where", "Applies to"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="Failback rule catalogue", show_lines=wide, expand=wide)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Rule", overflow="fold", ratio=3)
+    table.add_column("Severity", overflow="fold", ratio=2)
+    table.add_column("When", overflow="fold", ratio=2)
+    table.add_column("Where", no_wrap=True)
+    table.add_column("Applies to", no_wrap=True)
     if wide:
-        table.add_column("Article", overflow="fold")
+        table.add_column("Article", overflow="fold", ratio=6)
     section = None
     for entry in CATALOGUE:
         if entry.section is not section:

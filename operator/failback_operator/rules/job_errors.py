@@ -16,7 +16,10 @@ from failback_operator.facts import JobError
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class JobErrorRemedy:
-    """What a job error means, which rule it belongs to, what to do, and whether a retry may help."""
+    """What a job error means, which rule it belongs to, what to do, and whether to retry unattended.
+
+    `retryable` is True only where waiting alone fixes it (FB028); the others need a person first.
+    """
 
     code: str
     rule: str
@@ -35,7 +38,6 @@ JOB_ERRORS: Mapping[str, JobErrorRemedy] = MappingProxyType(
                 "give the Azure VM a path to the configuration server over site-to-site VPN or ExpressRoute "
                 "private peering (port 443, and 9443 to the process server), then retry reprotect"
             ),
-            retryable=True,
         ),
         "78052": JobErrorRemedy(
             code="78052",
@@ -51,7 +53,6 @@ JOB_ERRORS: Mapping[str, JobErrorRemedy] = MappingProxyType(
             rule="FB011",
             meaning="the Azure VM is not running, hangs, or cannot be reached",
             remedy="start the Azure VM, make sure it answers and reaches the configuration server; retry",
-            retryable=True,
         ),
         "8061": JobErrorRemedy(
             code="8061",
@@ -67,7 +68,6 @@ JOB_ERRORS: Mapping[str, JobErrorRemedy] = MappingProxyType(
             rule="FB044",
             meaning="the on-premises VM could not power on: not enough memory on the ESXi host",
             remedy="free memory on the ESXi host (or move VMs away) and retry the failback",
-            retryable=True,
         ),
     }
 )

@@ -168,8 +168,11 @@ def describe_age(then: datetime | None, now: datetime) -> str:
     """`2026-11-27T23:01:00Z (12 min ago)` or `never`, for messages."""
     if then is None:
         return "never"
-    minutes = int((now - then).total_seconds() // 60)
-    return f"{then.strftime('%Y-%m-%dT%H:%M:%SZ')} ({minutes} min ago)"
+    stamp = then.strftime("%Y-%m-%dT%H:%M:%SZ")
+    seconds = (now - then).total_seconds()
+    if seconds < 0:
+        return f"{stamp} ({int(-seconds // 60)} min ahead of the operator's clock)"
+    return f"{stamp} ({int(seconds // 60)} min ago)"
 
 
 def fresh(then: datetime | None, now: datetime, max_age: timedelta) -> bool:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from failback_operator.facts import EsxiHost, HostDatastore, OsType, RootVolumeLayout, ScsiControllerKind
 from failback_operator.rules.disk_slots import DiskSlotUsage, disk_slot_usage, item_disk_count
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.lookups import (
     configuration_server,
+    find_item,
     is_reprotected,
     item_ref,
     listing,
@@ -234,11 +237,14 @@ def check_fb020(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 )
             )
     if not findings:
-        findings.append(
-            passed(
-                rule, Severity.WARN, mt, f"master target {vm.name} excluded from Storage DRS, disks in place"
+        message = f"master target {vm.name} is excluded from Storage DRS"
+        if ctx.phase is Phase.CONTINUOUS:
+            message += (
+                "; no disk placement recorded at reprotect yet"
+                if recorded is None
+                else f"; its {len(recorded)} disks are where reprotect left them"
             )
-        )
+        findings.append(passed(rule, Severity.WARN, mt, message))
     return tuple(findings)
 
 
@@ -443,13 +449,23 @@ def master_target_disk_slots(facts: FailbackFacts, capacity: int = 60) -> DiskSl
             continue  # already attached: counted among the master target's own disks
         count = item_disk_count(entry.item) if entry.item else None
         requested[entry.name] = count if count is not None else 0
+    # Site Recovery reporting an item reprotected means its disks are attached: its reservation ended.
+    reservations = tuple(
+        replace(r, attached=True) if not r.attached and _reprotected_in_vault(facts, r.item) else r
+        for r in facts.reservations
+    )
     return disk_slot_usage(
         master_target=facts.master_target.name,
         own_disks=own,
-        reservations=facts.reservations,
+        reservations=reservations,
         requested=requested,
         capacity=capacity,
     )
+
+
+def _reprotected_in_vault(facts: FailbackFacts, item_name: str) -> bool:
+    item = find_item(facts, item_name)
+    return item is not None and is_reprotected(item)
 
 
 def check_fb027(facts: FailbackFacts, ctx: CheckContext) -> Findings:

@@ -119,7 +119,20 @@ def check_fb002(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
     if findings:
         return tuple(findings)
-    return (passed(rule, Severity.BLOCK, mt, f"master target and vCenter are discovered by {server.name}"),)
+    seen = []
+    if facts.master_target.architecture is Architecture.CLASSIC:
+        seen.append("the master target is registered")
+    if vcenter and (different or server.vcenters):
+        seen.append(f"vCenter {vcenter} is discovered")
+    if not seen:
+        seen.append("failback goes to the original vCenter")
+    return (passed(rule, Severity.BLOCK, mt, f"configuration server {server.name}: {', '.join(seen)}"),)
+
+
+def _duration(minutes: int | None) -> str:
+    if minutes is None:
+        return "not set"
+    return f"{minutes // 60} h" if minutes > 60 and minutes % 60 == 0 else f"{minutes} min"
 
 
 def check_fb003(facts: FailbackFacts, ctx: CheckContext) -> Findings:
@@ -159,10 +172,12 @@ def check_fb003(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     policy = associated[0]
     policy_ref = ObjectRef(kind="FailbackPolicy", name=policy.name)
     values = (
-        f"RPO threshold {policy.rpo_threshold_minutes} min, recovery point retention "
-        f"{policy.retention_minutes} min, app-consistent frequency "
-        f"{policy.app_consistent_frequency_minutes} min"
+        f"RPO threshold {_duration(policy.rpo_threshold_minutes)}, recovery point retention "
+        f"{_duration(policy.retention_minutes)}, app-consistent frequency "
+        f"{_duration(policy.app_consistent_frequency_minutes)}"
     )
+    if policy.crash_consistent_frequency_minutes is not None:
+        values += f", crash-consistent frequency {_duration(policy.crash_consistent_frequency_minutes)}"
     if facts.master_target.architecture is not Architecture.CLASSIC:
         return (passed(rule, Severity.BLOCK, policy_ref, f"failback policy {policy.name}: {values}"),)
     config = ctx.config

@@ -20,3 +20,12 @@ def test_vcsim_limits_are_stated() -> None:
     for rule in ("FB005", "FB035"):
         row = next(line for line in text.splitlines() if line.startswith(f"| {rule} |"))
         assert "hand-built facts only" in row
+
+
+def test_job_error_table_documented() -> None:
+    from failback_operator.rules.job_errors import JOB_ERRORS
+
+    text = DOC.read_text()
+    for code, entry in JOB_ERRORS.items():
+        assert f"| {code} | {entry.rule} |" in text
+    assert '"agent not installed" (by message) | FB028' in text

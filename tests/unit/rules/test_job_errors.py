@@ -44,3 +44,7 @@ def test_agent_not_installed_by_message(message: str) -> None:
 
 def test_unknown_error_is_not_guessed() -> None:
     assert explain_job_error(JobError(code="12345", message="Something else failed")) is None
+
+
+def test_only_waiting_errors_are_retried_unattended() -> None:
+    assert [code for code, entry in JOB_ERRORS.items() if entry.retryable] == []

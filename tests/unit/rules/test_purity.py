@@ -25,6 +25,15 @@ def test_no_impure_imports(path: Path) -> None:
     bad = [name for name in imported if name.split(".")[0] in FORBIDDEN]
     assert bad == []
     assert ast.get_docstring(tree), "every module says what it is for"
+    public = [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+        and not node.name.startswith("_")
+        and not ast.get_docstring(node)
+        and node.name != "__str__"
+    ]
+    assert public == [], "every public function and class says what and why"
 
 
 @pytest.mark.parametrize("module", ["failback_operator.rules", "failback_operator.facts"])
