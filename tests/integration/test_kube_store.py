@@ -83,9 +83,14 @@ async def test_secret_values_are_decoded_from_the_operator_namespace(store: Kube
         await store.secret_data("missing")
 
 
-async def test_disk_slots_are_reserved_and_released_by_compare_and_swap(store: KubeStore) -> None:
+async def test_disk_slots_are_reserved_and_released_by_compare_and_swap(
+    store: KubeStore, crds: ControlPlane, repo_root: Path
+) -> None:
     ledger = DiskSlotLedger(store, clock=lambda: datetime(2026, 11, 28, 22, 0, tzinfo=UTC))
-    master_target = "v2a-ps-200"
+    master_target = "ledger-test-mt"
+    own = _example(repo_root, "30-mastertarget-windows.yaml")
+    own["metadata"] = {"name": master_target}
+    crds.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump(own))
     await asyncio.gather(
         *(
             ledger.reserve(master_target, "team-apps", f"plan-{n}", "run-1", [(f"vm-{n}", 7)])
