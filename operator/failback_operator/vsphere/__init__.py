@@ -1,0 +1,1 @@
+"""vCenter adapter: reads the facts the rule catalogue needs through pyvmomi, and applies opted-in fixes."""
