@@ -14,10 +14,12 @@ from failback_operator.vsphere.errors import VCenterAuthError, VCenterConnection
 pytestmark = pytest.mark.vcsim
 
 
-@pytest.mark.parametrize("trust", ["ca_file", "sha256", "sha1", "sha256-bare"])
+@pytest.mark.parametrize("trust", ["ca_file", "ca_data", "sha256", "sha1", "sha256-bare"])
 def test_verified_connection(vcsim: VcsimServer, endpoint: VCenterEndpoint, trust: str) -> None:
     settings = {
         "ca_file": {"ca_file": str(vcsim.ca_file)},
+        # A CA bundle straight from a Secret's `ca.crt`, never written to disk.
+        "ca_data": {"ca_file": None, "ca_data": vcsim.ca_file.read_text()},
         "sha256": {"ca_file": None, "thumbprint": vcsim.thumbprint_sha256},
         "sha1": {"ca_file": None, "thumbprint": vcsim.thumbprint_sha1},
         "sha256-bare": {"ca_file": None, "thumbprint": vcsim.thumbprint_sha256.replace(":", "").lower()},
