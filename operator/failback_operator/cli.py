@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from failback_operator import __version__, rules_command
+from failback_operator.preflight import command as preflight_command
 from failback_operator.sim import cli as sim_cli
 
 Command = Callable[[argparse.Namespace], int]
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
     sim_cli.add_parser(commands)
     rules_command.add_parser(commands)
+    preflight_command.add_parser(commands)
     return parser
 
 
