@@ -13,7 +13,7 @@ from failback_operator.services.plans import PlanService
 from failback_operator.services.reservations import DiskSlotLedger
 from failback_operator.workflow import WorkflowSettings
 
-__all__ = ["OperatorRuntime", "settings_from_environment", "utc_now"]
+__all__ = ["OperatorRuntime", "build_runtime", "settings_from_environment", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -57,3 +57,23 @@ class OperatorRuntime:
 
     def forget(self, namespace: str, name: str) -> None:
         self._wake.pop((namespace, name), None)
+
+
+def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
+    """Everything the handlers share, from the pod's (or the kubeconfig's) credentials."""
+    from failback_operator.services.facts_source import GatheringFactsSource
+    from failback_operator.services.kube import load_api_client
+
+    store = KubeStore(
+        load_api_client(), operator_namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", "failback-system")
+    )
+    settings = settings_from_environment(environ)
+    ledger = DiskSlotLedger(store, utc_now)
+    plans = PlanService(
+        store=store,
+        facts_source=GatheringFactsSource(store, utc_now),
+        ledger=ledger,
+        clock=utc_now,
+        settings=settings,
+    )
+    return OperatorRuntime(store=store, plans=plans, ledger=ledger, settings=settings)

@@ -6,18 +6,21 @@ from typing import Any
 
 import kopf
 
+from failback_operator.runtime import build_runtime
+
 __all__ = ["configure"]
 
 ANNOTATION_PREFIX = "failback.io"
 
 
 @kopf.on.startup()
-def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     """Keep Kopf's own progress in annotations of our group, and post only warnings as Kopf events."""
+    memo.runtime = build_runtime()
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
         prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
     )
     settings.posting.level = 30  # logging.WARNING: our own Events say what happened
-    settings.peering.name = "failback-operator"
-    settings.peering.clusterwide = True
+    # Kopf keeps nothing in status: the status schema would prune it, and one writer owns status.
+    settings.persistence.finalizer = f"{ANNOTATION_PREFIX}/finalizer"

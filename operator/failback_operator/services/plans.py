@@ -50,22 +50,26 @@ _RELEASED = {Phase.COMPLETED.value}
 class PlanFacts:
     """What one look at a plan needs from outside Kubernetes."""
 
+    # A client for the calls this look makes; None when the vault cannot be reached or signed in to.
     site_recovery: SiteRecovery | None
     facts: FailbackFacts
-    # Why a side could not be read (shown in status); the rules then report what they cannot check.
+    plan: FailbackPlanSpec
+    approvals: tuple[Approval, ...] = ()
+    # Why a side could not be read; the rules then report what they cannot check.
     problems: tuple[str, ...] = ()
 
 
 class PlanFactsSource(Protocol):
-    """Reads Site Recovery and vCenter for a plan and its master target (gathering/)."""
+    """Reads Site Recovery and vCenter for a plan and its master target."""
 
     async def read(
         self,
-        plan: FailbackPlanSpec,
-        master_target_name: str,
-        master_target: MasterTargetSpec,
-        vault_name: str,
-        approvals: Sequence[Approval],
+        namespace: str,
+        name: str,
+        spec: ApiPlanSpec,
+        generation: int,
+        master_target_obj: Mapping[str, Any],
+        approvals: Sequence[Mapping[str, Any]],
     ) -> PlanFacts: ...
 
 
@@ -99,8 +103,6 @@ class PlanService:
 
     store: KubeStore
     facts_source: PlanFactsSource
-    plan_converter: Callable[[str, str, ApiPlanSpec, int], FailbackPlanSpec]
-    approval_converter: Callable[[Mapping[str, Any]], Approval]
     ledger: DiskSlotLedger
     clock: Callable[[], datetime]
     settings: WorkflowSettings = field(default_factory=WorkflowSettings)
@@ -125,20 +127,40 @@ class PlanService:
         master_target_name = spec.master_target_ref.name
         master_target_obj = await self.store.get("mastertargets", master_target_name)
         master_target = MasterTargetSpec.model_validate(master_target_obj["spec"])
-        plan_facts_spec = self.plan_converter(namespace, name, spec, generation)
-        approvals = tuple(
-            self.approval_converter(a)
+        approval_objs = [
+            a
             for a in await self.store.list("failbackapprovals", namespace)
             if a["spec"]["planRef"]["name"] == name
-        )
+        ]
         claimed_by = claims_on(await self.store.list("failbackplans"), obj)
         gathered = await self.facts_source.read(
-            plan_facts_spec, master_target_name, master_target, spec.vault_ref.name, approvals
+            namespace, name, spec, generation, master_target_obj, approval_objs
         )
+        try:
+            return await self._decide_and_act(
+                obj, spec, status, generation, master_target_obj, master_target, gathered, claimed_by
+            )
+        finally:
+            if gathered.site_recovery is not None:
+                await gathered.site_recovery.close()
+
+    async def _decide_and_act(
+        self,
+        obj: dict[str, Any],
+        spec: ApiPlanSpec,
+        status: FailbackPlanStatus,
+        generation: int,
+        master_target_obj: Mapping[str, Any],
+        master_target: MasterTargetSpec,
+        gathered: PlanFacts,
+        claimed_by: Mapping[str, str],
+    ) -> timedelta:
+        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        master_target_name = master_target_obj["metadata"]["name"]
         now = self.clock()
         architecture = Architecture(master_target.architecture.value)
         request = PlanRequest(
-            plan=plan_facts_spec,
+            plan=gathered.plan,
             action=spec.action,
             commit=spec.commit,
             after_commit=spec.after_commit,
@@ -146,21 +168,21 @@ class PlanService:
             generation=generation,
             run=spec.run,
         )
-        reserved = self.ledger.holds(master_target_obj, namespace, name)
         observation = Observation(
             vault=gathered.facts.vault,
             pre_reprotect=evaluate(gathered.facts, RulePhase.PRE_REPROTECT, now),
             pre_failback=evaluate(gathered.facts, RulePhase.PRE_FAILBACK, now),
-            approvals=approvals,
+            approvals=gathered.approvals,
             claimed_by=claimed_by,
-            disk_slots_reserved=reserved,
+            disk_slots_reserved=self.ledger.holds(master_target_obj, namespace, name),
         )
         decision = decide(request, status, observation, now, self.settings)
         failpoints.reach("before-intent")
         obj = await self._write(obj, decision)
         failpoints.reach("after-intent")
         status = decision.status
-        items = {i.name: i for i in (gathered.facts.vault.protected_items if gathered.facts.vault else ())}
+        vault = gathered.facts.vault
+        items = {i.name: i for i in (vault.protected_items if vault else ())}
         for action in decision.actions:
             if isinstance(action, ReserveDiskSlots):
                 try:
@@ -181,7 +203,7 @@ class PlanService:
             outcome = await execute(
                 gathered.site_recovery,
                 action,
-                self._context(architecture, spec, gathered.facts, plan_facts_spec, items),
+                self._context(architecture, spec, gathered.facts, gathered.plan, items),
             )
             failpoints.reach("after-post")
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
