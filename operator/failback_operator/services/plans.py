@@ -175,6 +175,7 @@ class PlanService:
             approvals=gathered.approvals,
             claimed_by=claimed_by,
             disk_slots_reserved=self.ledger.holds(master_target_obj, namespace, name),
+            unreadable=gathered.problems,
         )
         decision = decide(request, status, observation, now, self.settings)
         failpoints.reach("before-intent")

@@ -45,6 +45,8 @@ class Observation:
     claimed_by: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # Whether this plan holds its disk-slot reservation on the master target (FB027).
     disk_slots_reserved: bool = False
+    # Why Site Recovery or vCenter could not be read, for the plan's message.
+    unreadable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

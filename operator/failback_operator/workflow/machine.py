@@ -936,7 +936,8 @@ def decide(
             type=ConditionType.READY,
             status=ConditionStatus.UNKNOWN,
             reason=Reason.WAITING,
-            message="Site Recovery could not be read; the plan waits and takes no step",
+            message="Site Recovery could not be read; the plan waits and takes no step"
+            + (f": {'; '.join(observation.unreadable)}" if observation.unreadable else ""),
             observed_generation=request.generation,
             now=now,
         )

@@ -337,11 +337,13 @@ def test_site_recovery_unreachable_takes_no_step() -> None:
     previous = decide(request(groups=SINGLE), PlanStatus(), observe(item("vm-a", "Syncing")), NOW).status
     from failback_operator.workflow import Observation
 
-    decision = decide(request(groups=SINGLE), previous, Observation(vault=None), later(1))
+    unreachable = Observation(vault=None, unreadable=("Site Recovery vault PwsTestVault: no answer in time",))
+    decision = decide(request(groups=SINGLE), previous, unreachable, later(1))
     assert decision.actions == ()
     assert decision.status.items == previous.items
     ready = next(c for c in decision.status.conditions or () if c.type == "Ready")
     assert ready.status == "Unknown"
+    assert "PwsTestVault: no answer in time" in ready.message
 
 
 def test_modernized_fails_back_by_planned_failover_and_can_cancel() -> None:
