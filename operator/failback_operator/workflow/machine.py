@@ -85,7 +85,8 @@ _EFFECT_RANK: dict[Operation, int] = {
     Operation.COMMIT: _COMMITTED,
     Operation.REPROTECT_TO_AZURE: _HOME_AND_PROTECTED,
 }
-_RUNNING_JOB_STATES = frozenset({"NotStarted", "InProgress"})
+# The error code an item carries once it changed behind the plan's back.
+CHANGED_OUTSIDE_PLAN = "ItemChangedOutsidePlan"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -256,21 +257,26 @@ def _refresh_item(
         previous.stage in {ItemStage.COMMITTED, ItemStage.REPROTECTING_TO_AZURE}
         and stage == ItemStage.PROTECTED_TO_AZURE
     )
-    if previous.stage is not None and not allowed_transition(previous.stage, stage) and not completed:
-        issues.append(
-            _Issue(
-                phase=Phase.PAUSED,
-                progression=Progression.ITEM_CHANGED_OUTSIDE_PLAN,
-                message=(
-                    f"item {item.name} went from {previous.stage} to {stage} outside this plan "
-                    f"(protection state {fact.protection_state if fact else 'gone from the vault'}); "
-                    "check the vault, then set a new spec.run to continue"
-                ),
-            )
-        )
+    cancelling = previous.intent is not None and previous.intent.operation == Operation.CANCEL
+    changed_outside = (
+        previous.stage is not None
+        and not allowed_transition(previous.stage, stage, cancelling=cancelling)
+        and not completed
+    )
     intent = item.intent
     current_job = item.current_job
     last_error = item.last_error
+    if changed_outside and previous.stage is not None:
+        # Kept as the item's error until a new spec.run: the next look must not take the new
+        # state for granted just because it was seen once.
+        last_error = ItemError(
+            code=CHANGED_OUTSIDE_PLAN,
+            message=(
+                f"item {item.name} went from {previous.stage} to {stage} outside this plan "
+                f"(protection state {fact.protection_state if fact else 'gone from the vault'})"
+            ),
+            time=now,
+        )
     shutdown_confirmed = item.shutdown_confirmed
     jobs_by_id = {j.id: j for j in jobs}
     if intent is not None and intent.job_name is None:
@@ -325,7 +331,15 @@ def _refresh_item(
         }
     )
     if last_error is not None:
-        if last_error.rule_id:
+        if last_error.code == CHANGED_OUTSIDE_PLAN:
+            issues.append(
+                _Issue(
+                    phase=Phase.PAUSED,
+                    progression=Progression.ITEM_CHANGED_OUTSIDE_PLAN,
+                    message=f"{last_error.message}; check the vault, then set a new spec.run to continue",
+                )
+            )
+        elif last_error.rule_id:
             issues.append(
                 _Issue(
                     phase=Phase.FAILED,

@@ -105,20 +105,24 @@ _FORWARD: dict[ItemStage, set[ItemStage]] = {
         ItemStage.PROTECTED_TO_ON_PREMISES,
         ItemStage.SYNCING,
     },
-    ItemStage.FAILED_BACK: {
-        ItemStage.COMMITTING,
-        ItemStage.COMMITTED,
-        ItemStage.PROTECTED_TO_ON_PREMISES,
-        ItemStage.SYNCING,
-    },
+    # Back to protected only through the plan's own cancel (see allowed_transition).
+    ItemStage.FAILED_BACK: {ItemStage.COMMITTING, ItemStage.COMMITTED},
     ItemStage.COMMITTING: {ItemStage.COMMITTED, ItemStage.FAILED_BACK},
     ItemStage.COMMITTED: {ItemStage.REPROTECTING_TO_AZURE, ItemStage.PROTECTED_TO_AZURE},
     ItemStage.REPROTECTING_TO_AZURE: {ItemStage.PROTECTED_TO_AZURE, ItemStage.COMMITTED},
 }
 
 
-def allowed_transition(previous: ItemStage, current: ItemStage) -> bool:
-    """Whether an item may move from `previous` to `current` while a plan drives it."""
+_CANCELLED = {ItemStage.PROTECTED_TO_ON_PREMISES, ItemStage.SYNCING}
+
+
+def allowed_transition(previous: ItemStage, current: ItemStage, *, cancelling: bool = False) -> bool:
+    """Whether an item may move from `previous` to `current` while a plan drives it.
+
+    A failed-back item returns to protected only when the plan itself cancelled the failover.
+    """
     if previous == current:
+        return True
+    if cancelling and previous == ItemStage.FAILED_BACK and current in _CANCELLED:
         return True
     return current in _FORWARD.get(previous, set())

@@ -387,7 +387,7 @@ STAGES = (
 ACTIONS = (Action.PREFLIGHT, Action.REPROTECT, Action.FAILBACK, Action.COMMIT)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(STAGES), st.sampled_from(STAGES), st.sampled_from(ACTIONS), st.booleans()),
@@ -418,3 +418,57 @@ def test_never_two_calls_for_an_item_with_an_open_intent(steps: list[tuple[str, 
                 CallOutcome() if lose_answers else CallOutcome(job_name=f"job-{minute}-{start.items[0]}")
             )
             status = record_outcome(status, start, outcome, later(minute)).status
+
+
+def test_a_group_item_back_to_protected_without_our_cancel_pauses_instead_of_failing_over_again() -> None:
+    """Found by the property test: one item of a failed-back group back at protected must not re-trigger."""
+    decision = decide(
+        request(Action.FAILBACK),
+        PlanStatus(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = _starts(decision.actions)
+    status = record_outcome(decision.status, start, CallOutcome(job_name="ufo-1"), NOW).status
+    split = decide(
+        request(Action.FAILBACK),
+        status,
+        observe(item("vm-a", "FailedBack"), item("vm-b", "Protected"), approvals=(approval(),)),
+        later(1),
+    )
+    back = decide(
+        request(Action.FAILBACK),
+        split.status,
+        observe(item("vm-a", "Protected"), item("vm-b", "FailedBack"), approvals=(approval(),)),
+        later(2),
+    )
+    assert _starts(back.actions) == []
+    assert back.status.phase == Phase.PAUSED
+    assert back.status.progression == Progression.ITEM_CHANGED_OUTSIDE_PLAN
+
+
+def test_a_change_behind_the_plan_stays_paused_until_a_new_run() -> None:
+    protected = decide(request(groups=SINGLE), PlanStatus(), observe(item("vm-a", "Protected")), NOW)
+    moved = decide(
+        request(groups=SINGLE),
+        protected.status,
+        observe(item("vm-a", "FailedOverToAzure"), reserved=True),
+        later(5),
+    )
+    still = decide(
+        request(groups=SINGLE),
+        moved.status,
+        observe(item("vm-a", "FailedOverToAzure"), reserved=True),
+        later(10),
+    )
+    assert still.status.phase == Phase.PAUSED
+    assert still.status.progression == Progression.ITEM_CHANGED_OUTSIDE_PLAN
+    assert _starts(still.actions) == []
+    resumed = decide(
+        request(groups=SINGLE, run="run-2"),
+        still.status,
+        observe(item("vm-a", "FailedOverToAzure"), reserved=True),
+        later(11),
+    )
+    [start] = _starts(resumed.actions)
+    assert start.operation == Operation.REPROTECT
