@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from failback_operator.sim.asr.bodies import item_body
 from failback_operator.sim.asr.clock import SimClock
 from failback_operator.sim.asr.engine import settle, start_item_operation, start_plan_operation
 from failback_operator.sim.asr.errors import ArmError
+from failback_operator.sim.asr.item_bodies import item_body
 from failback_operator.sim.asr.lifecycle import Operation, Transition, item_view, plan_transition
 from failback_operator.sim.asr.scenario import Architecture, ItemStage, Scenario, load_scenario
 from failback_operator.sim.asr.state import SimState
