@@ -158,12 +158,12 @@ def _check_reprotect_input(state: SimState, item: ItemState, body: dict[str, Any
     if not toward_on_premises:
         return
     if classic:
-        _check_classic_reprotect(state, details)
+        _check_classic_reprotect(state, item, details)
     else:
         _check_modernized_reprotect(state, details)
 
 
-def _check_classic_reprotect(state: SimState, details: dict[str, Any]) -> None:
+def _check_classic_reprotect(state: SimState, item: ItemState, details: dict[str, Any]) -> None:
     scenario = state.scenario
     master_target = next(
         (
@@ -177,6 +177,16 @@ def _check_classic_reprotect(state: SimState, details: dict[str, Any]) -> None:
         raise _bad_input(
             f"Master target '{details.get('masterTargetId')}' is not registered with the "
             "configuration server."
+        )
+    if master_target.os_type != item.spec.os_type:  # FB041; wording modelled, not recorded
+        raise ArmError(
+            400,
+            "MasterTargetOsMismatch",
+            f"Master target '{master_target.name}' runs {master_target.os_type}; the virtual machine "
+            f"'{item.spec.vm_name}' runs {item.spec.os_type}. A {item.spec.os_type} virtual machine can only "
+            f"be reprotected to a {item.spec.os_type} master target.",
+            possible_causes="The master target's operating system differs from the virtual machine's.",
+            recommended_action=f"Select a {item.spec.os_type} master target and retry.",
         )
     process_server_id = str(details.get("processServerId", "")).lower()
     known_servers = {ps.id.lower() for ps in scenario.process_servers} | {
