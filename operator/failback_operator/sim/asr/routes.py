@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +58,6 @@ class ArmCall:
     record: RequestRecord
     base_url: str
     api_version: str
-    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def state(self) -> SimState:
@@ -388,8 +387,7 @@ def _lro_accepted(call: ArmCall, resource_path: str, job: JobState) -> ArmResult
         {
             "Location": f"{call.base_url}{resource_path}/operationresults/{job.id}{api}",
             "Azure-AsyncOperation": f"{call.base_url}{ids.vault_prefix(call.state)}"
-            f"/replicationOperationStatus/"
-            f"{job.id}{api}",
+            f"/replicationOperationStatus/{job.id}{api}",
             **_retry_after(call.state.clock.real_seconds(LRO_RETRY_AFTER_SECONDS)),
             "x-ms-request-id": ids.job_id(call.state, job.id),
         },
@@ -411,10 +409,22 @@ async def _read_json(call: ArmCall) -> dict[str, Any]:
     return data
 
 
+def _action(actions: dict[str, tuple[Operation, str]], action: str, collection: str) -> tuple[Operation, str]:
+    found = actions.get(action.lower())
+    if found is None:
+        raise ArmError(
+            404,
+            "InvalidResourceType",
+            f"The resource type '{collection}/{action}' could not be found in the namespace "
+            "'Microsoft.RecoveryServices'.",
+        )
+    return found
+
+
 async def _item_action(call: ArmCall) -> ArmResult:
     fabric, container, item_name, action = call.names
     _check_container(call, fabric, container)
-    operation, _ = _ITEM_ACTIONS[action.lower()]
+    operation, _ = _action(_ITEM_ACTIONS, action, "replicationProtectedItems")
     body = await _read_json(call)
     item = call.state.item(item_name)
     call.record.item = item.name if item else item_name
@@ -425,7 +435,7 @@ async def _item_action(call: ArmCall) -> ArmResult:
 
 async def _plan_action(call: ArmCall) -> ArmResult:
     plan_name, action = call.names
-    operation, _ = _PLAN_ACTIONS[action.lower()]
+    operation, _ = _action(_PLAN_ACTIONS, action, "replicationRecoveryPlans")
     body = await _read_json(call)
     call.record.item = plan_name
     job = start_plan_operation(call.state, plan_name, operation, body)
