@@ -73,7 +73,10 @@ def _body(state: SimState, stage: ItemStage, operation: Operation) -> dict[str, 
         return {
             "properties": {
                 "sourceSiteOperations": "Required",
-                "providerSpecificDetails": {"instanceType": "InMage", "recoveryPointType": "LatestTime"},
+                "providerSpecificDetails": {
+                    "instanceType": item_view(state.architecture, stage).instance_type,
+                    "recoveryPointType": "LatestTime",
+                },
             }
         }
     return {}
@@ -174,3 +177,13 @@ def test_random_use_keeps_site_recoverys_rules(
                     tuple(body["allowedOperations"])
                     == item_view(state.architecture, other.stage).allowed_operations
                 )
+
+
+def test_failover_input_must_name_the_items_provider() -> None:
+    state = _state(CLASSIC)
+    name = "V2A-W2K16-201-new"
+    state.items[name.lower()].stage = ItemStage.PROTECTED_TO_ON_PREMISES
+    wrong = {"properties": {"providerSpecificDetails": {"instanceType": "InMageAzureV2"}}}
+    with pytest.raises(ArmError, match="needs provider input 'InMage'"):
+        start_item_operation(state, name, Operation.UNPLANNED_FAILOVER, wrong)
+    assert not state.jobs
