@@ -118,6 +118,9 @@ def test_wrong_scope_is_not_found(classic: Vault) -> None:
     assert answer.json()["error"]["code"] == "ResourceNotFound"
     unknown = session.get(f"{classic.simulator.base_url}{path}/replicationFabrics/nope?{API}")
     assert unknown.status_code == 404
+    action = session.post(f"{classic.simulator.base_url}{item_path(classic, ITEM)}/teleport?{API}", json={})
+    assert action.status_code == 404
+    assert action.json()["error"]["code"] == "InvalidResourceType"
 
 
 def test_paths_match_in_any_case(classic: Vault) -> None:

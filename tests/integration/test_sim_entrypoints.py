@@ -110,8 +110,10 @@ def test_command_line_prints_where_to_connect(tmp_path: Path) -> None:
         assert set(state["items"]) == {"V2A-RHEL8-301-new", "V2A-UBU20-302-new"}
         assert state["timeScale"] == 60
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "stopped" in output
 
 
 def test_command_line_rejects_a_broken_scenario(tmp_path: Path) -> None:

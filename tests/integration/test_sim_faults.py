@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -256,3 +257,43 @@ def test_reprotect_input_is_checked_like_site_recovery(classic: Vault) -> None:
     assert "Retention drive 'F:'" in refused.value.error.message
     assert classic.simulator.runtime.state.jobs == {}
     assert item_path(classic, ITEM)
+
+
+def test_a_throttled_post_starts_nothing(classic: Vault) -> None:
+    runtime = classic.simulator.runtime
+    runtime.set_faults(throttling={"enabled": True, "write_burst": 1, "write_refill_per_second": 0.1})
+    strict = sdk_client(classic.simulator, retry_total=0)
+    items = strict.client.replication_protected_items
+    items.begin_reprotect(*classic.item_scope, ITEM, classic_reprotect_input(classic), polling=False)
+    with pytest.raises(HttpResponseError) as throttled:
+        items.begin_reprotect(
+            *classic.item_scope, "V2A-W2K19-202-new", classic_reprotect_input(classic), polling=False
+        )
+    assert throttled.value.status_code == 429
+    assert throttled.value.response is not None
+    assert int(throttled.value.response.headers["Retry-After"]) >= 1
+    assert len(runtime.state.jobs) == 1
+
+
+def test_concurrent_posts_on_one_item_start_one_job(classic: Vault) -> None:
+    strict = sdk_client(classic.simulator, retry_total=0)
+
+    def post() -> int:
+        first = FirstResponse()
+        try:
+            strict.client.replication_protected_items.begin_reprotect(
+                *classic.item_scope,
+                ITEM,
+                classic_reprotect_input(classic),
+                polling=False,
+                raw_response_hook=first,
+            )
+        except HttpResponseError as error:
+            return int(error.status_code or 0)
+        return int(first.status or 0)
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        statuses = sorted(pool.map(lambda _: post(), range(5)))
+    assert statuses == [202, 409, 409, 409, 409]
+    assert len(classic.simulator.runtime.state.jobs) == 1
+    assert classic.simulator.runtime.log.count("ReplicationProtectedItems_Reprotect", ITEM) == 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,7 +69,12 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"  time scale {simulator.runtime.clock.time_scale:g}x")
         print(f"  control    {simulator.base_url}/_sim/state")
         print(f"  env file   {env_file} (sets {', '.join(ENV_NAMES)})", flush=True)
-        await asyncio.Event().wait()
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):  # stop cleanly: temporary certificates go too
+            loop.add_signal_handler(stop_signal, stopping.set)
+        await stopping.wait()
+        print("Site Recovery simulator stopped", flush=True)
     finally:
         await simulator.stop()
     return 0

@@ -15,7 +15,14 @@ from failback_operator.sim.asr.errors import (
     JobErrorText,
 )
 from failback_operator.sim.asr.jobs import JobPlan, job_template
-from failback_operator.sim.asr.lifecycle import RESYNC_DONE, Operation, Refusal, Transition, plan_transition
+from failback_operator.sim.asr.lifecycle import (
+    RESYNC_DONE,
+    Operation,
+    Refusal,
+    Transition,
+    item_view,
+    plan_transition,
+)
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
 from failback_operator.sim.asr.state import ItemState, JobState, RecoveryPoint, SimState
 
@@ -158,12 +165,12 @@ def _check_reprotect_input(state: SimState, item: ItemState, body: dict[str, Any
     if not toward_on_premises:
         return
     if classic:
-        _check_classic_reprotect(state, details)
+        _check_classic_reprotect(state, item, details)
     else:
         _check_modernized_reprotect(state, details)
 
 
-def _check_classic_reprotect(state: SimState, details: dict[str, Any]) -> None:
+def _check_classic_reprotect(state: SimState, item: ItemState, details: dict[str, Any]) -> None:
     scenario = state.scenario
     master_target = next(
         (
@@ -177,6 +184,16 @@ def _check_classic_reprotect(state: SimState, details: dict[str, Any]) -> None:
         raise _bad_input(
             f"Master target '{details.get('masterTargetId')}' is not registered with the "
             "configuration server."
+        )
+    if master_target.os_type != item.spec.os_type:  # FB041; wording modelled, not recorded
+        raise ArmError(
+            400,
+            "MasterTargetOsMismatch",
+            f"Master target '{master_target.name}' runs {master_target.os_type}; the virtual machine "
+            f"'{item.spec.vm_name}' runs {item.spec.os_type}. A {item.spec.os_type} virtual machine can only "
+            f"be reprotected to a {item.spec.os_type} master target.",
+            possible_causes="The master target's operating system differs from the virtual machine's.",
+            recommended_action=f"Select a {item.spec.os_type} master target and retry.",
         )
     process_server_id = str(details.get("processServerId", "")).lower()
     known_servers = {ps.id.lower() for ps in scenario.process_servers} | {
@@ -221,6 +238,22 @@ def _check_modernized_reprotect(state: SimState, details: dict[str, Any]) -> Non
         raise _bad_input("Reprotect needs 'logStorageAccountId'.")
     if str(details.get("policyId", "")).lower() != _policy_id(state, scenario.failback_policy).lower():
         raise _bad_input(f"Policy '{details.get('policyId')}' is not the failback policy.")
+
+
+def _check_failover_input(state: SimState, item: ItemState, body: dict[str, Any]) -> None:
+    """The failover's provider input must be the item's provider (a plan may list several)."""
+    properties = body.get("properties")
+    if not isinstance(properties, dict):
+        raise _bad_input("The request body must have 'properties'.")
+    details = properties.get("providerSpecificDetails")
+    offered = details if isinstance(details, list) else [details]
+    types = {entry.get("instanceType") for entry in offered if isinstance(entry, dict)}
+    expected = item_view(state.architecture, item.stage).instance_type
+    if expected not in types:
+        raise _bad_input(
+            f"Failover of '{item.spec.vm_name}' needs provider input '{expected}', "
+            f"got {', '.join(sorted(str(t) for t in types)) or 'none'}."
+        )
 
 
 def _check_agent(state: SimState, item: ItemState, now: datetime) -> None:
@@ -339,6 +372,8 @@ def _admit(
     if operation is Operation.REPROTECT:
         _check_agent(state, item, now)
         _check_reprotect_input(state, item, body)
+    if operation in (Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER):
+        _check_failover_input(state, item, body)
     return decision
 
 
@@ -381,8 +416,7 @@ def start_plan_operation(
                 400,
                 "OperationNotSupported",
                 f"Reprotect of recovery plan '{real_name}' is not supported for InMage / InMageRcm "
-                "replicated "
-                "items. Reprotect each replicated item instead.",
+                "replicated items. Reprotect each replicated item instead.",
             )
         now = state.clock.now()
         targets = {item.name: _admit(state, item, operation, body, now).target for item in items}

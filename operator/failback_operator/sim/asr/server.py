@@ -89,10 +89,8 @@ class AsrSimulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.tls.server_context)
         await site.start()
-        server = site._server  # aiohttp exposes the bound socket only through the asyncio server
-        if server is not None and self.port == 0:
-            sockets = getattr(server, "sockets", None) or []
-            self.port = int(sockets[0].getsockname()[1])
+        if self.port == 0:
+            self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         """Stop listening and remove temporary certificates."""
