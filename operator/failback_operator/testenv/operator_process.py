@@ -26,6 +26,8 @@ class OperatorProcess:
     kubeconfig: Path
     log_path: Path
     environment: Mapping[str, str]
+    # The program to run instead of `-m failback_operator` (e.g. a wrapper that fills vcsim's gaps).
+    entry: tuple[str, ...] = ("-m", "failback_operator")
     process: ManagedProcess | None = None
     liveness_port: int = 0
 
@@ -35,8 +37,7 @@ class OperatorProcess:
             "failback-operator",
             [
                 sys.executable,
-                "-m",
-                "failback_operator",
+                *self.entry,
                 "run",
                 "--standalone",
                 f"--liveness=http://127.0.0.1:{self.liveness_port}/healthz",
