@@ -134,6 +134,8 @@ class VCenterSpec(_SpecModel):
 
     host: str
     port: int = 443
+    # The configuration server's run-as account user in this vCenter (FB005).
+    discovery_user: str | None = None
     credentials_secret_ref: SecretRef
     tls: VCenterTls | None = None
 

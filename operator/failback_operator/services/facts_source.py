@@ -100,7 +100,11 @@ class GatheringFactsSource:
             vcenter_host = vcenter_spec.host
             secret = vcenter_spec.credentials_secret_ref.name
             login = vcenter_login_from_secret(secret, await self._store.secret_data(secret))
-            vcenter = VCenterSource(endpoint=vcenter_endpoint(vcenter_spec, login), name=vcenter_spec.host)
+            vcenter = VCenterSource(
+                endpoint=vcenter_endpoint(vcenter_spec, login),
+                name=vcenter_spec.host,
+                run_as_user=vcenter_spec.discovery_user,
+            )
         except (NotFoundError, ValueError) as error:
             problems.append(f"VCenter {master_target.v_center_ref.name}: {error}")
 
