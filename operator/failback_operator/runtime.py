@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,13 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> Workfl
         active_poll=seconds("FAILBACK_ACTIVE_POLL_SECONDS", defaults.active_poll),
         idle_poll=seconds("FAILBACK_IDLE_POLL_SECONDS", defaults.idle_poll),
         clock_skew=seconds("FAILBACK_CLOCK_SKEW_SECONDS", defaults.clock_skew),
-        rules=defaults.rules,
+        rules=dataclasses.replace(
+            defaults.rules,
+            agent_registration_window=seconds(
+                "FAILBACK_AGENT_WINDOW_SECONDS", defaults.rules.agent_registration_window
+            ),
+            agent_retry_initial=seconds("FAILBACK_AGENT_RETRY_SECONDS", defaults.rules.agent_retry_initial),
+        ),
     )
 
 

@@ -83,10 +83,13 @@ class OperatorProcess:
 
 @contextmanager
 def running_operator(
-    kubeconfig: Path, log_path: Path, environment: Mapping[str, str]
+    kubeconfig: Path,
+    log_path: Path,
+    environment: Mapping[str, str],
+    entry: tuple[str, ...] = ("-m", "failback_operator"),
 ) -> Iterator[OperatorProcess]:
     """Start the operator, yield it, always stop it."""
-    operator = OperatorProcess(kubeconfig, log_path, environment)
+    operator = OperatorProcess(kubeconfig, log_path, environment, entry=entry)
     try:
         operator.start()
         yield operator
