@@ -33,6 +33,7 @@ from failback_operator.workflow import (
     PlanRequest,
     ReleaseDiskSlots,
     ReserveDiskSlots,
+    StartOperation,
     WorkflowSettings,
     decide,
     record_outcome,
@@ -178,9 +179,10 @@ class PlanService:
             unreadable=gathered.problems,
         )
         decision = decide(request, status, observation, now, self.settings)
-        failpoints.reach("before-intent")
+        starting = [a.operation.value for a in decision.actions if isinstance(a, StartOperation)]
+        failpoints.reach("before-intent", starting)
         obj = await self._write(obj, decision)
-        failpoints.reach("after-intent")
+        failpoints.reach("after-intent", starting)
         status = decision.status
         vault = gathered.facts.vault
         items = {i.name: i for i in (vault.protected_items if vault else ())}
@@ -206,11 +208,11 @@ class PlanService:
                 action,
                 self._context(architecture, spec, gathered.facts, gathered.plan, items),
             )
-            failpoints.reach("after-post")
+            failpoints.reach("after-post", [action.operation.value])
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
             status = recorded.status
             obj = await self._write(obj, recorded)
-            failpoints.reach("after-record")
+            failpoints.reach("after-record", [action.operation.value])
         return decision.requeue_after or self.settings.idle_poll
 
     def _context(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from failback_operator.api.conditions import Condition, ConditionStatus, format_time, set_condition
 from failback_operator.api.resources import Action as PlanAction
-from failback_operator.api.resources import AfterCommit, CommitMode
+from failback_operator.api.resources import AfterCommit, CommitMode, OsType
 from failback_operator.api.status import (
     AgentRefusals,
     FailbackPlanStatus,
@@ -84,6 +84,14 @@ _EFFECT_RANK: dict[Operation, int] = {
     Operation.FAILOVER: _FAILED_BACK,
     Operation.COMMIT: _COMMITTED,
     Operation.REPROTECT_TO_AZURE: _HOME_AND_PROTECTED,
+}
+# How operations read in messages.
+_LABEL: dict[Operation, str] = {
+    Operation.REPROTECT: "reprotect",
+    Operation.FAILOVER: "failover",
+    Operation.COMMIT: "commit",
+    Operation.CANCEL: "cancel",
+    Operation.REPROTECT_TO_AZURE: "reprotect to Azure",
 }
 # The error code an item carries once it changed behind the plan's back.
 CHANGED_OUTSIDE_PLAN = "ItemChangedOutsidePlan"
@@ -228,7 +236,7 @@ def _kept_facts(previous: ItemStatus, fact: ProtectedItem) -> ItemStatus:
     return previous.model_copy(
         update={
             "protected_item_id": fact.id or previous.protected_item_id,
-            "os_type": previous.os_type or (fact.os_type.value if fact.os_type else None),
+            "os_type": previous.os_type or (OsType(fact.os_type.value) if fact.os_type else None),
             "os_version": previous.os_version or fact.os_version,
             "disks": disks,
             "disk_count": disk_count,
@@ -309,9 +317,9 @@ def _refresh_item(
                     phase=Phase.PAUSED,
                     progression=Progression.INTENT_UNRESOLVED,
                     message=(
-                        f"cannot tell whether {intent.operation.lower()} of {item.name} (attempt "
-                        f"{intent.attempt}, {intent.time}) reached Site Recovery: no job for it is listed "
-                        f"and the item is still {stage}; check the vault's jobs, then set a new "
+                        f"cannot tell whether {_LABEL[intent.operation]} of {item.name} (attempt "
+                        f"{intent.attempt}, {format_time(intent.time)}) reached Site Recovery: no job for it "
+                        f"is listed and the item is still {stage}; check the vault's jobs, then set a new "
                         "spec.run to try again"
                     ),
                 )
@@ -441,7 +449,7 @@ def _group_step(
                 phase=phase,
                 progression=Progression.RESOLVING_INTENT if resolving else progression,
                 message=(
-                    f"group {name}: waiting for {operation.lower()} "
+                    f"group {name}: waiting for {_LABEL[operation]} "
                     + (f"job {', '.join(jobs)}" if jobs else "call to be confirmed by Site Recovery")
                 ),
                 active=True,
@@ -640,7 +648,8 @@ def _failover_step(
     gate_reason: tuple[Progression, str, datetime | None] | None,
 ) -> tuple[_Step, list[ItemStatus]]:
     """Fail a protected group back: one recovery plan for a group, so it returns at one point in time."""
-    blocked = _blocking(observation.pre_failback)
+    # FB040 (window and approval) is the gate below, which says precisely what it waits for.
+    blocked = [f for f in _blocking(observation.pre_failback) if f.rule != "FB040"]
     if blocked:
         return (
             _Step(
@@ -720,7 +729,7 @@ def _start_for_group(
             rank=rank,
             phase=phase,
             progression=progression,
-            message=f"group {name}: starting {operation.lower()} through {via}",
+            message=f"group {name}: starting {_LABEL[operation]} through {via}",
             actions=[action],
             active=True,
         ),
@@ -842,7 +851,7 @@ def _cancel_step(
             rank=group_rank,
             phase=Phase.COMPLETED,
             progression=Progression.DONE,
-            message=f"group {name}: nothing to cancel",
+            message=f"group {name}: no uncommitted failback to cancel; the items are protected again",
         ),
         members,
     )
@@ -1104,7 +1113,7 @@ def record_outcome(
                 Event(
                     type=EventType.WARNING,
                     reason="CallNotSent",
-                    message=f"item {item.name}: {action.operation.lower()} was not sent: {outcome.message}",
+                    message=f"item {item.name}: {_LABEL[action.operation]} was not sent: {outcome.message}",
                 )
             )
             continue
@@ -1149,7 +1158,7 @@ def record_outcome(
                 type=EventType.WARNING,
                 reason="CallRefused",
                 message=(
-                    f"item {item.name}: {action.operation.lower()} refused: {outcome.code} {outcome.message}"
+                    f"item {item.name}: {_LABEL[action.operation]} refused: {outcome.code} {outcome.message}"
                 ),
             )
         )
@@ -1160,7 +1169,7 @@ def record_outcome(
                 type=EventType.NORMAL,
                 reason=f"{action.operation.value}Started",
                 message=(
-                    f"{action.operation.lower()} of {', '.join(action.items)}{via} started as job "
+                    f"{_LABEL[action.operation]} of {', '.join(action.items)}{via} started as job "
                     f"{outcome.job_name}"
                 ),
             )

@@ -197,6 +197,20 @@ def test_failback_waits_for_the_window_and_wakes_when_it_opens() -> None:
     assert soon.requeue_after.total_seconds() == 2 * 60
 
 
+def test_the_fb040_finding_does_not_hide_what_failback_waits_for() -> None:
+    gate = failed(
+        "FB040", Severity.BLOCK, ObjectRef(kind="FailbackPlan", name="windows-apps"), "no approval", "approve"
+    )
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), pre_failback=(gate,)),
+        NOW,
+    )
+    assert decision.status.phase == Phase.WAITING_FOR_APPROVAL
+    assert decision.actions == ()
+
+
 def test_failback_waits_for_an_approval_of_this_run() -> None:
     stale = approval("run-0")
     decision = decide(

@@ -1,0 +1,183 @@
+"""The end-to-end world: the API server, a fresh Site Recovery simulator per test, one vcsim, the operator."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from failback_operator.sim.asr import AsrSimulator
+from failback_operator.sim.asr.scenario import Scenario
+from failback_operator.testenv.controlplane import ControlPlane
+from failback_operator.testenv.operator_process import OperatorProcess, running_operator
+from failback_operator.testenv.vcsim import VcsimServer
+
+from ..integration.asr_sim_support import scenario
+from ..integration.preflight_setup import GAPS_SHIM, classic_setup
+
+MASTER_TARGET = "V2A-PS-200"
+DATASTORE = "datastore1"
+ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
+ON_PREMISES_VMS = ("V2A-W2K16-201", "V2A-W2K19-202")
+RECOVERY_PLAN = "rp-app1"
+NAMESPACE = "team-apps"
+# Simulated seconds per real second: reprotect (20 min) takes 2 s, resync (60 min) 6 s.
+TIME_SCALE = 600
+
+OPERATOR_ENVIRONMENT = {
+    "FAILBACK_OPERATOR_NAMESPACE": "failback-system",
+    "FAILBACK_ACTIVE_POLL_SECONDS": "1",
+    "FAILBACK_IDLE_POLL_SECONDS": "2",
+    "FAILBACK_INTENT_GRACE_SECONDS": "6",
+    "FAILBACK_AGENT_RETRY_SECONDS": "1",
+}
+
+
+def e2e_scenario() -> Scenario:
+    """Classic Windows, the master target on the items' newest OS, the vCenter at vcsim's address."""
+    base = scenario("classic-windows", vcenter_host="127.0.0.1")
+    master_targets = [
+        mt.model_copy(update={"os_version": "Microsoft Windows Server 2019 Datacenter"})
+        if mt.name == MASTER_TARGET
+        else mt
+        for mt in base.master_targets
+    ]
+    faults = base.faults.model_copy(update={"agent_not_installed_minutes": 0})
+    return base.model_copy(update={"master_targets": master_targets, "faults": faults})
+
+
+@dataclass
+class World:
+    """One test's cluster objects, simulator and operator processes."""
+
+    cluster: ControlPlane
+    simulator: AsrSimulator
+    vcsim: VcsimServer
+    workdir: Path
+    plan: str
+    logs: list[Path] = field(default_factory=list)
+
+    def apply(self, documents: list[dict[str, Any]]) -> None:
+        self.cluster.kubectl(
+            "apply", "--server-side", "--force-conflicts", "-f", "-", input=yaml.safe_dump_all(documents)
+        )
+
+    def create_plan(self, action: str = "Reprotect", run: str = "run-1", **spec: Any) -> None:
+        """The vault, vCenter and master target pointed at this test's parts; a plan named for the test."""
+        setup = classic_setup(self.simulator, self.vcsim, master_target_vm=MASTER_TARGET)
+        setup.vcenter["spec"]["discoveryUser"] = "vcenteruser"
+        self.apply([*setup.secrets, setup.vault, setup.vcenter, setup.master_target])
+        plan = setup.plans[0]
+        plan["metadata"]["name"] = self.plan
+        now = datetime.now(UTC)
+        plan["spec"].update(
+            {
+                "action": action,
+                "run": run,
+                "window": {
+                    "start": (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "end": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                },
+                "approval": {"policy": "Required"},
+                **spec,
+            }
+        )
+        self.apply([plan])
+
+    def approve(self, run: str = "run-1") -> None:
+        self.apply(
+            [
+                {
+                    "apiVersion": "failback.io/v1alpha1",
+                    "kind": "FailbackApproval",
+                    "metadata": {"name": f"{self.plan}-{run}", "namespace": NAMESPACE},
+                    "spec": {"planRef": {"name": self.plan}, "run": run, "approver": "ops-lead"},
+                }
+            ]
+        )
+
+    def set_spec(self, **changes: Any) -> None:
+        self.cluster.kubectl(
+            "patch",
+            "failbackplan",
+            self.plan,
+            "-n",
+            NAMESPACE,
+            "--type=merge",
+            "-p",
+            json.dumps({"spec": changes}),
+        )
+
+    def get_plan(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(
+            self.cluster.kubectl("get", "failbackplan", self.plan, "-n", NAMESPACE, "-o", "json").stdout
+        )
+        return found
+
+    def delete_plan(self) -> None:
+        self.cluster.kubectl(
+            "delete", "failbackplan", self.plan, "-n", NAMESPACE, "--wait=false", check=False
+        )
+
+    @contextmanager
+    def operator(self, **environment: str) -> Iterator[OperatorProcess]:
+        log = self.workdir / f"operator-{len(self.logs)}.log"
+        self.logs.append(log)
+        with running_operator(
+            self.cluster.kubeconfig, log, {**OPERATOR_ENVIRONMENT, **environment}, entry=(str(GAPS_SHIM),)
+        ) as process:
+            yield process
+
+    def wait_for(
+        self,
+        phase: str,
+        operator: OperatorProcess | None = None,
+        progression: str | None = None,
+        timeout: float = 120.0,
+    ) -> dict[str, Any]:
+        """The plan once it is in `phase` (and `progression`) at its current generation."""
+        deadline = time.monotonic() + timeout
+        plan = self.get_plan()
+        while time.monotonic() < deadline:
+            plan = self.get_plan()
+            status = plan.get("status") or {}
+            current = status.get("observedGeneration") == plan["metadata"]["generation"]
+            if current and status.get("phase") == phase and progression in (None, status.get("progression")):
+                return plan
+            stuck = status.get("phase") in {"Failed", "Paused"} and phase not in {"Failed", "Paused"}
+            if current and stuck:
+                break
+            time.sleep(0.3)
+        raise AssertionError(
+            f"plan {self.plan} did not reach {phase}/{progression}; status: "
+            f"{json.dumps(plan.get('status'), indent=1)}\noperator log:\n"
+            + (operator.log_tail(60) if operator else "")
+        )
+
+    def counts(self) -> dict[str, int]:
+        return self.simulator.runtime.log.counts()
+
+    def calls(self, operation: str, target: str) -> int:
+        """How many mutating calls of `operation` reached Site Recovery for one item or recovery plan."""
+        return self.counts().get(f"{operation} {target}", 0)
+
+    def events(self) -> list[dict[str, Any]]:
+        listed = self.cluster.kubectl(
+            "get",
+            "events",
+            "-n",
+            NAMESPACE,
+            "--field-selector",
+            f"involvedObject.name={self.plan}",
+            "-o",
+            "json",
+        ).stdout
+        items: list[dict[str, Any]] = json.loads(listed)["items"]
+        return items
