@@ -1,4 +1,4 @@
--- Argo CD health of a FailbackApproval (failback.io/v1alpha1); docs/argocd.md says why each state maps as it does.
+-- Argo CD health of a FailbackApproval (failback.io/v1alpha1); docs/argocd.md says why each state maps so.
 -- Lua 5.1 with only the base and table libraries, as Argo CD runs it.
 local hs = {}
 local generation = 0
@@ -41,7 +41,7 @@ elseif accepted.status == "False" and accepted.reason == "NotFound" then
   -- It names a plan this namespace does not have: a mistake to fix.
   hs.status = "Degraded"
 elseif accepted.status == "False" then
-  -- It names another run than the plan's current one: harmless, it approves nothing until spec.run names its run.
+  -- It names another run than the plan's current one: harmless, and it approves nothing.
   hs.status = "Suspended"
 else
   hs.status = "Progressing"

@@ -1,4 +1,4 @@
--- Argo CD health of a FailbackPlan (failback.io/v1alpha1); docs/argocd.md says why each state maps as it does.
+-- Argo CD health of a FailbackPlan (failback.io/v1alpha1); docs/argocd.md says why each state maps so.
 -- Lua 5.1 with only the base and table libraries, as Argo CD runs it: no string or math functions.
 local hs = {}
 local generation = 0
@@ -46,7 +46,7 @@ local function describe(text)
   return head
 end
 
--- Stuck until a person acts: a failed job, a plan that will not guess, or a refusal to fix in spec or Site Recovery.
+-- Stuck until a person acts: a failed job, a plan that will not guess, something to fix in spec or around it.
 local needs_a_person = {
   Failed = true,
   Paused = true,
@@ -73,7 +73,7 @@ if ready ~= nil and ready.status == "Unknown" then
   return hs
 end
 
--- Waiting for an outside event that comes without anyone fixing anything: the window, an approval, a commit.
+-- Waiting for an outside event, nothing to fix: the window, an approval, the commit of the next action.
 local waiting = {
   WaitingForWindow = true,
   WaitingForApproval = true,

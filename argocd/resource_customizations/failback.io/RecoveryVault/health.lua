@@ -1,4 +1,4 @@
--- Argo CD health of the operator's shared infrastructure: MasterTarget, RecoveryVault and VCenter (failback.io).
+-- Argo CD health of the shared infrastructure kinds of failback.io: MasterTarget, RecoveryVault, VCenter.
 -- One script for the three kinds; Lua 5.1 with only the base and table libraries, as Argo CD runs it.
 local hs = {}
 local generation = 0
