@@ -438,7 +438,14 @@ def _group_step(
         )
     group_rank = min(r for r in ranks if r is not None)
     in_flight = [m for m in members if m.intent is not None]
-    if in_flight:
+    # Reprotect goes item by item (FB030): one item's job in flight does not hold the others back.
+    per_item = {Operation.REPROTECT, Operation.REPROTECT_TO_AZURE}
+    startable = [
+        m
+        for m, r in zip(members, ranks, strict=True)
+        if m.intent is None and r == group_rank and r in (_RANK[ItemStage.FAILED_OVER_TO_AZURE], _COMMITTED)
+    ]
+    if in_flight and not (startable and all(m.intent and m.intent.operation in per_item for m in in_flight)):
         operation = in_flight[0].intent.operation if in_flight[0].intent else Operation.REPROTECT
         resolving = any(m.intent and m.intent.job_name is None for m in in_flight)
         phase, progression = _waiting_for(operation)
@@ -508,7 +515,7 @@ def _group_step(
     if group_rank == _COMMITTED:
         started = []
         for i, m in enumerate(members):
-            if _rank(m) == _COMMITTED:
+            if _rank(m) == _COMMITTED and m.intent is None:
                 members[i] = m.model_copy(
                     update={"intent": _intent(Operation.REPROTECT_TO_AZURE, m.intent, request, now, None)}
                 )
@@ -595,7 +602,7 @@ def _reprotect_step(
     started: list[str] = []
     waiting_for_agent: list[datetime] = []
     for i, (member, rank) in enumerate(zip(members, ranks, strict=True)):
-        if rank != _RANK[ItemStage.FAILED_OVER_TO_AZURE]:
+        if rank != _RANK[ItemStage.FAILED_OVER_TO_AZURE] or member.intent is not None:
             continue
         refusals = member.agent_refusals
         if refusals is not None and refusals.next_attempt_at > now:
@@ -990,6 +997,7 @@ def decide(
     )
     actions: list[Action] = []
     steps: list[_Step] = []
+    more_to_start = False
     if issues:
         first = sorted(issues, key=lambda i: i.phase != Phase.PAUSED)[0]
         phase, progression = first.phase, first.progression
@@ -1018,7 +1026,7 @@ def decide(
                 by_name[member.name] = member
             steps.append(step)
             actions.extend(step.actions)
-        items = [by_name[i.name] for i in items]
+        items, actions, more_to_start = _one_call_per_look([by_name[i.name] for i in items], items, actions)
         if reserve_needed:
             actions.insert(0, ReserveDiskSlots(disks_by_item=tuple(reserve_needed)))
         ranked = [s for s in steps if s.phase != Phase.COMPLETED] or steps
@@ -1069,8 +1077,27 @@ def decide(
         status=next_status,
         actions=tuple(actions),
         events=tuple(events),
-        requeue_after=_requeue(steps, phase, now, settings),
+        # The calls held back look again at once, each after its own intent, call and record.
+        requeue_after=timedelta(0) if more_to_start else _requeue(steps, phase, now, settings),
     )
+
+
+def _one_call_per_look(
+    decided: list[ItemStatus], before: list[ItemStatus], actions: list[Action]
+) -> tuple[list[ItemStatus], list[Action], bool]:
+    """Keep the first call and hold the others back, with their intents, for the next look.
+
+    One intent is written per look, so a restart between two calls never finds an intent for a
+    call that was not made.
+    """
+    starts = [a for a in actions if isinstance(a, StartOperation)]
+    if len(starts) <= 1:
+        return decided, actions, False
+    held = {name for start in starts[1:] for name in start.items}
+    previous = {i.name: i.intent for i in before}
+    items = [i.model_copy(update={"intent": previous[i.name]}) if i.name in held else i for i in decided]
+    kept = [a for a in actions if not isinstance(a, StartOperation) or a is starts[0]]
+    return items, kept, True
 
 
 def _requeue(steps: Sequence[_Step], phase: Phase, now: datetime, settings: WorkflowSettings) -> timedelta:

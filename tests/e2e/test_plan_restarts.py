@@ -1,0 +1,94 @@
+"""The operator killed at each step of intent, call, record, and restarted: no call is lost or made twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from failback_operator.failpoints import KILLED_EXIT_STATUS
+
+from .world import ITEMS, RECOVERY_PLAN, World
+
+pytestmark = [pytest.mark.controlplane, pytest.mark.vcsim]
+
+REPROTECT = "ReplicationProtectedItems_Reprotect"
+FAILOVER = "ReplicationRecoveryPlans_UnplannedFailover"
+COMMIT = "ReplicationRecoveryPlans_FailoverCommit"
+
+
+def _assert_one_call_each(world: World) -> None:
+    for item in ITEMS:
+        assert world.calls(REPROTECT, item) == 1, world.counts()
+    assert world.calls(FAILOVER, RECOVERY_PLAN) == 1, world.counts()
+    assert world.calls(COMMIT, RECOVERY_PLAN) == 1, world.counts()
+
+
+def _killed_at(world: World, failpoint: str) -> None:
+    """Run the operator until it dies at `failpoint`, as a SIGKILL would leave it."""
+    with world.operator(FAILBACK_FAILPOINTS=failpoint) as operator:
+        assert operator.exit_status(timeout=120) == KILLED_EXIT_STATUS, operator.log_tail()
+
+
+@pytest.mark.parametrize(
+    "failpoint",
+    ["after-post:Reprotect", "after-record:Reprotect", "after-post:Failover", "after-post:Commit"],
+)
+def test_killed_after_a_call_the_restart_adopts_its_job(world: World, failpoint: str) -> None:
+    world.create_plan(action="Commit")
+    world.approve("run-1")
+    _killed_at(world, failpoint)
+    with world.operator() as operator:
+        done = world.wait_for("Completed", operator, timeout=180)
+    assert {c["type"]: c["status"] for c in done["status"]["conditions"]}["Committed"] == "True"
+    _assert_one_call_each(world)
+
+
+@pytest.mark.parametrize("failpoint", ["after-intent:Reprotect", "after-intent:Commit"])
+def test_killed_between_intent_and_call_the_plan_pauses_until_a_person_decides(
+    world: World, failpoint: str
+) -> None:
+    """The call never left, but nothing can tell that from a lost answer: pause, never guess."""
+    world.create_plan(action="Commit")
+    world.approve("run-1")
+    _killed_at(world, failpoint)
+    with world.operator() as operator:
+        paused = world.wait_for("Paused", operator, progression="IntentUnresolved", timeout=120)
+        assert "cannot tell whether" in paused["status"]["message"]
+        assert "set a new spec.run" in paused["status"]["message"]
+        # A person checked the vault and asks for a new run, approved again.
+        world.approve("run-2")
+        world.set_spec(run="run-2")
+        world.wait_for("Completed", operator, timeout=180)
+    _assert_one_call_each(world)
+
+
+def test_killed_while_jobs_run_the_restart_follows_them(world: World) -> None:
+    world.create_plan(action="Commit")
+    world.approve("run-1")
+    with world.operator() as operator:
+        world.wait_for("Syncing", operator)
+        assert operator.process is not None
+        assert operator.process.process is not None
+        os.kill(operator.process.process.pid, signal.SIGKILL)
+        assert operator.exit_status() == -signal.SIGKILL
+    with world.operator() as operator:
+        world.wait_for("Completed", operator, timeout=180)
+    _assert_one_call_each(world)
+
+
+def test_plan_deleted_and_reapplied_continues_from_site_recovery(world: World) -> None:
+    """A plan deleted and applied again (a cluster rebuilt from Git): it starts with no status at all."""
+    world.create_plan(action="Reprotect")
+    with world.operator() as operator:
+        world.wait_for("Completed", operator)
+        world.delete_plan()
+        world.cluster.kubectl(
+            "wait", "--for=delete", f"failbackplan/{world.plan}", "-n", "team-apps", "--timeout=60s"
+        )
+        world.create_plan(action="Commit")
+        world.approve("run-1")
+        done = world.wait_for("Completed", operator, timeout=180)
+    assert {i["stage"] for i in done["status"]["items"]} == {"Committed"}
+    _assert_one_call_each(world)
