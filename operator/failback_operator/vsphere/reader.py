@@ -320,6 +320,21 @@ def _storage_drs(
     return tuple(settings.values())
 
 
+def _storage_drs_applies(
+    vm: ObjectProperties, details: Mapping[str, ObjectProperties], drs: Sequence[StorageDrsSetting]
+) -> bool | None:
+    """Whether Storage DRS may move the VM's disks; None when a datastore cluster could not be read."""
+    if any(setting.applies for setting in drs):
+        return True
+    for ds in vm.get("datastore") or ():
+        parent = details[ds._moId].get("parent") if ds._moId in details else None
+        if parent is not None and parent._wsdlName == "StoragePod" and parent._moId not in details:
+            return None
+        if ds._moId not in details:
+            return None
+    return False
+
+
 def _master_target_vm(vm: ObjectProperties, details: Mapping[str, ObjectProperties]) -> MasterTargetVm:
     disks, controllers = disks_and_controllers(
         vm.get("config.hardware.device") or (), _datastore_names(details)
@@ -342,7 +357,7 @@ def _master_target_vm(vm: ObjectProperties, details: Mapping[str, ObjectProperti
         power_state=vm.get("runtime.powerState"),
         host=_name_of(details, vm.get("runtime.host")),
         datastores=tuple(_name_of(details, ds) or ds._moId for ds in vm.get("datastore") or ()),
-        storage_drs_enabled=any(setting.applies for setting in drs),
+        storage_drs_enabled=_storage_drs_applies(vm, details, drs),
         folder=_name_of(details, vm.get("parent")),
         resource_pool=_name_of(details, vm.get("resourcePool")),
     )

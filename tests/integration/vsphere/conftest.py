@@ -1,4 +1,4 @@
-"""Fixtures for the vCenter adapter tests: one vcsim per test session, a verified session per test."""
+"""Fixtures for the vCenter adapter tests: one vcsim per test run, a verified vCenter login per test."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession
 
 @pytest.fixture(scope="session")
 def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimServer]:
-    """A vcsim for the whole test session; stopped at the end whatever the tests did."""
+    """A vcsim for the whole test run; stopped at the end whatever the tests did."""
     if find_vcsim() is None:
         pytest.skip("vcsim is not built: run `make tools` (tools/testenv/build-tools.sh vcsim)")
     with run_vcsim(tmp_path_factory.mktemp("vcsim"), model_args=VCSIM_MODEL) as server:

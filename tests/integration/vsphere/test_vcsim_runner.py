@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import ssl
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,3 +63,32 @@ def test_runner_traces_soap_when_asked(tmp_path: Path) -> None:
     trace = server.trace_file.read_text()
     assert "RetrieveServiceContent" in trace
     assert "Logout" in trace
+
+
+def test_vcsim_dies_with_a_killed_test_process(tmp_path: Path) -> None:
+    """A test run killed outright (SIGKILL, no cleanup) leaves no vcsim behind on the shared machine."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from failback_operator.testenv.vcsim import run_vcsim\n"
+        "with run_vcsim(Path(sys.argv[1]), model_args=('-vm', '0')) as server:\n"
+        "    print(server.pid, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    runner = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert runner.stdout is not None
+        vcsim_pid = int(runner.stdout.readline())
+        assert _alive(vcsim_pid)
+    finally:
+        runner.kill()
+        runner.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _alive(vcsim_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(vcsim_pid)

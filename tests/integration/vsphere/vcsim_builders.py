@@ -54,7 +54,7 @@ def disk_spec(datastore: str, controller_key: int, unit: int, size_kb: int = 102
 
 @dataclass
 class Inventory:
-    """The vcsim inventory the tests build in: one datacenter, its folders, and helpers."""
+    """The vcsim inventory the tests build in: one datacenter, its folders, and ways to add to it."""
 
     session: VCenterSession
     workdir: Path
