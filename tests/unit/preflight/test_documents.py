@@ -152,3 +152,13 @@ def test_other_kinds_are_skipped(tmp_path: Path) -> None:
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-apps"}}
     loaded = load_preflight_input([write(tmp_path, namespace, *examples(*BASE))])
     assert set(loaded.master_targets) == {"v2a-ps-200"}
+
+
+def test_the_crds_cross_field_rules_apply(tmp_path: Path) -> None:
+    plan = examples("40-failbackplan-windows.yaml")[0]
+    plan["spec"]["action"] = "Commit"  # type: ignore[index]
+    del plan["spec"]["window"]  # type: ignore[attr-defined]
+    message = refusal(tmp_path, *examples(*BASE), plan)
+    assert message.startswith(
+        "FILE, document 6 (FailbackPlan windows-apps): spec.window: action Failback or Commit"
+    )
