@@ -294,6 +294,25 @@ def test_modernized_clean_setup(
     assert not {"FB014", "FB015", "FB021", "FB039"} & {f["rule"] for f in outcome.report["findings"]}
 
 
+@pytest.mark.parametrize("side", ["Site Recovery", "vCenter"])
+def test_refused_credentials_are_reported_never_shown(setup: Setup, tmp_path: Path, side: str) -> None:
+    wrong = f"wrong-{uuid.uuid4().hex}"
+    if side == "Site Recovery":
+        setup.secrets[0]["stringData"]["clientSecret"] = wrong
+    else:
+        setup.secrets[1]["stringData"]["password"] = wrong
+
+    outcome = preflight(setup, tmp_path, "-v")
+
+    assert outcome.status == 1
+    errors = outcome.report["errors"]
+    assert len(errors) == 1
+    assert side in errors[0]
+    assert "cannot be checked" in outcome.stdout
+    assert wrong not in outcome.stdout
+    assert wrong not in outcome.stderr
+
+
 # --- unusable input: exit 2 naming the file, the document and the field --------------------------
 
 
