@@ -297,3 +297,27 @@ def test_vcenter_query_by_instance_uuid() -> None:
 def test_sources_keep_credentials_out_of_repr() -> None:
     assert SECRET not in repr(SOURCE)
     assert PASSWORD not in repr(VCENTER)
+
+
+async def test_cancelled_gathering_leaves_no_read_behind() -> None:
+    cancelled, reading = asyncio.Event(), asyncio.Event()
+
+    class HangingServer(FakeSiteRecovery):
+        async def configuration_server(self) -> ConfigurationServer:
+            reading.set()
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            raise AssertionError("not reached")
+
+    fake = HangingServer()
+    gathering = asyncio.create_task(gather(fake, FakeVCenter()))
+    await asyncio.wait_for(reading.wait(), timeout=5)
+    gathering.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await gathering
+    assert cancelled.is_set()
+    assert fake.closed
