@@ -147,7 +147,9 @@ def _describe(error: BaseException, secrets: Sequence[str]) -> str:
 
 
 async def _bounded(call: Awaitable[T], timeout_seconds: float) -> T:
-    return await asyncio.wait_for(call, timeout=timeout_seconds)
+    # asyncio.timeout, not wait_for: wait_for swallows a cancellation that races the call's end.
+    async with asyncio.timeout(timeout_seconds):
+        return await call
 
 
 async def gather_failback_facts(
@@ -191,6 +193,7 @@ async def gather_failback_facts(
         except Exception as error:  # a credential that cannot even be built is still only one side
             sr_error = f"Site Recovery vault {site_recovery.config.vault}: {_describe(error, secrets)}"
 
+    started: list[asyncio.Task[object]] = []
     try:
         items_task = asyncio.create_task(_bounded(_read_items(client), timeout_seconds)) if client else None
         rest_task = (
@@ -198,6 +201,7 @@ async def gather_failback_facts(
             if client
             else None
         )
+        started += [task for task in (items_task, rest_task) if task is not None]
         if items_task is not None:
             try:
                 items = with_kept_facts(await items_task, kept)
@@ -213,6 +217,7 @@ async def gather_failback_facts(
             vcenter_task = asyncio.create_task(
                 _bounded(asyncio.to_thread(reader, vcenter.endpoint, query), timeout_seconds)
             )
+            started.append(vcenter_task)
         if rest_task is not None:
             try:
                 rest = await rest_task
@@ -228,6 +233,11 @@ async def gather_failback_facts(
                     text if isinstance(error, VCenterError) else f"vCenter {vcenter.endpoint.address}: {text}"
                 )
     finally:
+        # Cancelled from outside: no read outlives the gathering (a vCenter thread ends on its own).
+        pending = [task for task in started if not task.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         if client is not None:
             await client.close()
 
