@@ -136,6 +136,9 @@ class VCenterSpec(_SpecModel):
     port: int = 443
     credentials_secret_ref: SecretRef
     tls: VCenterTls | None = None
+    # The vCenter user behind the configuration server's run-as account (FB005); Site Recovery
+    # does not report it, so it is declared.
+    run_as_user: str | None = None
 
 
 # --- MasterTarget ----------------------------------------------------------------------------
