@@ -13,6 +13,7 @@ other test reads vcsim as it is.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.testenv.controlplane import ControlPlane
+from failback_operator.testenv.operator_process import running_operator
 from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
 
@@ -477,3 +479,54 @@ async def test_unreachable_vcenter_is_a_condition_not_a_crash(
     assert results["FB006"] == "Unknown"
     assert results["FB004"] == "Passed"  # Site Recovery was still read
     assert conditions(obj)["Ready"]["status"] == "False"
+
+
+# --- the operator process --------------------------------------------------------------------
+
+
+async def test_running_operator_keeps_statuses_current_without_changes(
+    crds: ControlPlane,
+    store: KubeStore,
+    setup: Setup,
+    simulator: AsrSimulator,
+    tmp_path: Path,
+) -> None:
+    """The daemons look again on their own: a heartbeat that stops shows without any object changing."""
+    apply(crds, setup, tmp_path)
+    vault_name = setup.vault["metadata"]["name"]
+    master_target_name = setup.master_target["metadata"]["name"]
+    environment = {
+        "FAILBACK_OPERATOR_NAMESPACE": "failback-system",
+        "FAILBACK_RECONCILE_POLL_SECONDS": "1",
+        "FAILBACK_RECONCILE_RETRY_SECONDS": "1",
+        "FAILBACK_READ_TIMEOUT_SECONDS": "20",
+    }
+
+    async def wait_for(plural: str, name: str, test: Any) -> dict[str, Any]:
+        for _ in range(120):
+            obj = await store.get(plural, name)
+            if test(obj):
+                return obj
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"{plural} {name} never got there: {obj.get('status')}\n{operator.log_tail()}")
+
+    with running_operator(crds.kubeconfig, tmp_path / "operator.log", environment) as operator:
+        vault = await wait_for(
+            "recoveryvaults", vault_name, lambda o: conditions(o).get("Ready", {}).get("status") == "True"
+        )
+        assert conditions(vault)["Connected"]["status"] == "True"
+        master_target = await wait_for(
+            "mastertargets", master_target_name, lambda o: "prerequisites" in o.get("status", {})
+        )
+        assert {p["ruleId"] for p in master_target["status"]["prerequisites"]} >= {"FB004", "FB006", "FB024"}
+        assert "PrerequisitesMet" in conditions(master_target)
+
+        simulator.runtime.set_heartbeat_stopped(True)
+        try:
+            vault = await wait_for(
+                "recoveryvaults", vault_name, lambda o: conditions(o)["Ready"]["status"] == "False"
+            )
+        finally:
+            simulator.runtime.set_heartbeat_stopped(False)
+        assert "FB004" in conditions(vault)["Ready"]["message"]
+        await wait_for("recoveryvaults", vault_name, lambda o: conditions(o)["Ready"]["status"] == "True")
