@@ -415,6 +415,44 @@ async def test_disk_enable_uuid_is_left_alone_without_the_opt_in(
     assert "Remedy: power the master target off" in fb024["message"]
 
 
+async def test_a_failing_fix_is_announced_once_and_never_shows_the_password(
+    crds: ControlPlane,
+    store: KubeStore,
+    sources: SourceResolver,
+    setup: Setup,
+    inventory: Inventory,
+    vcsim: VcsimServer,
+    tmp_path: Path,
+) -> None:
+    vm_name = master_target_vm(inventory, enable_uuid=None)
+    setup.master_target["spec"]["vm"]["name"] = vm_name
+    setup.master_target["spec"]["remediation"] = {"enableDiskUuid": True}
+    apply(crds, setup, tmp_path)
+    name = setup.master_target["metadata"]["name"]
+    attempts: list[str] = []
+
+    def refused(endpoint: VCenterEndpoint, moref: str) -> None:
+        attempts.append(moref)
+        raise RuntimeError(f"NoPermission for {endpoint.user} with {endpoint.password}")
+
+    service = master_target_service(store, sources, gaps_filled=False)
+    service.fix_disk_uuid = refused
+    await service.look(name)
+    await service.look(name)
+
+    assert len(attempts) == 2  # tried on each look while FB024 fails
+    failures = [e for e in events_on(crds, name) if e.reason == "DiskUuidRemediationFailed"]
+    assert len(failures) == 1
+    assert "NoPermission" in failures[0].message
+    assert vcsim.password not in failures[0].message
+    fb024 = next(
+        p
+        for p in (await store.get("mastertargets", name))["status"]["prerequisites"]
+        if p["ruleId"] == "FB024"
+    )
+    assert fb024["result"] == "Failed"
+
+
 class LedgerWritesFirst(KubeStore):
     """A store whose first MasterTarget status write loses the race to a plan reserving disk slots."""
 
@@ -515,6 +553,10 @@ async def test_running_operator_keeps_statuses_current_without_changes(
             "recoveryvaults", vault_name, lambda o: conditions(o).get("Ready", {}).get("status") == "True"
         )
         assert conditions(vault)["Connected"]["status"] == "True"
+        vcenter = await wait_for(
+            "vcenters", setup.vcenter["metadata"]["name"], lambda o: "Connected" in conditions(o)
+        )
+        assert conditions(vcenter)["Connected"]["status"] == "True"
         master_target = await wait_for(
             "mastertargets", master_target_name, lambda o: "prerequisites" in o.get("status", {})
         )

@@ -84,6 +84,8 @@ class MasterTargetService:
     rules: RuleConfig = field(default_factory=RuleConfig)
     vcenter_reader: VCenterReader = read_vcenter
     fix_disk_uuid: DiskUuidFixer = remediate_enable_uuid
+    # The last failed fix per master target, so that the same failure is announced once.
+    _failed_fixes: dict[str, str] = field(default_factory=dict)
 
     async def look(self, name: str) -> timedelta:
         """Read, judge and write the master target's status; returns when to look again."""
@@ -170,6 +172,10 @@ class MasterTargetService:
         except Exception as error:
             text = redact(str(error) or type(error).__name__, (vcenter.endpoint.password,))
             log.warning("FB024: setting disk.EnableUUID on %s failed: %s", vm.name, text)
+            name = obj["metadata"]["name"]
+            if self._failed_fixes.get(name) == text:
+                return False  # tried again; the same failure was already announced
+            self._failed_fixes[name] = text
             await post_events(
                 self.store,
                 obj,
@@ -182,6 +188,7 @@ class MasterTargetService:
                 ),
             )
             return False
+        self._failed_fixes.pop(obj["metadata"]["name"], None)
         await post_events(
             self.store,
             obj,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from failback_operator.services.kube import KubeStore, StatusConflict
+from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.workflow import Event
 
 __all__ = ["ReconcileSettings", "StatusBuild", "post_events", "redact", "write_whole_status"]
@@ -56,19 +56,23 @@ async def post_events(store: KubeStore, obj: Mapping[str, Any], events: Sequence
             )
 
 
-async def write_whole_status(store: KubeStore, plural: str, name: str, build: StatusBuild) -> dict[str, Any]:
+async def write_whole_status(
+    store: KubeStore, plural: str, name: str, build: StatusBuild
+) -> dict[str, Any] | None:
     """Read the object, build its status, write it with the read resourceVersion; on a conflict, again.
 
     Events are posted only once a status is written, on the object as written, so that an outcome
-    change is announced once even when the write had to be retried.
+    change is announced once even when the write had to be retried. None when the object is gone.
     """
     for _ in range(_ATTEMPTS):
-        obj = await store.get(plural, name)
-        status, events = build(obj)
         try:
+            obj = await store.get(plural, name)
+            status, events = build(obj)
             written = await store.replace_status(obj, status)
         except StatusConflict:
             continue
+        except NotFoundError:
+            return None  # deleted during the look: its daemon is stopping
         await post_events(store, written, events)
         return written
     raise StatusConflict(f"{plural} {name} kept changing; its status was not written this time")
