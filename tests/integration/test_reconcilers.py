@@ -413,6 +413,7 @@ async def test_disk_enable_uuid_is_left_alone_without_the_opt_in(
     fb024 = next(p for p in obj["status"]["prerequisites"] if p["ruleId"] == "FB024")
     assert fb024["result"] == "Failed"
     assert "Remedy: power the master target off" in fb024["message"]
+    assert "set spec.remediation.enableDiskUuid to let the operator do it" in fb024["message"]
 
 
 async def test_a_failing_fix_is_announced_once_and_never_shows_the_password(
