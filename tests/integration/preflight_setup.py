@@ -48,10 +48,8 @@ def _object(kind: str, name: str, spec: dict[str, Any], namespace: str | None = 
     return {"apiVersion": "failback.io/v1alpha1", "kind": kind, "metadata": metadata, "spec": spec}
 
 
-def classic_setup(sim: AsrSimulator, vcsim: VcsimServer, *, master_target_vm: str) -> Setup:
-    """The classic Windows scenario: its vault, the vcsim vCenter, master target V2A-PS-200, one plan."""
-    scenario = sim.runtime.scenario
-    secrets = [
+def _secrets(sim: AsrSimulator, vcsim: VcsimServer) -> list[dict[str, Any]]:
+    return [
         {
             "apiVersion": "v1",
             "kind": "Secret",
@@ -71,9 +69,14 @@ def classic_setup(sim: AsrSimulator, vcsim: VcsimServer, *, master_target_vm: st
             "stringData": {"username": vcsim.user, "password": vcsim.password},
         },
     ]
-    vault = _object(
+
+
+def _vault(sim: AsrSimulator, name: str) -> dict[str, Any]:
+    """The simulator's vault, reached through the RecoveryVault's cloud settings."""
+    scenario = sim.runtime.scenario
+    return _object(
         "RecoveryVault",
-        "pwstestvault",
+        name,
         {
             "subscriptionId": scenario.vault.subscription,
             "resourceGroup": scenario.vault.resource_group,
@@ -88,7 +91,10 @@ def classic_setup(sim: AsrSimulator, vcsim: VcsimServer, *, master_target_vm: st
             },
         },
     )
-    vcenter = _object(
+
+
+def _vcenter(vcsim: VcsimServer) -> dict[str, Any]:
+    return _object(
         "VCenter",
         "vcenter-onprem",
         {
@@ -98,6 +104,10 @@ def classic_setup(sim: AsrSimulator, vcsim: VcsimServer, *, master_target_vm: st
             "tls": {"caBundle": vcsim.ca_file.read_text(encoding="utf-8")},
         },
     )
+
+
+def classic_setup(sim: AsrSimulator, vcsim: VcsimServer, *, master_target_vm: str) -> Setup:
+    """The classic Windows scenario: its vault, the vcsim vCenter, master target V2A-PS-200, one plan."""
     master_target = _object(
         "MasterTarget",
         "v2a-ps-200",
@@ -132,7 +142,55 @@ def classic_setup(sim: AsrSimulator, vcsim: VcsimServer, *, master_target_vm: st
         },
         namespace="team-apps",
     )
-    return Setup(secrets, vault, vcenter, master_target, [plan], [])
+    return Setup(
+        _secrets(sim, vcsim), _vault(sim, "pwstestvault"), _vcenter(vcsim), master_target, [plan], []
+    )
+
+
+def modernized_setup(sim: AsrSimulator, vcsim: VcsimServer, *, master_target_vm: str) -> Setup:
+    """The modernized scenario: appliance Rcm-App-150 in the master target's role, one plan."""
+    scenario = sim.runtime.scenario
+    storage = (
+        f"/subscriptions/{scenario.vault.subscription}/resourceGroups/{scenario.vault.resource_group}"
+        f"/providers/Microsoft.Storage/storageAccounts/{scenario.log_storage_account}"
+    )
+    master_target = _object(
+        "MasterTarget",
+        "rcm-app-150",
+        {
+            "architecture": "Modernized",
+            "vaultRef": {"name": "rcm-vault-150"},
+            "vCenterRef": {"name": "vcenter-onprem"},
+            "vm": {"name": master_target_vm},
+            "siteRecoveryName": "Rcm-App-150",
+            "os": {"type": "Windows", "version": "Microsoft Windows Server 2019 Datacenter"},
+            "modernized": {"reprotectAgent": "Rcm-App-150", "logStorageAccountId": storage},
+        },
+    )
+    plan = _object(
+        "FailbackPlan",
+        "modernized-windows",
+        {
+            "action": "Reprotect",
+            "run": "chg-0043",
+            "vaultRef": {"name": "rcm-vault-150"},
+            "masterTargetRef": {"name": "rcm-app-150"},
+            "datastore": "SharedDS-84-85",
+            "approval": {"policy": "None"},
+            "recoveryPoint": "LatestApplicationConsistent",
+            "groups": [
+                {
+                    "name": "rcm-group",
+                    "recoveryPlan": "rp-rcm",
+                    "items": [{"name": item.name} for item in scenario.items],
+                }
+            ],
+        },
+        namespace="team-apps",
+    )
+    return Setup(
+        _secrets(sim, vcsim), _vault(sim, "rcm-vault-150"), _vcenter(vcsim), master_target, [plan], []
+    )
 
 
 @dataclass

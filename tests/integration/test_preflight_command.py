@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
 
 from .asr_sim_support import EXAMPLES, scenario
-from .preflight_setup import Outcome, Setup, classic_setup, run_preflight
+from .preflight_setup import Outcome, Setup, classic_setup, modernized_setup, run_preflight
 from .vsphere.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
 
 pytestmark = pytest.mark.vcsim
@@ -223,6 +224,93 @@ def test_unreachable_vcenter_is_reported_not_crashed(setup: Setup, tmp_path: Pat
     assert {"FB001", "FB006", "FB024", "FB026"} <= unverified
     # Site Recovery was still read: its checks ran on real facts.
     assert not any("Site Recovery" in error for error in report["errors"])
+
+
+def test_failback_action_adds_the_pre_failback_rules(setup: Setup, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    plan = setup.plans[0]["spec"]
+    plan["action"] = "Failback"
+    plan["window"] = {
+        "start": (now - timedelta(hours=1)).isoformat(),
+        "end": (now + timedelta(hours=3)).isoformat(),
+    }
+    setup.approvals.append(
+        {
+            "apiVersion": "failback.io/v1alpha1",
+            "kind": "FailbackApproval",
+            "metadata": {"name": "windows-apps-run-1", "namespace": "team-apps"},
+            "spec": {"planRef": {"name": "windows-apps"}, "run": "run-1", "approver": "jane.doe@example.com"},
+        }
+    )
+
+    outcome = preflight(setup, tmp_path, "--all")
+
+    assert outcome.status == 1
+    # The items are failed over, not yet reprotected: failback cannot start (FB032); the window
+    # is open and the run approved (FB040 passes).
+    assert outcome.failing() == {"FB032"}
+    fb040 = [f for f in outcome.report["findings"] if f["rule"] == "FB040"]
+    assert fb040
+    assert {f["outcome"] for f in fb040} == {"pass"}
+
+
+def test_failback_without_approval_is_refused(setup: Setup, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    plan = setup.plans[0]["spec"]
+    plan["action"] = "Failback"
+    plan["window"] = {
+        "start": (now - timedelta(hours=1)).isoformat(),
+        "end": (now + timedelta(hours=1)).isoformat(),
+    }
+
+    outcome = preflight(setup, tmp_path)
+
+    assert outcome.failing() == {"FB032", "FB040"}
+    assert outcome.status == 1
+
+
+@pytest.fixture(scope="module")
+def modernized_simulator() -> Iterator[AsrSimulator]:
+    with SimulatorThread(scenario("modernized", vcenter_host="127.0.0.1"), time_scale=1) as running:
+        yield running
+
+
+def test_modernized_clean_setup(
+    modernized_simulator: AsrSimulator, vcsim: VcsimServer, inventory: Inventory, tmp_path: Path
+) -> None:
+    host = inventory.host(MASTER_TARGET_HOST)
+    inventory.nas_datastore(host, "SharedDS-84-85", "VMFS")
+    name = f"rcm-{uuid.uuid4().hex[:6]}"
+    inventory.create_vm(name, host=host, datastore="SharedDS-84-85")
+    setup = modernized_setup(modernized_simulator, vcsim, master_target_vm=name)
+
+    outcome = preflight(setup, tmp_path, "--all")
+
+    assert outcome.status == 0, outcome.stdout + outcome.stderr
+    passed = {f["rule"] for f in outcome.report["findings"] if f["outcome"] == "pass"}
+    # The appliance plays the master target: registered, the InMageRcmFailback policy associated.
+    assert {"FB002", "FB003", "FB004", "FB006", "FB024", "FB026", "FB027", "FB045"} <= passed
+    # Classic-only rules (retention volume, process server in Azure) do not apply.
+    assert not {"FB014", "FB015", "FB021", "FB039"} & {f["rule"] for f in outcome.report["findings"]}
+
+
+@pytest.mark.parametrize("side", ["Site Recovery", "vCenter"])
+def test_refused_credentials_are_reported_never_shown(setup: Setup, tmp_path: Path, side: str) -> None:
+    wrong = f"wrong-{uuid.uuid4().hex}"
+    if side == "Site Recovery":
+        setup.secrets[0]["stringData"]["clientSecret"] = wrong
+    else:
+        setup.secrets[1]["stringData"]["password"] = wrong
+
+    outcome = preflight(setup, tmp_path, "-v")
+
+    assert outcome.status == 1
+    errors = outcome.report["errors"]
+    assert len(errors) == 1
+    assert side in errors[0]
+    assert "cannot be checked" in outcome.stdout
+    assert wrong not in outcome.stdout
+    assert wrong not in outcome.stderr
 
 
 # --- unusable input: exit 2 naming the file, the document and the field --------------------------

@@ -148,9 +148,9 @@ async def run_preflight(
 
 
 def _run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s"
-    )
+    # Only the project's own loggers get chattier: the SDKs' request logs are not for this output.
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("failback_operator").setLevel(logging.INFO if args.verbose else logging.ERROR)
     try:
         loaded = load_preflight_input([Path(f) for f in args.filename])
         result = asyncio.run(

@@ -28,6 +28,7 @@ from failback_operator.api.resources import (
     VCenterSpec,
 )
 from failback_operator.gathering.credentials import SecretDataError, secret_values
+from failback_operator.preflight.api_rules import api_rule_violations
 
 __all__ = ["InputError", "Preflight", "Resource", "SourceLocation", "load_preflight_input"]
 
@@ -143,11 +144,15 @@ def _validated(model: type[SpecT], spec: Any, where: str) -> SpecT:
     if not isinstance(spec, Mapping):
         raise InputError(f"{where}: spec: a mapping is required")
     try:
-        return model.model_validate(spec)
+        validated = model.model_validate(spec)
     except ValidationError as error:
         # Field names in errors are the ones the user wrote (camelCase aliases).
         problems = [f"spec.{_field_path(e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)]
         raise InputError(f"{where}: " + "; ".join(problems)) from None
+    violations = api_rule_violations(validated)
+    if violations:
+        raise InputError(f"{where}: " + "; ".join(f"{path}: {message}" for path, message in violations))
+    return validated
 
 
 def _metadata(document: Mapping[str, Any], location: SourceLocation, kind: str) -> tuple[str, str | None]:
