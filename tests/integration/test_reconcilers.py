@@ -39,7 +39,7 @@ from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
 
 from .asr_sim_support import scenario
-from .preflight_setup import Setup, classic_setup
+from .preflight_setup import Setup, classic_setup, modernized_setup
 from .vcsim_gaps import _read_with_gaps_filled as read_with_vcsim_gaps_filled
 from .vsphere.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
 
@@ -106,10 +106,8 @@ def master_target_vm(inventory: Inventory, **options: Any) -> str:
     return name
 
 
-@pytest.fixture
-def setup(simulator: AsrSimulator, vcsim: VcsimServer, inventory: Inventory) -> Setup:
-    """The user's objects for the classic scenario, renamed so that each test has its own."""
-    built = classic_setup(simulator, vcsim, master_target_vm=master_target_vm(inventory))
+def with_unique_names(built: Setup) -> Setup:
+    """The same objects under fresh names (and references), so that each test has its own."""
     suffix = uuid.uuid4().hex[:6]
     renames = {}
     for document in [*built.secrets, built.vault, built.vcenter, built.master_target]:
@@ -121,6 +119,12 @@ def setup(simulator: AsrSimulator, vcsim: VcsimServer, inventory: Inventory) -> 
     built.master_target["spec"]["vaultRef"]["name"] = built.vault["metadata"]["name"]
     built.master_target["spec"]["vCenterRef"]["name"] = built.vcenter["metadata"]["name"]
     return built
+
+
+@pytest.fixture
+def setup(simulator: AsrSimulator, vcsim: VcsimServer, inventory: Inventory) -> Setup:
+    """The user's objects for the classic scenario, under names of their own."""
+    return with_unique_names(classic_setup(simulator, vcsim, master_target_vm=master_target_vm(inventory)))
 
 
 def apply(crds: ControlPlane, setup: Setup, tmp_path: Path) -> None:
@@ -452,6 +456,46 @@ async def test_a_failing_fix_is_announced_once_and_never_shows_the_password(
         if p["ruleId"] == "FB024"
     )
     assert fb024["result"] == "Failed"
+
+
+@pytest.fixture(scope="module")
+def modernized_simulator() -> Iterator[AsrSimulator]:
+    with SimulatorThread(scenario("modernized", vcenter_host="127.0.0.1"), time_scale=1) as running:
+        yield running
+
+
+async def test_modernized_appliance_in_the_master_target_role(
+    crds: ControlPlane,
+    store: KubeStore,
+    sources: SourceResolver,
+    modernized_simulator: AsrSimulator,
+    vcsim: VcsimServer,
+    inventory: Inventory,
+    tmp_path: Path,
+) -> None:
+    host = inventory.host(MASTER_TARGET_HOST)
+    inventory.nas_datastore(host, "SharedDS-84-85", "VMFS")
+    vm_name = f"rcm-{uuid.uuid4().hex[:6]}"
+    inventory.create_vm(vm_name, host=host, datastore="SharedDS-84-85")
+    setup = with_unique_names(modernized_setup(modernized_simulator, vcsim, master_target_vm=vm_name))
+    setup.vcenter["spec"]["runAsUser"] = "vcenteruser"
+    apply(crds, setup, tmp_path)
+
+    await vault_service(store, sources).look(setup.vault["metadata"]["name"])
+    await master_target_service(store, sources, gaps_filled=True).look(
+        setup.master_target["metadata"]["name"]
+    )
+
+    vault = await store.get("recoveryvaults", setup.vault["metadata"]["name"])
+    assert vault["status"]["configurationServer"]["fabricType"] == "InMageRcm"
+    assert conditions(vault)["Ready"]["status"] == "True", conditions(vault)["Ready"]
+    assert "Rcm-App-150" in {m.get("name") for m in vault["status"]["masterTargets"]}
+    obj = await store.get("mastertargets", setup.master_target["metadata"]["name"])
+    results = {p["ruleId"]: p["result"] for p in obj["status"]["prerequisites"]}
+    assert set(results.values()) == {"Passed"}, obj["status"]["prerequisites"]
+    assert {"FB002", "FB003", "FB004", "FB006", "FB024", "FB027"} <= set(results)
+    assert "FB021" not in results  # the retention volume is a classic master target's
+    assert conditions(obj)["PrerequisitesMet"]["status"] == "True"
 
 
 class LedgerWritesFirst(KubeStore):
