@@ -617,3 +617,7 @@ async def test_running_operator_keeps_statuses_current_without_changes(
             simulator.runtime.set_heartbeat_stopped(False)
         assert "FB004" in conditions(vault)["Ready"]["message"]
         await wait_for("recoveryvaults", vault_name, lambda o: conditions(o)["Ready"]["status"] == "True")
+
+        # Deleting stops the daemon and is not held up by its finalizer.
+        crds.kubectl("delete", "vcenter", setup.vcenter["metadata"]["name"], "--wait=true", "--timeout=20s")
+        assert crds.kubectl("get", "vcenter", setup.vcenter["metadata"]["name"], check=False).returncode != 0
