@@ -84,7 +84,7 @@ async def test_other_errors_and_silence_are_unreachable() -> None:
     assert isinstance(failed, ReadFailure)
     assert (failed.reason, failed.message) == (
         Reason.UNREACHABLE,
-        "vault PwsTestVault: 503 Service Unavailable",
+        "vault PwsTestVault: get: 503 Service Unavailable",
     )
 
     slow = await vault_outcome(FakeSiteRecovery(delay=5), seconds=0.05)
