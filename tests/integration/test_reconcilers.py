@@ -544,6 +544,20 @@ async def test_disk_slot_reservations_survive_a_reconciler_write(
     assert "1 used + 5 reserved" in fb027.message
 
 
+async def test_a_master_target_vm_that_does_not_exist_is_named(
+    crds: ControlPlane, store: KubeStore, sources: SourceResolver, setup: Setup, tmp_path: Path
+) -> None:
+    setup.master_target["spec"]["vm"]["name"] = "no-such-master-target"
+    apply(crds, setup, tmp_path)
+    name = setup.master_target["metadata"]["name"]
+
+    await master_target_service(store, sources, gaps_filled=False).look(name)
+
+    met = conditions(await store.get("mastertargets", name))["PrerequisitesMet"]
+    assert (met["status"], met["reason"]) == ("False", "NotFound")
+    assert "has no VM with name 'no-such-master-target'" in met["message"]
+
+
 async def test_unreachable_vcenter_is_a_condition_not_a_crash(
     crds: ControlPlane, store: KubeStore, sources: SourceResolver, setup: Setup, tmp_path: Path
 ) -> None:

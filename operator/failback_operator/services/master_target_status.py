@@ -50,6 +50,7 @@ __all__ = [
     "build_master_target_status",
     "disk_slots",
     "master_target_findings",
+    "missing_vm",
     "prerequisite_events",
     "prerequisites",
     "with_reservations",
@@ -211,10 +212,25 @@ def _resolved(facts: FailbackFacts, previous: MasterTargetResolved | None) -> Ma
     return resolved if resolved != MasterTargetResolved() else None
 
 
+def missing_vm(facts: FailbackFacts) -> str | None:
+    """Why the master target's VM is unknown although vCenter was read (a wrong name or UUID), if it is."""
+    vcenter = facts.vcenter
+    if vcenter is None or vcenter.master_target_vm is not None:
+        return None
+    declaration = facts.master_target
+    named = (
+        f"instance UUID {declaration.vm_instance_uuid}"
+        if declaration.vm_instance_uuid
+        else f"name {declaration.vm_name!r}"
+    )
+    return f"vCenter {vcenter.vcenter} has no VM with {named}: check spec.vm"
+
+
 def _conditions(
     previous: Sequence[Condition] | None,
     entries: Sequence[Prerequisite],
     errors: Sequence[str],
+    vm_problem: str | None,
     name: str,
     generation: int,
     now: datetime,
@@ -223,7 +239,11 @@ def _conditions(
     unknown = [e for e in entries if e.result is PrerequisiteResult.UNKNOWN]
     warnings = [e for e in entries if e.result is PrerequisiteResult.WARNING]
     read_problems = f" Not read: {'; '.join(errors)}." if errors else ""
-    if failed:
+    if vm_problem:
+        # Not a read failure: vCenter answered, and the VM the spec names is not there.
+        status, reason = ConditionStatus.FALSE, Reason.NOT_FOUND
+        message = f"{vm_problem}." + read_problems
+    elif failed:
         status, reason = ConditionStatus.FALSE, Reason.BLOCKED
         message = "Blocking: " + "; ".join(f"{e.rule_id}: {e.message}" for e in failed) + "." + read_problems
     elif unknown or errors:
@@ -292,7 +312,15 @@ def build_master_target_status(
         prerequisites=entries,
         disk_slots=disk_slots(facts, previous, config),
         conditions=tuple(
-            _conditions(previous.conditions, entries, errors, facts.master_target.name, generation, now)
+            _conditions(
+                previous.conditions,
+                entries,
+                errors,
+                missing_vm(facts),
+                facts.master_target.name,
+                generation,
+                now,
+            )
         ),
     )
     return status, prerequisite_events(previous.prerequisites, entries)

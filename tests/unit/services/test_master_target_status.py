@@ -196,3 +196,17 @@ def test_status_validates_against_the_crd_shape() -> None:
 
     assert MasterTargetStatus.model_validate(written) == status
     assert all(len(p["message"]) <= 4096 for p in written["prerequisites"])
+
+
+def test_a_vm_vcenter_does_not_have_is_named_not_just_unchecked() -> None:
+    facts = clean()
+    assert facts.vcenter is not None
+    facts = replace(facts, vcenter=replace(facts.vcenter, master_target_vm=None))
+
+    status, _ = build(facts)
+
+    assert results(status)["FB006"] is PrerequisiteResult.UNKNOWN
+    met = condition(status, "PrerequisitesMet")
+    assert met[:2] == ("False", "NotFound")
+    assert met[2].startswith("vCenter vcenter.example.test has no VM with name 'mt-win01': check spec.vm")
+    assert condition(status, "Ready")[:2] == ("False", "NotFound")
