@@ -10,15 +10,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from failback_operator.services.kube import KubeStore
+from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.plans import PlanService
+from failback_operator.services.reconciling import ReconcileSettings
 from failback_operator.services.reservations import DiskSlotLedger
+from failback_operator.services.vaults import VaultService
+from failback_operator.services.vcenters import VCenterService
 from failback_operator.workflow import WorkflowSettings
 
-__all__ = ["OperatorRuntime", "build_runtime", "settings_from_environment", "utc_now"]
+__all__ = [
+    "OperatorRuntime",
+    "build_runtime",
+    "reconcile_settings_from_environment",
+    "settings_from_environment",
+    "utc_now",
+]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+    value = environ.get(name)
+    return timedelta(seconds=float(value)) if value else default
 
 
 def settings_from_environment(environ: Mapping[str, str] = os.environ) -> WorkflowSettings:
@@ -26,8 +41,7 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> Workfl
     defaults = WorkflowSettings()
 
     def seconds(name: str, default: timedelta) -> timedelta:
-        value = environ.get(name)
-        return timedelta(seconds=float(value)) if value else default
+        return _seconds(environ, name, default)
 
     return WorkflowSettings(
         intent_grace=seconds("FAILBACK_INTENT_GRACE_SECONDS", defaults.intent_grace),
@@ -44,6 +58,16 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> Workfl
     )
 
 
+def reconcile_settings_from_environment(environ: Mapping[str, str] = os.environ) -> ReconcileSettings:
+    """How often RecoveryVaults, VCenters and MasterTargets are read again, from the environment."""
+    defaults = ReconcileSettings()
+    return ReconcileSettings(
+        poll=_seconds(environ, "FAILBACK_RECONCILE_POLL_SECONDS", defaults.poll),
+        retry=_seconds(environ, "FAILBACK_RECONCILE_RETRY_SECONDS", defaults.retry),
+        read_timeout=_seconds(environ, "FAILBACK_READ_TIMEOUT_SECONDS", defaults.read_timeout),
+    )
+
+
 @dataclass
 class OperatorRuntime:
     """Long-lived parts shared by the handlers through Kopf's memo."""
@@ -52,6 +76,10 @@ class OperatorRuntime:
     plans: PlanService
     ledger: DiskSlotLedger
     settings: WorkflowSettings
+    vaults: VaultService
+    vcenters: VCenterService
+    master_targets: MasterTargetService
+    reconcile: ReconcileSettings
     clock: Callable[[], datetime] = utc_now
     _wake: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
 
@@ -65,11 +93,16 @@ class OperatorRuntime:
     def forget(self, namespace: str, name: str) -> None:
         self._wake.pop((namespace, name), None)
 
+    def infrastructure_wake_event(self, plural: str, name: str) -> asyncio.Event:
+        """The wake-up of a cluster-scoped object's daemon (its plural keeps it apart from plans)."""
+        return self._wake.setdefault((f"/{plural}", name), asyncio.Event())
+
 
 def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
     """Everything the handlers share, from the pod's (or the kubeconfig's) credentials."""
     from failback_operator.services.facts_source import GatheringFactsSource
     from failback_operator.services.kube import load_api_client
+    from failback_operator.services.sources import SourceResolver
 
     store = KubeStore(
         load_api_client(), operator_namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", "failback-system")
@@ -83,4 +116,21 @@ def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
         clock=utc_now,
         settings=settings,
     )
-    return OperatorRuntime(store=store, plans=plans, ledger=ledger, settings=settings)
+    reconcile = reconcile_settings_from_environment(environ)
+    sources = SourceResolver(store)
+    return OperatorRuntime(
+        store=store,
+        plans=plans,
+        ledger=ledger,
+        settings=settings,
+        vaults=VaultService(
+            store=store, sources=sources, clock=utc_now, settings=reconcile, rules=settings.rules
+        ),
+        vcenters=VCenterService(
+            store=store, sources=sources, clock=utc_now, settings=reconcile, rules=settings.rules
+        ),
+        master_targets=MasterTargetService(
+            store=store, sources=sources, clock=utc_now, settings=reconcile, rules=settings.rules
+        ),
+        reconcile=reconcile,
+    )

@@ -72,7 +72,7 @@ class World:
     def create_plan(self, action: str = "Reprotect", run: str = "run-1", **spec: Any) -> None:
         """The vault, vCenter and master target pointed at this test's parts; a plan named for the test."""
         setup = classic_setup(self.simulator, self.vcsim, master_target_vm=MASTER_TARGET)
-        setup.vcenter["spec"]["discoveryUser"] = "vcenteruser"
+        setup.vcenter["spec"]["runAsUser"] = "vcenteruser"
         self.apply([*setup.secrets, setup.vault, setup.vcenter, setup.master_target])
         plan = setup.plans[0]
         plan["metadata"]["name"] = self.plan

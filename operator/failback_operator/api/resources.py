@@ -134,10 +134,11 @@ class VCenterSpec(_SpecModel):
 
     host: str
     port: int = 443
-    # The configuration server's run-as account user in this vCenter (FB005).
-    discovery_user: str | None = None
     credentials_secret_ref: SecretRef
     tls: VCenterTls | None = None
+    # The vCenter user behind the configuration server's run-as account (FB005); Site Recovery
+    # does not report it, so it is declared.
+    run_as_user: str | None = None
 
 
 # --- MasterTarget ----------------------------------------------------------------------------

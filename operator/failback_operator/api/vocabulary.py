@@ -102,6 +102,15 @@ class Reason(StrEnum):
     NOT_ELIGIBLE = "NotEligible"
     WAITING = "Waiting"
     CANCELLED = "Cancelled"
+    # RecoveryVault, VCenter, MasterTarget: how a look at the outside world went.
+    CONNECTED = "Connected"  # signed in, and the reads answered
+    SIGN_IN_FAILED = "SignInFailed"  # the credentials were refused
+    CREDENTIALS_INVALID = "CredentialsInvalid"  # the Secret is missing, or lacks a key
+    UNREACHABLE = "Unreachable"  # no answer, or an error answer, from the endpoint
+    REFERENCE_NOT_FOUND = "ReferenceNotFound"  # a referenced RecoveryVault or VCenter does not exist
+    NOT_CONNECTED = "NotConnected"  # Ready is False because Connected is
+    CHECKED = "Checked"  # every prerequisite was evaluated on facts actually read
+    NOT_CHECKED = "NotChecked"  # some prerequisites could not be evaluated: a side was not read
 
 
 class Operation(StrEnum):

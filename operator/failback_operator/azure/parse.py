@@ -228,6 +228,7 @@ def configuration_server_from_fabric(
             connected=(details.cs_service_status == "Running") if details.cs_service_status else None,
             service_status=details.cs_service_status,
             version_status=details.version_status,
+            agent_version=details.agent_version,
             process_servers=tuple(_classic_process_server(p) for p in details.process_servers or ()),
             master_targets=tuple(_classic_master_target(m) for m in details.master_target_servers or ()),
             run_as_accounts=tuple(

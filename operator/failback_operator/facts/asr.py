@@ -127,6 +127,7 @@ class ConfigurationServer:
     service_status: str | None = None
     health: str | None = None
     version_status: str | None = None
+    agent_version: str | None = None  # agentVersion, e.g. 9.41.0.0 (classic)
     process_servers: tuple[ProcessServer, ...] = ()
     master_targets: tuple[MasterTargetServer, ...] = ()
     run_as_accounts: tuple[RunAsAccount, ...] = ()

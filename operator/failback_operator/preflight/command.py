@@ -128,7 +128,7 @@ async def run_preflight(
                         vcenter.spec, vcenter_login_from_secret(login_secret, loaded.secrets[login_secret])
                     ),
                     name=vcenter.spec.host,
-                    run_as_user=run_as_user,
+                    run_as_user=run_as_user or vcenter.spec.run_as_user,
                 ),
                 now=now,
                 approvals=approvals,
@@ -197,7 +197,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="USER",
         default=None,
         help="the vCenter user of the configuration server's run-as account, whose privileges FB005 "
-        "checks (Site Recovery does not report it)",
+        "checks (Site Recovery does not report it); defaults to the VCenter's spec.runAsUser",
     )
     parser.add_argument(
         "--timeout", type=float, default=300.0, metavar="SECONDS", help="how long to wait for each side"

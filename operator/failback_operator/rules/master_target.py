@@ -361,7 +361,7 @@ def check_fb024(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     observed = "missing" if vm.enable_uuid is None else f"set to {vm.enable_uuid!r}"
     remedy = "power the master target off and set disk.EnableUUID=TRUE in its configuration parameters"
     if not facts.master_target.remediate_enable_uuid:
-        remedy += " (or set spec.remediate.enableUUID to let the operator do it)"
+        remedy += " (or set spec.remediation.enableDiskUuid to let the operator do it)"
     return (
         failed(rule, Severity.BLOCK, mt, f"disk.EnableUUID on master target {vm.name} is {observed}", remedy),
     )

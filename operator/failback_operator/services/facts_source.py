@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from failback_operator.api.resources import (
-    CredentialsType,
     FailbackApprovalSpec,
     MasterTargetSpec,
     RecoveryVaultSpec,
-    VCenterSpec,
 )
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.status import MasterTargetStatus
-from failback_operator.azure.config import ClientSecret, WorkloadIdentity
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts import Approval, Architecture, DiskReservation, ProtectedItem
 from failback_operator.gathering import (
     SiteRecoverySource,
     VCenterSource,
     approval_facts,
-    client_secret_from_secret,
     failback_plan_facts,
     gather_failback_facts,
     master_target_declaration,
-    vault_config,
-    vcenter_endpoint,
-    vcenter_login_from_secret,
 )
 from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.plans import PlanFacts
+from failback_operator.services.sources import SourceResolver
 
 __all__ = ["GatheringFactsSource"]
 
@@ -46,27 +36,9 @@ class GatheringFactsSource:
     def __init__(self, store: KubeStore, clock: Callable[[], datetime]) -> None:
         self._store = store
         self._clock = clock
+        self._sources = SourceResolver(store)
         # Facts Site Recovery clears after reprotect (OS, disks), kept per vault between looks.
         self._kept: dict[str, dict[str, ProtectedItem]] = {}
-        self._ca_dir = Path(tempfile.mkdtemp(prefix="failback-ca-"))
-
-    def _ca_file(self, pem: str | None) -> str | None:
-        """The vault's CA bundle as a private file that lives as long as the operator."""
-        if not pem:
-            return None
-        path = self._ca_dir / f"{hashlib.sha256(pem.encode()).hexdigest()[:16]}.pem"
-        if not path.exists():
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(pem)
-        return str(path)
-
-    async def _identity(self, spec: RecoveryVaultSpec) -> ClientSecret | WorkloadIdentity:
-        if spec.credentials.type == CredentialsType.WORKLOAD_IDENTITY:
-            return WorkloadIdentity()
-        assert spec.credentials.secret_ref is not None  # the CRD requires it for a service principal
-        name = spec.credentials.secret_ref.name
-        return client_secret_from_secret(name, await self._store.secret_data(name))
 
     async def read(
         self,
@@ -86,9 +58,7 @@ class GatheringFactsSource:
         site_recovery: SiteRecoverySource | None = None
         try:
             vault_obj = await self._store.get("recoveryvaults", spec.vault_ref.name)
-            vault_spec = RecoveryVaultSpec.model_validate(vault_obj["spec"])
-            config = vault_config(vault_spec, ca_file=self._ca_file(vault_spec.cloud.ca_bundle))
-            site_recovery = SiteRecoverySource(config=config, identity=await self._identity(vault_spec))
+            vault_spec, site_recovery = await self._sources.site_recovery(vault_obj)
         except (NotFoundError, ValueError) as error:
             problems.append(f"RecoveryVault {spec.vault_ref.name}: {error}")
 
@@ -96,15 +66,8 @@ class GatheringFactsSource:
         vcenter_host: str | None = None
         try:
             vcenter_obj = await self._store.get("vcenters", master_target.v_center_ref.name)
-            vcenter_spec = VCenterSpec.model_validate(vcenter_obj["spec"])
+            vcenter_spec, vcenter = await self._sources.vcenter(vcenter_obj)
             vcenter_host = vcenter_spec.host
-            secret = vcenter_spec.credentials_secret_ref.name
-            login = vcenter_login_from_secret(secret, await self._store.secret_data(secret))
-            vcenter = VCenterSource(
-                endpoint=vcenter_endpoint(vcenter_spec, login),
-                name=vcenter_spec.host,
-                run_as_user=vcenter_spec.discovery_user,
-            )
         except (NotFoundError, ValueError) as error:
             problems.append(f"VCenter {master_target.v_center_ref.name}: {error}")
 

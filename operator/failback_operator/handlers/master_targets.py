@@ -1,0 +1,36 @@
+"""MasterTarget handlers: one daemon per master target keeps its prerequisites and disk slots current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from failback_operator.handlers.polling import look_until_stopped
+from failback_operator.runtime import OperatorRuntime
+from failback_operator.services.kube import GROUP, VERSION
+
+__all__ = ["master_target_spec_changed", "watch_master_target"]
+
+
+@kopf.daemon(GROUP, VERSION, "mastertargets", cancellation_timeout=30)
+async def watch_master_target(
+    name: str, stopped: kopf.DaemonStopped, memo: Any, logger: Any, **_: Any
+) -> None:
+    """Look now, then every poll interval (sooner after a failed read), until the object goes."""
+    runtime: OperatorRuntime = memo.runtime
+    await look_until_stopped(
+        lambda: runtime.master_targets.look(name),
+        wake=runtime.infrastructure_wake_event("mastertargets", name),
+        stopped=stopped,
+        retry=runtime.reconcile.retry,
+        logger=logger,
+        what=f"MasterTarget {name}",
+    )
+
+
+@kopf.on.update(GROUP, VERSION, "mastertargets", field="spec")
+async def master_target_spec_changed(name: str, memo: Any, **_: Any) -> None:
+    """A person changed the spec: look now rather than at the next poll."""
+    runtime: OperatorRuntime = memo.runtime
+    runtime.infrastructure_wake_event("mastertargets", name).set()

@@ -1,0 +1,326 @@
+"""A MasterTarget's whole status from the facts read for it (pure: facts and the object's status in).
+
+The prerequisites are the catalogue's pre-reprotect rules that concern the master target itself
+and what it depends on, judged without any plan: the configuration server and failback policy
+(FB002-FB004), the run-as account (FB005), the VM (FB006, FB017, FB020, FB023, FB024, FB026), its
+retention volume (FB021), its ESXi host (FB025, FB035, FB038) and its disk slots (FB027). Rules
+about a plan's items are reported on the plans. A rule that could not be judged because a side was
+not read shows as Unknown, never as Passed.
+
+Disk-slot reservations are written by the ledger, by compare-and-swap on this same status: they
+are taken from the object exactly as read and written back unchanged, and FB027 counts them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+
+from failback_operator.api.conditions import Condition, ConditionStatus, set_condition
+from failback_operator.api.status import (
+    DiskSlots,
+    HostDatastore,
+    MasterTargetResolved,
+    MasterTargetStatus,
+    Prerequisite,
+    PrerequisiteResult,
+)
+from failback_operator.api.vocabulary import ConditionType, EventType, Reason
+from failback_operator.facts import DiskReservation
+from failback_operator.facts import HostDatastore as HostDatastoreFacts
+from failback_operator.rules import (
+    CheckContext,
+    FailbackFacts,
+    Finding,
+    Outcome,
+    Phase,
+    RuleConfig,
+    RuleStatus,
+    applicable,
+    master_target_disk_slots,
+    rule_statuses,
+)
+from failback_operator.rules.lookups import registered_master_target
+from failback_operator.rules.retention import default_retention_drive, offered_volume
+from failback_operator.workflow import Event
+
+__all__ = [
+    "MASTER_TARGET_RULES",
+    "build_master_target_status",
+    "disk_slots",
+    "master_target_findings",
+    "missing_vm",
+    "prerequisite_events",
+    "prerequisites",
+    "with_reservations",
+]
+
+MASTER_TARGET_RULES = frozenset(
+    {
+        "FB002",
+        "FB003",
+        "FB004",
+        "FB005",
+        "FB006",
+        "FB017",
+        "FB020",
+        "FB021",
+        "FB023",
+        "FB024",
+        "FB025",
+        "FB026",
+        "FB027",
+        "FB035",
+        "FB038",
+    }
+)
+# metav1-style limits of the CRD's prerequisites[].message and conditions[].message.
+_MESSAGE_LIMIT = 4096
+_RESULTS = {
+    Outcome.PASS: PrerequisiteResult.PASSED,
+    Outcome.BLOCK: PrerequisiteResult.FAILED,
+    Outcome.WARN: PrerequisiteResult.WARNING,
+    Outcome.INFO: PrerequisiteResult.INFO,
+}
+_GOOD = frozenset({PrerequisiteResult.PASSED, PrerequisiteResult.INFO})
+
+
+def master_target_findings(
+    facts: FailbackFacts, now: datetime, config: RuleConfig | None = None
+) -> tuple[Finding, ...]:
+    """The findings of the master target's own pre-reprotect rules, for its architecture."""
+    context = CheckContext(phase=Phase.PRE_REPROTECT, now=now, config=config or RuleConfig())
+    findings: list[Finding] = []
+    for entry in applicable(Phase.PRE_REPROTECT, facts.master_target.architecture):
+        if entry.id in MASTER_TARGET_RULES and entry.check is not None:
+            findings.extend(entry.check(facts, context))
+    return tuple(findings)
+
+
+def _unverified(status: RuleStatus) -> bool:
+    # rules.model.unverified words every finding it makes this way.
+    return status.outcome is not Outcome.PASS and status.message.startswith(
+        f"{status.rule} cannot be checked"
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+
+
+def prerequisites(findings: Sequence[Finding], now: datetime) -> tuple[Prerequisite, ...]:
+    """One entry per rule: the worst finding decides its result; a failure's message carries its remedy."""
+    entries = []
+    for status in rule_statuses(findings):
+        result = PrerequisiteResult.UNKNOWN if _unverified(status) else _RESULTS[status.outcome]
+        message = status.message
+        if status.remedy and status.outcome is not Outcome.PASS:
+            message += f". Remedy: {status.remedy}"
+        entries.append(
+            Prerequisite(rule_id=status.rule, result=result, message=_clip(message), checked_at=now)
+        )
+    return tuple(entries)
+
+
+def prerequisite_events(
+    previous: Sequence[Prerequisite] | None, current: Sequence[Prerequisite]
+) -> tuple[Event, ...]:
+    """An event per rule whose result changed since the last look; a first look reports only problems."""
+    before = {entry.rule_id: entry.result for entry in previous or ()}
+    events = []
+    for entry in current:
+        old = before.get(entry.rule_id)
+        if old == entry.result or (old is None and entry.result in _GOOD):
+            continue
+        events.append(
+            Event(
+                type=EventType.NORMAL if entry.result in _GOOD else EventType.WARNING,
+                reason=f"Prerequisite{entry.result.value}",
+                message=f"{entry.rule_id} {old.value if old else 'first checked'} -> {entry.result.value}: "
+                f"{entry.message or ''}",
+            )
+        )
+    return tuple(events)
+
+
+def with_reservations(facts: FailbackFacts, previous: MasterTargetStatus) -> FailbackFacts:
+    """The facts with the reservations the ledger holds in this status, as FB027 counts them."""
+    slots = previous.disk_slots
+    reservations = tuple(
+        DiskReservation(
+            plan=f"{r.namespace}/{r.name}",
+            master_target=facts.master_target.name,
+            # A reservation is per plan: the plan stands for its items, so no disk counts twice.
+            item=f"{r.namespace}/{r.name}",
+            disk_count=r.disks,
+        )
+        for r in ((slots.reservations or ()) if slots else ())
+    )
+    return dataclasses.replace(facts, reservations=reservations)
+
+
+def disk_slots(
+    facts: FailbackFacts, previous: MasterTargetStatus, config: RuleConfig | None = None
+) -> DiskSlots:
+    """Used (the master target's disks in vCenter, else Site Recovery's count), reserved, free, of 60.
+
+    The reservations are the ones read, unchanged. When no side could count the disks, the last
+    count stays, so the ledger never reserves against an unknown zero.
+    """
+    capacity = (config or RuleConfig()).master_target_disk_slots
+    slots = previous.disk_slots
+    reservations = slots.reservations if slots else None
+    reserved = sum(r.disks for r in reservations or ())
+    usage = master_target_disk_slots(with_reservations(facts, previous), capacity)
+    used = usage.used if usage is not None else (slots.used if slots else None)
+    return DiskSlots(
+        capacity=capacity,
+        used=used,
+        reserved=reserved,
+        # Never negative, as the ledger writes it: FB027 reports the overcommitment.
+        free=max(capacity - used - reserved, 0) if used is not None else None,
+        reservations=reservations,
+    )
+
+
+def _datastore(store: HostDatastoreFacts) -> HostDatastore:
+    return HostDatastore(
+        name=store.name,
+        type=store.type,
+        accessible=store.accessible,
+        writable=(store.access_mode == "readWrite") if store.access_mode else None,
+        free_bytes=store.free_bytes,
+    )
+
+
+def _resolved(facts: FailbackFacts, previous: MasterTargetResolved | None) -> MasterTargetResolved | None:
+    registered = registered_master_target(facts) if facts.vault is not None else None
+    vm = facts.vcenter.master_target_vm if facts.vcenter else None
+    declaration = facts.master_target
+    wanted = declaration.retention_drive or default_retention_drive(declaration.os_type)
+    offered = (
+        offered_volume(registered.retention_volumes, wanted, declaration.os_type) if registered else None
+    )
+    last = previous or MasterTargetResolved()
+    resolved = MasterTargetResolved(
+        site_recovery_id=registered.id if registered else last.site_recovery_id,
+        site_recovery_name=registered.name if registered else last.site_recovery_name,
+        instance_uuid=vm.instance_uuid if vm else last.instance_uuid,
+        retention_drive=offered.name if offered else (last.retention_drive if registered is None else None),
+    )
+    return resolved if resolved != MasterTargetResolved() else None
+
+
+def missing_vm(facts: FailbackFacts) -> str | None:
+    """Why the master target's VM is unknown although vCenter was read (a wrong name or UUID), if it is."""
+    vcenter = facts.vcenter
+    if vcenter is None or vcenter.master_target_vm is not None:
+        return None
+    declaration = facts.master_target
+    named = (
+        f"instance UUID {declaration.vm_instance_uuid}"
+        if declaration.vm_instance_uuid
+        else f"name {declaration.vm_name!r}"
+    )
+    return f"vCenter {vcenter.vcenter} has no VM with {named}: check spec.vm"
+
+
+def _conditions(
+    previous: Sequence[Condition] | None,
+    entries: Sequence[Prerequisite],
+    errors: Sequence[str],
+    vm_problem: str | None,
+    name: str,
+    generation: int,
+    now: datetime,
+) -> list[Condition]:
+    failed = [e for e in entries if e.result is PrerequisiteResult.FAILED]
+    unknown = [e for e in entries if e.result is PrerequisiteResult.UNKNOWN]
+    warnings = [e for e in entries if e.result is PrerequisiteResult.WARNING]
+    read_problems = f" Not read: {'; '.join(errors)}." if errors else ""
+    if vm_problem:
+        # Not a read failure: vCenter answered, and the VM the spec names is not there.
+        status, reason = ConditionStatus.FALSE, Reason.NOT_FOUND
+        message = f"{vm_problem}." + read_problems
+    elif failed:
+        status, reason = ConditionStatus.FALSE, Reason.BLOCKED
+        message = "Blocking: " + "; ".join(f"{e.rule_id}: {e.message}" for e in failed) + "." + read_problems
+    elif unknown or errors:
+        status, reason = ConditionStatus.UNKNOWN, Reason.NOT_CHECKED
+        rules = ", ".join(e.rule_id for e in unknown)
+        message = (f"Not checked: {rules}." if rules else "") + read_problems
+    else:
+        status, reason = ConditionStatus.TRUE, Reason.ALL_PASSED
+        message = f"Every prerequisite of master target {name} passed"
+        if warnings:
+            message += " (warnings: " + "; ".join(f"{e.rule_id}: {e.message}" for e in warnings) + ")"
+        message += "."
+    message = message.strip()
+    conditions = set_condition(
+        list(previous or ()),
+        type=ConditionType.PREREQUISITES_MET,
+        status=status,
+        reason=reason,
+        message=message,
+        observed_generation=generation,
+        now=now,
+    )
+    ready_message = (
+        f"master target {name} can receive reprotected VMs" if status is ConditionStatus.TRUE else message
+    )
+    return set_condition(
+        conditions,
+        type=ConditionType.READY,
+        status=ConditionStatus.TRUE if status is ConditionStatus.TRUE else ConditionStatus.FALSE,
+        reason=reason,
+        message=ready_message,
+        observed_generation=generation,
+        now=now,
+    )
+
+
+def build_master_target_status(
+    previous: MasterTargetStatus,
+    *,
+    facts: FailbackFacts,
+    errors: Sequence[str],
+    generation: int,
+    now: datetime,
+    config: RuleConfig | None = None,
+) -> tuple[MasterTargetStatus, tuple[Event, ...]]:
+    """The whole status after a look, and the events for the rules whose result changed.
+
+    `errors` say why Site Recovery or vCenter (or the objects naming them) could not be read;
+    what only that side could tell keeps its last known value.
+    """
+    counted = with_reservations(facts, previous)
+    entries = prerequisites(master_target_findings(counted, now, config), now)
+    vcenter = facts.vcenter
+    vm = vcenter.master_target_vm if vcenter else None
+    host = vcenter.master_target_host if vcenter else None
+    status = MasterTargetStatus(
+        observed_generation=generation,
+        resolved=_resolved(facts, previous.resolved),
+        esxi_host=vm.host if vm else (None if vcenter else previous.esxi_host),
+        vmware_tools=vm.tools_running_status if vm else (None if vcenter else previous.vmware_tools),
+        datastores=(
+            tuple(_datastore(d) for d in host.datastores)
+            if host
+            else (None if vcenter else previous.datastores)
+        ),
+        prerequisites=entries,
+        disk_slots=disk_slots(facts, previous, config),
+        conditions=tuple(
+            _conditions(
+                previous.conditions,
+                entries,
+                errors,
+                missing_vm(facts),
+                facts.master_target.name,
+                generation,
+                now,
+            )
+        ),
+    )
+    return status, prerequisite_events(previous.prerequisites, entries)

@@ -1,0 +1,188 @@
+"""A RecoveryVault's whole status from one look at Site Recovery (pure: facts in, status out).
+
+Ready means the vault can serve a reprotect: connected, the configuration server running with a
+recent heartbeat (FB004), and a failback policy associated with it (FB003). A look that fails
+keeps what was last read (with its `lastPolled`), so people still see the last known
+configuration server, and says why in Connected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from failback_operator.api.status import (
+    ConfigurationServerStatus,
+    FailbackPolicyStatus,
+    ProcessServerStatus,
+    RecoveryVaultStatus,
+    RegisteredMasterTarget,
+    RetentionVolume,
+    SiteRecoveryDatastore,
+)
+from failback_operator.api.vocabulary import Reason
+from failback_operator.facts import (
+    Architecture,
+    ConfigurationServer,
+    FailbackPolicy,
+    MasterTargetDeclaration,
+    MasterTargetServer,
+    RegisteredDatastore,
+    VaultFacts,
+)
+from failback_operator.rules import CheckContext, FailbackFacts, Finding, Phase, RuleConfig
+from failback_operator.rules.prerequisites import check_fb003, check_fb004
+from failback_operator.services.connection_conditions import ReadFailure, Readiness, connection_conditions
+
+__all__ = ["VaultReading", "associated_failback_policy", "build_vault_status", "vault_findings"]
+
+_GIB = 1024**3
+_FABRIC_TYPES = {Architecture.CLASSIC: "VMware", Architecture.MODERNIZED: "InMageRcm"}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VaultReading:
+    """What one look at the vault read: the configuration server and the failback policies."""
+
+    configuration_server: ConfigurationServer
+    failback_policies: tuple[FailbackPolicy, ...] = ()
+
+
+def associated_failback_policy(reading: VaultReading) -> FailbackPolicy | None:
+    """The failback policy mapped to this configuration server (FB003), as the rule finds it."""
+    server = reading.configuration_server
+    names = {n.casefold() for n in (server.name, server.fabric_name) if n}
+    return next(
+        (
+            policy
+            for policy in reading.failback_policies
+            if any(a.casefold() in names for a in policy.associated_configuration_servers)
+        ),
+        None,
+    )
+
+
+def vault_findings(
+    reading: VaultReading, now: datetime, config: RuleConfig | None = None
+) -> tuple[Finding, ...]:
+    """FB003 and FB004, the vault-wide rules, judged on this reading alone."""
+    server = reading.configuration_server
+    facts = FailbackFacts(
+        # The vault rules name no master target; the declaration only carries the architecture.
+        master_target=MasterTargetDeclaration(name=server.name, architecture=server.architecture),
+        vault=VaultFacts(
+            observed_at=now, configuration_server=server, failback_policies=reading.failback_policies
+        ),
+    )
+    context = CheckContext(phase=Phase.PRE_REPROTECT, now=now, config=config or RuleConfig())
+    return (*check_fb003(facts, context), *check_fb004(facts, context))
+
+
+def _readiness(findings: tuple[Finding, ...]) -> Readiness:
+    blocking = [f for f in findings if f.blocking]
+    if blocking:
+        return Readiness(
+            ready=False,
+            reason=Reason.BLOCKED,
+            message="; ".join(f"{f.rule}: {f.message}" for f in blocking),
+        )
+    warnings = [f for f in findings if not f.passed]
+    message = "the configuration server is connected and a failback policy is associated"
+    if warnings:
+        message += " (" + "; ".join(f"{f.rule}: {f.message}" for f in warnings) + ")"
+    return Readiness(ready=True, reason=Reason.ALL_PASSED, message=message)
+
+
+def _datastore(store: RegisteredDatastore) -> SiteRecoveryDatastore:
+    return SiteRecoveryDatastore(
+        name=store.name,
+        type=store.type,
+        capacity_bytes=round(store.capacity_gb * _GIB) if store.capacity_gb is not None else None,
+        free_bytes=round(store.free_gb * _GIB) if store.free_gb is not None else None,
+    )
+
+
+def _master_target(server: MasterTargetServer) -> RegisteredMasterTarget:
+    return RegisteredMasterTarget(
+        id=server.id,
+        name=server.name or None,
+        os_type=server.os_type.value if server.os_type else None,
+        os_version=server.os_version,
+        last_heartbeat=server.last_heartbeat,
+        disk_count=server.disk_count,
+        retention_volumes=tuple(
+            RetentionVolume(name=v.name, capacity_bytes=v.capacity_bytes, free_bytes=v.free_bytes)
+            for v in server.retention_volumes
+        ),
+        datastores=tuple(_datastore(d) for d in server.datastores),
+    )
+
+
+def build_vault_status(
+    previous: RecoveryVaultStatus,
+    *,
+    vault: str,
+    reading: VaultReading | None,
+    failure: ReadFailure | None,
+    generation: int,
+    now: datetime,
+    config: RuleConfig | None = None,
+) -> RecoveryVaultStatus:
+    """The status to write after a look: the reading's facts, or the last ones kept when it failed."""
+    if reading is None or failure is not None:
+        failure = failure or ReadFailure(reason=Reason.UNREACHABLE, message=f"vault {vault} was not read")
+        return previous.model_copy(
+            update={
+                "observed_generation": generation,
+                "conditions": connection_conditions(
+                    previous.conditions,
+                    failure=failure,
+                    connected_message="",
+                    readiness=None,
+                    generation=generation,
+                    now=now,
+                ),
+            }
+        )
+    server = reading.configuration_server
+    policy = associated_failback_policy(reading)
+    return RecoveryVaultStatus(
+        observed_generation=generation,
+        last_polled=now,
+        configuration_server=ConfigurationServerStatus(
+            fabric_name=server.fabric_name,
+            fabric_type=_FABRIC_TYPES.get(server.architecture),
+            last_heartbeat=server.last_heartbeat,
+            version=server.agent_version,
+        ),
+        process_servers=tuple(
+            ProcessServerStatus(
+                id=p.id,
+                name=p.name or None,
+                ip_address=p.ip_address,
+                last_heartbeat=p.last_heartbeat,
+                health=p.health,
+            )
+            for p in server.process_servers
+        ),
+        master_targets=tuple(_master_target(m) for m in server.master_targets),
+        failback_policy=(
+            FailbackPolicyStatus(
+                id=policy.id,
+                name=policy.name,
+                rpo_threshold_minutes=policy.rpo_threshold_minutes,
+                recovery_point_retention_minutes=policy.retention_minutes,
+                app_consistent_frequency_minutes=policy.app_consistent_frequency_minutes,
+            )
+            if policy is not None
+            else None
+        ),
+        conditions=connection_conditions(
+            previous.conditions,
+            failure=None,
+            connected_message=f"signed in to vault {vault}; configuration server {server.name} answered",
+            readiness=_readiness(vault_findings(reading, now, config)),
+            generation=generation,
+            now=now,
+        ),
+    )
