@@ -680,9 +680,11 @@ PLAN_STATUS: dict[str, Any] = {
 def _patch_status(
     plane: ControlPlane, kind: str, name: str, status: dict[str, Any], *where: str, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
+    # The whole status, as the operator writes it: nothing another writer left behind survives.
+    whole = [{"op": "add", "path": "/status", "value": status}]
     return plane.kubectl(
-        "patch", kind, name, *where, "--subresource=status", "--type=merge",
-        f"--patch={json.dumps({'status': status})}", "--output=json", check=check,
+        "patch", kind, name, *where, "--subresource=status", "--type=json",
+        f"--patch={json.dumps(whole)}", "--output=json", check=check,
     )  # fmt: skip
 
 
