@@ -14,6 +14,7 @@ from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.plans import PlanService
 from failback_operator.services.reconciling import ReconcileSettings
 from failback_operator.services.reservations import DiskSlotLedger
+from failback_operator.services.vault_reads import SharedVaultReads
 from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
 from failback_operator.workflow import WorkflowSettings
@@ -80,6 +81,7 @@ class OperatorRuntime:
     vcenters: VCenterService
     master_targets: MasterTargetService
     reconcile: ReconcileSettings
+    vault_reads: SharedVaultReads | None = None
     clock: Callable[[], datetime] = utc_now
     _wake: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
 
@@ -109,9 +111,14 @@ def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
     )
     settings = settings_from_environment(environ)
     ledger = DiskSlotLedger(store, utc_now)
+    reads = SharedVaultReads(
+        ttl_seconds=float(environ.get("FAILBACK_VAULT_READ_TTL_SECONDS", "15")),
+        # One jobs list a day back serves every plan's job tracking and adoption.
+        jobs_since=lambda: utc_now() - timedelta(days=1),
+    )
     plans = PlanService(
         store=store,
-        facts_source=GatheringFactsSource(store, utc_now),
+        facts_source=GatheringFactsSource(store, utc_now, reads),
         ledger=ledger,
         clock=utc_now,
         settings=settings,
@@ -124,13 +131,24 @@ def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
         ledger=ledger,
         settings=settings,
         vaults=VaultService(
-            store=store, sources=sources, clock=utc_now, settings=reconcile, rules=settings.rules
+            store=store,
+            sources=sources,
+            clock=utc_now,
+            settings=reconcile,
+            rules=settings.rules,
+            connect=reads.connect,
         ),
         vcenters=VCenterService(
             store=store, sources=sources, clock=utc_now, settings=reconcile, rules=settings.rules
         ),
         master_targets=MasterTargetService(
-            store=store, sources=sources, clock=utc_now, settings=reconcile, rules=settings.rules
+            store=store,
+            sources=sources,
+            clock=utc_now,
+            settings=reconcile,
+            rules=settings.rules,
+            connect=reads.connect,
         ),
+        vault_reads=reads,
         reconcile=reconcile,
     )

@@ -13,7 +13,6 @@ from failback_operator.api.resources import (
 )
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.status import MasterTargetStatus
-from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts import Approval, Architecture, DiskReservation, ProtectedItem
 from failback_operator.gathering import (
     SiteRecoverySource,
@@ -26,6 +25,7 @@ from failback_operator.gathering import (
 from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.plans import PlanFacts
 from failback_operator.services.sources import SourceResolver
+from failback_operator.services.vault_reads import SharedVaultReads
 
 __all__ = ["GatheringFactsSource"]
 
@@ -33,10 +33,11 @@ __all__ = ["GatheringFactsSource"]
 class GatheringFactsSource:
     """The production PlanFactsSource: Kubernetes objects and Secrets in, FailbackFacts out."""
 
-    def __init__(self, store: KubeStore, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: KubeStore, clock: Callable[[], datetime], reads: SharedVaultReads) -> None:
         self._store = store
         self._clock = clock
         self._sources = SourceResolver(store)
+        self._reads = reads
         # Facts Site Recovery clears after reprotect (OS, disks), kept per vault between looks.
         self._kept: dict[str, dict[str, ProtectedItem]] = {}
 
@@ -95,10 +96,11 @@ class GatheringFactsSource:
             approvals=approval_list,
             reservations=_other_reservations(master_target_obj, namespace, name),
             kept_items=self._kept.get(vault_key),
+            connect=self._reads.connect,
         )
         self._kept[vault_key] = dict(gathered.kept_items)
         problems.extend(gathered.errors)
-        client = SiteRecovery.connect(site_recovery.config, site_recovery.identity) if site_recovery else None
+        client = self._reads.connect(site_recovery.config, site_recovery.identity) if site_recovery else None
         return PlanFacts(
             site_recovery=client,
             facts=gathered.facts,

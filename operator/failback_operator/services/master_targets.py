@@ -25,7 +25,7 @@ from failback_operator.gathering import (
     master_target_declaration,
     read_vcenter,
 )
-from failback_operator.gathering.gather import VCenterReader
+from failback_operator.gathering.gather import SiteRecoveryConnector, VCenterReader
 from failback_operator.rules import Finding, RuleConfig
 from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.master_target_status import (
@@ -83,6 +83,8 @@ class MasterTargetService:
     settings: ReconcileSettings = field(default_factory=ReconcileSettings)
     rules: RuleConfig = field(default_factory=RuleConfig)
     vcenter_reader: VCenterReader = read_vcenter
+    # Shared vault reads (one reader per vault for every look); None reads directly.
+    connect: SiteRecoveryConnector | None = None
     fix_disk_uuid: DiskUuidFixer = remediate_enable_uuid
     # The last failed fix per master target, so that the same failure is announced once.
     _failed_fixes: dict[str, str] = field(default_factory=dict)
@@ -150,6 +152,7 @@ class MasterTargetService:
             jobs_since=timedelta(0),
             timeout_seconds=self.settings.read_timeout.total_seconds(),
             vcenter_reader=self.vcenter_reader,
+            connect=self.connect,
         )
 
     async def _remediate(

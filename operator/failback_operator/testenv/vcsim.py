@@ -7,7 +7,6 @@ verify TLS for real, a login that vcsim enforces, and a clean stop even when the
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
 import re
@@ -17,7 +16,6 @@ import shutil
 import signal
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import trustme
+
+from failback_operator.testenv.processes import die_with_parent
 
 __all__ = ["VCSIM_VERSION", "VcsimServer", "find_vcsim", "run_vcsim"]
 
@@ -128,13 +128,6 @@ def _wait_until_answering(host: str, port: int, context: ssl.SSLContext, deadlin
     raise RuntimeError(f"vcsim on {host}:{port} did not answer in time: {last}")
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: on Linux, get SIGTERM when the test process dies, even by SIGKILL."""
-    if sys.platform.startswith("linux"):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM (vcsim removes its model and temp dirs on it), then SIGKILL if it hangs."""
     if process.poll() is None:
@@ -201,7 +194,7 @@ def run_vcsim(
         stderr=log,
         stdin=subprocess.DEVNULL,
         cwd=workdir,
-        preexec_fn=_die_with_parent,  # only a prctl call between fork and exec
+        preexec_fn=die_with_parent,  # only a prctl call between fork and exec
     )
     try:
         deadline = time.monotonic() + _START_TIMEOUT_SECONDS

@@ -1,0 +1,132 @@
+"""One reader per vault: every plan and master target of a vault shares its batched reads.
+
+ARM throttles reads per principal and subscription, so looks that happen close together share
+one list of protected items, recovery plans, jobs, the configuration server and the policies
+instead of reading them again. A shared read is reused for a short time only (the TTL), and a
+newer read always replaces an older one, so what a plan sees never goes back in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.azure.recovery_plan import RecoveryPlan
+from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
+
+__all__ = ["SharedVaultReads"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Entry:
+    value: Any
+    read_at: float
+
+
+@dataclass
+class _VaultCache:
+    """The last answers of one vault, and one lock per kind of read so that bursts coalesce."""
+
+    client: SiteRecovery
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+
+def _key(config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> str:
+    """Vault and identity: a changed Secret or endpoint gets a reader of its own."""
+    secret = identity.client_secret.get_secret_value() if isinstance(identity, ClientSecret) else ""
+    material = f"{config.model_dump_json()}|{identity.model_dump_json()}|{secret}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+class _SharedSiteRecovery(SiteRecovery):
+    """The adapter with its batched reads served from the vault's shared cache; closing is a no-op."""
+
+    def __init__(self, shared: SharedVaultReads, cache: _VaultCache) -> None:
+        client = cache.client
+        super().__init__(client.config, client._client, credential=None, secrets=client._secrets)
+        self._shared = shared
+        self._cache = cache
+
+    async def close(self) -> None:
+        """The shared client lives as long as the operator."""
+
+    async def protected_items(self) -> tuple[ProtectedItem, ...]:
+        return await self._shared.read(self._cache, "items", super().protected_items)
+
+    async def recovery_plans(self) -> tuple[RecoveryPlan, ...]:
+        return await self._shared.read(self._cache, "recovery plans", super().recovery_plans)
+
+    async def configuration_server(self, *, with_vcenters: bool = True) -> ConfigurationServer:
+        return await self._shared.read(
+            self._cache,
+            f"configuration server {with_vcenters}",
+            lambda: super(_SharedSiteRecovery, self).configuration_server(with_vcenters=with_vcenters),
+        )
+
+    async def failback_policies(self) -> tuple[FailbackPolicy, ...]:
+        return await self._shared.read(self._cache, "policies", super().failback_policies)
+
+    async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
+        # Read a day back once and filter per caller, so that every look shares one jobs list.
+        jobs: tuple[Job, ...] = await self._shared.read(
+            self._cache,
+            "jobs",
+            lambda: super(_SharedSiteRecovery, self).recent_jobs(self._shared.jobs_since()),
+        )
+        return tuple(j for j in jobs if j.start is None or j.start >= since)
+
+
+class SharedVaultReads:
+    """Hands out vault clients whose reads are shared for `ttl_seconds`; counts real reads for tests."""
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        jobs_since: Callable[[], datetime],
+        monotonic: Callable[[], float] = time.monotonic,
+        connect: Callable[
+            [VaultConfig, ClientSecret | WorkloadIdentity], SiteRecovery
+        ] = SiteRecovery.connect,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.jobs_since = jobs_since
+        self._monotonic = monotonic
+        self._connect = connect
+        self._vaults: dict[str, _VaultCache] = {}
+        self.reads: dict[str, int] = {}
+
+    def connect(self, config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> SiteRecovery:
+        """A client for the vault whose reads are shared with every other look at it."""
+        key = _key(config, identity)
+        cache = self._vaults.get(key)
+        if cache is None:
+            cache = self._vaults[key] = _VaultCache(client=self._connect(config, identity))
+        return _SharedSiteRecovery(self, cache)
+
+    async def read(self, cache: _VaultCache, kind: str, fetch: Callable[[], Awaitable[T]]) -> T:
+        lock = cache.locks.setdefault(kind, asyncio.Lock())
+        async with lock:  # a burst of looks waits for one read instead of sending many
+            entry = cache.entries.get(kind)
+            if entry is not None and self._monotonic() - entry.read_at < self.ttl_seconds:
+                value: T = entry.value
+                return value
+            fresh = await fetch()
+            cache.entries[kind] = _Entry(value=fresh, read_at=self._monotonic())
+            self.reads[kind] = self.reads.get(kind, 0) + 1
+            return fresh
+
+    async def close(self) -> None:
+        """Close every vault's client (at operator shutdown)."""
+        for cache in self._vaults.values():
+            await cache.client.close()
+        self._vaults.clear()

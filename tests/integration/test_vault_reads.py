@@ -1,0 +1,88 @@
+"""Every look at a vault shares one batched read per kind, against the real simulator and SDK."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from failback_operator.azure.config import ClientSecret, VaultConfig
+from failback_operator.azure.errors import SiteRecoveryError
+from failback_operator.services.vault_reads import SharedVaultReads
+from failback_operator.sim.asr import AsrSimulator
+
+LIST_ITEMS = "ReplicationProtectedItems_List"
+LIST_JOBS = "ReplicationJobs_List"
+
+
+class _Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _source(simulator: AsrSimulator) -> tuple[VaultConfig, ClientSecret]:
+    scenario = simulator.runtime.scenario
+    config = VaultConfig(
+        subscription_id=scenario.vault.subscription,
+        resource_group=scenario.vault.resource_group,
+        vault=scenario.vault.name,
+        fabric=scenario.configuration_server.fabric_name,
+        endpoint=simulator.base_url,
+        authority=simulator.base_url,
+        ca_file=str(simulator.ca_file),
+        disable_instance_discovery=True,
+    )
+    identity = ClientSecret(
+        tenant_id=simulator.tenant, client_id=simulator.client_id, client_secret=simulator.client_secret
+    )
+    return config, identity
+
+
+async def test_looks_at_one_vault_share_one_read_per_kind(classic_sim: AsrSimulator) -> None:
+    clock = _Clock()
+    reads = SharedVaultReads(
+        ttl_seconds=10, jobs_since=lambda: datetime.now(UTC) - timedelta(days=1), monotonic=clock
+    )
+    config, identity = _source(classic_sim)
+    try:
+        looks = [reads.connect(config, identity) for _ in range(5)]
+        answers = await asyncio.gather(*(look.protected_items() for look in looks))
+        assert {len(items) for items in answers} == {2}
+        await asyncio.gather(*(look.recent_jobs(datetime.now(UTC) - timedelta(hours=1)) for look in looks))
+        log = classic_sim.runtime.log
+        assert log.count(LIST_ITEMS) == 1, log.counts()
+        assert log.count(LIST_JOBS) == 1, log.counts()
+        # Closing a look leaves the shared client open for the next one.
+        await looks[0].close()
+        assert len(await reads.connect(config, identity).protected_items()) == 2
+        assert log.count(LIST_ITEMS) == 1
+        clock.now += 11  # past the TTL: the next look reads again
+        await reads.connect(config, identity).protected_items()
+        assert log.count(LIST_ITEMS) == 2
+        assert reads.reads["items"] == 2
+    finally:
+        await reads.close()
+
+
+async def test_a_changed_secret_gets_a_reader_of_its_own(classic_sim: AsrSimulator) -> None:
+    reads = SharedVaultReads(ttl_seconds=60, jobs_since=lambda: datetime.now(UTC) - timedelta(days=1))
+    config, identity = _source(classic_sim)
+    try:
+        await reads.connect(config, identity).protected_items()
+        wrong = ClientSecret(
+            tenant_id=identity.tenant_id, client_id=identity.client_id, client_secret="not-it"
+        )
+        # A wrong secret is not answered from the right one's shared read: it signs in and fails.
+        with pytest.raises(SiteRecoveryError) as refused:
+            await reads.connect(config, wrong).protected_items()
+        assert "not-it" not in str(refused.value)
+        await reads.connect(config, identity.model_copy()).protected_items()
+        assert classic_sim.runtime.log.count(LIST_ITEMS) == 1  # the same identity shares its reader
+    finally:
+        await reads.close()
