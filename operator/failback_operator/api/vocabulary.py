@@ -42,6 +42,7 @@ class Progression(StrEnum):
     PREFLIGHT_PASSED = "PreflightPassed"
     ITEMS_CLAIMED_ELSEWHERE = "ItemsClaimedElsewhere"
     ITEMS_NOT_FOUND = "ItemsNotFound"
+    REFERENCE_NOT_FOUND = "ReferenceNotFound"
     RESERVING_DISK_SLOTS = "ReservingDiskSlots"
     STARTING_REPROTECT = "StartingReprotect"
     WAITING_FOR_AGENT = "WaitingForAgent"

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from failback_operator import failpoints
+from failback_operator.api.conditions import set_condition
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
-from failback_operator.api.vocabulary import EventType, Phase
+from failback_operator.api.vocabulary import ConditionType, EventType, Phase, Progression, Reason
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts import Approval, Architecture, FailbackPlanSpec, ProtectedItem
 from failback_operator.rules.evaluate import evaluate
@@ -74,6 +75,32 @@ class PlanFactsSource(Protocol):
     ) -> PlanFacts: ...
 
 
+def _missing_reference(status: FailbackPlanStatus, generation: int, what: str, now: datetime) -> Decision:
+    """The plan waits, and says so, while an object it names does not exist."""
+    message = f"{what} does not exist; the plan waits for it and takes no step"
+    conditions = set_condition(
+        status.conditions or (),
+        type=ConditionType.READY,
+        status=False,
+        reason=Reason.NOT_FOUND,
+        message=message,
+        observed_generation=generation,
+        now=now,
+    )
+    changed = status.progression != Progression.REFERENCE_NOT_FOUND
+    updated = status.model_copy(
+        update={
+            "observed_generation": generation,
+            "phase": Phase.PENDING,
+            "progression": Progression.REFERENCE_NOT_FOUND,
+            "message": message,
+            "conditions": tuple(conditions),
+        }
+    )
+    events = (Event(type=EventType.WARNING, reason=Progression.REFERENCE_NOT_FOUND.value, message=message),)
+    return Decision(status=updated, events=events if changed else ())
+
+
 def claims_on(plans: Sequence[Mapping[str, Any]], this: Mapping[str, Any]) -> dict[str, str]:
     """Items of `this` plan that an older active plan names: item -> "namespace/plan".
 
@@ -126,7 +153,14 @@ class PlanService:
         spec = ApiPlanSpec.model_validate(obj["spec"])
         status = FailbackPlanStatus.model_validate(obj.get("status") or {})
         master_target_name = spec.master_target_ref.name
-        master_target_obj = await self.store.get("mastertargets", master_target_name)
+        try:
+            master_target_obj = await self.store.get("mastertargets", master_target_name)
+        except NotFoundError:
+            await self._write(
+                obj,
+                _missing_reference(status, generation, f"MasterTarget {master_target_name}", self.clock()),
+            )
+            return self.settings.idle_poll
         master_target = MasterTargetSpec.model_validate(master_target_obj["spec"])
         approval_objs = [
             a
