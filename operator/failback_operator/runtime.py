@@ -112,7 +112,10 @@ def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
     settings = settings_from_environment(environ)
     ledger = DiskSlotLedger(store, utc_now)
     reads = SharedVaultReads(
-        ttl_seconds=float(environ.get("FAILBACK_VAULT_READ_TTL_SECONDS", "15")),
+        # Shared long enough to absorb a burst of looks, never so long that a look sees nothing new.
+        ttl_seconds=float(
+            environ.get("FAILBACK_VAULT_READ_TTL_SECONDS", settings.active_poll.total_seconds() / 2)
+        ),
         # One jobs list a day back serves every plan's job tracking and adoption.
         jobs_since=lambda: utc_now() - timedelta(days=1),
     )

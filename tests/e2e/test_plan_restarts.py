@@ -68,7 +68,7 @@ def test_killed_while_jobs_run_the_restart_follows_them(world: World) -> None:
     world.create_plan(action="Commit")
     world.approve("run-1")
     with world.operator() as operator:
-        world.wait_for("Syncing", operator)
+        world.wait_for_any(("Reprotecting", "Syncing"), operator)
         assert operator.process is not None
         assert operator.process.process is not None
         os.kill(operator.process.process.pid, signal.SIGKILL)

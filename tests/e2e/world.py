@@ -161,6 +161,22 @@ class World:
             + (operator.log_tail(60) if operator else "")
         )
 
+    def wait_for_any(
+        self, phases: tuple[str, ...], operator: OperatorProcess | None = None, timeout: float = 120.0
+    ) -> dict[str, Any]:
+        """The plan once it is in one of `phases`, whichever comes first."""
+        deadline = time.monotonic() + timeout
+        plan = self.get_plan()
+        while time.monotonic() < deadline:
+            plan = self.get_plan()
+            if (plan.get("status") or {}).get("phase") in phases:
+                return plan
+            time.sleep(0.1)
+        raise AssertionError(
+            f"plan {self.plan} reached none of {phases}; status: {json.dumps(plan.get('status'), indent=1)}\n"
+            + (operator.log_tail(60) if operator else "")
+        )
+
     def counts(self) -> dict[str, int]:
         return self.simulator.runtime.log.counts()
 
