@@ -65,6 +65,8 @@ def test_killed_between_intent_and_call_the_plan_pauses_until_a_person_decides(
 
 
 def test_killed_while_jobs_run_the_restart_follows_them(world: World) -> None:
+    # Slow Site Recovery down so that the kill lands while a job runs or items sync.
+    world.simulator.runtime.clock.set_time_scale(300)
     world.create_plan(action="Commit")
     world.approve("run-1")
     with world.operator() as operator:
@@ -73,6 +75,7 @@ def test_killed_while_jobs_run_the_restart_follows_them(world: World) -> None:
         assert operator.process.process is not None
         os.kill(operator.process.process.pid, signal.SIGKILL)
         assert operator.exit_status() == -signal.SIGKILL
+    world.simulator.runtime.clock.set_time_scale(3000)
     with world.operator() as operator:
         world.wait_for("Completed", operator, timeout=180)
     _assert_one_call_each(world)

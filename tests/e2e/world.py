@@ -28,13 +28,13 @@ ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 ON_PREMISES_VMS = ("V2A-W2K16-201", "V2A-W2K19-202")
 RECOVERY_PLAN = "rp-app1"
 NAMESPACE = "team-apps"
-# Simulated seconds per real second: reprotect (20 min) takes 2 s, resync (60 min) 6 s.
-TIME_SCALE = 600
+# Simulated seconds per real second: reprotect (20 min) takes 0.4 s, resync (60 min) 1.2 s.
+TIME_SCALE = 3000
 
 OPERATOR_ENVIRONMENT = {
     "FAILBACK_OPERATOR_NAMESPACE": "failback-system",
-    "FAILBACK_ACTIVE_POLL_SECONDS": "1",
-    "FAILBACK_IDLE_POLL_SECONDS": "2",
+    "FAILBACK_ACTIVE_POLL_SECONDS": "0.5",
+    "FAILBACK_IDLE_POLL_SECONDS": "1",
     "FAILBACK_INTENT_GRACE_SECONDS": "6",
     "FAILBACK_AGENT_RETRY_SECONDS": "1",
 }
