@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import socket
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from failback_operator.services.kube import KubeStore
+from failback_operator.services.leadership import ElectionSettings
 from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.plans import PlanService
 from failback_operator.services.reconciling import ReconcileSettings
@@ -21,7 +24,9 @@ from failback_operator.workflow import WorkflowSettings
 __all__ = [
     "OperatorRuntime",
     "build_runtime",
+    "election_settings_from_environment",
     "reconcile_settings_from_environment",
+    "replica_identity",
     "settings_from_environment",
     "utc_now",
 ]
@@ -66,6 +71,28 @@ def reconcile_settings_from_environment(environ: Mapping[str, str] = os.environ)
         retry=_seconds(environ, "FAILBACK_RECONCILE_RETRY_SECONDS", defaults.retry),
         read_timeout=_seconds(environ, "FAILBACK_READ_TIMEOUT_SECONDS", defaults.read_timeout),
     )
+
+
+def election_settings_from_environment(environ: Mapping[str, str] = os.environ) -> ElectionSettings:
+    """The Lease contested by the replicas (in the operator's namespace) and its timing."""
+    defaults = ElectionSettings()
+
+    def seconds(name: str, default: float) -> float:
+        return _seconds(environ, name, timedelta(seconds=default)).total_seconds()
+
+    return ElectionSettings(
+        namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", defaults.namespace),
+        lease_name=environ.get("FAILBACK_LEASE_NAME", defaults.lease_name),
+        lease_duration=seconds("FAILBACK_LEASE_DURATION_SECONDS", defaults.lease_duration),
+        renew_deadline=seconds("FAILBACK_LEASE_RENEW_DEADLINE_SECONDS", defaults.renew_deadline),
+        retry_period=seconds("FAILBACK_LEASE_RETRY_PERIOD_SECONDS", defaults.retry_period),
+    )
+
+
+def replica_identity(environ: Mapping[str, str] = os.environ) -> str:
+    """The pod's name and a random suffix: a restarted container never passes for its predecessor."""
+    pod = environ.get("POD_NAME") or environ.get("HOSTNAME") or socket.gethostname()
+    return f"{pod}_{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
