@@ -72,7 +72,7 @@ async def lead_while_elected(
 
     `run_kopf` is given the stop flag it must obey. A clean stop (a signal, `shutdown`) releases
     the lease once every handler call has finished, so that a successor takes over at once; a lost
-    lease stops Kopf and ends the process before the lease's term can pass for the other replicas.
+    lease ends the process at once, before the lease's term can pass for the other replicas.
     """
     acquiring = asyncio.create_task(elector.acquire(), name="lease acquisition")
     waiting = asyncio.create_task(shutdown.wait(), name="shutdown waiter")
@@ -92,12 +92,10 @@ async def lead_while_elected(
     await asyncio.wait({holding, running}, return_when=asyncio.FIRST_COMPLETED)
     forwarding.cancel()
 
-    settings = elector.settings
     if holding.done():
+        # No grace for Kopf to stop: every moment spent here is one in which a handler could act
+        # while another replica may already lead. The process ends now, threads and all.
         stop_flag.set()
-        # Whatever Kopf manages within half the margin between renew deadline and term is logged;
-        # then the process ends, before another replica can take the lease.
-        await asyncio.wait({running}, timeout=(settings.lease_duration - settings.renew_deadline) / 2)
         logger.error("The lease is lost: this replica stops acting and exits.")
         exit_now(LEASE_LOST_EXIT_STATUS)
 
@@ -105,7 +103,7 @@ async def lead_while_elected(
     if failed:
         logger.error("Kopf stopped with an error; the lease is given back.", exc_info=_exception(running))
     # The lease stays renewed while the handlers' last calls finish; only then is it given back.
-    drained = await _drain_default_executor(settings.renew_deadline)
+    drained = await _drain_default_executor(elector.settings.renew_deadline)
     holding.cancel()
     await asyncio.gather(holding, return_exceptions=True)
     if not drained:
