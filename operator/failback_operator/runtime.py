@@ -125,8 +125,13 @@ class OperatorRuntime:
         return self._wake.setdefault((f"/{plural}", name), asyncio.Event())
 
 
-def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
-    """Everything the handlers share, from the pod's (or the kubeconfig's) credentials."""
+def build_runtime(
+    environ: Mapping[str, str] = os.environ, may_act: Callable[[], bool] | None = None
+) -> OperatorRuntime:
+    """Everything the handlers share, from the pod's (or the kubeconfig's) credentials.
+
+    `may_act` says whether this replica still holds the operator's Lease (always, when standalone).
+    """
     from failback_operator.services.facts_source import GatheringFactsSource
     from failback_operator.services.kube import load_api_client
     from failback_operator.services.sources import SourceResolver
@@ -142,6 +147,7 @@ def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
         ledger=ledger,
         clock=utc_now,
         settings=settings,
+        **({"may_act": may_act} if may_act is not None else {}),
     )
     reconcile = reconcile_settings_from_environment(environ)
     sources = SourceResolver(store)

@@ -12,7 +12,9 @@ import signal
 
 import kopf
 
-__all__ = ["run_operator"]
+from failback_operator.services.elector import LeaderElector
+
+__all__ = ["leader_memo", "run_operator"]
 
 
 def run_operator(namespaces: list[str], standalone: bool, verbose: bool, liveness: str | None = None) -> int:
@@ -31,7 +33,12 @@ def run_operator(namespaces: list[str], standalone: bool, verbose: bool, livenes
     return status
 
 
-async def _run_kopf(namespaces: list[str], liveness: str | None, stop_flag: asyncio.Event | None) -> None:
+async def _run_kopf(
+    namespaces: list[str],
+    liveness: str | None,
+    stop_flag: asyncio.Event | None,
+    memo: kopf.Memo | None = None,
+) -> None:
     await kopf.operator(
         # The Lease, not Kopf's peering, keeps replicas apart.
         standalone=True,
@@ -39,7 +46,13 @@ async def _run_kopf(namespaces: list[str], liveness: str | None, stop_flag: asyn
         namespaces=namespaces,
         liveness_endpoint=liveness,
         stop_flag=stop_flag,
+        memo=memo,
     )
+
+
+def leader_memo(elector: LeaderElector) -> kopf.Memo:
+    """Kopf's memo for an elected replica: the handlers' services ask it whether they may still act."""
+    return kopf.Memo(may_act=lambda: elector.leading)
 
 
 def _on_signals(shutdown: asyncio.Event) -> None:
@@ -52,7 +65,6 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
     from failback_operator.handlers.leading import lead_while_elected
     from failback_operator.handlers.liveness import serving_liveness
     from failback_operator.runtime import election_settings_from_environment, replica_identity
-    from failback_operator.services.elector import LeaderElector
     from failback_operator.services.kube import load_api_client
     from failback_operator.services.leases import LeaseStore
 
@@ -67,7 +79,7 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
     async def run_kopf(stop_flag: asyncio.Event) -> None:
         try:
             # Kopf's liveness endpoint would collide with the one served for the replica's whole life.
-            await _run_kopf(namespaces, liveness=None, stop_flag=stop_flag)
+            await _run_kopf(namespaces, liveness=None, stop_flag=stop_flag, memo=leader_memo(elector))
         finally:
             _on_signals(shutdown)  # Kopf took the signals over while it ran
 

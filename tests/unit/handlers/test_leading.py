@@ -130,3 +130,23 @@ async def test_kopf_failing_gives_the_lease_back_and_exits_non_zero() -> None:
     elector.elected.set()
     assert await asyncio.wait_for(gate, 5) == 1
     assert elector.log == ["acquired", "kopf started", "released"]
+
+
+async def test_the_elected_memo_fences_the_plans_on_the_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What runner.py hands Kopf reaches the plan service built at start-up."""
+    import kopf
+
+    import failback_operator.services.kube as kube
+    from failback_operator.handlers.runner import leader_memo
+    from failback_operator.handlers.startup import configure
+
+    class Leading:
+        leading = True
+
+    monkeypatch.setattr(kube, "load_api_client", lambda: None)
+    elector = Leading()
+    memo = leader_memo(elector)  # type: ignore[arg-type]
+    configure(settings=kopf.OperatorSettings(), memo=memo)
+    assert memo.runtime.plans.may_act()
+    elector.leading = False
+    assert not memo.runtime.plans.may_act()
