@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 
 from failback_operator.services.elector import LeaderElector
 from failback_operator.services.leadership import ElectionSettings
@@ -154,3 +155,19 @@ async def test_two_creates_of_a_missing_lease_make_one_leader(api_client: Any, n
     a, b = _elector(api_client, namespace, "replica-a_1"), _elector(api_client, namespace, "replica-b_2")
     results = await asyncio.gather(a.try_acquire_or_renew(), b.try_acquire_or_renew())
     assert sorted(results) == [False, True]
+
+
+async def test_a_missing_namespace_is_reported_and_never_taken_for_a_lost_race(
+    api_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    elector = _elector(api_client, f"missing-{uuid.uuid4().hex[:6]}", "replica-a_1")
+    with pytest.raises(ApiException) as refused:
+        await elector.try_acquire_or_renew()
+    assert refused.value.status == 404
+    with caplog.at_level("WARNING"), pytest.raises(TimeoutError):
+        await asyncio.wait_for(elector.acquire(), timeout=1.5)
+    assert any(
+        "could not be read or written" in r.getMessage() and r.getMessage().endswith(" 404")
+        for r in caplog.records
+    )
+    assert not elector.leading

@@ -105,7 +105,13 @@ class LeaderElector:
         except TimeoutError:
             logger.warning("The Lease could not be read or written within %.1f s.", within)
         except Exception as error:  # any failure of a round means: not ours this round
-            logger.warning("The Lease could not be read or written: %s", type(error).__name__)
+            logger.warning(
+                "The Lease %s/%s could not be read or written: %s %s",
+                self.settings.namespace,
+                self.settings.lease_name,
+                type(error).__name__,
+                getattr(error, "status", "") or "",
+            )
         return False
 
     async def acquire(self) -> None:

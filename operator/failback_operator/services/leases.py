@@ -107,7 +107,8 @@ class LeaseStore:
                     self._coordination.replace_namespaced_lease, self.name, self.namespace, body
                 )
         except ApiException as error:
-            if error.status in (404, 409):
+            # On create only 409 (AlreadyExists) is a race; a 404 there means the namespace is missing.
+            if error.status == 409 or (error.status == 404 and record.resource_version is not None):
                 message = f"Lease {self.namespace}/{self.name} changed since it was read"
                 raise LeaseConflict(message) from error
             raise
