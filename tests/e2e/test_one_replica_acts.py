@@ -112,7 +112,7 @@ def test_a_leader_stopped_cleanly_hands_over_at_once(world: World) -> None:
         leader.stop()  # SIGTERM, as the kubelet stops a pod
         assert leader.exit_status() == 0, leader.log_tail()
         assert _leader_of(world, standby, timeout=15) is standby
-        assert time.monotonic() - stopped_at < 15
+        assert time.monotonic() - stopped_at < 10
         world.wait_for("Completed", standby, timeout=120)
     for item in ITEMS:
         assert world.calls(REPROTECT, item) == 1, world.counts()

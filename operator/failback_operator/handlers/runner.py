@@ -38,6 +38,7 @@ async def _run_kopf(
     liveness: str | None,
     stop_flag: asyncio.Event | None,
     memo: kopf.Memo | None = None,
+    ready_flag: asyncio.Event | None = None,
 ) -> None:
     await kopf.operator(
         # The Lease, not Kopf's peering, keeps replicas apart.
@@ -46,6 +47,7 @@ async def _run_kopf(
         namespaces=namespaces,
         liveness_endpoint=liveness,
         stop_flag=stop_flag,
+        ready_flag=ready_flag,
         memo=memo,
     )
 
@@ -58,7 +60,12 @@ def leader_memo(elector: LeaderElector) -> kopf.Memo:
 def _on_signals(shutdown: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, shutdown.set)
+        loop.add_signal_handler(number, _shut_down, shutdown, number)
+
+
+def _shut_down(shutdown: asyncio.Event, number: signal.Signals) -> None:
+    logging.getLogger(__name__).info("Signal %s: stopping, then giving the lease back.", number.name)
+    shutdown.set()
 
 
 async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
@@ -77,11 +84,25 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
     elector = LeaderElector(leases, replica_identity(), settings)
 
     async def run_kopf(stop_flag: asyncio.Event) -> None:
+        ready = asyncio.Event()
+
+        async def take_signals_back() -> None:
+            # Kopf installs its own signal handlers at start. Once it is up, a signal goes through
+            # `shutdown` and the stop flag again, which Kopf obeys without waiting out its own
+            # stop-flag waiter (five seconds in which the lease would not be given back).
+            await ready.wait()
+            _on_signals(shutdown)
+
+        # Created before Kopf starts, so that Kopf's shutdown leaves it alone.
+        taking = asyncio.create_task(take_signals_back(), name="signals back from Kopf")
         try:
             # Kopf's liveness endpoint would collide with the one served for the replica's whole life.
-            await _run_kopf(namespaces, liveness=None, stop_flag=stop_flag, memo=leader_memo(elector))
+            await _run_kopf(
+                namespaces, liveness=None, stop_flag=stop_flag, memo=leader_memo(elector), ready_flag=ready
+            )
         finally:
-            _on_signals(shutdown)  # Kopf took the signals over while it ran
+            taking.cancel()
+            _on_signals(shutdown)
 
     def report() -> dict[str, object]:
         return {"identity": elector.identity, "leading": elector.leading, "holder": elector.holder}
