@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from failback_operator.services.elector import LeaderElector
 from failback_operator.services.leadership import ElectionSettings, LeaseRecord
@@ -185,3 +188,39 @@ async def test_acquire_keeps_trying_while_the_api_server_is_unreachable(rounds: 
     await elector.acquire()
     assert elector.leading
     assert calls == rounds
+
+
+STEPS = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=2),  # which replica acts
+        # Seconds that pass first, around the retry period, renew deadline and term (2, 10, 15).
+        st.sampled_from([0.0, 0.3, 1.0, 2.0, 4.5, 9.0, 9.9, 10.0, 10.1, 14.9, 15.0, 15.1, 30.0]),
+        st.sampled_from(["try", "try", "try", "release"]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(steps=STEPS)
+def test_no_schedule_of_tries_pauses_and_releases_makes_two_leaders(
+    steps: list[tuple[int, float, str]],
+) -> None:
+    """Three replicas, any order of tries, pauses (time passing) and releases: never two leaders."""
+
+    async def run() -> None:
+        clock, lease = Clock(), MemoryLease()
+        replicas = [_elector(lease, clock, name) for name in ("a", "b", "c")]
+        for index, pause, step in steps:
+            clock.now += pause
+            if step == "try":
+                await replicas[index].try_acquire_or_renew()
+            else:
+                await replicas[index].release()
+            leading = [r.identity for r in replicas if r.leading]
+            assert len(leading) <= 1, (leading, clock.now)
+            if leading:
+                assert lease.record is not None
+                assert lease.record.holder == leading[0]
+
+    asyncio.run(run())
