@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--standalone",
         action="store_true",
-        help="do not coordinate with other replicas (only for a single local process)",
+        help="skip leader election (only for a single process run by hand); by default the replica "
+        "acts only while it holds the Lease failback-operator in the operator's namespace",
     )
     run.add_argument(
         "--liveness",

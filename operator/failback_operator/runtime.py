@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import socket
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from failback_operator.services.kube import KubeStore
+from failback_operator.services.leadership import ElectionSettings
 from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.plans import PlanService
 from failback_operator.services.reconciling import ReconcileSettings
@@ -22,7 +25,9 @@ from failback_operator.workflow import WorkflowSettings
 __all__ = [
     "OperatorRuntime",
     "build_runtime",
+    "election_settings_from_environment",
     "reconcile_settings_from_environment",
+    "replica_identity",
     "settings_from_environment",
     "utc_now",
 ]
@@ -69,6 +74,28 @@ def reconcile_settings_from_environment(environ: Mapping[str, str] = os.environ)
     )
 
 
+def election_settings_from_environment(environ: Mapping[str, str] = os.environ) -> ElectionSettings:
+    """The Lease contested by the replicas (in the operator's namespace) and its timing."""
+    defaults = ElectionSettings()
+
+    def seconds(name: str, default: float) -> float:
+        return _seconds(environ, name, timedelta(seconds=default)).total_seconds()
+
+    return ElectionSettings(
+        namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", defaults.namespace),
+        lease_name=environ.get("FAILBACK_LEASE_NAME", defaults.lease_name),
+        lease_duration=seconds("FAILBACK_LEASE_DURATION_SECONDS", defaults.lease_duration),
+        renew_deadline=seconds("FAILBACK_LEASE_RENEW_DEADLINE_SECONDS", defaults.renew_deadline),
+        retry_period=seconds("FAILBACK_LEASE_RETRY_PERIOD_SECONDS", defaults.retry_period),
+    )
+
+
+def replica_identity(environ: Mapping[str, str] = os.environ) -> str:
+    """The pod's name and a random suffix: a restarted container never passes for its predecessor."""
+    pod = environ.get("POD_NAME") or environ.get("HOSTNAME") or socket.gethostname()
+    return f"{pod}_{uuid.uuid4().hex[:8]}"
+
+
 @dataclass
 class OperatorRuntime:
     """Long-lived parts shared by the handlers through Kopf's memo."""
@@ -100,8 +127,13 @@ class OperatorRuntime:
         return self._wake.setdefault((f"/{plural}", name), asyncio.Event())
 
 
-def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
-    """Everything the handlers share, from the pod's (or the kubeconfig's) credentials."""
+def build_runtime(
+    environ: Mapping[str, str] = os.environ, may_act: Callable[[], bool] | None = None
+) -> OperatorRuntime:
+    """Everything the handlers share, from the pod's (or the kubeconfig's) credentials.
+
+    `may_act` says whether this replica still holds the operator's Lease (always, when standalone).
+    """
     from failback_operator.services.facts_source import GatheringFactsSource
     from failback_operator.services.kube import load_api_client
     from failback_operator.services.sources import SourceResolver
@@ -125,6 +157,7 @@ def build_runtime(environ: Mapping[str, str] = os.environ) -> OperatorRuntime:
         ledger=ledger,
         clock=utc_now,
         settings=settings,
+        **({"may_act": may_act} if may_act is not None else {}),
     )
     reconcile = reconcile_settings_from_environment(environ)
     sources = SourceResolver(store)

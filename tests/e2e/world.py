@@ -127,11 +127,16 @@ class World:
         )
 
     @contextmanager
-    def operator(self, **environment: str) -> Iterator[OperatorProcess]:
+    def operator(self, standalone: bool = True, **environment: str) -> Iterator[OperatorProcess]:
+        """An operator process; `standalone=False` makes it a replica that must win the Lease first."""
         log = self.workdir / f"operator-{len(self.logs)}.log"
         self.logs.append(log)
         with running_operator(
-            self.cluster.kubeconfig, log, {**OPERATOR_ENVIRONMENT, **environment}, entry=(str(GAPS_SHIM),)
+            self.cluster.kubeconfig,
+            log,
+            {**OPERATOR_ENVIRONMENT, **environment},
+            entry=(str(GAPS_SHIM),),
+            standalone=standalone,
         ) as process:
             yield process
 

@@ -131,3 +131,49 @@ def test_helm_chart_renders_watch_namespaces_and_applies(crds: ControlPlane, rep
         "-",
         input=yaml.safe_dump_all(chart),
     )
+
+
+def _operator_container(deployment: dict[str, Any]) -> dict[str, Any]:
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+@pytest.mark.parametrize("source", ["kustomize", "helm"])
+def test_replicas_stand_for_election_with_their_pod_name(
+    crds: ControlPlane, repo_root: Path, source: str
+) -> None:
+    documents = _kustomize(crds, repo_root) if source == "kustomize" else _helm_template(repo_root)
+    [deployment] = _by_kind(documents, "Deployment")
+    container = _operator_container(deployment)
+    assert container["args"][0] == "run"
+    assert "--standalone" not in container["args"]  # every replica elects
+    env = {e["name"]: e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") for e in container["env"]}
+    assert env["POD_NAME"] == "metadata.name"
+    assert env["FAILBACK_OPERATOR_NAMESPACE"] == "metadata.namespace"  # where the Lease lives
+    assert deployment["spec"]["strategy"]["type"] == "Recreate"
+
+
+def test_helm_chart_renders_more_replicas_on_request(repo_root: Path) -> None:
+    [deployment] = _by_kind(_helm_template(repo_root, "--set", "replicas=2"), "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    [default] = _by_kind(_helm_template(repo_root), "Deployment")
+    assert default["spec"]["replicas"] == 1
+
+
+def test_service_account_may_contest_the_lease_in_its_namespace_only(
+    crds: ControlPlane, repo_root: Path
+) -> None:
+    crds.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(repo_root / "manifests/base"))
+    for verb in ("get", "create", "update"):
+        for namespace, allowed in (("failback-system", "yes"), ("team-a", "no")):
+            answer = crds.kubectl(
+                "auth",
+                "can-i",
+                verb,
+                "leases.coordination.k8s.io/failback-operator",
+                f"--as={SERVICE_ACCOUNT}",
+                "--namespace",
+                namespace,
+                check=False,
+            )
+            assert answer.stdout.strip() == allowed, (verb, namespace)

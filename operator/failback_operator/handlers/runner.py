@@ -1,13 +1,20 @@
-"""Runs Kopf with this operator's handlers, the way `failback-operator run` starts it."""
+"""Runs Kopf with this operator's handlers, the way `failback-operator run` starts it.
+
+By default the replica first wins the operator's Lease (handlers/leading.py); `standalone` skips
+the election, for a single process run by hand.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import kopf
 
-__all__ = ["run_operator"]
+from failback_operator.services.elector import LeaderElector
+
+__all__ = ["leader_memo", "run_operator"]
 
 
 def run_operator(namespaces: list[str], standalone: bool, verbose: bool, liveness: str | None = None) -> int:
@@ -17,14 +24,94 @@ def run_operator(namespaces: list[str], standalone: bool, verbose: bool, livenes
     kopf.configure(verbose=verbose)
     logging.getLogger("azure").setLevel(logging.WARNING)
     try:
-        asyncio.run(
-            kopf.operator(
-                standalone=standalone,
-                clusterwide=not namespaces,
-                namespaces=namespaces,
-                liveness_endpoint=liveness,
-            )
-        )
+        if standalone:
+            asyncio.run(_run_kopf(namespaces, liveness=liveness, stop_flag=None))
+            return 0
+        status: int = asyncio.run(_run_elected(namespaces, liveness))
     except KeyboardInterrupt:
         return 130
-    return 0
+    return status
+
+
+async def _run_kopf(
+    namespaces: list[str],
+    liveness: str | None,
+    stop_flag: asyncio.Event | None,
+    memo: kopf.Memo | None = None,
+    ready_flag: asyncio.Event | None = None,
+) -> None:
+    await kopf.operator(
+        # The Lease, not Kopf's peering, keeps replicas apart.
+        standalone=True,
+        clusterwide=not namespaces,
+        namespaces=namespaces,
+        liveness_endpoint=liveness,
+        stop_flag=stop_flag,
+        ready_flag=ready_flag,
+        memo=memo,
+    )
+
+
+def leader_memo(elector: LeaderElector) -> kopf.Memo:
+    """Kopf's memo for an elected replica: the handlers' services ask it whether they may still act."""
+    return kopf.Memo(may_act=lambda: elector.leading)
+
+
+def _on_signals(shutdown: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, _shut_down, shutdown, number)
+
+
+def _shut_down(shutdown: asyncio.Event, number: signal.Signals) -> None:
+    logging.getLogger(__name__).info("Signal %s: stopping, then giving the lease back.", number.name)
+    shutdown.set()
+
+
+async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
+    from failback_operator.handlers.leading import lead_while_elected
+    from failback_operator.handlers.liveness import serving_liveness
+    from failback_operator.runtime import election_settings_from_environment, replica_identity
+    from failback_operator.services.kube import load_api_client
+    from failback_operator.services.leases import LeaseStore
+
+    settings = election_settings_from_environment()
+    shutdown = asyncio.Event()
+    _on_signals(shutdown)
+    leases = LeaseStore(
+        load_api_client(), settings.namespace, settings.lease_name, request_timeout=settings.renew_deadline
+    )
+    elector = LeaderElector(leases, replica_identity(), settings)
+
+    async def run_kopf(stop_flag: asyncio.Event) -> None:
+        ready = asyncio.Event()
+
+        async def take_signals_back() -> None:
+            # Kopf installs its own signal handlers at start. Once it is up, a signal goes through
+            # `shutdown` and the stop flag again, which Kopf obeys without waiting out its own
+            # stop-flag waiter (five seconds in which the lease would not be given back).
+            await ready.wait()
+            _on_signals(shutdown)
+
+        # Created before Kopf starts, so that Kopf's shutdown leaves it alone.
+        taking = asyncio.create_task(take_signals_back(), name="signals back from Kopf")
+        try:
+            # Kopf's liveness endpoint would collide with the one served for the replica's whole life.
+            await _run_kopf(
+                namespaces, liveness=None, stop_flag=stop_flag, memo=leader_memo(elector), ready_flag=ready
+            )
+        finally:
+            taking.cancel()
+            _on_signals(shutdown)
+
+    def report() -> dict[str, object]:
+        return {"identity": elector.identity, "leading": elector.leading, "holder": elector.holder}
+
+    logging.getLogger(__name__).info(
+        "%s stands for election on Lease %s/%s.", elector.identity, settings.namespace, settings.lease_name
+    )
+    try:
+        async with serving_liveness(liveness, report):
+            return await lead_while_elected(elector, run_kopf, shutdown)
+    finally:
+        leases.close()

@@ -125,6 +125,10 @@ def claims_on(plans: Sequence[Mapping[str, Any]], this: Mapping[str, Any]) -> di
     return {name: owner for name, owner in owners.items() if name in mine and owner != me}
 
 
+def _always() -> bool:
+    return True
+
+
 @dataclass
 class PlanService:
     """Drives plans through the state machine; the Kopf daemon calls `look` in a loop."""
@@ -134,9 +138,14 @@ class PlanService:
     ledger: DiskSlotLedger
     clock: Callable[[], datetime]
     settings: WorkflowSettings = field(default_factory=WorkflowSettings)
+    # Whether this replica holds the operator's Lease now; asked before each look and each call,
+    # so that a leader that was paused past its lease's term takes no step when it resumes.
+    may_act: Callable[[], bool] = field(default=_always)
 
     async def look(self, namespace: str, name: str) -> timedelta:
         """Bring one plan a step further; returns when to look again."""
+        if not self.may_act():
+            return timedelta(seconds=1)
         try:
             obj = await self.store.get("failbackplans", name, namespace)
         except NotFoundError:
@@ -237,6 +246,8 @@ class PlanService:
                 continue
             if gathered.site_recovery is None:
                 continue  # the intent stays without a job: the next look resolves or pauses it
+            if not self.may_act():
+                continue  # the lease was lost since the intent: the next leader resolves or pauses it
             outcome = await execute(
                 gathered.site_recovery,
                 action,

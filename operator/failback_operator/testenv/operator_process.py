@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -21,7 +22,11 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass
 class OperatorProcess:
-    """`python -m failback_operator run --standalone` against a kubeconfig, with its log kept."""
+    """`python -m failback_operator run` against a kubeconfig, with its log kept.
+
+    `standalone` (the default here) skips leader election, for tests that run one operator; without
+    it the process stands for election like a replica of the Deployment.
+    """
 
     kubeconfig: Path
     log_path: Path
@@ -30,6 +35,7 @@ class OperatorProcess:
     entry: tuple[str, ...] = ("-m", "failback_operator")
     process: ManagedProcess | None = None
     liveness_port: int = 0
+    standalone: bool = True
 
     def start(self, timeout: float = 60.0) -> None:
         self.liveness_port = free_port()
@@ -39,7 +45,7 @@ class OperatorProcess:
                 sys.executable,
                 *self.entry,
                 "run",
-                "--standalone",
+                *(["--standalone"] if self.standalone else []),
                 f"--liveness=http://127.0.0.1:{self.liveness_port}/healthz",
                 "--verbose",
             ],
@@ -67,6 +73,13 @@ class OperatorProcess:
             time.sleep(0.2)
         raise RuntimeError(f"the operator did not become alive in {timeout:.0f}s")
 
+    def liveness(self) -> dict[str, object]:
+        """What the liveness endpoint answers (an electing replica says whether it leads)."""
+        url = f"http://127.0.0.1:{self.liveness_port}/healthz"
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            report: dict[str, object] = json.loads(answer.read() or b"{}")
+            return report
+
     def exit_status(self, timeout: float = 60.0) -> int:
         """Wait for the process to end by itself (e.g. at a failpoint) and return its status."""
         assert self.process is not None
@@ -87,9 +100,10 @@ def running_operator(
     log_path: Path,
     environment: Mapping[str, str],
     entry: tuple[str, ...] = ("-m", "failback_operator"),
+    standalone: bool = True,
 ) -> Iterator[OperatorProcess]:
     """Start the operator, yield it, always stop it."""
-    operator = OperatorProcess(kubeconfig, log_path, environment, entry=entry)
+    operator = OperatorProcess(kubeconfig, log_path, environment, entry=entry, standalone=standalone)
     try:
         operator.start()
         yield operator
