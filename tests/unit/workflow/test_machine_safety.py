@@ -472,3 +472,86 @@ def test_a_change_behind_the_plan_stays_paused_until_a_new_run() -> None:
     )
     [start] = _starts(resumed.actions)
     assert start.operation == Operation.REPROTECT
+
+
+def test_a_failover_started_outside_the_plan_pauses_it() -> None:
+    """Protected and waiting for approval, an item is seen failed back: someone else failed it over."""
+    waiting = decide(
+        request(Action.FAILBACK),
+        PlanStatus(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected")),
+        NOW,
+    )
+    assert waiting.status.phase == Phase.WAITING_FOR_APPROVAL
+    moved = decide(
+        request(Action.FAILBACK),
+        waiting.status,
+        observe(item("vm-a", "FailedBack"), item("vm-b", "Protected")),
+        later(1),
+    )
+    assert moved.status.phase == Phase.PAUSED
+    assert moved.status.progression == Progression.ITEM_CHANGED_OUTSIDE_PLAN
+    assert "vm-a went from ProtectedToOnPremises to FailedBack" in (moved.status.message or "")
+    assert _starts(moved.actions) == []
+
+
+def test_a_group_failed_back_outside_the_plan_is_never_committed_by_it() -> None:
+    """The whole recovery plan run from the portal: the plan must not commit a failover it did not make."""
+    waiting = decide(
+        request(Action.FAILBACK),
+        PlanStatus(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected")),
+        NOW,
+    )
+    failover = job("ufo-portal", "UnplannedFailover", "rp-apps", "Succeeded", later(0.5), shutdown_tasks())
+    moved = decide(
+        request(Action.COMMIT),
+        waiting.status,
+        observe(
+            item("vm-a", "FailedBack"), item("vm-b", "FailedBack"), jobs=(failover,), approvals=(approval(),)
+        ),
+        later(1),
+    )
+    assert _starts(moved.actions) == []
+    assert moved.status.phase == Phase.PAUSED
+    assert moved.status.progression == Progression.ITEM_CHANGED_OUTSIDE_PLAN
+
+
+def test_a_reprotect_started_outside_the_plan_pauses_it() -> None:
+    preflight = decide(
+        request(Action.PREFLIGHT, groups=SINGLE),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure")),
+        NOW,
+    )
+    moved = decide(
+        request(Action.PREFLIGHT, groups=SINGLE), preflight.status, observe(item("vm-a", "Syncing")), later(1)
+    )
+    assert moved.status.phase == Phase.PAUSED
+    assert moved.status.progression == Progression.ITEM_CHANGED_OUTSIDE_PLAN
+
+
+def test_our_own_failover_seen_only_once_done_is_still_ours() -> None:
+    """The failover job ran between two looks: the items show failed back at once, and commit follows."""
+    both = (ReplicationGroup(name="apps", items=("vm-a", "vm-b"), recovery_plan="rp-apps"),)
+    decision = decide(
+        request(Action.COMMIT, groups=both),
+        PlanStatus(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = _starts(decision.actions)
+    assert start.operation == Operation.FAILOVER
+    status = record_outcome(decision.status, start, CallOutcome(job_name="ufo-1"), NOW).status
+    failover = job("ufo-1", "UnplannedFailover", "rp-apps", "Succeeded", NOW, shutdown_tasks())
+    done = decide(
+        request(Action.COMMIT, groups=both),
+        status,
+        observe(
+            item("vm-a", "FailedBack"), item("vm-b", "FailedBack"), jobs=(failover,), approvals=(approval(),)
+        ),
+        later(1),
+    )
+    assert done.status.phase != Phase.PAUSED, done.status.message
+    [commit] = _starts(done.actions)
+    assert commit.operation == Operation.COMMIT
