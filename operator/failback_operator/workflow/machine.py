@@ -649,6 +649,9 @@ def _reprotect_step(
             StartOperation(operation=Operation.REPROTECT, items=(member.name,), attempt=intent.attempt)
         )
     if actions:
+        # One call is made per look: items never tried go before retries, so that a refused item
+        # whose retry is due at every look cannot starve the others (FB028).
+        actions.sort(key=lambda a: a.attempt if isinstance(a, StartOperation) else 0)
         return (
             _Step(
                 rank=1,

@@ -555,3 +555,29 @@ def test_our_own_failover_seen_only_once_done_is_still_ours() -> None:
     assert done.status.phase != Phase.PAUSED, done.status.message
     [commit] = _starts(done.actions)
     assert commit.operation == Operation.COMMIT
+
+
+def test_an_item_never_tried_goes_before_a_refused_one_due_again() -> None:
+    """One call per look: a refused item whose retry is already due must not starve the group's others."""
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        NOW,
+    )
+    [call] = _starts(decision.actions)
+    assert call.items == ("vm-a",)
+    refused = CallOutcome(refused=True, code="AgentNotInstalled", message="the agent is not installed")
+    status = record_outcome(decision.status, call, refused, NOW).status
+    retry_due = _item(status).agent_refusals
+    assert retry_due is not None
+    after_backoff = retry_due.next_attempt_at + timedelta(seconds=1)
+    decision = decide(
+        request(),
+        status,
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        after_backoff,
+    )
+    [call] = _starts(decision.actions)
+    assert call.items == ("vm-b",)
+    assert _item(decision.status, "vm-a").intent is None  # held back for the next look
