@@ -301,7 +301,10 @@ def _refresh_item(
             if job.state == "Succeeded":
                 if intent.operation == Operation.FAILOVER:
                     shutdown_confirmed = not shutdown_problems(job)
-                intent = None
+                # Jobs and items are read apart: until the item shows the job's effect, the intent
+                # stays, or the next step would call again on an item list that lags behind.
+                if _effect_rank_reached(intent.operation, stage):
+                    intent = None
             elif job.state in {"Failed", "Cancelled", "Suspended"}:
                 last_error = _error_from(
                     _job_error(job),

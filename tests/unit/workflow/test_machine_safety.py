@@ -581,3 +581,26 @@ def test_an_item_never_tried_goes_before_a_refused_one_due_again() -> None:
     [call] = _starts(decision.actions)
     assert call.items == ("vm-b",)
     assert _item(decision.status, "vm-a").intent is None  # held back for the next look
+
+
+def test_a_job_listed_done_before_the_item_shows_it_is_not_called_again() -> None:
+    """The jobs list and the items list are read apart: a succeeded job the item does not show yet waits."""
+    decision = decide(
+        request(groups=SINGLE), PlanStatus(), observe(item("vm-a", "FailedOverToAzure"), reserved=True), NOW
+    )
+    [start] = _starts(decision.actions)
+    status = record_outcome(decision.status, start, CallOutcome(job_name="rp-1"), NOW).status
+    done = job("rp-1", "SwitchReplicationGroupProtection", "VM-A", "Succeeded", NOW)
+    stale = decide(
+        request(groups=SINGLE),
+        status,
+        observe(item("vm-a", "FailedOverToAzure"), jobs=(done,), reserved=True),
+        later(1),
+    )
+    assert _starts(stale.actions) == []
+    assert _item(stale.status).intent is not None
+    caught_up = decide(
+        request(groups=SINGLE), stale.status, observe(item("vm-a", "Syncing"), jobs=(done,)), later(2)
+    )
+    assert _item(caught_up.status).intent is None
+    assert caught_up.status.phase == Phase.SYNCING
