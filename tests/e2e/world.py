@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,14 +14,16 @@ from typing import Any
 
 import yaml
 
-from failback_operator.sim.asr import AsrSimulator
+from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.sim.asr.scenario import Scenario
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import OperatorProcess, running_operator
 from failback_operator.testenv.vcsim import VcsimServer
+from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
 
 from ..integration.asr_sim_support import scenario
-from ..integration.preflight_setup import GAPS_SHIM, classic_setup
+from ..integration.preflight_setup import GAPS_SHIM, Setup, classic_setup, modernized_setup
+from ..integration.vsphere.vcsim_builders import MASTER_TARGET_HOST, Inventory
 
 MASTER_TARGET = "V2A-PS-200"
 DATASTORE = "datastore1"
@@ -63,6 +66,8 @@ class World:
     workdir: Path
     plan: str
     logs: list[Path] = field(default_factory=list)
+    # The objects a user applies; None for the classic Windows group of `e2e_scenario`.
+    setup: Callable[[AsrSimulator, VcsimServer], Setup] | None = None
 
     def apply(self, documents: list[dict[str, Any]]) -> None:
         self.cluster.kubectl(
@@ -71,7 +76,10 @@ class World:
 
     def create_plan(self, action: str = "Reprotect", run: str = "run-1", **spec: Any) -> None:
         """The vault, vCenter and master target pointed at this test's parts; a plan named for the test."""
-        setup = classic_setup(self.simulator, self.vcsim, master_target_vm=MASTER_TARGET)
+        if self.setup is not None:
+            setup = self.setup(self.simulator, self.vcsim)
+        else:
+            setup = classic_setup(self.simulator, self.vcsim, master_target_vm=MASTER_TARGET)
         setup.vcenter["spec"]["runAsUser"] = "vcenteruser"
         self.apply([*setup.secrets, setup.vault, setup.vcenter, setup.master_target])
         plan = setup.plans[0]
@@ -202,3 +210,149 @@ class World:
         ).stdout
         items: list[dict[str, Any]] = json.loads(listed)["items"]
         return items
+
+    def requests(self, operation: str) -> list[dict[str, Any]]:
+        """Every request of one operation the simulator received, oldest first."""
+        return [r for r in self.simulator.runtime.log.records() if r["operation"] == operation]
+
+
+# --- other estates: a Linux group, the modernized architecture -----------------------------------
+
+
+@dataclass(frozen=True)
+class Estate:
+    """A scenario with the vCenter VMs and cluster objects it needs: one replication group to bring home."""
+
+    scenario: Callable[[], Scenario]
+    setup: Callable[[AsrSimulator, VcsimServer], Setup]
+    items: tuple[str, ...]
+    recovery_plan: str
+    master_target_vm: str
+    master_target_guest: str
+    on_premises_vms: tuple[str, ...]
+    on_premises_guest: str
+    datastore: str
+
+    def furnish(self, server: VcsimServer, workdir: Path) -> None:
+        """The master target VM and the powered-off on-premises VMs in vcsim, once per vcsim (FB031)."""
+        endpoint = VCenterEndpoint(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            ca_file=str(server.ca_file),
+        )
+        with vcenter_session(endpoint) as session:
+            built = Inventory(session=session, workdir=workdir)
+            host = built.host(MASTER_TARGET_HOST)
+            built.nas_datastore(host, self.datastore, "VMFS")
+            if built.vm(self.master_target_vm) is None:
+                built.create_vm(
+                    self.master_target_vm,
+                    host=host,
+                    datastore=self.datastore,
+                    guest_id=self.master_target_guest,
+                )
+            for name in self.on_premises_vms:
+                if built.vm(name) is None:
+                    built.create_vm(
+                        name,
+                        host=host,
+                        datastore=self.datastore,
+                        guest_id=self.on_premises_guest,
+                        power_on=False,
+                    )
+
+
+LINUX_MASTER_TARGET = "V2A-MT-LNX-210"
+LINUX_ITEMS = ("V2A-RHEL8-301-new", "V2A-UBU20-302-new")
+
+
+def linux_scenario() -> Scenario:
+    """Classic Linux: a Linux master target with retention volume /mnt/retention, the agents registered."""
+    base = scenario("classic-linux", vcenter_host="127.0.0.1")
+    faults = base.faults.model_copy(update={"agent_not_installed_minutes": 0})
+    return base.model_copy(update={"faults": faults})
+
+
+def linux_setup(sim: AsrSimulator, vcsim: VcsimServer) -> Setup:
+    """The classic setup turned to the Linux group: Linux master target, its retention path, rp-web."""
+    setup = classic_setup(sim, vcsim, master_target_vm=LINUX_MASTER_TARGET)
+    setup.master_target["metadata"]["name"] = "v2a-mt-lnx-210"
+    setup.master_target["spec"].update(
+        {
+            "siteRecoveryName": LINUX_MASTER_TARGET,
+            "os": {"type": "Linux", "version": "Ubuntu-20.04-64", "rootVolumeLayout": "Standard"},
+            "retentionDrive": "/mnt/retention",
+        }
+    )
+    setup.plans[0]["spec"].update(
+        {
+            "masterTargetRef": {"name": "v2a-mt-lnx-210"},
+            "runAsAccount": "linuxuser",
+            "groups": [
+                {"name": "web-group", "recoveryPlan": "rp-web", "items": [{"name": i} for i in LINUX_ITEMS]}
+            ],
+        }
+    )
+    return setup
+
+
+CLASSIC_LINUX = Estate(
+    scenario=linux_scenario,
+    setup=linux_setup,
+    items=LINUX_ITEMS,
+    recovery_plan="rp-web",
+    master_target_vm=LINUX_MASTER_TARGET,
+    master_target_guest="ubuntu64Guest",
+    on_premises_vms=("V2A-RHEL8-301", "V2A-UBU20-302"),
+    on_premises_guest="rhel8_64Guest",
+    datastore=DATASTORE,
+)
+
+MODERNIZED_APPLIANCE = "Rcm-App-150"
+
+
+def modernized_scenario() -> Scenario:
+    """Modernized: appliances Rcm-App-150/151, two Windows items failed over and committed in Azure."""
+    base = scenario("modernized", vcenter_host="127.0.0.1")
+    faults = base.faults.model_copy(update={"agent_not_installed_minutes": 0})
+    return base.model_copy(update={"faults": faults})
+
+
+def modernized_world_setup(sim: AsrSimulator, vcsim: VcsimServer) -> Setup:
+    """The modernized setup with appliance Rcm-App-150 in the master target's role."""
+    return modernized_setup(sim, vcsim, master_target_vm=MODERNIZED_APPLIANCE)
+
+
+MODERNIZED = Estate(
+    scenario=modernized_scenario,
+    setup=modernized_world_setup,
+    items=(
+        "vcenter67_50158471-87c2-d4ad-caa2-abe22face6d8",
+        "vcenter67_5015a2b3-11c2-44ad-9aa2-0be22fac1234",
+    ),
+    recovery_plan="rp-rcm",
+    master_target_vm=MODERNIZED_APPLIANCE,
+    master_target_guest="windows2019srv_64Guest",
+    on_premises_vms=("Rcm-W2K19-152", "Rcm-W2K19-153"),
+    on_premises_guest="windows2019srv_64Guest",
+    datastore="SharedDS-84-85",
+)
+
+
+@contextmanager
+def estate_world(
+    estate: Estate, cluster: ControlPlane, vcsim: VcsimServer, workdir: Path, time_scale: float = TIME_SCALE
+) -> Iterator[World]:
+    """A World over `estate`: its own simulator, its VMs in vcsim, a plan named for the test."""
+    estate.furnish(vcsim, workdir / "vcsim")
+    with SimulatorThread(estate.scenario(), time_scale=time_scale) as simulator:
+        built = World(
+            cluster, simulator, vcsim, workdir, plan=f"plan-{uuid.uuid4().hex[:6]}", setup=estate.setup
+        )
+        try:
+            yield built
+        finally:
+            # A plan left active would claim the items of the next test's plan.
+            built.delete_plan()

@@ -93,6 +93,24 @@ def test_reprotect_job_fails_with_documented_code(classic: Vault, code: str) -> 
     ).result()
 
 
+def test_reprotect_job_fails_with_an_undocumented_code_and_its_message(classic: Vault) -> None:
+    classic.simulator.runtime.set_faults(
+        job_failures=[{"operation": "reprotect", "code": "99999", "message": "Unexpected replica state."}]
+    )
+    first = FirstResponse()
+    poller = classic.client.replication_protected_items.begin_reprotect(
+        *classic.item_scope, ITEM, classic_reprotect_input(classic), raw_response_hook=first
+    )
+    with pytest.raises(HttpResponseError):
+        poller.result()
+    job = classic.client.replication_jobs.get(*classic.scope, first.job_id)
+    assert job.properties.state == "Failed"
+    error = job.properties.errors[0].service_error_details
+    assert (error.code, error.message) == ("99999", "Unexpected replica state.")
+    failed = [task.name for task in job.properties.tasks if task.state == "Failed"]
+    assert failed == [job.properties.tasks[-1].name]
+
+
 def test_failback_job_fails_with_8038_when_the_host_lacks_memory(classic: Vault) -> None:
     classic.client.replication_protected_items.begin_reprotect(
         *classic.item_scope, ITEM, classic_reprotect_input(classic)

@@ -100,3 +100,15 @@ def test_request_log_counts_per_operation_and_item() -> None:
     assert log.count("ReplicationProtectedItems_Reprotect", "a") == 2
     assert log.counts()["ReplicationJobs_List"] == 1
     assert [record["sequence"] for record in log.records()] == [1, 2, 3, 4]
+
+
+def test_undocumented_job_error_code_needs_its_message() -> None:
+    data = load_scenario(EXAMPLES / "classic-windows.yaml").model_dump(mode="json")
+    data["faults"]["job_failures"] = [{"operation": "reprotect", "code": "99999"}]
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(data, source="unworded.yaml")
+    assert "faults.job_failures.0.code" in str(error.value)
+    assert "needs a message" in str(error.value)
+    data["faults"]["job_failures"] = [{"operation": "reprotect", "code": "99999", "message": "Gremlins."}]
+    (failure,) = parse_scenario(data, source="worded.yaml").faults.job_failures
+    assert (failure.code, failure.message) == ("99999", "Gremlins.")

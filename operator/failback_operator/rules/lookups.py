@@ -74,6 +74,14 @@ def registered_master_target(facts: FailbackFacts) -> MasterTargetServer | None:
     return None
 
 
+def find_reprotect_agent(server: ConfigurationServer, wanted: str) -> MasterTargetServer | None:
+    """A modernized appliance's reprotect agent (listed as a master target) by id or name."""
+    for agent in server.master_targets:
+        if _same(agent.id, wanted) or _same(agent.name, wanted):
+            return agent
+    return None
+
+
 def find_process_server(server: ConfigurationServer, wanted: str) -> ProcessServer | None:
     """The process server a plan names, by id or friendly name."""
     for process_server in server.process_servers:

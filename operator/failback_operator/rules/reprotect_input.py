@@ -9,6 +9,7 @@ from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.lookups import (
     configuration_server,
     find_process_server,
+    find_reprotect_agent,
     master_target_os_type,
     registered_master_target,
 )
@@ -68,6 +69,12 @@ def resolve_reprotect_values(facts: FailbackFacts, plan: FailbackPlanSpec) -> Re
         agent = declaration.reprotect_agent
         if not agent:
             missing.append("reprotect agent")
+        elif server is not None and server.master_targets:
+            # The fabric lists the appliances' reprotect agents; Site Recovery takes the agent's id.
+            registered_agent = find_reprotect_agent(server, agent)
+            if registered_agent is None:
+                missing.append(f"reprotect agent {agent} registered with the configuration server")
+            agent = registered_agent.id if registered_agent else None
         if not declaration.log_storage_account_id:
             missing.append("log storage account")
         return ReprotectValues(

@@ -268,7 +268,10 @@ def _refresh_item(
     cancelling = previous.intent is not None and previous.intent.operation == Operation.CANCEL
     changed_outside = (
         previous.stage is not None
-        and not allowed_transition(previous.stage, stage, cancelling=cancelling)
+        and not (
+            allowed_transition(previous.stage, stage, cancelling=cancelling)
+            and _moved_by_plan(previous, previous.stage, stage)
+        )
         and not completed
     )
     intent = item.intent
@@ -298,7 +301,10 @@ def _refresh_item(
             if job.state == "Succeeded":
                 if intent.operation == Operation.FAILOVER:
                     shutdown_confirmed = not shutdown_problems(job)
-                intent = None
+                # Jobs and items are read apart: until the item shows the job's effect, the intent
+                # stays, or the next step would call again on an item list that lags behind.
+                if _effect_rank_reached(intent.operation, stage):
+                    intent = None
             elif job.state in {"Failed", "Cancelled", "Suspended"}:
                 last_error = _error_from(
                     _job_error(job),
@@ -371,6 +377,35 @@ def _refresh_item(
                 )
             )
     return item, issues
+
+
+# Steps of the round trip that only a call takes an item across: rank reached, and the call.
+_CALLED_AT: tuple[tuple[int, Operation], ...] = (
+    (_RANK[ItemStage.REPROTECTING], Operation.REPROTECT),
+    (_RANK[ItemStage.FAILING_BACK], Operation.FAILOVER),
+    (_RANK[ItemStage.COMMITTING], Operation.COMMIT),
+    (_RANK[ItemStage.REPROTECTING_TO_AZURE], Operation.REPROTECT_TO_AZURE),
+)
+_ENDED_BADLY = {JobState.FAILED, JobState.CANCELLED, JobState.SUSPENDED}
+
+
+def _moved_by_plan(previous: ItemStatus, before: ItemStage, after: ItemStage) -> bool:
+    """Whether each call a move needs was this plan's own: its intent, or its last job that did not fail.
+
+    A failover (or reprotect, or commit) run from the portal must pause the plan, never be taken
+    over: the plan would otherwise commit a failover whose shut-down it did not ask for.
+    """
+    ranks = {**_RANK, ItemStage.PROTECTED_TO_AZURE: _HOME_AND_PROTECTED}
+    start, end = ranks.get(before), ranks.get(after)
+    if start is None or end is None:
+        return True  # unknown or missing stages are allowed_transition's to judge
+    ours: set[Operation] = set()
+    if previous.intent is not None:
+        ours.add(previous.intent.operation)
+    job = previous.current_job
+    if job is not None and job.state not in _ENDED_BADLY:
+        ours |= {op for op, scenarios in _JOB_SCENARIOS.items() if job.operation in scenarios}
+    return all(operation in ours for rank, operation in _CALLED_AT if start < rank <= end)
 
 
 def _effect_rank_reached(operation: Operation, stage: ItemStage) -> bool:
@@ -617,6 +652,9 @@ def _reprotect_step(
             StartOperation(operation=Operation.REPROTECT, items=(member.name,), attempt=intent.attempt)
         )
     if actions:
+        # One call is made per look: items never tried go before retries, so that a refused item
+        # whose retry is due at every look cannot starve the others (FB028).
+        actions.sort(key=lambda a: a.attempt if isinstance(a, StartOperation) else 0)
         return (
             _Step(
                 rank=1,

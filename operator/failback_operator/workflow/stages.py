@@ -70,6 +70,10 @@ def item_stage(item: ProtectedItem | None, architecture: Architecture) -> ItemSt
             return ItemStage.COMMITTED
         if item.active_location == "Recovery" and _commit_pending(item):
             return ItemStage.FAILED_BACK
+        if item.active_location == "Recovery" and "SwitchProtection" in item.allowed_operations:
+            # Running on-premises, nothing to commit, reprotect to Azure offered: committed, whatever
+            # the state's name (a committed modernized planned failover is not "...Committed").
+            return ItemStage.COMMITTED
         if (
             item.protection_state == "Protected"
             and FAILBACK_OPERATION[architecture] in item.allowed_operations

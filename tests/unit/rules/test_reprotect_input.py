@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from failback_operator.facts import MasterTargetServer
+from failback_operator.rules import FailbackFacts
 from failback_operator.rules.reprotect_input import (
     FAILOVER_DIRECTION,
     group_reprotect_values,
@@ -45,6 +49,10 @@ def test_modernized_needs_agent_and_log_storage() -> None:
         {
             "master_target.reprotect_agent": "7d30ec24-f20e-4c17-8dfd-d7ccb444b072",
             "master_target.log_storage_account_id": "/subscriptions/s/.../storageAccounts/v2aecystor",
+            # The modernized fabric lists its appliances' reprotect agents where classic lists master targets.
+            "vault.configuration_server.master_targets": [
+                {"id": "7d30ec24-f20e-4c17-8dfd-d7ccb444b072", "name": "Rcm-App-150"}
+            ],
         },
     )
     values = resolve_reprotect_values(ready, ready.plans[0])
@@ -63,3 +71,35 @@ def test_group_items_share_one_master_target() -> None:
 def test_no_policy_is_missing() -> None:
     world = patched(WORLDS["before-reprotect"](), {"vault.failback_policies": []})
     assert "failback policy" in resolve_reprotect_values(world, world.plans[0]).missing
+
+
+def _with_agents(declared: str) -> FailbackFacts:
+    """The modernized world whose configuration server lists its appliances' reprotect agents."""
+    world = WORLDS["modernized-before-reprotect"]()
+    assert world.vault is not None
+    assert world.vault.configuration_server is not None
+    agents = (
+        MasterTargetServer(id="7d30ec24-f20e-4c17-8dfd-d7ccb444b072", name="Rcm-App-150"),
+        MasterTargetServer(id="c145803b-80bc-4a11-b8ae-d2a4d150700e", name="Rcm-App-151"),
+    )
+    server = replace(world.vault.configuration_server, master_targets=agents)
+    return replace(
+        world,
+        master_target=replace(world.master_target, reprotect_agent=declared),
+        vault=replace(world.vault, configuration_server=server),
+    )
+
+
+def test_modernized_reprotect_agent_declared_by_name_is_sent_by_its_id() -> None:
+    """Site Recovery takes reprotectAgentId: the appliance name a MasterTarget declares is resolved."""
+    world = _with_agents("rcm-app-151")
+    values = resolve_reprotect_values(world, world.plans[0])
+    assert values.complete, values.missing
+    assert values.master_target_id == "c145803b-80bc-4a11-b8ae-d2a4d150700e"
+
+
+def test_modernized_reprotect_agent_not_registered_is_named_missing() -> None:
+    world = _with_agents("Rcm-App-999")
+    values = resolve_reprotect_values(world, world.plans[0])
+    assert values.missing == ("reprotect agent Rcm-App-999 registered with the configuration server",)
+    assert values.master_target_id is None

@@ -88,6 +88,8 @@ def test_recorded_job_id_and_no_second_post_while_the_job_runs() -> None:
         status = recorded.status
         assert recorded.events[-1].reason == "ReprotectStarted"
         assert f"job-{action.items[0]}" in recorded.events[-1].message
+    # The second reprotect is made on the next look, one call per look.
+    status = _both_reprotects_started()
     running = observe(
         item("vm-a", "Reprotecting"),
         item("vm-b", "Reprotecting"),
@@ -107,17 +109,25 @@ def test_recorded_job_id_and_no_second_post_while_the_job_runs() -> None:
     assert again.requeue_after == SETTINGS.active_poll
 
 
+def _both_reprotects_started() -> PlanStatus:
+    """Both reprotects called and recorded, one per look as the operator makes them."""
+    status = PlanStatus()
+    for _ in ("vm-a", "vm-b"):
+        decision = decide(
+            request(),
+            status,
+            observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+            NOW,
+        )
+        [action] = [a for a in decision.actions if isinstance(a, StartOperation)]
+        outcome = CallOutcome(job_name=f"job-{action.items[0]}")
+        status = record_outcome(decision.status, action, outcome, NOW).status
+    return status
+
+
 def _protected_status() -> PlanStatus:
     """A plan whose two items are reprotected and protected to on-premises."""
-    status = decide(
-        request(),
-        PlanStatus(),
-        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
-        NOW,
-    ).status
-    for name in ("vm-a", "vm-b"):
-        action = StartOperation(operation=Operation.REPROTECT, items=(name,))
-        status = record_outcome(status, action, CallOutcome(job_name=f"job-{name}"), NOW).status
+    status = _both_reprotects_started()
     jobs = (
         job("job-vm-a", "SwitchReplicationGroupProtection", "VM-A", state="Succeeded"),
         job("job-vm-b", "SwitchReplicationGroupProtection", "VM-B", state="Succeeded"),
@@ -134,22 +144,10 @@ def _protected_status() -> PlanStatus:
 
 
 def test_sync_then_protected_completes_a_reprotect_plan_and_releases_slots() -> None:
-    status = decide(
-        request(),
-        PlanStatus(),
-        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
-        NOW,
-    ).status
-    for name in ("vm-a", "vm-b"):
-        status = record_outcome(
-            status,
-            StartOperation(operation=Operation.REPROTECT, items=(name,)),
-            CallOutcome(job_name=f"j-{name}"),
-            NOW,
-        ).status
+    status = _both_reprotects_started()
     jobs = (
-        job("j-vm-a", "SwitchReplicationGroupProtection", "VM-A", state="Succeeded"),
-        job("j-vm-b", "SwitchReplicationGroupProtection", "VM-B", state="Succeeded"),
+        job("job-vm-a", "SwitchReplicationGroupProtection", "VM-A", state="Succeeded"),
+        job("job-vm-b", "SwitchReplicationGroupProtection", "VM-B", state="Succeeded"),
     )
     syncing = decide(
         request(),

@@ -472,3 +472,135 @@ def test_a_change_behind_the_plan_stays_paused_until_a_new_run() -> None:
     )
     [start] = _starts(resumed.actions)
     assert start.operation == Operation.REPROTECT
+
+
+def test_a_failover_started_outside_the_plan_pauses_it() -> None:
+    """Protected and waiting for approval, an item is seen failed back: someone else failed it over."""
+    waiting = decide(
+        request(Action.FAILBACK),
+        PlanStatus(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected")),
+        NOW,
+    )
+    assert waiting.status.phase == Phase.WAITING_FOR_APPROVAL
+    moved = decide(
+        request(Action.FAILBACK),
+        waiting.status,
+        observe(item("vm-a", "FailedBack"), item("vm-b", "Protected")),
+        later(1),
+    )
+    assert moved.status.phase == Phase.PAUSED
+    assert moved.status.progression == Progression.ITEM_CHANGED_OUTSIDE_PLAN
+    assert "vm-a went from ProtectedToOnPremises to FailedBack" in (moved.status.message or "")
+    assert _starts(moved.actions) == []
+
+
+def test_a_group_failed_back_outside_the_plan_is_never_committed_by_it() -> None:
+    """The whole recovery plan run from the portal: the plan must not commit a failover it did not make."""
+    waiting = decide(
+        request(Action.FAILBACK),
+        PlanStatus(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected")),
+        NOW,
+    )
+    failover = job("ufo-portal", "UnplannedFailover", "rp-apps", "Succeeded", later(0.5), shutdown_tasks())
+    moved = decide(
+        request(Action.COMMIT),
+        waiting.status,
+        observe(
+            item("vm-a", "FailedBack"), item("vm-b", "FailedBack"), jobs=(failover,), approvals=(approval(),)
+        ),
+        later(1),
+    )
+    assert _starts(moved.actions) == []
+    assert moved.status.phase == Phase.PAUSED
+    assert moved.status.progression == Progression.ITEM_CHANGED_OUTSIDE_PLAN
+
+
+def test_a_reprotect_started_outside_the_plan_pauses_it() -> None:
+    preflight = decide(
+        request(Action.PREFLIGHT, groups=SINGLE),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure")),
+        NOW,
+    )
+    moved = decide(
+        request(Action.PREFLIGHT, groups=SINGLE), preflight.status, observe(item("vm-a", "Syncing")), later(1)
+    )
+    assert moved.status.phase == Phase.PAUSED
+    assert moved.status.progression == Progression.ITEM_CHANGED_OUTSIDE_PLAN
+
+
+def test_our_own_failover_seen_only_once_done_is_still_ours() -> None:
+    """The failover job ran between two looks: the items show failed back at once, and commit follows."""
+    both = (ReplicationGroup(name="apps", items=("vm-a", "vm-b"), recovery_plan="rp-apps"),)
+    decision = decide(
+        request(Action.COMMIT, groups=both),
+        PlanStatus(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = _starts(decision.actions)
+    assert start.operation == Operation.FAILOVER
+    status = record_outcome(decision.status, start, CallOutcome(job_name="ufo-1"), NOW).status
+    failover = job("ufo-1", "UnplannedFailover", "rp-apps", "Succeeded", NOW, shutdown_tasks())
+    done = decide(
+        request(Action.COMMIT, groups=both),
+        status,
+        observe(
+            item("vm-a", "FailedBack"), item("vm-b", "FailedBack"), jobs=(failover,), approvals=(approval(),)
+        ),
+        later(1),
+    )
+    assert done.status.phase != Phase.PAUSED, done.status.message
+    [commit] = _starts(done.actions)
+    assert commit.operation == Operation.COMMIT
+
+
+def test_an_item_never_tried_goes_before_a_refused_one_due_again() -> None:
+    """One call per look: a refused item whose retry is already due must not starve the group's others."""
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        NOW,
+    )
+    [call] = _starts(decision.actions)
+    assert call.items == ("vm-a",)
+    refused = CallOutcome(refused=True, code="AgentNotInstalled", message="the agent is not installed")
+    status = record_outcome(decision.status, call, refused, NOW).status
+    retry_due = _item(status).agent_refusals
+    assert retry_due is not None
+    after_backoff = retry_due.next_attempt_at + timedelta(seconds=1)
+    decision = decide(
+        request(),
+        status,
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        after_backoff,
+    )
+    [call] = _starts(decision.actions)
+    assert call.items == ("vm-b",)
+    assert _item(decision.status, "vm-a").intent is None  # held back for the next look
+
+
+def test_a_job_listed_done_before_the_item_shows_it_is_not_called_again() -> None:
+    """The jobs list and the items list are read apart: a succeeded job the item does not show yet waits."""
+    decision = decide(
+        request(groups=SINGLE), PlanStatus(), observe(item("vm-a", "FailedOverToAzure"), reserved=True), NOW
+    )
+    [start] = _starts(decision.actions)
+    status = record_outcome(decision.status, start, CallOutcome(job_name="rp-1"), NOW).status
+    done = job("rp-1", "SwitchReplicationGroupProtection", "VM-A", "Succeeded", NOW)
+    stale = decide(
+        request(groups=SINGLE),
+        status,
+        observe(item("vm-a", "FailedOverToAzure"), jobs=(done,), reserved=True),
+        later(1),
+    )
+    assert _starts(stale.actions) == []
+    assert _item(stale.status).intent is not None
+    caught_up = decide(
+        request(groups=SINGLE), stale.status, observe(item("vm-a", "Syncing"), jobs=(done,)), later(2)
+    )
+    assert _item(caught_up.status).intent is None
+    assert caught_up.status.phase == Phase.SYNCING

@@ -113,6 +113,14 @@ MODERNIZED_STATES: dict[str, dict[str, object]] = {
             "CancelFailover",
         ),
     ),
+    # Not recorded: as the simulator models a committed planned failover.
+    "Committed": dict(
+        instance_type="InMageRcmFailback",
+        protection_state="PlannedFailoverStatesBegin",
+        protection_state_description="Planned failover committed",
+        active_location="Recovery",
+        allowed_operations=("CompleteMigration", "DisableProtection", "SwitchProtection"),
+    ),
 }
 
 

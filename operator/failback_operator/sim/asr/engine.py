@@ -271,7 +271,8 @@ def _pick_failure(state: SimState, operation: Operation, item_names: list[str]) 
         if rule.item is not None and rule.item.lower() not in {name.lower() for name in item_names}:
             continue
         state.job_failures_left[index] -= 1
-        return JOB_ERRORS[rule.code]
+        # An undocumented code has only its message; it fails the job's last task.
+        return JOB_ERRORS.get(rule.code) or JobErrorText(rule.code, rule.message or "", "", "", "")
     return None
 
 

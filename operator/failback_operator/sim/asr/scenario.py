@@ -7,9 +7,18 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
+    "DOCUMENTED_JOB_ERROR_CODES",
     "Appliance",
     "Architecture",
     "ConfigurationServer",
@@ -188,13 +197,33 @@ class JobDurations(_Model):
     cancel_minutes: float = Field(default=5.0, gt=0)
 
 
+# Failback job errors Microsoft documents; the simulator words them as the documentation does.
+DOCUMENTED_JOB_ERROR_CODES = ("95226", "78052", "78093", "8061", "8038")
+
+
 class JobFailure(_Model):
-    """Make the next matching job fail with a documented Site Recovery error code."""
+    """Make the next matching job fail with a Site Recovery error code.
+
+    A documented code comes with Microsoft's wording. Any other code needs its own `message`: an
+    error a client has never seen, which it must report rather than interpret.
+    """
 
     operation: Literal["reprotect", "unplanned_failover", "planned_failover", "commit", "cancel"]
-    code: Literal["95226", "78052", "78093", "8061", "8038"]
+    # Declared before `code` so that the code's check can see it; used for undocumented codes only.
+    message: str | None = Field(default=None, min_length=1)
+    code: str
     item: str | None = None  # protected item name; any item when absent
     times: int = Field(default=1, ge=1)
+
+    @field_validator("code")
+    @classmethod
+    def _documented_or_worded(cls, code: str, info: ValidationInfo) -> str:
+        if code in DOCUMENTED_JOB_ERROR_CODES or info.data.get("message"):
+            return code
+        raise ValueError(
+            f"{code} is not a documented code ({', '.join(DOCUMENTED_JOB_ERROR_CODES)}); "
+            "an undocumented code needs a message"
+        )
 
 
 class Throttling(_Model):

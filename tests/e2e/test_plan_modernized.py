@@ -1,0 +1,97 @@
+"""The modernized architecture end to end: a replication appliance in the master target's role.
+
+Reprotect turns InMageRcm items into InMageRcmFailback through the appliance's reprotect agent;
+failback is a planned failover through the recovery plan (the Azure VM is shut down by the job
+itself), then commit; an uncommitted planned failover can be cancelled instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from failback_operator.testenv.controlplane import ControlPlane
+from failback_operator.testenv.vcsim import VcsimServer
+
+from .world import MODERNIZED, World, estate_world
+
+pytestmark = [pytest.mark.controlplane, pytest.mark.vcsim]
+
+REPROTECT = "ReplicationProtectedItems_Reprotect"
+PLANNED_FAILOVER = "ReplicationRecoveryPlans_PlannedFailover"
+UNPLANNED_FAILOVER = "ReplicationRecoveryPlans_UnplannedFailover"
+COMMIT = "ReplicationRecoveryPlans_FailoverCommit"
+CANCEL = "ReplicationRecoveryPlans_FailoverCancel"
+# Rcm-App-150's id in the modernized scenario.
+APPLIANCE_ID = "7d30ec24-f20e-4c17-8dfd-d7ccb444b072"
+
+
+@pytest.fixture
+def world(e2e_cluster: ControlPlane, e2e_vcsim: VcsimServer, tmp_path: Path) -> Iterator[World]:
+    with estate_world(MODERNIZED, e2e_cluster, e2e_vcsim, tmp_path) as built:
+        yield built
+
+
+def _assert_reprotected_once_through_the_appliance(world: World) -> None:
+    for item in MODERNIZED.items:
+        assert world.calls(REPROTECT, item) == 1, world.counts()
+        sent = world.simulator.runtime.state.items[item.lower()].reprotect_input
+        # As recorded: the InMageRcm reprotect input, the appliance's agent by its id, not its name.
+        assert sent["instanceType"] == "InMageRcm", sent
+        assert sent["reprotectAgentId"] == APPLIANCE_ID, sent
+        assert sent["datastoreName"] == MODERNIZED.datastore, sent
+        assert sent["logStorageAccountId"].endswith("/storageAccounts/v2aecystor"), sent
+        assert sent["policyId"].endswith("/replicationPolicies/appconsistency-policy-failback"), sent
+
+
+def test_modernized_group_from_apply_to_committed(world: World) -> None:
+    world.create_plan(action="Reprotect")
+    with world.operator() as operator:
+        protected = world.wait_for("Completed", operator)
+        status = protected["status"]
+        assert status["itemsReady"] == "2/2"
+        assert {i["stage"] for i in status["items"]} == {"ProtectedToOnPremises"}
+        assert {i["instanceType"] for i in status["items"]} == {"InMageRcmFailback"}
+        _assert_reprotected_once_through_the_appliance(world)
+
+        world.approve("run-1")
+        world.set_spec(action="Commit")
+        committed = world.wait_for("Completed", operator, timeout=180)
+        conditions = {c["type"]: c for c in committed["status"]["conditions"]}
+        assert conditions["Committed"]["status"] == "True"
+        assert conditions["FailedBack"]["status"] == "True"
+        assert all(i["shutdownConfirmed"] for i in committed["status"]["items"])
+        assert {i["stage"] for i in committed["status"]["items"]} == {"Committed"}
+
+    recovery_plan = MODERNIZED.recovery_plan
+    assert world.calls(PLANNED_FAILOVER, recovery_plan) == 1, world.counts()
+    assert world.calls(UNPLANNED_FAILOVER, recovery_plan) == 0, world.counts()
+    assert world.calls(COMMIT, recovery_plan) == 1, world.counts()
+    _assert_reprotected_once_through_the_appliance(world)
+    reasons = {e["reason"] for e in world.events()}
+    assert {"ReprotectStarted", "FailoverStarted", "CommitStarted"} <= reasons
+
+
+def test_uncommitted_planned_failover_cancelled_returns_the_items_to_protected(world: World) -> None:
+    world.create_plan(action="Failback")
+    world.approve("run-1")
+    with world.operator() as operator:
+        failed_back = world.wait_for(
+            "Committing", operator, progression="WaitingForCommitAction", timeout=180
+        )
+        assert {i["stage"] for i in failed_back["status"]["items"]} == {"FailedBack"}
+        world.set_spec(action="Cancel")
+        cancelled = world.wait_for("Completed", operator, timeout=120)
+        assert {i["stage"] for i in cancelled["status"]["items"]} <= {"ProtectedToOnPremises", "Syncing"}
+        assert all(i.get("lastError") is None for i in cancelled["status"]["items"])
+        conditions = {c["type"]: c for c in cancelled["status"]["conditions"]}
+        assert conditions["Committed"]["status"] == "False"
+    recovery_plan = MODERNIZED.recovery_plan
+    assert world.calls(PLANNED_FAILOVER, recovery_plan) == 1, world.counts()
+    assert world.calls(CANCEL, recovery_plan) == 1, world.counts()
+    assert world.calls(COMMIT, recovery_plan) == 0, world.counts()
+    stages = {s["stage"] for s in world.simulator.runtime.summary()["items"].values()}
+    assert stages <= {"protected_to_on_premises", "syncing_to_on_premises"}, stages
+    assert "CancelStarted" in {e["reason"] for e in world.events()}
