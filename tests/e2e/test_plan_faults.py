@@ -261,7 +261,8 @@ def test_azure_vm_deleted_behind_the_plans_back_blocks_failback_with_no_further_
     with world.operator() as operator:
         world.wait_for("WaitingForApproval", operator)
         world.simulator.runtime.delete_azure_vm(ITEMS[0])
-        world.approve("run-1")
+        # The approval comes once the plan has seen the deletion: an approval a moment earlier
+        # would rightly start a failover from what Site Recovery reported until then.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             conditions = {c["type"]: c for c in world.get_plan()["status"]["conditions"]}
@@ -269,6 +270,9 @@ def test_azure_vm_deleted_behind_the_plans_back_blocks_failback_with_no_further_
                 break
             time.sleep(0.3)
         assert conditions["Protected"]["status"] == "False", conditions
+        world.approve("run-1")
+        _calls_stay(world)
+        conditions = {c["type"]: c for c in world.get_plan()["status"]["conditions"]}
         assert conditions["PrerequisitesMet"]["status"] == "False", conditions
         assert "FB032" in conditions["PrerequisitesMet"]["message"]
         assert ITEMS[0] in conditions["PrerequisitesMet"]["message"]
