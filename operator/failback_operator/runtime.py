@@ -151,16 +151,16 @@ def build_runtime(
         # One jobs list a day back serves every plan's job tracking and adoption.
         jobs_since=lambda: utc_now() - timedelta(days=1),
     )
+    sources = SourceResolver(store)
     plans = PlanService(
         store=store,
-        facts_source=GatheringFactsSource(store, utc_now, reads),
+        facts_source=GatheringFactsSource(store, utc_now, reads, sources),
         ledger=ledger,
         clock=utc_now,
         settings=settings,
         **({"may_act": may_act} if may_act is not None else {}),
     )
     reconcile = reconcile_settings_from_environment(environ)
-    sources = SourceResolver(store)
     return OperatorRuntime(
         store=store,
         plans=plans,

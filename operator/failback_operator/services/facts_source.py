@@ -33,10 +33,16 @@ __all__ = ["GatheringFactsSource"]
 class GatheringFactsSource:
     """The production PlanFactsSource: Kubernetes objects and Secrets in, FailbackFacts out."""
 
-    def __init__(self, store: KubeStore, clock: Callable[[], datetime], reads: SharedVaultReads) -> None:
+    def __init__(
+        self,
+        store: KubeStore,
+        clock: Callable[[], datetime],
+        reads: SharedVaultReads,
+        sources: SourceResolver,
+    ) -> None:
         self._store = store
         self._clock = clock
-        self._sources = SourceResolver(store)
+        self._sources = sources
         self._reads = reads
         # Facts Site Recovery clears after reprotect (OS, disks), kept per vault between looks.
         self._kept: dict[str, dict[str, ProtectedItem]] = {}
