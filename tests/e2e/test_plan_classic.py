@@ -7,6 +7,8 @@ SDK and azure-identity, and vcsim through pyvmomi. The operator runs through the
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .world import ITEMS, RECOVERY_PLAN, World
@@ -42,6 +44,13 @@ def test_classic_group_from_apply_to_committed(world: World) -> None:
         for item in ITEMS:
             assert world.calls("ReplicationProtectedItems_Reprotect", item) == 1, world.counts()
 
+    # Credentials come from Secrets and never reach the log, even at --verbose.
+    logged = "".join(log.read_text(errors="replace") for log in world.logs)
+    assert "token_type" in logged  # the verbose log does cover the sign-in
+    assert world.simulator.client_secret not in logged
+    assert world.vcsim.password not in logged
+    status_text = json.dumps(world.get_plan()["status"])
+    assert world.simulator.client_secret not in status_text
     board = world.cluster.kubectl("get", "fbp", "-n", "team-apps", world.plan).stdout
     assert "Completed" in board
     assert "2/2" in board
