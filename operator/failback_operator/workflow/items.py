@@ -1,0 +1,310 @@
+"""One item's status brought up to date with Site Recovery: its stage, its intent, its job, its error."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from failback_operator.api.conditions import format_time
+from failback_operator.api.resources import OsType
+from failback_operator.api.status import (
+    FailbackPlanStatus,
+    ItemError,
+    ItemIntent,
+    ItemStatus,
+    ProtectedDisk,
+    SiteRecoveryJob,
+)
+from failback_operator.api.vocabulary import (
+    ItemStage,
+    JobState,
+    Operation,
+    Phase,
+    Progression,
+)
+from failback_operator.facts import Architecture, Job, JobError, ProtectedItem
+from failback_operator.rules.failback import shutdown_problems
+from failback_operator.rules.job_errors import explain_job_error
+from failback_operator.workflow.inputs import WorkflowSettings
+from failback_operator.workflow.progress import (
+    _HOME_AND_PROTECTED,
+    _JOB_SCENARIOS,
+    _LABEL,
+    _RANK,
+    CHANGED_OUTSIDE_PLAN,
+    _effect_rank_reached,
+    _Issue,
+)
+from failback_operator.workflow.stages import allowed_transition, item_stage
+
+
+def _status_item(status: FailbackPlanStatus, name: str) -> ItemStatus | None:
+    return next((i for i in status.items or () if i.name == name), None)
+
+
+# --- items -----------------------------------------------------------------------------------
+
+
+def _job_ref(job: Job) -> SiteRecoveryJob:
+    return SiteRecoveryJob(
+        name=job.id,
+        operation=job.scenario,
+        state=JobState(job.state) if job.state in set(JobState) else None,
+        start_time=job.start,
+        end_time=job.end,
+    )
+
+
+def _job_targets(job: Job, item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None) -> bool:
+    names = {item.name, item.protected_item_id, recovery_plan}
+    if fact is not None:
+        names |= {fact.name, fact.friendly_name, fact.id}
+    names.discard(None)
+    folded = {n.casefold() for n in names if n}
+    candidates = {job.target_object_id, job.target_object_name}
+    return any(c is not None and c.casefold() in folded for c in candidates)
+
+
+def _find_job(
+    jobs: Sequence[Job],
+    intent: ItemIntent,
+    item: ItemStatus,
+    fact: ProtectedItem | None,
+    skew: timedelta,
+) -> Job | None:
+    """The job a call with this intent started, if Site Recovery lists one (newest first)."""
+    since = intent.time - skew
+    matches = [
+        job
+        for job in jobs
+        if job.scenario in _JOB_SCENARIOS[intent.operation]
+        and (job.start is None or job.start >= since)
+        and _job_targets(job, item, fact, intent.recovery_plan)
+    ]
+    matches.sort(key=lambda j: j.start.timestamp() if j.start else 0.0, reverse=True)
+    return matches[0] if matches else None
+
+
+def _last_failover_job(
+    jobs: Sequence[Job], item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None
+) -> Job | None:
+    found = [
+        j
+        for j in jobs
+        if j.scenario in _JOB_SCENARIOS[Operation.FAILOVER]
+        and j.state == "Succeeded"
+        and _job_targets(j, item, fact, recovery_plan)
+    ]
+    found.sort(key=lambda j: j.start.timestamp() if j.start else 0.0, reverse=True)
+    return found[0] if found else None
+
+
+def _job_error(job: Job) -> JobError | None:
+    errors = list(job.errors) or [e for task in job.tasks for e in task.errors]
+    return errors[0] if errors else None
+
+
+def _error_from(error: JobError | None, fallback: str, now: datetime) -> ItemError:
+    known = explain_job_error(error) if error is not None else None
+    return ItemError(
+        rule_id=known.rule if known else None,
+        code=error.code if error else None,
+        message=f"{known.meaning}: {error.message}"
+        if known and error
+        else (error.message if error else fallback),
+        remedy=known.remedy if known else None,
+        time=now,
+    )
+
+
+def _kept_facts(previous: ItemStatus, fact: ProtectedItem) -> ItemStatus:
+    """Keep OS, disks and ids read before reprotect: Site Recovery clears them afterwards."""
+    disks = previous.disks
+    if not disks and fact.disks:
+        disks = tuple(
+            ProtectedDisk(id=d.id, name=d.name, capacity_bytes=d.capacity_bytes)
+            for d in fact.disks
+            if not d.is_azure_temporary
+        )
+    disk_count = previous.disk_count
+    if disk_count is None:
+        disk_count = len(disks) if disks else fact.disk_count
+    return previous.model_copy(
+        update={
+            "protected_item_id": fact.id or previous.protected_item_id,
+            "os_type": previous.os_type or (OsType(fact.os_type.value) if fact.os_type else None),
+            "os_version": previous.os_version or fact.os_version,
+            "disks": disks,
+            "disk_count": disk_count,
+            "instance_type": fact.instance_type,
+            "protection_state": fact.protection_state,
+            "replication_health": fact.replication_health,
+            "allowed_operations": fact.allowed_operations,
+        }
+    )
+
+
+def _refresh_item(
+    previous: ItemStatus,
+    fact: ProtectedItem | None,
+    jobs: Sequence[Job],
+    architecture: Architecture,
+    now: datetime,
+    settings: WorkflowSettings,
+    recovery_plan: str | None = None,
+) -> tuple[ItemStatus, list[_Issue]]:
+    """Bring one item's status up to date with Site Recovery; report what stops the plan."""
+    issues: list[_Issue] = []
+    stage = item_stage(fact, architecture)
+    item = _kept_facts(previous, fact) if fact is not None else previous
+    completed = previous.completed_round_trip or (
+        previous.stage in {ItemStage.COMMITTED, ItemStage.REPROTECTING_TO_AZURE}
+        and stage == ItemStage.PROTECTED_TO_AZURE
+    )
+    cancelling = previous.intent is not None and previous.intent.operation == Operation.CANCEL
+    changed_outside = (
+        previous.stage is not None
+        and not (
+            allowed_transition(previous.stage, stage, cancelling=cancelling)
+            and _moved_by_plan(previous, previous.stage, stage)
+        )
+        and not completed
+    )
+    intent = item.intent
+    current_job = item.current_job
+    last_error = item.last_error
+    if changed_outside and previous.stage is not None:
+        # Kept as the item's error until a new spec.run: the next look must not take the new
+        # state for granted just because it was seen once.
+        last_error = ItemError(
+            code=CHANGED_OUTSIDE_PLAN,
+            message=(
+                f"item {item.name} went from {previous.stage} to {stage} outside this plan "
+                f"(protection state {fact.protection_state if fact else 'gone from the vault'})"
+            ),
+            time=now,
+        )
+    shutdown_confirmed = item.shutdown_confirmed
+    jobs_by_id = {j.id: j for j in jobs}
+    if intent is not None and intent.job_name is None:
+        adopted = _find_job(jobs, intent, item, fact, settings.clock_skew)
+        if adopted is not None:
+            intent = intent.model_copy(update={"job_name": adopted.id})
+    if intent is not None and intent.job_name is not None:
+        job = jobs_by_id.get(intent.job_name)
+        if job is not None:
+            current_job = _job_ref(job)
+            if job.state == "Succeeded":
+                if intent.operation == Operation.FAILOVER:
+                    shutdown_confirmed = not shutdown_problems(job)
+                # Jobs and items are read apart: until the item shows the job's effect, the intent
+                # stays, or the next step would call again on an item list that lags behind.
+                if _effect_rank_reached(intent.operation, stage):
+                    intent = None
+            elif job.state in {"Failed", "Cancelled", "Suspended"}:
+                last_error = _error_from(
+                    _job_error(job),
+                    f"{job.name or job.scenario} job {job.id} ended {job.state} without an error code",
+                    now,
+                )
+                intent = None
+        elif _effect_rank_reached(intent.operation, stage):
+            intent = None  # done; the job has aged out of the recent-jobs list
+    elif intent is not None:
+        if _effect_rank_reached(intent.operation, stage):
+            intent = None
+        elif now - intent.time > settings.intent_grace:
+            issues.append(
+                _Issue(
+                    phase=Phase.PAUSED,
+                    progression=Progression.INTENT_UNRESOLVED,
+                    message=(
+                        f"cannot tell whether {_LABEL[intent.operation]} of {item.name} (attempt "
+                        f"{intent.attempt}, {format_time(intent.time)}) reached Site Recovery: no job for it "
+                        f"is listed and the item is still {stage}; check the vault's jobs, then set a new "
+                        "spec.run to try again"
+                    ),
+                )
+            )
+    if stage == ItemStage.FAILED_BACK and shutdown_confirmed is None:
+        job = _last_failover_job(jobs, item, fact, recovery_plan)
+        if job is not None:
+            shutdown_confirmed = not shutdown_problems(job)
+    item = item.model_copy(
+        update={
+            "stage": stage,
+            "intent": intent,
+            "current_job": current_job,
+            "last_error": last_error,
+            "shutdown_confirmed": shutdown_confirmed,
+            "completed_round_trip": completed,
+        }
+    )
+    if last_error is not None:
+        if last_error.code == CHANGED_OUTSIDE_PLAN:
+            issues.append(
+                _Issue(
+                    phase=Phase.PAUSED,
+                    progression=Progression.ITEM_CHANGED_OUTSIDE_PLAN,
+                    message=f"{last_error.message}; check the vault, then set a new spec.run to continue",
+                )
+            )
+        elif last_error.rule_id:
+            issues.append(
+                _Issue(
+                    phase=Phase.FAILED,
+                    progression=Progression.JOB_FAILED,
+                    message=(
+                        f"item {item.name}: {last_error.message} ({last_error.rule_id}, error "
+                        f"{last_error.code}); {last_error.remedy}; then set a new spec.run to retry"
+                    ),
+                )
+            )
+        else:
+            issues.append(
+                _Issue(
+                    phase=Phase.PAUSED,
+                    progression=Progression.UNKNOWN_JOB_ERROR,
+                    message=(
+                        f"item {item.name}: Site Recovery reported error {last_error.code or '(no code)'}: "
+                        f"{last_error.message}; this error is not known to the operator, so it will not "
+                        "guess: check the job in the vault, then set a new spec.run to retry"
+                    ),
+                )
+            )
+    return item, issues
+
+
+# Steps of the round trip that only a call takes an item across: rank reached, and the call.
+_CALLED_AT: tuple[tuple[int, Operation], ...] = (
+    (_RANK[ItemStage.REPROTECTING], Operation.REPROTECT),
+    (_RANK[ItemStage.FAILING_BACK], Operation.FAILOVER),
+    (_RANK[ItemStage.COMMITTING], Operation.COMMIT),
+    (_RANK[ItemStage.REPROTECTING_TO_AZURE], Operation.REPROTECT_TO_AZURE),
+)
+_ENDED_BADLY = {JobState.FAILED, JobState.CANCELLED, JobState.SUSPENDED}
+
+
+def _moved_by_plan(previous: ItemStatus, before: ItemStage, after: ItemStage) -> bool:
+    """Whether each call a move needs was this plan's own: its intent, or its last job that did not fail.
+
+    A failover (or reprotect, or commit) run from the portal must pause the plan, never be taken
+    over: the plan would otherwise commit a failover whose shut-down it did not ask for.
+    """
+    ranks = {**_RANK, ItemStage.PROTECTED_TO_AZURE: _HOME_AND_PROTECTED}
+    start, end = ranks.get(before), ranks.get(after)
+    if start is None or end is None:
+        return True  # unknown or missing stages are allowed_transition's to judge
+    ours: set[Operation] = set()
+    if previous.intent is not None:
+        ours.add(previous.intent.operation)
+    job = previous.current_job
+    if job is not None and job.state not in _ENDED_BADLY:
+        ours |= {op for op, scenarios in _JOB_SCENARIOS.items() if job.operation in scenarios}
+    return all(operation in ours for rank, operation in _CALLED_AT if start < rank <= end)
+
+
+def _for_new_run(item: ItemStatus) -> ItemStatus:
+    """A new spec.run retries: errors, refusals and unresolved intents of the last run are cleared."""
+    intent = item.intent if item.intent is not None and item.intent.job_name is not None else None
+    return item.model_copy(update={"last_error": None, "agent_refusals": None, "intent": intent})
