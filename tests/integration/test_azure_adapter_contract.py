@@ -518,3 +518,18 @@ async def test_lost_answer_to_a_group_failback_is_found_by_the_plan_name(classic
     (job,) = await classic_vault.jobs_for(since=intent, names=["rp-app1"], scenarios=["UnplannedFailover"])
     assert job.target_object_name == "rp-app1"
     assert runtime.log.count("ReplicationRecoveryPlans_UnplannedFailover") == 1
+
+
+async def test_sync_progress_is_read_while_replicating_back(classic_sim, classic_vault):
+    runtime = classic_sim.runtime
+    runtime.clock.set_time_scale(1)  # hold simulated time still enough to look mid-resync
+    runtime.advance(16)
+    items = by_name(await classic_vault.protected_items())
+    for name in CLASSIC_ITEMS:
+        await classic_reprotect(classic_vault, items[name])
+    runtime.advance(20 + 30)  # the reprotect job, then half of the 60-minute initial replication
+    syncing = by_name(await classic_vault.protected_items())
+    for name in CLASSIC_ITEMS:
+        assert syncing[name].instance_type == "InMage"
+        assert syncing[name].sync_progress_percent is not None
+        assert 0 < syncing[name].sync_progress_percent < 100, syncing[name].sync_progress_percent

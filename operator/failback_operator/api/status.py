@@ -154,6 +154,8 @@ class ItemStatus(_StatusModel):
     disk_count: int | None = None
     disks: tuple[ProtectedDisk, ...] | None = None
     stage: ItemStage | None = None
+    # While replicating back to on-premises: how far, as Site Recovery reports it (0-100).
+    sync_progress_percent: int | None = None
     protection_state: str | None = None
     replication_health: str | None = None
     allowed_operations: tuple[str, ...] | None = None

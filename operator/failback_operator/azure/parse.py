@@ -389,6 +389,11 @@ def _provider_facts(details: Any) -> dict[str, Any]:
             "datastores": tuple(details.datastores or ()),
             # Site Recovery reports 0 once the item runs from Azure: unknown, not zero.
             "source_vm_ram_mb": _int(details.source_vm_ram_size_in_mb) or None,
+            "sync_progress_percent": (
+                _int(details.resync_details.initial_replication_progress_percentage)
+                if details.resync_details
+                else None
+            ),
         }
     if isinstance(details, models.InMageRcmReplicationDetails):
         agent = details.mobility_agent_details
@@ -421,6 +426,12 @@ def _provider_facts(details: Any) -> dict[str, Any]:
             "azure_vm_id": _text(details.azure_virtual_machine_id),
             "failed_over_from_on_premises": True,
             "datastores": (details.target_data_store_name,) if details.target_data_store_name else (),
+            # Initial replication after reprotect, or a resync later: whichever runs.
+            "sync_progress_percent": _int(
+                details.initial_replication_progress_percentage
+                if details.initial_replication_progress_percentage is not None
+                else details.resync_progress_percentage
+            ),
         }
     return {}
 

@@ -222,6 +222,8 @@ class ProtectedItem:
     known_to_configuration_server: bool | None = None
     datastores: tuple[str, ...] = ()
     source_vm_ram_mb: int | None = None  # sourceVmRamSizeInMB, what the VM needs at power-on (FB044)
+    # How far the replication back to on-premises has come (initial replication or resync), 0-100.
+    sync_progress_percent: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -129,7 +129,11 @@ def _group_step(
     if group_rank == _RANK[ItemStage.FAILED_OVER_TO_AZURE]:
         return _reprotect_step(name, members, ranks, request, observation, now, reserve_needed)
     if group_rank in (_RANK[ItemStage.REPROTECTING], _RANK[ItemStage.SYNCING]):
-        syncing = [m.name for m, r in zip(members, ranks, strict=True) if r is not None and r < _PROTECTED]
+        syncing = [
+            f"{m.name} ({m.sync_progress_percent}%)" if m.sync_progress_percent is not None else m.name
+            for m, r in zip(members, ranks, strict=True)
+            if r is not None and r < _PROTECTED
+        ]
         return (
             _Step(
                 rank=group_rank,

@@ -144,6 +144,13 @@ def _kept_facts(previous: ItemStatus, fact: ProtectedItem) -> ItemStatus:
     )
 
 
+def _sync_progress(fact: ProtectedItem | None) -> int | None:
+    """Site Recovery's progress, kept within 0-100 whatever it reports."""
+    if fact is None or fact.sync_progress_percent is None:
+        return None
+    return max(0, min(100, fact.sync_progress_percent))
+
+
 def _refresh_item(
     previous: ItemStatus,
     fact: ProtectedItem | None,
@@ -233,6 +240,7 @@ def _refresh_item(
     item = item.model_copy(
         update={
             "stage": stage,
+            "sync_progress_percent": _sync_progress(fact) if stage == ItemStage.SYNCING else None,
             "intent": intent,
             "current_job": current_job,
             "last_error": last_error,

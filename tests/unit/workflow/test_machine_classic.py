@@ -462,3 +462,26 @@ def test_conditions_carry_the_generation_and_keep_transition_times() -> None:
         assert after.last_transition_time == before.last_transition_time
     assert second.events == ()  # nothing changed, nothing posted
     assert second.status.observed_generation == 7
+
+
+def test_sync_progress_is_shown_per_item_while_syncing() -> None:
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(
+            item("vm-a", "Syncing", sync_progress_percent=40),
+            item("vm-b", "Protected", sync_progress_percent=100),
+        ),
+        NOW,
+    )
+    assert _item(decision.status, "vm-a").sync_progress_percent == 40
+    assert _item(decision.status, "vm-b").sync_progress_percent is None  # protected: nothing to sync
+    assert "vm-a (40%)" in (decision.status.message or "")
+    wild = decide(
+        request(),
+        PlanStatus(),
+        observe(item("vm-a", "Syncing", sync_progress_percent=140), item("vm-b", "Syncing")),
+        NOW,
+    )
+    assert _item(wild.status, "vm-a").sync_progress_percent == 100
+    assert _item(wild.status, "vm-b").sync_progress_percent is None
