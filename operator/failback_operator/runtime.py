@@ -17,6 +17,7 @@ from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.plans import PlanService
 from failback_operator.services.reconciling import ReconcileSettings
 from failback_operator.services.reservations import DiskSlotLedger
+from failback_operator.services.vault_poller import VaultPoller
 from failback_operator.services.vault_reads import SharedVaultReads
 from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
@@ -109,6 +110,8 @@ class OperatorRuntime:
     master_targets: MasterTargetService
     reconcile: ReconcileSettings
     vault_reads: SharedVaultReads | None = None
+    # Set once the runtime exists, since it wakes the runtime's plans.
+    vault_poller: VaultPoller | None = None
     clock: Callable[[], datetime] = utc_now
     _wake: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
 
@@ -143,10 +146,14 @@ def build_runtime(
     )
     settings = settings_from_environment(environ)
     ledger = DiskSlotLedger(store, utc_now)
+    vault_poll = timedelta(seconds=float(environ.get("FAILBACK_VAULT_POLL_SECONDS", "10")))
     reads = SharedVaultReads(
         # Shared long enough to absorb a burst of looks, never so long that a look sees nothing new.
         ttl_seconds=float(
-            environ.get("FAILBACK_VAULT_READ_TTL_SECONDS", settings.active_poll.total_seconds() / 2)
+            environ.get(
+                "FAILBACK_VAULT_READ_TTL_SECONDS",
+                min(settings.active_poll.total_seconds(), vault_poll.total_seconds()) / 2,
+            )
         ),
         # One jobs list a day back serves every plan's job tracking and adoption.
         jobs_since=lambda: utc_now() - timedelta(days=1),
@@ -161,7 +168,7 @@ def build_runtime(
         **({"may_act": may_act} if may_act is not None else {}),
     )
     reconcile = reconcile_settings_from_environment(environ)
-    return OperatorRuntime(
+    runtime = OperatorRuntime(
         store=store,
         plans=plans,
         ledger=ledger,
@@ -188,3 +195,7 @@ def build_runtime(
         vault_reads=reads,
         reconcile=reconcile,
     )
+    runtime.vault_poller = VaultPoller(
+        store=store, sources=sources, reads=reads, wake=runtime.wake, clock=utc_now, interval=vault_poll
+    )
+    return runtime

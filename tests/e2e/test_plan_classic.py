@@ -8,6 +8,7 @@ SDK and azure-identity, and vcsim through pyvmomi. The operator runs through the
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -69,3 +70,19 @@ def test_failback_waits_for_the_approval_of_this_run(world: World) -> None:
         world.wait_for("Committing", operator, progression="WaitingForCommitAction")
         assert world.calls("ReplicationRecoveryPlans_UnplannedFailover", RECOVERY_PLAN) == 1
         assert world.calls("ReplicationRecoveryPlans_FailoverCommit", RECOVERY_PLAN) == 0
+
+
+def test_the_vault_poller_wakes_a_plan_as_soon_as_site_recovery_changes(world: World) -> None:
+    """Plans look only every minute here; the per-vault poller's batched read makes them act at once."""
+    world.create_plan(action="Reprotect")
+    started = time.monotonic()
+    with world.operator(
+        FAILBACK_ACTIVE_POLL_SECONDS="60",
+        FAILBACK_VAULT_POLL_SECONDS="0.5",
+        FAILBACK_VAULT_READ_TTL_SECONDS="0.2",
+    ) as operator:
+        world.wait_for("Completed", operator, timeout=30)
+    # Reprotect, then sync: without the wake-ups the second look alone would come a minute later.
+    assert time.monotonic() - started < 30
+    for item in ITEMS:
+        assert world.calls("ReplicationProtectedItems_Reprotect", item) == 1, world.counts()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import Any
 
 import kopf
 
+from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.runtime import OperatorRuntime
 from failback_operator.services.kube import GROUP, VERSION, NotFoundError
 
@@ -21,24 +21,14 @@ async def drive_plan(
     """Look at the plan, sleep until the state machine's next look or a wake-up, repeat."""
     runtime: OperatorRuntime = memo.runtime
     assert namespace is not None  # FailbackPlan is namespaced
-    wake = runtime.wake_event(namespace, name)
-    while not stopped:
-        wake.clear()
-        try:
-            delay = await runtime.plans.look(namespace, name)
-        except Exception:
-            # Never a crash loop: say what happened and look again later.
-            logger.exception("looking at FailbackPlan %s/%s failed; looking again later", namespace, name)
-            delay = runtime.settings.active_poll
-        sleeper = asyncio.ensure_future(wake.wait())
-        try:
-            await asyncio.wait(
-                {sleeper, asyncio.ensure_future(stopped.wait())},
-                timeout=delay.total_seconds(),
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            sleeper.cancel()
+    await look_until_stopped(
+        lambda: runtime.plans.look(namespace, name),
+        wake=runtime.wake_event(namespace, name),
+        stopped=stopped,
+        retry=runtime.settings.active_poll,
+        logger=logger,
+        what=f"FailbackPlan {namespace}/{name}",
+    )
 
 
 @kopf.on.update(GROUP, VERSION, "failbackplans", field="spec")

@@ -280,8 +280,12 @@ def decide(
         status=next_status,
         actions=tuple(actions),
         events=tuple(events),
-        # The calls held back look again at once, each after its own intent, call and record.
-        requeue_after=timedelta(0) if more_to_start else _requeue(steps, phase, now, settings),
+        # Calls held back, or a reservation the next step waits for, are looked at again at once.
+        requeue_after=(
+            timedelta(0)
+            if more_to_start or any(isinstance(a, ReserveDiskSlots) for a in actions)
+            else _requeue(steps, phase, now, settings)
+        ),
     )
 
 

@@ -50,6 +50,7 @@ def test_first_look_reserves_disk_slots_before_any_reprotect() -> None:
     assert isinstance(reserve, ReserveDiskSlots)
     # Azure's temporary disk takes no slot on the master target (FB027).
     assert reserve.disks_by_item == (("vm-a", 2), ("vm-b", 2))
+    assert decision.requeue_after == timedelta(0)  # the reservation is ours: the next step follows at once
     assert all(i.intent is None for i in decision.status.items)
 
 
