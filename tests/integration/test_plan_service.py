@@ -45,6 +45,8 @@ async def test_a_missing_master_target_is_said_in_status_not_logged(
         stored = await store.get("failbackplans", "orphan-plan", "team-apps")
     finally:
         api_client.close()
+        # An active plan left behind would claim its items from later tests' plans.
+        crds.kubectl("delete", "failbackplan", "orphan-plan", "-n", "team-apps", "--wait=false", check=False)
     status = stored["status"]
     assert (status["phase"], status["progression"]) == ("Pending", "ReferenceNotFound")
     assert "MasterTarget no-such-master-target does not exist" in status["message"]

@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from failback_operator import failpoints
-from failback_operator.api.conditions import set_condition
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
-from failback_operator.api.vocabulary import ConditionType, EventType, Phase, Progression, Reason
+from failback_operator.api.vocabulary import EventType
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts import Approval, Architecture, FailbackPlanSpec, ProtectedItem
 from failback_operator.rules.evaluate import evaluate
@@ -36,16 +35,15 @@ from failback_operator.workflow import (
     ReserveDiskSlots,
     StartOperation,
     WorkflowSettings,
+    claims_on,
     decide,
+    decide_missing_reference,
     record_outcome,
 )
 
-__all__ = ["PlanFacts", "PlanFactsSource", "PlanService", "claims_on"]
+__all__ = ["PlanFacts", "PlanFactsSource", "PlanService"]
 
 log = logging.getLogger(__name__)
-
-# Phases in which a plan no longer holds its items.
-_RELEASED = {Phase.COMPLETED.value}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,56 +71,6 @@ class PlanFactsSource(Protocol):
         master_target_obj: Mapping[str, Any],
         approvals: Sequence[Mapping[str, Any]],
     ) -> PlanFacts: ...
-
-
-def _missing_reference(status: FailbackPlanStatus, generation: int, what: str, now: datetime) -> Decision:
-    """The plan waits, and says so, while an object it names does not exist."""
-    message = f"{what} does not exist; the plan waits for it and takes no step"
-    conditions = set_condition(
-        status.conditions or (),
-        type=ConditionType.READY,
-        status=False,
-        reason=Reason.NOT_FOUND,
-        message=message,
-        observed_generation=generation,
-        now=now,
-    )
-    changed = status.progression != Progression.REFERENCE_NOT_FOUND
-    updated = status.model_copy(
-        update={
-            "observed_generation": generation,
-            "phase": Phase.PENDING,
-            "progression": Progression.REFERENCE_NOT_FOUND,
-            "message": message,
-            "conditions": tuple(conditions),
-        }
-    )
-    events = (Event(type=EventType.WARNING, reason=Progression.REFERENCE_NOT_FOUND.value, message=message),)
-    return Decision(status=updated, events=events if changed else ())
-
-
-def claims_on(plans: Sequence[Mapping[str, Any]], this: Mapping[str, Any]) -> dict[str, str]:
-    """Items of `this` plan that an older active plan names: item -> "namespace/plan".
-
-    The oldest active plan (creation time, then namespace/name) owns an item; a completed plan
-    releases it.
-    """
-    mine = {item["name"] for group in this["spec"].get("groups", []) for item in group.get("items", [])}
-
-    def key(plan: Mapping[str, Any]) -> tuple[str, str]:
-        meta = plan["metadata"]
-        return meta.get("creationTimestamp", ""), f"{meta.get('namespace')}/{meta['name']}"
-
-    owners: dict[str, str] = {}
-    for plan in sorted(plans, key=key):
-        if (plan.get("status") or {}).get("phase") in _RELEASED:
-            continue
-        owner = f"{plan['metadata'].get('namespace')}/{plan['metadata']['name']}"
-        for group in plan["spec"].get("groups", []):
-            for item in group.get("items", []):
-                owners.setdefault(item["name"], owner)
-    me = f"{this['metadata'].get('namespace')}/{this['metadata']['name']}"
-    return {name: owner for name, owner in owners.items() if name in mine and owner != me}
 
 
 def _always() -> bool:
@@ -167,7 +115,9 @@ class PlanService:
         except NotFoundError:
             await self._write(
                 obj,
-                _missing_reference(status, generation, f"MasterTarget {master_target_name}", self.clock()),
+                decide_missing_reference(
+                    status, generation, f"MasterTarget {master_target_name}", self.clock()
+                ),
             )
             return self.settings.idle_poll
         master_target = MasterTargetSpec.model_validate(master_target_obj["spec"])

@@ -9,7 +9,8 @@ from failback_operator.workflow.actions import (
     StartOperation,
 )
 from failback_operator.workflow.inputs import Observation, PlanRequest, WorkflowSettings
-from failback_operator.workflow.machine import decide, record_outcome
+from failback_operator.workflow.machine import decide, decide_missing_reference, record_outcome
+from failback_operator.workflow.ownership import claims_on
 from failback_operator.workflow.stages import item_stage
 
 __all__ = [
@@ -22,7 +23,9 @@ __all__ = [
     "ReserveDiskSlots",
     "StartOperation",
     "WorkflowSettings",
+    "claims_on",
     "decide",
+    "decide_missing_reference",
     "item_stage",
     "record_outcome",
 ]

@@ -64,7 +64,7 @@ from failback_operator.workflow.progress import (
     _target_rank,
 )
 
-__all__ = ["decide", "record_outcome"]
+__all__ = ["decide", "decide_missing_reference", "record_outcome"]
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -409,3 +409,31 @@ def record_outcome(
             )
         )
     return Decision(status=status.model_copy(update={"items": tuple(items)}), events=tuple(events))
+
+
+def decide_missing_reference(
+    status: FailbackPlanStatus, generation: int, what: str, now: datetime
+) -> Decision:
+    """The plan waits, and says so, while an object it names does not exist."""
+    message = f"{what} does not exist; the plan waits for it and takes no step"
+    conditions = set_condition(
+        status.conditions or (),
+        type=ConditionType.READY,
+        status=False,
+        reason=Reason.NOT_FOUND,
+        message=message,
+        observed_generation=generation,
+        now=now,
+    )
+    changed = status.progression != Progression.REFERENCE_NOT_FOUND
+    updated = status.model_copy(
+        update={
+            "observed_generation": generation,
+            "phase": Phase.PENDING,
+            "progression": Progression.REFERENCE_NOT_FOUND,
+            "message": message,
+            "conditions": tuple(conditions),
+        }
+    )
+    events = (Event(type=EventType.WARNING, reason=Progression.REFERENCE_NOT_FOUND.value, message=message),)
+    return Decision(status=updated, events=events if changed else ())
