@@ -35,6 +35,7 @@ __all__ = [
     "Provider",
     "RecoveryPointType",
     "RecoveryVaultStatus",
+    "RetentionWaitStatus",
     "SiteRecoveryJob",
     "VCenterStatus",
 ]
@@ -193,6 +194,7 @@ class PrerequisiteResult(StrEnum):
 
     PASSED = "Passed"
     FAILED = "Failed"
+    WAITING = "Waiting"  # blocks until waiting_until, then passes or fails (FB022)
     WARNING = "Warning"
     INFO = "Info"
     UNKNOWN = "Unknown"
@@ -205,6 +207,17 @@ class Prerequisite(_StatusModel):
     result: PrerequisiteResult
     message: str | None = None
     checked_at: datetime | None = None
+    waiting_until: datetime | None = None
+
+
+class RetentionWaitStatus(_StatusModel):
+    """A retention drive the master target does not list yet, and the refresh made for it (FB022)."""
+
+    drive: str
+    missing_since: datetime
+    refreshed_at: datetime | None = None
+    refresh_job: str | None = None
+    wait_until: datetime | None = None
 
 
 class DiskSlotReservation(_StatusModel):
@@ -255,6 +268,7 @@ class MasterTargetStatus(_StatusModel):
     vmware_tools: str | None = None
     datastores: tuple[HostDatastore, ...] | None = None
     prerequisites: tuple[Prerequisite, ...] | None = None
+    retention_waits: tuple[RetentionWaitStatus, ...] | None = None
     disk_slots: DiskSlots | None = None
     conditions: tuple[Condition, ...] | None = None
 

@@ -24,6 +24,7 @@ from failback_operator.facts.asr import (
 )
 from failback_operator.facts.probes import PortProbe
 from failback_operator.facts.reservations import DiskReservation
+from failback_operator.facts.retention_waits import RetentionWait
 from failback_operator.facts.spec import (
     Approval,
     ApprovalPolicy,
@@ -83,6 +84,7 @@ __all__ = [
     "RegisteredDatastore",
     "ReplicationGroup",
     "RetentionVolume",
+    "RetentionWait",
     "RootVolumeLayout",
     "RunAsAccount",
     "RunAsPrivileges",

@@ -12,6 +12,7 @@ from failback_operator.facts import (
     FailbackPlanSpec,
     MasterTargetDeclaration,
     PortProbe,
+    RetentionWait,
     VaultFacts,
     VCenterFacts,
 )
@@ -34,6 +35,8 @@ class FailbackFacts:
     approvals: tuple[Approval, ...] = ()
     # Reservations other active plans hold on master targets' disk slots (FB027).
     reservations: tuple[DiskReservation, ...] = ()
+    # Retention drives the master target did not list yet, kept in its status (FB022).
+    retention_waits: tuple[RetentionWait, ...] = ()
     # The master target's disk placement recorded when reprotect completed (FB020 drift).
     placements_at_reprotect: tuple[DiskPlacement, ...] | None = None
     probes: tuple[PortProbe, ...] = ()

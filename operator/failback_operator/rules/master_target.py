@@ -21,9 +21,12 @@ from failback_operator.rules.lookups import (
 )
 from failback_operator.rules.model import Finding, ObjectRef, Phase, Severity, failed, passed, unverified
 from failback_operator.rules.retention import (
+    RetentionWaitAction,
     default_retention_drive,
     normalise_retention_drive,
     offered_volume,
+    retention_volume_wait,
+    wait_for_drive,
 )
 
 Findings = tuple[Finding, ...]
@@ -248,6 +251,60 @@ def check_fb020(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     return tuple(findings)
 
 
+_RETENTION_REMEDY = (
+    "add a dedicated volume (not FAT/FAT32, not the install or cache volume, not a replication target, "
+    "not locked); the operator refreshes the configuration server and waits for it to be listed (FB022)"
+)
+
+
+def _retention_drive_missing(
+    facts: FailbackFacts,
+    ctx: CheckContext,
+    ref: ObjectRef,
+    registered: str,
+    drive: str,
+    offered: list[str],
+) -> Finding:
+    """FB021 for a drive that is not offered: waiting while FB022's wait runs, failed after it."""
+    os_type = master_target_os_type(facts)
+    missing = (
+        f"master target {registered} does not offer retention drive {drive} (offered: {listing(offered)})"
+    )
+    wait = wait_for_drive(facts.retention_waits, facts.master_target.name, drive, os_type)
+    if wait is None:
+        return failed("FB021", Severity.BLOCK, ref, missing, _RETENTION_REMEDY)
+    refresh = (
+        f"configuration server refreshed at {wait.refreshed_at:%H:%M:%SZ}"
+        if wait.refreshed_at
+        else "configuration server refresh not made yet"
+    )
+    decision = retention_volume_wait(
+        offered=False,
+        missing_since=wait.missing_since,
+        refreshed_at=wait.refreshed_at,
+        now=ctx.now,
+        config=ctx.config,
+    )
+    if decision.action is RetentionWaitAction.FAIL:
+        return failed(
+            "FB021",
+            Severity.BLOCK,
+            ref,
+            f"{missing}; {decision.reason} at {wait.missing_since:%Y-%m-%dT%H:%M:%SZ} ({refresh}, FB022)",
+            _RETENTION_REMEDY.replace("; the operator refreshes", ", then refresh"),
+        )
+    deadline = wait.missing_since + ctx.config.retention_volume_wait
+    return Finding(
+        rule="FB021",
+        severity=Severity.BLOCK,
+        object=ref,
+        message=f"{missing}; waiting until {deadline:%Y-%m-%dT%H:%M:%SZ} for it to be listed, as a newly "
+        f"added volume can take that long ({refresh}, FB022)",
+        remedy=_RETENTION_REMEDY,
+        waiting_until=deadline,
+    )
+
+
 def check_fb021(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB021: the retention drive is offered by the master target and usable."""
     rule, mt = "FB021", master_target_ref(facts)
@@ -274,18 +331,7 @@ def check_fb021(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         )
         volume = offered_volume(registered.retention_volumes, drive, os_type)
         if volume is None:
-            findings.append(
-                failed(
-                    rule,
-                    Severity.BLOCK,
-                    ref,
-                    f"master target {registered.name} does not offer retention drive {drive} "
-                    f"(offered: {listing(offered)})",
-                    "add a dedicated volume (not FAT/FAT32, not the install or cache volume, not a "
-                    "replication "
-                    "target, not locked), refresh the configuration server and wait up to 15 minutes (FB022)",
-                )
-            )
+            findings.append(_retention_drive_missing(facts, ctx, ref, registered.name, drive, offered))
             continue
         problems = []
         if not volume.capacity_bytes:

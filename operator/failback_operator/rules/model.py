@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -86,6 +87,8 @@ class Finding:
     message: str
     remedy: str = ""
     passed: bool = False
+    # A block that may still clear on its own: the rule fails only if it has not by then (FB022).
+    waiting_until: datetime | None = None
 
     @property
     def outcome(self) -> Outcome:
@@ -97,9 +100,10 @@ class Finding:
         """True when this finding must stop the plan."""
         return not self.passed and self.severity is Severity.BLOCK
 
-    def sort_key(self) -> tuple[int, str, str, str]:
-        """Blocking first, then warnings, advice and passes; by rule ID and object within each."""
-        return (_RANK[self.outcome], self.rule, str(self.object), self.message)
+    def sort_key(self) -> tuple[int, str, bool, str, str]:
+        """Blocking first (waits after failures), then warnings, advice and passes; by rule and object."""
+        waiting = self.waiting_until is not None
+        return (_RANK[self.outcome], self.rule, waiting, str(self.object), self.message)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of the preflight report and of status entries."""
@@ -110,6 +114,7 @@ class Finding:
             "object": str(self.object),
             "message": self.message,
             "remedy": self.remedy,
+            **({"waitingUntil": self.waiting_until.isoformat()} if self.waiting_until else {}),
         }
 
 

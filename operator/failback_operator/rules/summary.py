@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from failback_operator.rules.model import Finding, Outcome
@@ -20,6 +21,8 @@ class RuleStatus:
     message: str
     remedy: str = ""
     objects: tuple[str, ...] = ()
+    # Set when the rule blocks only while it waits for something that may still come (FB022).
+    waiting_until: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The shape written to `status.prerequisites[]`."""
@@ -39,9 +42,14 @@ def rule_statuses(findings: Iterable[Finding]) -> tuple[RuleStatus, ...]:
         by_rule.setdefault(finding.rule, []).append(finding)
     statuses = []
     for rule in sorted(by_rule):
-        group = sorted(by_rule[rule], key=lambda f: (_WORST_FIRST.index(f.outcome), str(f.object)))
+        # A failure speaks before a wait of the same outcome: it will not clear on its own.
+        group = sorted(
+            by_rule[rule],
+            key=lambda f: (_WORST_FIRST.index(f.outcome), f.waiting_until is not None, str(f.object)),
+        )
         worst = group[0]
-        same = [f for f in group if f.outcome is worst.outcome]
+        waiting = worst.waiting_until is not None
+        same = [f for f in group if f.outcome is worst.outcome and (f.waiting_until is not None) == waiting]
         message = worst.message + (f" (and {len(same) - 1} more)" if len(same) > 1 else "")
         statuses.append(
             RuleStatus(
@@ -50,6 +58,7 @@ def rule_statuses(findings: Iterable[Finding]) -> tuple[RuleStatus, ...]:
                 message=message,
                 remedy=worst.remedy,
                 objects=tuple(dict.fromkeys(str(f.object) for f in same)),
+                waiting_until=max((f.waiting_until for f in same if f.waiting_until), default=None),
             )
         )
     return tuple(statuses)

@@ -25,9 +25,10 @@ from failback_operator.api.status import (
     MasterTargetStatus,
     Prerequisite,
     PrerequisiteResult,
+    RetentionWaitStatus,
 )
 from failback_operator.api.vocabulary import ConditionType, EventType, Reason
-from failback_operator.facts import DiskReservation
+from failback_operator.facts import DiskReservation, RetentionWait
 from failback_operator.facts import HostDatastore as HostDatastoreFacts
 from failback_operator.rules import (
     CheckContext,
@@ -53,6 +54,8 @@ __all__ = [
     "missing_vm",
     "prerequisite_events",
     "prerequisites",
+    "retention_wait_statuses",
+    "retention_waits_from_status",
     "with_reservations",
 ]
 
@@ -84,6 +87,8 @@ _RESULTS = {
     Outcome.INFO: PrerequisiteResult.INFO,
 }
 _GOOD = frozenset({PrerequisiteResult.PASSED, PrerequisiteResult.INFO})
+# Not a problem yet: announced as Normal events.
+_CALM = _GOOD | {PrerequisiteResult.WAITING}
 
 
 def master_target_findings(
@@ -113,12 +118,23 @@ def prerequisites(findings: Sequence[Finding], now: datetime) -> tuple[Prerequis
     """One entry per rule: the worst finding decides its result; a failure's message carries its remedy."""
     entries = []
     for status in rule_statuses(findings):
-        result = PrerequisiteResult.UNKNOWN if _unverified(status) else _RESULTS[status.outcome]
+        if status.waiting_until is not None:
+            result = PrerequisiteResult.WAITING
+        elif _unverified(status):
+            result = PrerequisiteResult.UNKNOWN
+        else:
+            result = _RESULTS[status.outcome]
         message = status.message
-        if status.remedy and status.outcome is not Outcome.PASS:
+        if status.remedy and status.outcome is not Outcome.PASS and status.waiting_until is None:
             message += f". Remedy: {status.remedy}"
         entries.append(
-            Prerequisite(rule_id=status.rule, result=result, message=_clip(message), checked_at=now)
+            Prerequisite(
+                rule_id=status.rule,
+                result=result,
+                message=_clip(message),
+                checked_at=now,
+                waiting_until=status.waiting_until,
+            )
         )
     return tuple(entries)
 
@@ -135,7 +151,7 @@ def prerequisite_events(
             continue
         events.append(
             Event(
-                type=EventType.NORMAL if entry.result in _GOOD else EventType.WARNING,
+                type=EventType.NORMAL if entry.result in _CALM else EventType.WARNING,
                 reason=f"Prerequisite{entry.result.value}",
                 message=f"{entry.rule_id} {old.value if old else 'first checked'} -> {entry.result.value}: "
                 f"{entry.message or ''}",
@@ -212,6 +228,41 @@ def _resolved(facts: FailbackFacts, previous: MasterTargetResolved | None) -> Ma
     return resolved if resolved != MasterTargetResolved() else None
 
 
+def retention_wait_statuses(
+    facts: FailbackFacts, config: RuleConfig | None = None
+) -> tuple[RetentionWaitStatus, ...] | None:
+    """The master target's FB022 waits as its status shows them, each with the time FB021 fails."""
+    length = (config or RuleConfig()).retention_volume_wait
+    waits = [w for w in facts.retention_waits if w.master_target == facts.master_target.name]
+    return (
+        tuple(
+            RetentionWaitStatus(
+                drive=w.drive,
+                missing_since=w.missing_since,
+                refreshed_at=w.refreshed_at,
+                refresh_job=w.refresh_job,
+                wait_until=w.missing_since + length,
+            )
+            for w in waits
+        )
+        or None
+    )
+
+
+def retention_waits_from_status(name: str, status: MasterTargetStatus) -> tuple[RetentionWait, ...]:
+    """The FB022 waits a master target's status keeps, as facts for its rules and for its plans."""
+    return tuple(
+        RetentionWait(
+            master_target=name,
+            drive=w.drive,
+            missing_since=w.missing_since,
+            refreshed_at=w.refreshed_at,
+            refresh_job=w.refresh_job,
+        )
+        for w in status.retention_waits or ()
+    )
+
+
 def missing_vm(facts: FailbackFacts) -> str | None:
     """Why the master target's VM is unknown although vCenter was read (a wrong name or UUID), if it is."""
     vcenter = facts.vcenter
@@ -236,6 +287,7 @@ def _conditions(
     now: datetime,
 ) -> list[Condition]:
     failed = [e for e in entries if e.result is PrerequisiteResult.FAILED]
+    waiting = [e for e in entries if e.result is PrerequisiteResult.WAITING]
     unknown = [e for e in entries if e.result is PrerequisiteResult.UNKNOWN]
     warnings = [e for e in entries if e.result is PrerequisiteResult.WARNING]
     read_problems = f" Not read: {'; '.join(errors)}." if errors else ""
@@ -246,6 +298,10 @@ def _conditions(
     elif failed:
         status, reason = ConditionStatus.FALSE, Reason.BLOCKED
         message = "Blocking: " + "; ".join(f"{e.rule_id}: {e.message}" for e in failed) + "." + read_problems
+    elif waiting:
+        # Blocks like a failure, but may still clear on its own (FB022).
+        status, reason = ConditionStatus.FALSE, Reason.WAITING
+        message = "Waiting: " + "; ".join(f"{e.rule_id}: {e.message}" for e in waiting) + "." + read_problems
     elif unknown or errors:
         status, reason = ConditionStatus.UNKNOWN, Reason.NOT_CHECKED
         rules = ", ".join(e.rule_id for e in unknown)
@@ -310,6 +366,7 @@ def build_master_target_status(
             else (None if vcenter else previous.datastores)
         ),
         prerequisites=entries,
+        retention_waits=retention_wait_statuses(facts, config),
         disk_slots=disk_slots(facts, previous, config),
         conditions=tuple(
             _conditions(

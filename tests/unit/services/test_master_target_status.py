@@ -11,11 +11,12 @@ from failback_operator.api.status import (
     MasterTargetStatus,
     PrerequisiteResult,
 )
-from failback_operator.facts import Snapshot
+from failback_operator.facts import RetentionWait, Snapshot
 from failback_operator.rules import FailbackFacts
 from failback_operator.services.master_target_status import (
     MASTER_TARGET_RULES,
     build_master_target_status,
+    retention_waits_from_status,
 )
 from tests.unit.rules.worlds import NOW, before_reprotect
 
@@ -210,3 +211,49 @@ def test_a_vm_vcenter_does_not_have_is_named_not_just_unchecked() -> None:
     assert met[:2] == ("False", "NotFound")
     assert met[2].startswith("vCenter vcenter.example.test has no VM with name 'mt-win01': check spec.vm")
     assert condition(status, "Ready")[:2] == ("False", "NotFound")
+
+
+def test_a_retention_drive_being_waited_for_is_waiting_not_failed() -> None:
+    since = NOW - timedelta(minutes=4)
+    wait = RetentionWait(
+        master_target="mt-win01", drive="G", missing_since=since, refreshed_at=since, refresh_job="j1"
+    )
+    facts = clean()
+    facts = replace(
+        facts, master_target=replace(facts.master_target, retention_drive="G"), retention_waits=(wait,)
+    )
+
+    status, events = build(facts)
+
+    assert results(status)["FB021"] is PrerequisiteResult.WAITING
+    fb021 = next(p for p in status.prerequisites or () if p.rule_id == "FB021")
+    assert fb021.waiting_until == since + timedelta(minutes=15)
+    assert "Remedy" not in (fb021.message or "")
+    met = condition(status, "PrerequisitesMet")
+    assert met[:2] == ("False", "Waiting")
+    assert met[2].startswith("Waiting: FB021: master target mt-win01 does not offer retention drive G")
+    assert condition(status, "Ready")[:2] == ("False", "Waiting")
+    assert status.retention_waits is not None
+    (shown,) = status.retention_waits
+    assert (shown.drive, shown.missing_since, shown.refreshed_at, shown.refresh_job, shown.wait_until) == (
+        "G",
+        since,
+        since,
+        "j1",
+        since + timedelta(minutes=15),
+    )
+    assert [(e.type, e.reason) for e in events] == [("Normal", "PrerequisiteWaiting")]
+    assert retention_waits_from_status("mt-win01", status) == (wait,)
+    assert MasterTargetStatus.model_validate(status.to_status()) == status
+
+    later, later_events = build_master_target_status(
+        status, facts=facts, errors=(), generation=3, now=NOW + timedelta(minutes=12)
+    )
+    assert results(later)["FB021"] is PrerequisiteResult.FAILED
+    assert [(e.type, e.reason) for e in later_events] == [("Warning", "PrerequisiteFailed")]
+
+
+def test_no_wait_leaves_no_retention_waits_in_status() -> None:
+    status, _ = build(clean())
+    assert status.retention_waits is None
+    assert "retentionWaits" not in status.to_status()
