@@ -61,6 +61,12 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> Workfl
                 "FAILBACK_AGENT_WINDOW_SECONDS", defaults.rules.agent_registration_window
             ),
             agent_retry_initial=seconds("FAILBACK_AGENT_RETRY_SECONDS", defaults.rules.agent_retry_initial),
+            retention_volume_wait=seconds(
+                "FAILBACK_RETENTION_VOLUME_WAIT_SECONDS", defaults.rules.retention_volume_wait
+            ),
+            retention_volume_poll=seconds(
+                "FAILBACK_RETENTION_VOLUME_POLL_SECONDS", defaults.rules.retention_volume_poll
+            ),
         ),
     )
 

@@ -39,6 +39,8 @@ class Progression(StrEnum):
 
     CHECKING_PREREQUISITES = "CheckingPrerequisites"
     PREREQUISITES_BLOCKED = "PrerequisitesBlocked"
+    # Every blocking finding may still clear on its own, e.g. a new retention volume (FB022).
+    WAITING_FOR_PREREQUISITES = "WaitingForPrerequisites"
     PREFLIGHT_PASSED = "PreflightPassed"
     ITEMS_CLAIMED_ELSEWHERE = "ItemsClaimedElsewhere"
     ITEMS_NOT_FOUND = "ItemsNotFound"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from failback_operator.gathering import (
     master_target_declaration,
 )
 from failback_operator.services.kube import KubeStore, NotFoundError
+from failback_operator.services.master_target_status import retention_waits_from_status
 from failback_operator.services.plans import PlanFacts
 from failback_operator.services.sources import SourceResolver
 from failback_operator.services.vault_reads import SharedVaultReads
@@ -106,10 +108,17 @@ class GatheringFactsSource:
         )
         self._kept[vault_key] = dict(gathered.kept_items)
         problems.extend(gathered.errors)
+        # The master target's reconciler keeps FB022's waits: FB021 waits on the plan as it does there.
+        facts = dataclasses.replace(
+            gathered.facts,
+            retention_waits=retention_waits_from_status(
+                master_target_name, MasterTargetStatus.model_validate(master_target_obj.get("status") or {})
+            ),
+        )
         client = self._reads.connect(site_recovery.config, site_recovery.identity) if site_recovery else None
         return PlanFacts(
             site_recovery=client,
-            facts=gathered.facts,
+            facts=facts,
             plan=plan,
             approvals=tuple(approval_list),
             problems=tuple(problems),

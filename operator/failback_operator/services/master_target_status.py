@@ -14,8 +14,9 @@ are taken from the object exactly as read and written back unchanged, and FB027 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from failback_operator.api.conditions import Condition, ConditionStatus, set_condition
 from failback_operator.api.status import (
@@ -28,7 +29,8 @@ from failback_operator.api.status import (
     RetentionWaitStatus,
 )
 from failback_operator.api.vocabulary import ConditionType, EventType, Reason
-from failback_operator.facts import DiskReservation, RetentionWait
+from failback_operator.api.vocabulary import Phase as PlanPhase
+from failback_operator.facts import Architecture, DiskReservation, MasterTargetDeclaration, RetentionWait
 from failback_operator.facts import HostDatastore as HostDatastoreFacts
 from failback_operator.rules import (
     CheckContext,
@@ -56,6 +58,7 @@ __all__ = [
     "prerequisites",
     "retention_wait_statuses",
     "retention_waits_from_status",
+    "wanted_retention_drives",
     "with_reservations",
 ]
 
@@ -261,6 +264,28 @@ def retention_waits_from_status(name: str, status: MasterTargetStatus) -> tuple[
         )
         for w in status.retention_waits or ()
     )
+
+
+def wanted_retention_drives(
+    name: str, declaration: MasterTargetDeclaration, plans: Sequence[Mapping[str, Any]]
+) -> tuple[str, ...]:
+    """The retention drives wanted on this master target: its own, and those of the active plans naming it.
+
+    A completed plan wants nothing any more; a plan without `spec.retentionDrive` uses the master
+    target's. Modernized appliances have no retention volume (FB021 and FB022 are classic only).
+    """
+    if declaration.architecture is not Architecture.CLASSIC:
+        return ()
+    own = declaration.retention_drive or default_retention_drive(declaration.os_type)
+    drives = [own]
+    for plan in plans:
+        spec = plan.get("spec") or {}
+        if (spec.get("masterTargetRef") or {}).get("name") != name:
+            continue
+        if (plan.get("status") or {}).get("phase") == PlanPhase.COMPLETED.value:
+            continue
+        drives.append(spec.get("retentionDrive") or own)
+    return tuple(dict.fromkeys(drives))
 
 
 def missing_vm(facts: FailbackFacts) -> str | None:

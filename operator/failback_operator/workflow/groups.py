@@ -28,6 +28,7 @@ from failback_operator.workflow.progress import (
     _LABEL,
     _PROTECTED,
     _RANK,
+    _all_waiting,
     _blocking,
     _describe,
     _rank,
@@ -217,6 +218,17 @@ def _reprotect_step(
 ) -> tuple[_Step, list[ItemStatus]]:
     """Reprotect item by item with identical values, all through the plan's master target (FB030)."""
     blocked = _blocking(observation.pre_reprotect)
+    if _all_waiting(blocked):
+        return (
+            _Step(
+                rank=1,
+                phase=Phase.PREFLIGHT,
+                progression=Progression.WAITING_FOR_PREREQUISITES,
+                message=f"group {name}: reprotect waits: {_describe(blocked)}",
+                active=True,
+            ),
+            members,
+        )
     if blocked:
         return (
             _Step(

@@ -56,6 +56,7 @@ from failback_operator.workflow.progress import (
     _LABEL,
     _PROTECTED,
     _RANK,
+    _all_waiting,
     _blocking,
     _describe,
     _Issue,
@@ -127,7 +128,7 @@ def _conditions(
     put(
         ConditionType.PREREQUISITES_MET,
         not blocked,
-        Reason.BLOCKED if blocked else Reason.ALL_PASSED,
+        Reason.WAITING if _all_waiting(blocked) else Reason.BLOCKED if blocked else Reason.ALL_PASSED,
         _describe(blocked) if blocked else "no blocking finding for the next step",
     )
     for kind, threshold, label in (
@@ -214,7 +215,13 @@ def decide(
     elif request.action == PlanAction.PREFLIGHT:
         blocked = _blocking(observation.pre_reprotect)
         phase = Phase.PREFLIGHT if blocked else Phase.COMPLETED
-        progression = Progression.PREREQUISITES_BLOCKED if blocked else Progression.PREFLIGHT_PASSED
+        progression = (
+            Progression.WAITING_FOR_PREREQUISITES
+            if _all_waiting(blocked)
+            else Progression.PREREQUISITES_BLOCKED
+            if blocked
+            else Progression.PREFLIGHT_PASSED
+        )
         message = _describe(blocked) if blocked else "every prerequisite is met"
     else:
         gate_reason = _gate(request, observation, now)

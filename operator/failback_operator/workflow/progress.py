@@ -116,6 +116,11 @@ def _blocking(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.blocking]
 
 
+def _all_waiting(blocked: Sequence[Finding]) -> bool:
+    """True when every blocking finding waits for something that may still come (FB022)."""
+    return bool(blocked) and all(f.waiting_until is not None for f in blocked)
+
+
 def _describe(findings: Sequence[Finding], limit: int = 3) -> str:
     shown = "; ".join(f"{f.rule} {f.object}: {f.message}" for f in findings[:limit])
     more = len(findings) - limit

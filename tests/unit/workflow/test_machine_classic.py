@@ -10,7 +10,7 @@ from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ConditionType, ItemStage, Operation, Phase, Progression
 from failback_operator.facts import ReplicationGroup
-from failback_operator.rules.model import ObjectRef, Severity, failed, passed
+from failback_operator.rules.model import Finding, ObjectRef, Severity, failed, passed
 from failback_operator.workflow import (
     CallOutcome,
     Decision,
@@ -391,6 +391,75 @@ def test_blocking_prerequisite_stops_reprotect_and_names_the_rule() -> None:
     assert "nightly" in met.message
     assert decision.events
     assert decision.events[0].type == "Warning"
+
+
+def _retention_wait() -> Finding:
+    return Finding(
+        rule="FB021",
+        severity=Severity.BLOCK,
+        object=ObjectRef(kind="RetentionVolume", name="mt-win/G"),
+        message="master target mt-win does not offer retention drive G; waiting until 23:15Z (FB022)",
+        remedy="add a dedicated volume",
+        waiting_until=NOW + timedelta(minutes=12),
+    )
+
+
+def test_a_retention_drive_being_waited_for_holds_reprotect_back_without_blocking_it() -> None:
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(
+            item("vm-a", "FailedOverToAzure"),
+            item("vm-b", "FailedOverToAzure"),
+            reserved=True,
+            pre_reprotect=(_retention_wait(),),
+        ),
+        NOW,
+    )
+    assert decision.actions == ()
+    assert decision.status.phase == Phase.PREFLIGHT
+    assert decision.status.progression == Progression.WAITING_FOR_PREREQUISITES
+    assert "reprotect waits: FB021 RetentionVolume/mt-win/G" in (decision.status.message or "")
+    assert _condition(decision.status, ConditionType.PREREQUISITES_MET) == ("False", "Waiting")
+    # Looked at again at the active pace, not the idle one: the volume may be listed any minute.
+    assert decision.requeue_after == SETTINGS.active_poll
+
+
+def test_a_real_failure_next_to_a_wait_blocks() -> None:
+    snapshot = failed(
+        "FB006", Severity.BLOCK, ObjectRef(kind="MasterTarget", name="mt-win"), "1 snapshot", "delete it"
+    )
+    decision = decide(
+        request(),
+        PlanStatus(),
+        observe(
+            item("vm-a", "FailedOverToAzure"),
+            item("vm-b", "FailedOverToAzure"),
+            reserved=True,
+            pre_reprotect=(_retention_wait(), snapshot),
+        ),
+        NOW,
+    )
+    assert decision.status.progression == Progression.PREREQUISITES_BLOCKED
+    assert _condition(decision.status, ConditionType.PREREQUISITES_MET) == ("False", "Blocked")
+
+
+def test_preflight_action_reports_a_wait_as_waiting() -> None:
+    decision = decide(
+        request(Action.PREFLIGHT),
+        PlanStatus(),
+        observe(
+            item("vm-a", "FailedOverToAzure"),
+            item("vm-b", "FailedOverToAzure"),
+            pre_reprotect=(_retention_wait(),),
+        ),
+        NOW,
+    )
+    assert decision.actions == ()
+    assert (decision.status.phase, decision.status.progression) == (
+        Phase.PREFLIGHT,
+        Progression.WAITING_FOR_PREREQUISITES,
+    )
 
 
 def test_preflight_action_never_calls_site_recovery() -> None:

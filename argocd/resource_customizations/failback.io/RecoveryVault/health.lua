@@ -38,6 +38,9 @@ local ready = condition("Ready")
 if ready ~= nil then
   if ready.status == "True" then
     hs.status = "Healthy"
+  elseif ready.status == "False" and ready.reason == "Waiting" then
+    -- Not ready yet, but nothing to fix: waiting for something that may still come (FB022).
+    hs.status = "Progressing"
   elseif ready.status == "False" then
     hs.status = "Degraded"
   else
