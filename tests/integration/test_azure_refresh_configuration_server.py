@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from failback_operator.azure import SiteRecovery
+from failback_operator.azure import OperationOutcomeUnknown, SiteRecovery, Throttled
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.sim.asr.providers import recovery_services_providers
 
@@ -125,3 +125,31 @@ async def test_modernized_refresh_goes_to_the_lowest_named_appliance_provider(
     assert (job.target_object_id, job.target_object_name) == (expected.name, expected.friendly_name)
     (post,) = [r for r in modern_sim.runtime.log.records() if r["operation"] == REFRESH]
     assert f"/replicationRecoveryServicesProviders/{expected.name}/refreshProvider" in post["path"]
+
+
+async def test_a_lost_refresh_answer_is_an_unknown_outcome_and_its_job_can_be_adopted(
+    vault: SiteRecovery, classic_at_scale_one: AsrSimulator
+) -> None:
+    runtime = classic_at_scale_one.runtime
+    intent = runtime.clock.now()
+    runtime.set_faults(lose_post_responses=1, lose_post_mode="drop")
+    with pytest.raises(OperationOutcomeUnknown):
+        await vault.start_refresh_configuration_server()
+    assert runtime.log.count(REFRESH) == 1  # sent once, not retried by the pipeline
+    (adopted,) = await vault.jobs_for(since=intent, names=["PwsTestCS"], scenarios=["RefreshServer"])
+    (running,) = list(runtime.state.jobs.values())
+    assert adopted.id == running.id
+    assert adopted.state == "InProgress"
+
+
+async def test_a_throttled_refresh_is_refused_before_any_job_starts(
+    vault: SiteRecovery, classic_at_scale_one: AsrSimulator
+) -> None:
+    runtime = classic_at_scale_one.runtime
+    runtime.set_faults(throttling={"write_burst": 1, "write_refill_per_second": 0.001})
+    first = await vault.start_refresh_configuration_server()
+    runtime.advance(3)
+    with pytest.raises(Throttled) as throttled:
+        await vault.start_refresh_configuration_server()
+    assert throttled.value.retry_after > 0
+    assert [job.id for job in runtime.state.jobs.values()] == [first.job_id]

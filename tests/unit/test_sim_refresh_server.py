@@ -28,7 +28,7 @@ from failback_operator.sim.asr.scenario import (
     load_scenario,
     parse_scenario,
 )
-from failback_operator.sim.asr.state import SimState
+from failback_operator.sim.asr.state import RetentionVolumeState, SimState
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sim"
 CLASSIC = load_scenario(EXAMPLES / "classic-windows.yaml")
@@ -264,3 +264,54 @@ def test_a_pending_volume_cannot_be_the_reprotect_retention_drive() -> None:
     assert start_item_operation(state, "V2A-W2K16-201-new", Operation.REPROTECT, body).scenario_name == (
         "SwitchReplicationGroupProtection"
     )
+
+
+_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("advance"), st.floats(min_value=0, max_value=20)),
+        st.tuples(st.just("refresh"), st.just(0.0)),
+        st.tuples(st.just("add"), st.just(0.0)),
+        st.tuples(st.just("heartbeat"), st.just(0.0)),
+    ),
+    max_size=25,
+)
+
+
+@given(_steps)
+def test_a_volume_is_listed_exactly_when_discovery_or_a_successful_refresh_has_seen_it(
+    steps: list[tuple[str, float]],
+) -> None:
+    state = _state(CLASSIC)
+    (provider,) = recovery_services_providers(state)
+    added: dict[str, datetime] = {}
+    refresh_ends: list[tuple[datetime, bool]] = []
+    for kind, minutes in steps:
+        if kind == "advance":
+            _minutes(state, minutes)
+        elif kind == "refresh":
+            settle(state)
+            running = any(
+                j.operation is ServerOperation.REFRESH and not j.settled for j in state.jobs.values()
+            )
+            if running:
+                with pytest.raises(ArmError, match="409 OperationInProgress"):
+                    start_refresh_provider(state, provider.name)
+            else:
+                job = start_refresh_provider(state, provider.name)
+                assert (job.failure is None) is not state.heartbeat_stopped
+                refresh_ends.append((job.plan.end(), job.failure is None))
+        elif kind == "add":
+            name = f"V{len(added)}"
+            now = state.clock.now()
+            state.retention_volumes["v2a-ps-200"].append(
+                RetentionVolumeState(RetentionVolume(name=name), now, listed=False)
+            )
+            added[name] = now
+        else:
+            state.heartbeat_stopped = not state.heartbeat_stopped
+        listed = set(_listed(state))
+        now = state.clock.now()
+        succeeded = [end for end, ok in refresh_ends if ok and end <= now]
+        for name, when in added.items():
+            expected = now >= retention_volume_listed_at(when, FIFTEEN, succeeded)
+            assert (name in listed) is expected, (name, when, now, refresh_ends)
