@@ -11,7 +11,15 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from failback_operator.sim.asr import SimulatorThread
 from failback_operator.sim.asr.scenario import JobFailure
 
-from .asr_sim_support import FirstResponse, Vault, classic_reprotect_input, scenario, sdk_client
+from .asr_sim_support import (
+    FirstResponse,
+    Vault,
+    classic_reprotect_input,
+    raw_get,
+    scenario,
+    sdk_client,
+    vault_path,
+)
 
 MASTER_TARGET = "V2A-PS-200"
 REFRESH = "ReplicationRecoveryServicesProviders_RefreshProvider"
@@ -86,7 +94,18 @@ def test_unknown_provider_or_fabric_is_404(classic: Vault) -> None:
         list(providers.list_by_replication_fabrics(*classic.scope, "no-such-fabric"))
     with pytest.raises(ResourceNotFoundError):
         providers.begin_refresh_provider(*classic.scope, classic.fabric, "no-such-provider", polling=False)
+    name = provider_name(classic)
+    with pytest.raises(ResourceNotFoundError):
+        providers.begin_refresh_provider(*classic.scope, "no-such-fabric", name, polling=False)
+    with pytest.raises(HttpResponseError) as unknown_job:
+        raw_get(
+            classic,
+            f"{vault_path(classic)}/replicationFabrics/{classic.fabric}/replicationRecoveryServicesProviders/"
+            f"{name}/operationresults/no-such-job",
+        )
+    assert unknown_job.value.status_code == 404
     assert classic.simulator.runtime.state.jobs == {}
+    assert classic.simulator.runtime.log.count(REFRESH) == 2  # refused, but logged and counted
 
 
 def test_heartbeat_stopped_shows_the_provider_not_connected(classic: Vault) -> None:
