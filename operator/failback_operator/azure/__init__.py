@@ -4,6 +4,7 @@ from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadId
 from failback_operator.azure.errors import (
     AuthenticationFailed,
     Conflict,
+    NoRecoveryServicesProvider,
     NotFound,
     OperationOutcomeUnknown,
     Refused,
@@ -20,6 +21,7 @@ __all__ = [
     "ClientSecret",
     "Conflict",
     "ItemRef",
+    "NoRecoveryServicesProvider",
     "NotFound",
     "OperationOutcomeUnknown",
     "RecoveryPlan",

@@ -21,6 +21,7 @@ __all__ = [
     "AuthenticationFailed",
     "Conflict",
     "ErrorDetail",
+    "NoRecoveryServicesProvider",
     "NotFound",
     "OperationOutcomeUnknown",
     "Refused",
@@ -101,6 +102,18 @@ class Transient(SiteRecoveryError):
 
 class NotFound(SiteRecoveryError):
     """The vault, fabric, item, plan or job does not exist (404)."""
+
+
+class NoRecoveryServicesProvider(SiteRecoveryError):
+    """The configuration server's fabric lists no Recovery Services provider, so it cannot be refreshed."""
+
+    def __init__(self, fabric: str, *, operation: str = "refresh configuration server") -> None:
+        super().__init__(
+            f"fabric '{fabric}' lists no Recovery Services provider: the configuration server is not "
+            "registered with the vault, so it cannot be refreshed",
+            operation=operation,
+        )
+        self.fabric = fabric
 
 
 class Refused(SiteRecoveryError):

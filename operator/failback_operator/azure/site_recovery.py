@@ -30,6 +30,7 @@ from failback_operator.azure.parse import (
     vcenter_from_sdk,
 )
 from failback_operator.azure.recovery_plan import RecoveryPlan, recovery_plan_from_sdk
+from failback_operator.azure.refresh_provider import configuration_server_provider
 from failback_operator.azure.retry import ReadOnlyRetryPolicy
 from failback_operator.facts.asr import (
     ConfigurationServer,
@@ -365,4 +366,24 @@ class SiteRecovery:
         ops = self._client.replication_recovery_plans
         return await self._start(
             "recovery plan cancel failover", lambda **kw: ops.begin_failover_cancel(*self._vault, plan, **kw)
+        )
+
+    async def start_refresh_configuration_server(self) -> StartedOperation:
+        """FB022: "Refresh server" on the configuration server, so a new retention volume is listed sooner.
+
+        Lists the fabric's Recovery Services providers (a read, retried as reads are), then starts
+        refreshProvider on the configuration server's provider once; the job id comes back at once.
+        """
+        providers = await self._read_all(
+            "list recovery services providers",
+            lambda: self._client.replication_recovery_services_providers.list_by_replication_fabrics(
+                *self._vault, self.config.fabric
+            ),
+        )
+        provider = configuration_server_provider(providers, self.config.fabric)
+        name = provider.name or ""
+        ops = self._client.replication_recovery_services_providers
+        return await self._start(
+            "refresh configuration server",
+            lambda **kw: ops.begin_refresh_provider(*self._vault, self.config.fabric, name, **kw),
         )

@@ -9,7 +9,13 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from failback_operator.sim.asr.arm import RUNTIME_KEY
-from failback_operator.sim.asr.scenario import ItemStage, JobFailure, ScenarioError, parse_scenario
+from failback_operator.sim.asr.scenario import (
+    ItemStage,
+    JobFailure,
+    RetentionVolume,
+    ScenarioError,
+    parse_scenario,
+)
 
 __all__ = ["add_control_routes"]
 
@@ -121,6 +127,49 @@ async def _heartbeat(request: web.Request) -> web.Response:
     return web.json_response({"heartbeatStopped": runtime.state.heartbeat_stopped})
 
 
+def _retention_volume(data: dict[str, Any]) -> RetentionVolume:
+    """`{name, capacityGib?, freeGib?}` as a volume; ValueError says what is wrong with it."""
+    unknown = set(data) - {"name", "capacityGib", "freeGib"}
+    if unknown:
+        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("'name' must be a non-empty string (a drive letter such as 'G', or a path)")
+    sizes: dict[str, float] = {}
+    for field, key in (("capacityGib", "capacity_gib"), ("freeGib", "free_gib")):
+        if field not in data:
+            continue
+        value = data[field]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValueError(f"'{field}' must be a number of GiB, zero or more")
+        sizes[key] = float(value)
+    volume = RetentionVolume(name=name.strip(), **sizes)
+    if volume.free_gib > volume.capacity_gib:
+        raise ValueError("'freeGib' cannot exceed 'capacityGib'")
+    return volume
+
+
+async def _add_retention_volume(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME_KEY]
+    master_target = request.match_info["master_target"]
+    try:
+        volume = _retention_volume(await _json(request))
+        added = runtime.add_retention_volume(master_target, volume)
+    except KeyError:
+        return web.json_response({"error": f"unknown master target '{master_target}'"}, status=404)
+    except ValueError as error:
+        return _bad_request(str(error))
+    return web.json_response(
+        {
+            "name": added.spec.name,
+            "capacityGib": added.spec.capacity_gib,
+            "freeGib": added.spec.free_gib,
+            "addedAt": added.added_at.isoformat() if added.added_at else None,
+            "listed": added.listed,
+        }
+    )
+
+
 async def _revoke_tokens(request: web.Request) -> web.Response:
     request.app[RUNTIME_KEY].issuer.revoke_all()
     return web.json_response({})
@@ -139,4 +188,5 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_delete("/_sim/requests", _clear_requests)
     app.router.add_post("/_sim/items/{item}/{event}", _item_event)
     app.router.add_post("/_sim/configuration-server/heartbeat", _heartbeat)
+    app.router.add_post("/_sim/master-targets/{master_target}/retention-volumes", _add_retention_volume)
     app.router.add_post("/_sim/identity/revoke-tokens", _revoke_tokens)

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from failback_operator.sim.asr.discovery import retention_volume_listed_at
 from failback_operator.sim.asr.errors import (
     AGENT_NOT_INSTALLED,
     CONFIGURATION_SERVER_NOT_CONNECTED,
@@ -14,7 +15,7 @@ from failback_operator.sim.asr.errors import (
     ArmError,
     JobErrorText,
 )
-from failback_operator.sim.asr.jobs import JobPlan, job_template
+from failback_operator.sim.asr.jobs import JobPlan, ServerOperation, job_template
 from failback_operator.sim.asr.lifecycle import (
     RESYNC_DONE,
     Operation,
@@ -23,12 +24,14 @@ from failback_operator.sim.asr.lifecycle import (
     item_view,
     plan_transition,
 )
+from failback_operator.sim.asr.providers import find_provider
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
 from failback_operator.sim.asr.state import ItemState, JobState, RecoveryPoint, SimState
 
-__all__ = ["settle", "start_item_operation", "start_plan_operation"]
+__all__ = ["settle", "start_item_operation", "start_plan_operation", "start_refresh_provider"]
 
-_FAILURE_OPERATION = {
+_FAILURE_OPERATION: dict[Operation | ServerOperation, str] = {
+    ServerOperation.REFRESH: "refresh",
     Operation.REPROTECT: "reprotect",
     Operation.UNPLANNED_FAILOVER: "unplanned_failover",
     Operation.PLANNED_FAILOVER: "planned_failover",
@@ -37,9 +40,10 @@ _FAILURE_OPERATION = {
 }
 
 
-# Reprotect and failover need the configuration server; commit and cancel are Site Recovery's own (FB004).
-_NEEDS_CONFIGURATION_SERVER = frozenset(
-    {Operation.REPROTECT, Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER}
+# Reprotect, failover and refresh need the configuration server; commit and cancel are Site Recovery's
+# own (FB004).
+_NEEDS_CONFIGURATION_SERVER: frozenset[Operation | ServerOperation] = frozenset(
+    {Operation.REPROTECT, Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER, ServerOperation.REFRESH}
 )
 
 _ON_PREMISES_SIDE = frozenset(
@@ -66,6 +70,22 @@ def settle(state: SimState) -> None:
                 continue
             if now >= item.resync_started + timedelta(minutes=state.scenario.job_durations.resync_minutes):
                 item.stage = done
+        _discover_retention_volumes(state, now)
+
+
+def _discover_retention_volumes(state: SimState, now: datetime) -> None:
+    """FB022: a volume added to a master target is listed after a refresh or the periodic discovery."""
+    refreshes = [
+        job.plan.end()
+        for job in state.jobs.values()
+        if job.operation is ServerOperation.REFRESH and job.failure is None and job.plan.end() <= now
+    ]
+    interval = timedelta(minutes=state.scenario.discovery_interval_minutes)
+    for volumes in state.retention_volumes.values():
+        for volume in volumes:
+            if volume.listed or volume.added_at is None:
+                continue
+            volume.listed = now >= retention_volume_listed_at(volume.added_at, interval, refreshes)
 
 
 def _finish_job(state: SimState, job: JobState) -> None:
@@ -204,7 +224,7 @@ def _check_classic_reprotect(state: SimState, item: ItemState, details: dict[str
             f"Process server '{details.get('processServerId')}' is not registered with the "
             "configuration server."
         )
-    volumes = [volume.name for volume in master_target.retention_volumes]
+    volumes = [volume.name for volume in state.listed_retention_volumes(master_target.name)]  # FB022
     if details.get("retentionDrive") not in volumes:
         raise _bad_input(
             f"Retention drive '{details.get('retentionDrive')}' is not available on master target "
@@ -263,7 +283,9 @@ def _check_agent(state: SimState, item: ItemState, now: datetime) -> None:
         raise ArmError.from_job_error(400, AGENT_NOT_INSTALLED)
 
 
-def _pick_failure(state: SimState, operation: Operation, item_names: list[str]) -> JobErrorText | None:
+def _pick_failure(
+    state: SimState, operation: Operation | ServerOperation, item_names: list[str]
+) -> JobErrorText | None:
     wanted = _FAILURE_OPERATION[operation]
     for index, rule in enumerate(state.faults.job_failures):
         if rule.operation != wanted or state.job_failures_left.get(index, 0) <= 0:
@@ -276,9 +298,10 @@ def _pick_failure(state: SimState, operation: Operation, item_names: list[str]) 
     return None
 
 
-def _duration(state: SimState, operation: Operation) -> timedelta:
+def _duration(state: SimState, operation: Operation | ServerOperation) -> timedelta:
     durations = state.scenario.job_durations
     minutes = {
+        ServerOperation.REFRESH: durations.refresh_minutes,
         Operation.REPROTECT: durations.reprotect_minutes,
         Operation.UNPLANNED_FAILOVER: durations.failover_minutes,
         Operation.PLANNED_FAILOVER: durations.failover_minutes,
@@ -422,3 +445,57 @@ def start_plan_operation(
         now = state.clock.now()
         targets = {item.name: _admit(state, item, operation, body, now).target for item in items}
         return _new_job(state, operation, items, targets, body, commits_first=False, recovery_plan=real_name)
+
+
+def _busy_provider_error(friendly_name: str, job_id: str) -> ArmError:
+    # Modelled, not recorded: a second refresh while one runs on the same server.
+    return ArmError(
+        409,
+        "OperationInProgress",
+        f"Another operation (job {job_id}) is in progress on the server '{friendly_name}'.",
+        possible_causes="A refresh of this server is already running.",
+        recommended_action="Wait for the running job to finish, then retry.",
+    )
+
+
+def start_refresh_provider(state: SimState, provider_name: str) -> JobState:
+    """Start "Refresh server" on a provider: item-less; fails while the heartbeat is stopped (FB004)."""
+    settle(state)
+    with state.lock:
+        provider = find_provider(state, provider_name)
+        if provider is None:
+            raise ArmError(404, "NotFound", f"Recovery services provider '{provider_name}' was not found.")
+        running = next(
+            (
+                job
+                for job in state.jobs.values()
+                if job.operation is ServerOperation.REFRESH
+                and not job.settled
+                and job.target_object_id == provider.name
+            ),
+            None,
+        )
+        if running is not None:
+            raise _busy_provider_error(provider.friendly_name, running.id)
+        operation = ServerOperation.REFRESH
+        template = job_template(operation, source_site_required=False, commits_first=False)
+        failure = _pick_failure(state, operation, [])
+        if state.heartbeat_stopped and operation in _NEEDS_CONFIGURATION_SERVER:
+            failure = replace(CONFIGURATION_SERVER_NOT_CONNECTED, failing_task=template.tasks[0].name)
+        job_id = str(uuid.uuid4())
+        job = JobState(
+            id=job_id,
+            operation=operation,
+            plan=JobPlan(state.clock.now(), _duration(state, operation), template.tasks, failure),
+            scenario_name=template.scenario_name,
+            friendly_name=template.friendly_name,
+            custom_instance_type=template.custom_instance_type,
+            target_object_id=provider.name,
+            target_object_name=provider.friendly_name,
+            target_instance_type="Server",  # modelled, not recorded
+            item_names=[],
+            targets={},
+            activity_id=f"{uuid.uuid4()} ActivityId: {uuid.uuid4()}",
+        )
+        state.jobs[job_id.lower()] = job
+        return job

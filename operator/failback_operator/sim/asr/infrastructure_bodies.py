@@ -15,10 +15,18 @@ from failback_operator.sim.asr.ids import (
     policy_id,
     stamp,
 )
+from failback_operator.sim.asr.providers import RecoveryServicesProvider
 from failback_operator.sim.asr.scenario import Architecture
 from failback_operator.sim.asr.state import SimState, stable_id
 
-__all__ = ["container_body", "fabric_body", "mapping_bodies", "policy_bodies", "vcenter_body"]
+__all__ = [
+    "container_body",
+    "fabric_body",
+    "mapping_bodies",
+    "policy_bodies",
+    "provider_body",
+    "vcenter_body",
+]
 
 
 def _gib(value: float) -> int:
@@ -119,7 +127,7 @@ def _vmware_details(state: SimState, heartbeat: datetime) -> dict[str, Any]:
                     "freeSpaceInBytes": _gib(volume.free_gib),
                     "thresholdPercentage": None,
                 }
-                for volume in mt.retention_volumes
+                for volume in state.listed_retention_volumes(mt.name)
             ],
             "dataStores": [
                 {
@@ -376,5 +384,33 @@ def vcenter_body(state: SimState) -> dict[str, Any]:
             "runAsAccountId": "1",
             "fabricArmResourceName": fabric_name(state),
             "healthErrors": [],
+        },
+    }
+
+
+def provider_body(state: SimState, provider: RecoveryServicesProvider) -> dict[str, Any]:
+    """A Recovery Services provider as the spec's example shows it; it disconnects with the heartbeat."""
+    server = state.scenario.configuration_server
+    return {
+        "id": f"{fabric_id(state)}/replicationRecoveryServicesProviders/{provider.name}",
+        "name": provider.name,
+        "type": "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationRecoveryServicesProviders",
+        "properties": {
+            "fabricType": provider.fabric_type,
+            "friendlyName": provider.friendly_name,
+            "providerVersion": "5.1.8095.0",
+            "serverVersion": "9.41.0.0",
+            "providerVersionState": "Latest",
+            "fabricFriendlyName": server.name,
+            "lastHeartBeat": stamp(state.configuration_server_heartbeat()),
+            "connectionStatus": "NotConnected" if state.heartbeat_stopped else "Connected",
+            "protectedItemCount": len(state.visible_items()),
+            "allowedScenarios": ["Refresh"],
+            "healthErrorDetails": [],
+            "draIdentifier": provider.name,
+            "machineId": stable_id("machine", provider.friendly_name),
+            "machineName": provider.friendly_name,
+            "biosId": stable_id("bios", provider.friendly_name),
+            "providerVersionDetails": _agent_versions("5.1.8095.0"),
         },
     }

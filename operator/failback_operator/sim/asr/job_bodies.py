@@ -83,10 +83,23 @@ def _error_entry(error: Any, when: datetime | None) -> dict[str, Any]:
     }
 
 
-def job_body(state: SimState, job: JobState, job_progress: JobProgress) -> dict[str, Any]:
-    """A Site Recovery job with its tasks, as GET and list of replicationJobs return it."""
+def _server_details(state: SimState, job: JobState) -> dict[str, Any]:
+    """Custom details of an item-less job on a server of the fabric (modelled, not recorded)."""
+    return {
+        "instanceType": job.custom_instance_type,
+        "affectedObjectDetails": {
+            "primaryVmmId": state.scenario.configuration_server.internal_id,
+            "primaryVmmName": state.scenario.configuration_server.name,
+            "primaryFabricProviderId": "VMware"
+            if state.architecture is Architecture.CLASSIC
+            else "InMageRcm",
+        },
+    }
+
+
+def _item_details(state: SimState, job: JobState, job_progress: JobProgress) -> dict[str, Any]:
+    """Custom details of a job on items or a recovery plan, shaped like the recorded ones."""
     items = [state.items[name.lower()] for name in job.item_names]
-    child_names = [item.spec.vm_name for item in items] if job.recovery_plan else []
     first = items[0]
     server = state.scenario.configuration_server
     toward_on_premises = job.toward_on_premises
@@ -132,6 +145,19 @@ def job_body(state: SimState, job: JobState, job_progress: JobProgress) -> dict[
             }
             for item in items
         ]
+    return custom
+
+
+def job_body(state: SimState, job: JobState, job_progress: JobProgress) -> dict[str, Any]:
+    """A Site Recovery job with its tasks, as GET and list of replicationJobs return it."""
+    if job.item_names:
+        custom = _item_details(state, job, job_progress)
+        child_names = (
+            [state.items[name.lower()].spec.vm_name for name in job.item_names] if job.recovery_plan else []
+        )
+    else:
+        custom = _server_details(state, job)
+        child_names = []
     properties: dict[str, Any] = {
         "activityId": job.activity_id,
         "scenarioName": job.scenario_name,

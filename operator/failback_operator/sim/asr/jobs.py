@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from failback_operator.sim.asr.errors import JobErrorText
 from failback_operator.sim.asr.lifecycle import Operation
@@ -11,11 +12,18 @@ from failback_operator.sim.asr.lifecycle import Operation
 __all__ = [
     "JobPlan",
     "JobProgress",
+    "ServerOperation",
     "TaskPlan",
     "TaskProgress",
     "job_template",
     "progress",
 ]
+
+
+class ServerOperation(StrEnum):
+    """Operations on a server of the fabric, not on items; the value is its `allowedScenarios` entry."""
+
+    REFRESH = "Refresh"
 
 
 @dataclass(frozen=True)
@@ -39,12 +47,30 @@ class JobTemplate:
     tasks: tuple[TaskPlan, ...]
 
 
-def job_template(operation: Operation, *, source_site_required: bool, commits_first: bool) -> JobTemplate:
-    """The recorded job shape for `operation`.
+# Modelled, not recorded: the job "Refresh server" (refreshProvider) starts; FB022.
+_REFRESH_SERVER = JobTemplate(
+    "RefreshServer",
+    "Refresh server",
+    "AsrJobDetails",
+    (
+        TaskPlan(
+            "RefreshServerPrerequisitesCheckTask", "RefreshServerPrerequisitesCheck", "Prerequisites check", 1
+        ),
+        TaskPlan("RefreshServerTask", "RefreshServer", "Refreshing the server", 4),
+    ),
+)
+
+
+def job_template(
+    operation: Operation | ServerOperation, *, source_site_required: bool, commits_first: bool
+) -> JobTemplate:
+    """The recorded job shape for `operation` (the refresh's is modelled).
 
     The failover's shut-down and sync tasks run only with sourceSiteOperations Required (FB042);
     reprotect skips its commit task unless the failover was not committed yet.
     """
+    if operation is ServerOperation.REFRESH:
+        return _REFRESH_SERVER
     if operation is Operation.REPROTECT:
         return JobTemplate(
             "SwitchReplicationGroupProtection",

@@ -12,10 +12,20 @@ from typing import Any
 from aiohttp import web
 
 from failback_operator.sim.asr import ids, infrastructure_bodies, item_bodies, job_bodies
-from failback_operator.sim.asr.engine import settle, start_item_operation, start_plan_operation
+from failback_operator.sim.asr.engine import (
+    settle,
+    start_item_operation,
+    start_plan_operation,
+    start_refresh_provider,
+)
 from failback_operator.sim.asr.errors import ArmError
 from failback_operator.sim.asr.jobs import progress
 from failback_operator.sim.asr.lifecycle import Operation
+from failback_operator.sim.asr.providers import (
+    RecoveryServicesProvider,
+    find_provider,
+    recovery_services_providers,
+)
 from failback_operator.sim.asr.requestlog import RequestRecord
 from failback_operator.sim.asr.runtime import SimRuntime
 from failback_operator.sim.asr.state import JobState, SimState
@@ -139,12 +149,45 @@ def _paged(call: ArmCall, values: list[dict[str, Any]]) -> ArmResult:
 
 
 async def _fabrics_list(call: ArmCall) -> ArmResult:
-    return _paged(call, [infrastructure_bodies.fabric_body(call.state)])
+    settle(call.state)  # retention volumes discovered by now are listed (FB022)
+    with call.state.lock:
+        return _paged(call, [infrastructure_bodies.fabric_body(call.state)])
 
 
 async def _fabric_get(call: ArmCall) -> ArmResult:
     _check_fabric(call, call.names[0])
-    return ArmResult(200, infrastructure_bodies.fabric_body(call.state))
+    settle(call.state)
+    with call.state.lock:
+        return ArmResult(200, infrastructure_bodies.fabric_body(call.state))
+
+
+def _providers(call: ArmCall) -> list[dict[str, Any]]:
+    return [
+        infrastructure_bodies.provider_body(call.state, provider)
+        for provider in recovery_services_providers(call.state)
+    ]
+
+
+def _provider_or_404(call: ArmCall, fabric: str, name: str) -> RecoveryServicesProvider:
+    _check_fabric(call, fabric)
+    provider = find_provider(call.state, name)
+    if provider is None:
+        raise ArmError(404, "NotFound", f"Recovery services provider '{name}' was not found.")
+    return provider
+
+
+async def _providers_in_fabric(call: ArmCall) -> ArmResult:
+    _check_fabric(call, call.names[0])
+    return _paged(call, _providers(call))
+
+
+async def _providers_in_vault(call: ArmCall) -> ArmResult:
+    return _paged(call, _providers(call))
+
+
+async def _provider_get(call: ArmCall) -> ArmResult:
+    provider = _provider_or_404(call, call.names[0], call.names[1])
+    return ArmResult(200, infrastructure_bodies.provider_body(call.state, provider))
 
 
 async def _containers_list(call: ArmCall) -> ArmResult:
@@ -460,6 +503,21 @@ def _operation_result(call: ArmCall, job: JobState, final: Callable[[], dict[str
     return ArmResult(200, final())
 
 
+async def _refresh_provider(call: ArmCall) -> ArmResult:
+    provider = _provider_or_404(call, call.names[0], call.names[1])
+    job = start_refresh_provider(call.state, provider.name)
+    provider_id = f"{ids.fabric_id(call.state)}/replicationRecoveryServicesProviders/{provider.name}"
+    return _lro_accepted(call, provider_id, job)
+
+
+async def _provider_operation_result(call: ArmCall) -> ArmResult:
+    provider = _provider_or_404(call, call.names[0], call.names[1])
+    settle(call.state)
+    with call.state.lock:
+        job = _job_or_404(call, call.names[2])
+        return _operation_result(call, job, lambda: infrastructure_bodies.provider_body(call.state, provider))
+
+
 async def _item_operation_result(call: ArmCall) -> ArmResult:
     _check_container(call, call.names[0], call.names[1])
     settle(call.state)
@@ -486,6 +544,7 @@ async def _plan_operation_result(call: ArmCall) -> ArmResult:
 _F = ("replicationfabrics", "*")
 _C = (*_F, "replicationprotectioncontainers", "*")
 _I = (*_C, "replicationprotecteditems", "*")
+_P = (*_F, "replicationrecoveryservicesproviders", "*")
 
 ROUTES: tuple[ArmRoute, ...] = (
     ArmRoute("GET", ("replicationfabrics",), "ReplicationFabrics_List", _fabrics_list),
@@ -537,6 +596,32 @@ ROUTES: tuple[ArmRoute, ...] = (
         _vcenters_in_fabric,
     ),
     ArmRoute("GET", (*_F, "replicationvcenters", "*"), "ReplicationvCenters_Get", _vcenter_get),
+    ArmRoute(
+        "GET",
+        (*_F, "replicationrecoveryservicesproviders"),
+        "ReplicationRecoveryServicesProviders_ListByReplicationFabrics",
+        _providers_in_fabric,
+    ),
+    ArmRoute("GET", _P, "ReplicationRecoveryServicesProviders_Get", _provider_get),
+    ArmRoute(
+        "POST",
+        (*_P, "refreshprovider"),
+        "ReplicationRecoveryServicesProviders_RefreshProvider",
+        _refresh_provider,
+        write=True,
+    ),
+    ArmRoute(
+        "GET",
+        (*_P, "operationresults", "*"),
+        "ReplicationRecoveryServicesProviders_OperationResults",
+        _provider_operation_result,
+    ),
+    ArmRoute(
+        "GET",
+        ("replicationrecoveryservicesproviders",),
+        "ReplicationRecoveryServicesProviders_List",
+        _providers_in_vault,
+    ),
     ArmRoute("GET", ("replicationprotecteditems",), "ReplicationProtectedItems_List", _items_in_vault),
     ArmRoute(
         "GET",
@@ -593,7 +678,10 @@ def operation_name(route: ArmRoute, names: list[str]) -> str:
 
 
 def request_subject(runtime: SimRuntime, route: ArmRoute, names: list[str]) -> str | None:
-    """The item or recovery plan a request is about, as the scenario spells it, for the request log."""
+    """The item, recovery plan or server a request is about, as the scenario spells it, for the log."""
+    if "replicationrecoveryservicesproviders" in route.pattern and len(names) >= 2:
+        provider = find_provider(runtime.state, names[1])
+        return provider.friendly_name if provider else names[1]
     for collection in ("replicationprotecteditems", "replicationrecoveryplans"):
         if collection not in route.pattern:
             continue

@@ -10,8 +10,8 @@ from failback_operator.sim.asr.clock import SimClock
 from failback_operator.sim.asr.engine import settle
 from failback_operator.sim.asr.identity import TokenIssuer
 from failback_operator.sim.asr.requestlog import RequestLog
-from failback_operator.sim.asr.scenario import Faults, ItemStage, Scenario
-from failback_operator.sim.asr.state import SimState
+from failback_operator.sim.asr.scenario import Faults, ItemStage, RetentionVolume, Scenario
+from failback_operator.sim.asr.state import RetentionVolumeState, SimState
 from failback_operator.sim.asr.throttling import Throttle
 
 __all__ = ["SUPPORTED_API_VERSIONS", "SimRuntime"]
@@ -89,6 +89,23 @@ class SimRuntime:
             item.current_job_id = None
             item.resync_started = self.clock.now() if "syncing" in stage.value else None
 
+    def add_retention_volume(self, master_target: str, volume: RetentionVolume) -> RetentionVolumeState:
+        """A disk added to a master target now: listed once Site Recovery discovers it (FB022).
+
+        Raises KeyError for an unknown master target, ValueError for a volume name it already has.
+        """
+        with self.state.lock:
+            volumes = self.state.retention_volumes.get(master_target.lower())
+            if volumes is None:
+                raise KeyError(master_target)
+            if any(known.spec.name.lower() == volume.name.lower() for known in volumes):
+                raise ValueError(
+                    f"master target '{master_target}' already has retention volume '{volume.name}'"
+                )
+            added = RetentionVolumeState(volume, self.clock.now(), listed=False)
+            volumes.append(added)
+            return added
+
     def _item(self, item_name: str) -> Any:
         item = self.state.items.get(item_name.lower())
         if item is None:
@@ -126,4 +143,15 @@ class SimRuntime:
                     for job in self.state.jobs.values()
                 ],
                 "faults": self.state.faults.model_dump(mode="json"),
+                "retentionVolumes": {
+                    master_target.name: [
+                        {
+                            "name": volume.spec.name,
+                            "listed": volume.listed,
+                            "addedAt": volume.added_at.isoformat() if volume.added_at else None,
+                        }
+                        for volume in self.state.retention_volumes.get(master_target.name.lower(), [])
+                    ]
+                    for master_target in self.state.scenario.master_targets
+                },
             }

@@ -111,6 +111,9 @@ class RetentionVolume(_Model):
     name: str
     capacity_gib: float = 10.0
     free_gib: float = 9.9
+    # None: listed from the start. Otherwise added to the master target this many minutes before the
+    # run starts, and listed only once Site Recovery discovers it (refresh or periodic discovery, FB022).
+    added_minutes_ago: float | None = Field(default=None, ge=0)
 
 
 class Datastore(_Model):
@@ -134,6 +137,13 @@ class MasterTarget(_Model):
     disk_count: int = Field(default=3, ge=0, le=60)
     retention_volumes: list[RetentionVolume] = Field(default_factory=list)
     datastores: list[Datastore] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_volume_names(self) -> MasterTarget:
+        names = [volume.name.lower() for volume in self.retention_volumes]
+        if len(names) != len(set(names)):
+            raise ValueError(f"retention volume names of master target '{self.name}' must be unique")
+        return self
 
 
 class Appliance(_Model):
@@ -195,6 +205,7 @@ class JobDurations(_Model):
     failover_minutes: float = Field(default=10.0, gt=0)
     commit_minutes: float = Field(default=2.0, gt=0)
     cancel_minutes: float = Field(default=5.0, gt=0)
+    refresh_minutes: float = Field(default=2.0, gt=0)  # "Refresh server" of the configuration server
 
 
 # Failback job errors Microsoft documents; the simulator words them as the documentation does.
@@ -208,7 +219,7 @@ class JobFailure(_Model):
     error a client has never seen, which it must report rather than interpret.
     """
 
-    operation: Literal["reprotect", "unplanned_failover", "planned_failover", "commit", "cancel"]
+    operation: Literal["reprotect", "unplanned_failover", "planned_failover", "commit", "cancel", "refresh"]
     # Declared before `code` so that the code's check can see it; used for undocumented codes only.
     message: str | None = Field(default=None, min_length=1)
     code: str
@@ -265,6 +276,8 @@ class Scenario(_Model):
     vcenter_host: str = "vcenter.contoso.local"
     items: list[ProtectedItemSpec] = Field(min_length=1)
     job_durations: JobDurations = Field(default_factory=JobDurations)
+    # Site Recovery's own periodic discovery: a new retention volume is listed this long after it is added.
+    discovery_interval_minutes: float = Field(default=15.0, gt=0)
     faults: Faults = Field(default_factory=Faults)
     page_size: int = Field(default=100, ge=1)
     time_scale: float = Field(default=1.0, gt=0)

@@ -10,17 +10,18 @@ from typing import Any
 
 from failback_operator.sim.asr.clock import SimClock
 from failback_operator.sim.asr.errors import JobErrorText
-from failback_operator.sim.asr.jobs import JobPlan
+from failback_operator.sim.asr.jobs import JobPlan, ServerOperation
 from failback_operator.sim.asr.lifecycle import Operation
 from failback_operator.sim.asr.scenario import (
     Architecture,
     Faults,
     ItemStage,
     ProtectedItemSpec,
+    RetentionVolume,
     Scenario,
 )
 
-__all__ = ["ItemState", "JobState", "RecoveryPoint", "SimState", "stable_id"]
+__all__ = ["ItemState", "JobState", "RecoveryPoint", "RetentionVolumeState", "SimState", "stable_id"]
 
 _NAMESPACE = uuid.UUID("3f1c9f4e-5b0e-4a4e-9d8a-6a7f2f8e1b10")
 
@@ -66,11 +67,20 @@ class ItemState:
 
 
 @dataclass
+class RetentionVolumeState:
+    """A retention volume of a master target and whether Site Recovery lists it yet (FB022)."""
+
+    spec: RetentionVolume
+    added_at: datetime | None = None  # None: there from the start
+    listed: bool = True
+
+
+@dataclass
 class JobState:
-    """A Site Recovery job and what it does to its items when it ends."""
+    """A Site Recovery job and what it does to its items when it ends (server jobs have no items)."""
 
     id: str
-    operation: Operation
+    operation: Operation | ServerOperation
     plan: JobPlan
     scenario_name: str
     friendly_name: str
@@ -105,6 +115,8 @@ class SimState:
     heartbeat_stopped: bool = False
     heartbeat_stopped_at: datetime | None = None
     job_failures_left: dict[int, int] = field(default_factory=dict)
+    # Master target name (lowercase) -> its retention volumes, listed or still undiscovered.
+    retention_volumes: dict[str, list[RetentionVolumeState]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
@@ -129,6 +141,15 @@ class SimState:
         state.job_failures_left = {
             index: rule.times for index, rule in enumerate(scenario.faults.job_failures)
         }
+        for master_target in scenario.master_targets:
+            state.retention_volumes[master_target.name.lower()] = [
+                RetentionVolumeState(volume)
+                if volume.added_minutes_ago is None
+                else RetentionVolumeState(
+                    volume, now - timedelta(minutes=volume.added_minutes_ago), listed=False
+                )
+                for volume in master_target.retention_volumes
+            ]
         return state
 
     @property
@@ -161,6 +182,12 @@ class SimState:
             if plan_name.lower() == name.lower():
                 return plan_name, members
         return None
+
+    def listed_retention_volumes(self, master_target: str) -> list[RetentionVolume]:
+        """The retention volumes Site Recovery lists for a master target (discovered ones only, FB022)."""
+        return [
+            volume.spec for volume in self.retention_volumes.get(master_target.lower(), []) if volume.listed
+        ]
 
     def job(self, job_id: str) -> JobState | None:
         """A job by id, case-insensitively."""
