@@ -25,6 +25,7 @@ import yaml
 from kubernetes import client
 
 from failback_operator.api.status import MasterTargetStatus
+from failback_operator.rules import RuleConfig
 from failback_operator.services.kube import KubeStore
 from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.reconciling import ReconcileSettings
@@ -33,6 +34,7 @@ from failback_operator.services.sources import SourceResolver
 from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
+from failback_operator.sim.asr.scenario import RetentionVolume as SimRetentionVolume
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import running_operator
 from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
@@ -456,6 +458,154 @@ async def test_a_failing_fix_is_announced_once_and_never_shows_the_password(
         if p["ruleId"] == "FB024"
     )
     assert fb024["result"] == "Failed"
+
+
+# --- FB022: a retention drive not listed yet ------------------------------------------------
+
+REFRESH = "ReplicationRecoveryServicesProviders_RefreshProvider"
+
+
+@pytest.fixture
+def refresh_simulator() -> Iterator[AsrSimulator]:
+    """A simulator of its own: these tests move its clock, which the module's shared one must not."""
+    with SimulatorThread(scenario("classic-windows", vcenter_host="127.0.0.1"), time_scale=1) as running:
+        yield running
+
+
+def retention_waiting_setup(simulator: AsrSimulator, vcsim: VcsimServer, inventory: Inventory) -> Setup:
+    built = with_unique_names(classic_setup(simulator, vcsim, master_target_vm=master_target_vm(inventory)))
+    built.vcenter["spec"]["runAsUser"] = "vcenteruser"
+    built.master_target["spec"]["retentionDrive"] = "G:"  # the scenario's master target offers only F
+    return built
+
+
+def prerequisite(obj: dict[str, Any], rule: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(p for p in obj["status"]["prerequisites"] if p["ruleId"] == rule)
+    return found
+
+
+async def test_a_new_retention_drive_is_refreshed_for_once_and_waited_for_until_listed(
+    crds: ControlPlane,
+    store: KubeStore,
+    sources: SourceResolver,
+    refresh_simulator: AsrSimulator,
+    vcsim: VcsimServer,
+    inventory: Inventory,
+    tmp_path: Path,
+) -> None:
+    setup = retention_waiting_setup(refresh_simulator, vcsim, inventory)
+    apply(crds, setup, tmp_path)
+    name = setup.master_target["metadata"]["name"]
+    service = master_target_service(store, sources, gaps_filled=True)
+    runtime = refresh_simulator.runtime
+
+    delay = await service.look(name)
+
+    obj = await store.get("mastertargets", name)
+    fb021 = prerequisite(obj, "FB021")
+    assert fb021["result"] == "Waiting", fb021
+    assert "does not offer retention drive G:" in fb021["message"]
+    assert "FB022" in fb021["message"]
+    (wait,) = obj["status"]["retentionWaits"]
+    assert wait["drive"] == "G"
+    assert wait["refreshJob"]
+    assert runtime.log.count(REFRESH) == 1
+    job = runtime.state.job(wait["refreshJob"])
+    assert job is not None
+    assert job.scenario_name == "RefreshServer"
+    found = conditions(obj)
+    assert (found["PrerequisitesMet"]["status"], found["PrerequisitesMet"]["reason"]) == ("False", "Waiting")
+    assert found["Ready"]["reason"] == "Waiting"
+    assert delay <= timedelta(minutes=1)  # FB022: looked at again soon, not after the 30 s+ poll only
+    refreshed_events = [e for e in events_on(crds, name) if e.reason == "ConfigurationServerRefreshed"]
+    assert len(refreshed_events) == 1
+    assert wait["refreshJob"] in refreshed_events[0].message
+
+    # The disk is added to the master target after the refresh started; the refresh's job still sees it.
+    runtime.add_retention_volume("V2A-PS-200", SimRetentionVolume(name="G", capacity_gib=20, free_gib=19))
+    await service.look(name)
+    obj = await store.get("mastertargets", name)
+    assert prerequisite(obj, "FB021")["result"] == "Waiting"  # not listed before the job ends
+    assert runtime.log.count(REFRESH) == 1  # one refresh per wait, not one per look
+
+    runtime.advance(3)  # the refresh job (2 simulated minutes) ends
+    await service.look(name)
+
+    obj = await store.get("mastertargets", name)
+    fb021 = prerequisite(obj, "FB021")
+    assert fb021["result"] == "Passed", fb021
+    assert "retentionWaits" not in obj["status"]
+    assert obj["status"]["resolved"]["retentionDrive"] == "G"
+    assert conditions(obj)["Ready"]["status"] == "True"
+    assert runtime.log.count(REFRESH) == 1
+
+
+async def test_a_retention_drive_still_missing_after_the_wait_fails_fb021(
+    crds: ControlPlane,
+    store: KubeStore,
+    sources: SourceResolver,
+    refresh_simulator: AsrSimulator,
+    vcsim: VcsimServer,
+    inventory: Inventory,
+    tmp_path: Path,
+) -> None:
+    setup = retention_waiting_setup(refresh_simulator, vcsim, inventory)
+    apply(crds, setup, tmp_path)
+    name = setup.master_target["metadata"]["name"]
+    service = master_target_service(store, sources, gaps_filled=True)
+    service.rules = RuleConfig(
+        retention_volume_wait=timedelta(seconds=2), retention_volume_poll=timedelta(seconds=1)
+    )
+
+    await service.look(name)
+    assert prerequisite(await store.get("mastertargets", name), "FB021")["result"] == "Waiting"
+    await asyncio.sleep(2.2)
+    await service.look(name)
+
+    obj = await store.get("mastertargets", name)
+    fb021 = prerequisite(obj, "FB021")
+    assert fb021["result"] == "Failed", fb021
+    assert "still not offered 2 s after it was first missed" in fb021["message"]
+    assert "configuration server refreshed at" in fb021["message"]
+    assert conditions(obj)["PrerequisitesMet"]["reason"] == "Blocked"
+    assert refresh_simulator.runtime.log.count(REFRESH) == 1  # the wait ran out without a second refresh
+    warnings = [e for e in events_on(crds, name) if e.reason == "PrerequisiteFailed"]
+    assert any("FB021 Waiting -> Failed" in e.message for e in warnings)
+
+
+async def test_a_refresh_that_fails_is_announced_once_and_tried_again(
+    crds: ControlPlane,
+    store: KubeStore,
+    sources: SourceResolver,
+    refresh_simulator: AsrSimulator,
+    vcsim: VcsimServer,
+    inventory: Inventory,
+    tmp_path: Path,
+) -> None:
+    setup = retention_waiting_setup(refresh_simulator, vcsim, inventory)
+    apply(crds, setup, tmp_path)
+    name = setup.master_target["metadata"]["name"]
+    service = master_target_service(store, sources, gaps_filled=True)
+    secret = refresh_simulator.client_secret
+    attempts: list[str] = []
+
+    async def refused(site_recovery: Any) -> str:
+        attempts.append(site_recovery.config.vault)
+        raise RuntimeError(f"refresh refused for secret {secret}")
+
+    service.refresh = refused
+    await service.look(name)
+    await service.look(name)
+
+    assert len(attempts) == 2  # not written down as made: tried again on the next look
+    obj = await store.get("mastertargets", name)
+    (wait,) = obj["status"]["retentionWaits"]
+    assert "refreshedAt" not in wait
+    assert "configuration server refresh not made yet" in prerequisite(obj, "FB021")["message"]
+    failures = [e for e in events_on(crds, name) if e.reason == "ConfigurationServerRefreshFailed"]
+    assert len(failures) == 1
+    assert secret not in failures[0].message
+    assert "refresh refused" in failures[0].message
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,10 @@
 """One look at a MasterTarget: read its vault and vCenter, judge its prerequisites, write status.
 
+A classic master target's retention drives that Site Recovery does not list yet are waited for
+(FB022): the first miss refreshes the configuration server once, the wait is kept in status, and
+FB021 fails only when it is over. A refresh only makes Site Recovery look again, so one repeated
+after a restart (made, but not yet written down) changes nothing.
+
 When the MasterTarget opts in (`spec.remediation.enableDiskUuid`) and FB024 fails on facts
 actually read, the operator sets `disk.EnableUUID=TRUE` once, says so in an Event, and reads
 again, so the status shows the result of the fix rather than the state before it.
@@ -8,8 +13,9 @@ again, so the status shows the result of the fix rather than the state before it
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +23,8 @@ from typing import Any
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import MasterTargetStatus
 from failback_operator.api.vocabulary import EventType
+from failback_operator.azure.config import ClientSecret
+from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.gathering import (
     Gathered,
     SiteRecoverySource,
@@ -26,11 +34,15 @@ from failback_operator.gathering import (
     read_vcenter,
 )
 from failback_operator.gathering.gather import SiteRecoveryConnector, VCenterReader
-from failback_operator.rules import Finding, RuleConfig
+from failback_operator.rules import FailbackFacts, Finding, RuleConfig
+from failback_operator.rules.lookups import registered_master_target
+from failback_operator.rules.retention import RetentionWaitStep, next_retention_waits, refreshed
 from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.master_target_status import (
     build_master_target_status,
     master_target_findings,
+    retention_waits_from_status,
+    wanted_retention_drives,
 )
 from failback_operator.services.reconciling import (
     ReconcileSettings,
@@ -43,13 +55,20 @@ from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_sessio
 from failback_operator.vsphere.remediation import enable_disk_uuid
 from failback_operator.workflow import Event
 
-__all__ = ["MasterTargetService", "remediate_enable_uuid"]
+__all__ = ["ConfigurationServerRefresher", "MasterTargetService", "remediate_enable_uuid"]
 
 log = logging.getLogger(__name__)
 
 PLURAL = "mastertargets"
 
 DiskUuidFixer = Callable[[VCenterEndpoint, str], None]
+# Starts Refresh server on a vault's configuration server and returns the Site Recovery job id.
+ConfigurationServerRefresher = Callable[[SiteRecoverySource], Awaitable[str]]
+
+
+def _secrets(site_recovery: SiteRecoverySource) -> tuple[str, ...]:
+    identity = site_recovery.identity
+    return (identity.client_secret.get_secret_value(),) if isinstance(identity, ClientSecret) else ()
 
 
 def remediate_enable_uuid(endpoint: VCenterEndpoint, master_target_moref: str) -> None:
@@ -86,8 +105,16 @@ class MasterTargetService:
     # Shared vault reads (one reader per vault for every look); None reads directly.
     connect: SiteRecoveryConnector | None = None
     fix_disk_uuid: DiskUuidFixer = remediate_enable_uuid
+    # Refresh server (FB022); None refreshes through the Site Recovery adapter.
+    refresh: ConfigurationServerRefresher | None = None
     # The last failed fix per master target, so that the same failure is announced once.
     _failed_fixes: dict[str, str] = field(default_factory=dict)
+    # The last failed refresh per master target, announced once.
+    _announced: dict[str, str] = field(default_factory=dict)
+
+    async def refresh_configuration_server(self, site_recovery: SiteRecoverySource) -> str:
+        """Refresh the configuration server (the injected way, else through the adapter); the job id."""
+        return await (self.refresh or self._start_refresh)(site_recovery)
 
     async def look(self, name: str) -> timedelta:
         """Read, judge and write the master target's status; returns when to look again."""
@@ -102,12 +129,14 @@ class MasterTargetService:
             gathered = await self._gather(name, spec, sources)
         errors = (*sources.problems, *gathered.errors)
         now = self.clock()
+        step = await self._retention_waits(obj, gathered.facts, sources.site_recovery, now)
+        facts = dataclasses.replace(gathered.facts, retention_waits=step.waits)
 
         def build(fresh: Mapping[str, Any]) -> tuple[Mapping[str, Any], Sequence[Event]]:
             previous = MasterTargetStatus.model_validate(fresh.get("status") or {})
             status, events = build_master_target_status(
                 previous,
-                facts=gathered.facts,
+                facts=facts,
                 errors=errors,
                 generation=int(fresh["metadata"].get("generation", 1)),
                 now=now,
@@ -116,7 +145,93 @@ class MasterTargetService:
             return status.to_status(), events
 
         await write_whole_status(self.store, PLURAL, name, build)
-        return self.settings.retry if errors else self.settings.poll
+        again = self.settings.retry if errors else self.settings.poll
+        if step.check_again_at is not None:
+            # A retention drive being waited for is looked at again soon (FB022).
+            again = min(again, max(step.check_again_at - now, timedelta(seconds=1)))
+        return again
+
+    async def _retention_waits(
+        self,
+        obj: Mapping[str, Any],
+        facts: FailbackFacts,
+        site_recovery: SiteRecoverySource | None,
+        now: datetime,
+    ) -> RetentionWaitStep:
+        """FB022: keep the waits for drives not listed yet, refreshing the configuration server once."""
+        name = obj["metadata"]["name"]
+        previous = retention_waits_from_status(
+            name, MasterTargetStatus.model_validate(obj.get("status") or {})
+        )
+        try:
+            plans = await self.store.list("failbackplans")
+        except Exception as error:  # a plan list that fails must not stop the master target's look
+            log.warning("FB022: listing FailbackPlans for %s failed: %s", name, error)
+            plans = []
+        registered = registered_master_target(facts) if facts.vault is not None else None
+        step = next_retention_waits(
+            previous,
+            master_target=name,
+            wanted=wanted_retention_drives(name, facts.master_target, plans),
+            volumes=registered.retention_volumes if registered is not None else None,
+            os_type=facts.master_target.os_type,
+            now=now,
+            config=self.rules,
+        )
+        if not step.refresh or site_recovery is None:
+            return step
+        drives = ", ".join(w.drive for w in step.waits if w.refreshed_at is None)
+        try:
+            job = await asyncio.wait_for(
+                self.refresh_configuration_server(site_recovery),
+                timeout=self.settings.read_timeout.total_seconds(),
+            )
+        except Exception as error:
+            text = redact(str(error) or type(error).__name__, _secrets(site_recovery))
+            log.warning("FB022: refreshing the configuration server for %s failed: %s", name, text)
+            await self._announce_once(
+                obj,
+                f"refresh:{text}",
+                Event(
+                    type=EventType.WARNING,
+                    reason="ConfigurationServerRefreshFailed",
+                    message=f"FB022: retention drive {drives} is not listed by master target {name}; "
+                    f"refreshing the configuration server failed: {text}",
+                ),
+            )
+            return step
+        self._announced.pop(name, None)
+        await post_events(
+            self.store,
+            obj,
+            (
+                Event(
+                    type=EventType.NORMAL,
+                    reason="ConfigurationServerRefreshed",
+                    message=f"FB022: retention drive {drives} is not listed by master target {name}: "
+                    f"refreshed the configuration server (job {job}) and waiting up to "
+                    f"{int(self.rules.retention_volume_wait.total_seconds() // 60)} min for it",
+                ),
+            ),
+        )
+        return dataclasses.replace(step, waits=refreshed(step.waits, at=now, job=job))
+
+    async def _start_refresh(self, site_recovery: SiteRecoverySource) -> str:
+        """Refresh server on the vault's configuration server; returns the job id without waiting."""
+        client = (self.connect or SiteRecovery.connect)(site_recovery.config, site_recovery.identity)
+        try:
+            started = await client.start_refresh_configuration_server()
+        finally:
+            await client.close()  # a shared client's close does nothing
+        return started.job_id
+
+    async def _announce_once(self, obj: Mapping[str, Any], key: str, event: Event) -> None:
+        """Post `event` unless the same one was the last announced for this object."""
+        name = obj["metadata"]["name"]
+        if self._announced.get(name) == key:
+            return
+        self._announced[name] = key
+        await post_events(self.store, obj, (event,))
 
     async def _sources(self, spec: MasterTargetSpec) -> _Sources:
         problems: list[str] = []

@@ -164,8 +164,9 @@ class PlanService:
         )
         observation = Observation(
             vault=gathered.facts.vault,
-            pre_reprotect=evaluate(gathered.facts, RulePhase.PRE_REPROTECT, now),
-            pre_failback=evaluate(gathered.facts, RulePhase.PRE_FAILBACK, now),
+            # The operator's tunables, as the master target reconciler judges with them.
+            pre_reprotect=evaluate(gathered.facts, RulePhase.PRE_REPROTECT, now, self.settings.rules),
+            pre_failback=evaluate(gathered.facts, RulePhase.PRE_FAILBACK, now, self.settings.rules),
             approvals=gathered.approvals,
             claimed_by=claimed_by,
             disk_slots_reserved=self.ledger.holds(master_target_obj, namespace, name),
