@@ -540,6 +540,41 @@ async def test_a_new_retention_drive_is_refreshed_for_once_and_waited_for_until_
     assert runtime.log.count(REFRESH) == 1
 
 
+async def test_a_refresh_already_running_counts_for_a_second_master_target(
+    crds: ControlPlane,
+    store: KubeStore,
+    sources: SourceResolver,
+    refresh_simulator: AsrSimulator,
+    vcsim: VcsimServer,
+    inventory: Inventory,
+    tmp_path: Path,
+) -> None:
+    """Two MasterTargets wait on one configuration server: Site Recovery refuses the second refresh (409)."""
+    first = retention_waiting_setup(refresh_simulator, vcsim, inventory)
+    second = retention_waiting_setup(refresh_simulator, vcsim, inventory)
+    apply(crds, first, tmp_path)
+    apply(crds, second, tmp_path)
+    service = master_target_service(store, sources, gaps_filled=True)
+
+    await service.look(first.master_target["metadata"]["name"])
+    name = second.master_target["metadata"]["name"]
+    await service.look(name)
+
+    runtime = refresh_simulator.runtime
+    refused = [r for r in runtime.log.records() if r["operation"] == REFRESH and r["status"] == 409]
+    assert len(refused) == 1, runtime.log.records()
+    obj = await store.get("mastertargets", name)
+    (wait,) = obj["status"]["retentionWaits"]
+    assert wait["refreshedAt"]  # the running refresh counts: no second one on the next look
+    assert "refreshJob" not in wait
+    assert prerequisite(obj, "FB021")["result"] == "Waiting"
+    reasons = {e.reason for e in events_on(crds, name)}
+    assert "ConfigurationServerRefreshRunning" in reasons
+    assert "ConfigurationServerRefreshFailed" not in reasons
+    await service.look(name)
+    assert runtime.log.count(REFRESH) == 2
+
+
 async def test_a_retention_drive_still_missing_after_the_wait_fails_fb021(
     crds: ControlPlane,
     store: KubeStore,

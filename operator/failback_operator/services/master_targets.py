@@ -24,6 +24,7 @@ from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import MasterTargetStatus
 from failback_operator.api.vocabulary import EventType
 from failback_operator.azure.config import ClientSecret
+from failback_operator.azure.errors import Conflict
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.gathering import (
     Gathered,
@@ -181,10 +182,21 @@ class MasterTargetService:
         if not step.refresh or site_recovery is None:
             return step
         drives = ", ".join(w.drive for w in step.waits if w.refreshed_at is None)
+        waiting = f"waiting up to {int(self.rules.retention_volume_wait.total_seconds() // 60)} min for it"
+        job: str | None = None
         try:
             job = await asyncio.wait_for(
                 self.refresh_configuration_server(site_recovery),
                 timeout=self.settings.read_timeout.total_seconds(),
+            )
+        except Conflict:
+            # Another refresh of the configuration server is running (another master target's wait,
+            # or someone in the portal): it lists the new volume just as well, so it counts as ours.
+            done = Event(
+                type=EventType.NORMAL,
+                reason="ConfigurationServerRefreshRunning",
+                message=f"FB022: retention drive {drives} is not listed by master target {name}: "
+                f"a refresh of the configuration server is already running; {waiting}",
             )
         except Exception as error:
             text = redact(str(error) or type(error).__name__, _secrets(site_recovery))
@@ -200,20 +212,15 @@ class MasterTargetService:
                 ),
             )
             return step
+        else:
+            done = Event(
+                type=EventType.NORMAL,
+                reason="ConfigurationServerRefreshed",
+                message=f"FB022: retention drive {drives} is not listed by master target {name}: "
+                f"refreshed the configuration server (job {job}); {waiting}",
+            )
         self._announced.pop(name, None)
-        await post_events(
-            self.store,
-            obj,
-            (
-                Event(
-                    type=EventType.NORMAL,
-                    reason="ConfigurationServerRefreshed",
-                    message=f"FB022: retention drive {drives} is not listed by master target {name}: "
-                    f"refreshed the configuration server (job {job}) and waiting up to "
-                    f"{int(self.rules.retention_volume_wait.total_seconds() // 60)} min for it",
-                ),
-            ),
-        )
+        await post_events(self.store, obj, (done,))
         return dataclasses.replace(step, waits=refreshed(step.waits, at=now, job=job))
 
     async def _start_refresh(self, site_recovery: SiteRecoverySource) -> str:
