@@ -12,6 +12,7 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from failback_operator.azure import (
     AuthenticationFailed,
     ClientSecret,
+    ConfigurationServerNotFound,
     Conflict,
     OperationOutcomeUnknown,
     Refused,
@@ -34,13 +35,13 @@ from .asr_sim_support import scenario
 CLASSIC_ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 
 
-def connect(simulator: AsrSimulator) -> SiteRecovery:
+def connect(simulator: AsrSimulator, configuration_server: str | None = None) -> SiteRecovery:
     scenario = simulator.runtime.scenario
     config = VaultConfig(
         subscription_id=scenario.vault.subscription,
         resource_group=scenario.vault.resource_group,
         vault=scenario.vault.name,
-        fabric=scenario.configuration_server.fabric_name,
+        fabric=configuration_server or scenario.configuration_server.fabric_name,
         endpoint=simulator.base_url,
         authority=simulator.base_url,
         ca_file=str(simulator.ca_file),
@@ -127,6 +128,27 @@ async def test_classic_reads_give_the_configuration_server_policy_items_and_plan
     plans = await classic_vault.recovery_plans()
     grouped = by_name(with_recovery_plans(items.values(), plans))
     assert {i.recovery_plan for i in grouped.values()} == {"rp-app1"}
+
+
+async def test_the_configuration_server_can_be_named_by_its_friendly_name(classic_sim):
+    fabric = classic_sim.runtime.scenario.configuration_server.fabric_name
+    async with connect(classic_sim, "pwstestcs") as adapter:
+        assert await adapter.configuration_server_fabric() == fabric
+        server = await adapter.configuration_server()
+        assert server.name == "PwsTestCS"
+        assert server.vcenters
+        await adapter.configuration_server()
+    # The fabric list is read once for the client's life, not once per read.
+    assert classic_sim.runtime.log.count("ReplicationFabrics_List") == 1
+
+
+async def test_an_unknown_configuration_server_is_named_with_the_fabrics_the_vault_has(classic_sim):
+    fabric = classic_sim.runtime.scenario.configuration_server.fabric_name
+    async with connect(classic_sim, "PwsTestCS-typo") as adapter:
+        with pytest.raises(ConfigurationServerNotFound) as raised:
+            await adapter.configuration_server()
+    assert f"PwsTestCS ({fabric})" in str(raised.value)
+    assert classic_sim.runtime.log.count("ReplicationFabrics_Get") == 0
 
 
 async def test_provider_types_deserialize_to_their_sdk_models(classic_vault, modern_vault, classic_sim):

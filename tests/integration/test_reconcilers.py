@@ -201,6 +201,30 @@ async def test_connected_vault(
     assert events_on(crds, name) == []  # nothing went wrong: nothing to announce
 
 
+async def test_the_configuration_server_by_its_friendly_name_and_a_wrong_one_named(
+    crds: ControlPlane, store: KubeStore, sources: SourceResolver, setup: Setup, tmp_path: Path
+) -> None:
+    setup.vault["spec"]["configurationServer"] = "PwsTestCS"  # as the portal shows it
+    apply(crds, setup, tmp_path)
+    name = setup.vault["metadata"]["name"]
+
+    await vault_service(store, sources).look(name)
+
+    vault = await store.get("recoveryvaults", name)
+    assert conditions(vault)["Connected"]["status"] == "True"
+    assert vault["status"]["configurationServer"]["fabricName"] != "PwsTestCS"  # the ARM name it resolved to
+
+    setup.vault["spec"]["configurationServer"] = "PwsTestCS-old"
+    apply(crds, setup, tmp_path)
+    delay = await vault_service(store, sources).look(name)
+
+    assert delay == SETTINGS.retry
+    connected = conditions(await store.get("recoveryvaults", name))["Connected"]
+    assert (connected["status"], connected["reason"]) == ("False", "NotFound")
+    assert "configuration server 'PwsTestCS-old' not found" in connected["message"]
+    assert "PwsTestCS (" in connected["message"]
+
+
 async def test_wrong_client_secret_is_named_without_the_secret(
     crds: ControlPlane,
     store: KubeStore,

@@ -3,6 +3,7 @@
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.azure.errors import (
     AuthenticationFailed,
+    ConfigurationServerNotFound,
     Conflict,
     NoRecoveryServicesProvider,
     NotFound,
@@ -19,6 +20,7 @@ from failback_operator.azure.site_recovery import ItemRef, SiteRecovery, Started
 __all__ = [
     "AuthenticationFailed",
     "ClientSecret",
+    "ConfigurationServerNotFound",
     "Conflict",
     "ItemRef",
     "NoRecoveryServicesProvider",

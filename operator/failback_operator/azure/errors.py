@@ -19,6 +19,7 @@ from azure.core.exceptions import (
 
 __all__ = [
     "AuthenticationFailed",
+    "ConfigurationServerNotFound",
     "Conflict",
     "ErrorDetail",
     "NoRecoveryServicesProvider",
@@ -102,6 +103,13 @@ class Transient(SiteRecoveryError):
 
 class NotFound(SiteRecoveryError):
     """The vault, fabric, item, plan or job does not exist (404)."""
+
+
+class ConfigurationServerNotFound(NotFound):
+    """`spec.configurationServer` names no fabric of the vault, by ARM name or friendly name."""
+
+    def __init__(self, message: str, *, operation: str = "find configuration server") -> None:
+        super().__init__(message, operation=operation, status=404)
 
 
 class NoRecoveryServicesProvider(SiteRecoveryError):

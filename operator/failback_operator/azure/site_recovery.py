@@ -19,6 +19,7 @@ from azure.mgmt.recoveryservicessiterecovery.aio import SiteRecoveryManagementCl
 from failback_operator.azure.client import build_credential, build_management_client
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.azure.errors import OperationOutcomeUnknown, parse_retry_after, site_recovery_error
+from failback_operator.azure.fabric_name import configuration_server_fabric
 from failback_operator.azure.job_lookup import jobs_acting_on
 from failback_operator.azure.operation_url import job_id_from_headers
 from failback_operator.azure.parse import (
@@ -101,6 +102,7 @@ class SiteRecovery:
         self._client = client
         self._credential = credential
         self._secrets = tuple(s for s in secrets if s)
+        self._fabric: str | None = None
 
     @classmethod
     def connect(
@@ -153,21 +155,32 @@ class SiteRecovery:
 
         return await self._read(operation, collect)
 
+    async def configuration_server_fabric(self) -> str:
+        """The ARM name of the configuration server's fabric, from its ARM or friendly name in spec.
+
+        One list of the vault's fabrics, kept for this client's life: a fabric's name never changes.
+        """
+        if self._fabric is None:
+            fabrics = await self._read_all(
+                "list fabrics", lambda: self._client.replication_fabrics.list(*self._vault)
+            )
+            self._fabric = configuration_server_fabric(fabrics, self.config.fabric, vault=self.config.vault)
+        return self._fabric
+
     async def vcenters(self) -> tuple[DiscoveredVCenter, ...]:
         """vCenters the configuration server discovers."""
+        fabric = await self.configuration_server_fabric()
         found = await self._read_all(
             "list vCenters",
-            lambda: self._client.replicationv_centers.list_by_replication_fabrics(
-                *self._vault, self.config.fabric
-            ),
+            lambda: self._client.replicationv_centers.list_by_replication_fabrics(*self._vault, fabric),
         )
         return tuple(vcenter_from_sdk(v) for v in found)
 
     async def configuration_server(self, *, with_vcenters: bool = True) -> ConfigurationServer:
         """The configuration server fabric: heartbeat, process servers, master targets, run-as accounts."""
+        name = await self.configuration_server_fabric()
         fabric = await self._read(
-            "get configuration server",
-            lambda: self._client.replication_fabrics.get(*self._vault, self.config.fabric),
+            "get configuration server", lambda: self._client.replication_fabrics.get(*self._vault, name)
         )
         vcenters = await self.vcenters() if with_vcenters else ()
         return configuration_server_from_fabric(fabric, vcenters)
@@ -374,16 +387,17 @@ class SiteRecovery:
         Lists the fabric's Recovery Services providers (a read, retried as reads are), then starts
         refreshProvider on the configuration server's provider once; the job id comes back at once.
         """
+        fabric = await self.configuration_server_fabric()
         providers = await self._read_all(
             "list recovery services providers",
             lambda: self._client.replication_recovery_services_providers.list_by_replication_fabrics(
-                *self._vault, self.config.fabric
+                *self._vault, fabric
             ),
         )
-        provider = configuration_server_provider(providers, self.config.fabric)
+        provider = configuration_server_provider(providers, fabric)
         name = provider.name or ""
         ops = self._client.replication_recovery_services_providers
         return await self._start(
             "refresh configuration server",
-            lambda **kw: ops.begin_refresh_provider(*self._vault, self.config.fabric, name, **kw),
+            lambda **kw: ops.begin_refresh_provider(*self._vault, fabric, name, **kw),
         )

@@ -60,6 +60,13 @@ class _SharedSiteRecovery(SiteRecovery):
     async def close(self) -> None:
         """The shared client lives as long as the operator."""
 
+    async def configuration_server_fabric(self) -> str:
+        if self._fabric is None:
+            self._fabric = await self._shared.read(
+                self._cache, "fabric name", super().configuration_server_fabric
+            )
+        return self._fabric
+
     async def protected_items(self) -> tuple[ProtectedItem, ...]:
         return await self._shared.read(self._cache, "items", super().protected_items)
 

@@ -11,7 +11,7 @@ from typing import Any
 from failback_operator.api.status import RecoveryVaultStatus
 from failback_operator.api.vocabulary import ConditionType, Reason
 from failback_operator.azure.config import ClientSecret
-from failback_operator.azure.errors import AuthenticationFailed
+from failback_operator.azure.errors import AuthenticationFailed, ConfigurationServerNotFound
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.gathering import SiteRecoverySource
 from failback_operator.rules import RuleConfig
@@ -55,6 +55,8 @@ async def read_vault(
             reason=Reason.SIGN_IN_FAILED,
             message=f"vault {vault}: sign-in refused: {redact(str(error), secrets)}",
         )
+    except ConfigurationServerNotFound as error:
+        return ReadFailure(reason=Reason.NOT_FOUND, message=f"vault {vault}: {redact(str(error), secrets)}")
     except TimeoutError:
         return ReadFailure(
             reason=Reason.UNREACHABLE,

@@ -286,11 +286,13 @@ async def test_configuration_server_reads_the_fabric_and_its_vcenters(arm, site_
             "runAsAccountId": "1",
         },
     }
-    arm.answers += [Answer(body=fabric), Answer(body={"value": [vcenter]})]
+    listed = {"value": [{"id": "/x/replicationFabrics/cs-fabric", "name": "cs-fabric", "properties": {}}]}
+    arm.answers += [Answer(body=listed), Answer(body=fabric), Answer(body={"value": [vcenter]})]
     server = await site_recovery.configuration_server()
     assert server.name == "PwsTestCS"
     assert [(v.name, v.port, v.run_as_account_id) for v in server.vcenters] == [("vcenter.lab", 443, "1")]
-    fabric_get, vcenter_list = arm.arm_requests("GET")
+    fabric_list, fabric_get, vcenter_list = arm.arm_requests("GET")
+    assert fabric_list.path.endswith("/replicationFabrics")
     assert fabric_get.path.endswith("/replicationFabrics/cs-fabric")
     assert vcenter_list.path.endswith("/replicationFabrics/cs-fabric/replicationvCenters")
 

@@ -108,6 +108,11 @@ async def site_recovery(arm):
     )
     identity = ClientSecret(tenant_id=TENANT, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     adapter = SiteRecovery.connect(config, identity)
+    # The fabric name is resolved once per client, before anything else; these tests start after it.
+    fabrics = {"value": [{"id": "/x/replicationFabrics/cs-fabric", "name": "cs-fabric", "properties": {}}]}
+    arm.answers.append(Answer(body=fabrics))
+    assert await adapter.configuration_server_fabric() == "cs-fabric"
+    arm.seen.clear()
     yield adapter
     await adapter.close()
 
