@@ -67,6 +67,9 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> Workfl
             retention_volume_poll=seconds(
                 "FAILBACK_RETENTION_VOLUME_POLL_SECONDS", defaults.rules.retention_volume_poll
             ),
+            retention_volume_refresh_interval=seconds(
+                "FAILBACK_RETENTION_VOLUME_REFRESH_SECONDS", defaults.rules.retention_volume_refresh_interval
+            ),
         ),
     )
 

@@ -16,11 +16,18 @@ __all__ = ["approval_changed", "drive_plan", "plan_deleted", "spec_changed"]
 
 @kopf.daemon(GROUP, VERSION, "failbackplans", cancellation_timeout=30)
 async def drive_plan(
-    name: str, namespace: str | None, stopped: kopf.DaemonStopped, memo: Any, logger: Any, **_: Any
+    name: str,
+    namespace: str | None,
+    spec: Any,
+    stopped: kopf.DaemonStopped,
+    memo: Any,
+    logger: Any,
+    **_: Any,
 ) -> None:
     """Look at the plan, sleep until the state machine's next look or a wake-up, repeat."""
     runtime: OperatorRuntime = memo.runtime
     assert namespace is not None  # FailbackPlan is namespaced
+    _wake_master_target(runtime, spec)
     await look_until_stopped(
         lambda: runtime.plans.look(namespace, name),
         wake=runtime.wake_event(namespace, name),
@@ -31,12 +38,20 @@ async def drive_plan(
     )
 
 
+def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
+    """The plan's master target looks now: it waits for the retention drives its plans want (FB022)."""
+    master_target = (spec or {}).get("masterTargetRef", {}).get("name")
+    if master_target:
+        runtime.infrastructure_wake_event("mastertargets", master_target).set()
+
+
 @kopf.on.update(GROUP, VERSION, "failbackplans", field="spec")
-async def spec_changed(name: str, namespace: str | None, memo: Any, **_: Any) -> None:
-    """A person changed the plan (action, run, window): look now."""
+async def spec_changed(name: str, namespace: str | None, spec: Any, memo: Any, **_: Any) -> None:
+    """A person changed the plan (action, run, window): look now, and its master target too."""
     runtime: OperatorRuntime = memo.runtime
     if namespace is not None:
         runtime.wake(namespace, name)
+    _wake_master_target(runtime, spec)
 
 
 @kopf.on.event(GROUP, VERSION, "failbackapprovals")

@@ -53,6 +53,8 @@ class RuleConfig:
     # How long a new retention volume may take to be listed, and how often to look (FB022).
     retention_volume_wait: timedelta = timedelta(minutes=15)
     retention_volume_poll: timedelta = timedelta(minutes=1)
+    # While waiting, the configuration server is refreshed again this long after the last refresh.
+    retention_volume_refresh_interval: timedelta = timedelta(minutes=5)
     # How long after boot in Azure the agent may take to re-register, and the retry backoff (FB028).
     agent_registration_window: timedelta = timedelta(minutes=15)
     agent_retry_initial: timedelta = timedelta(seconds=30)

@@ -35,8 +35,9 @@ class FailbackFacts:
     approvals: tuple[Approval, ...] = ()
     # Reservations other active plans hold on master targets' disk slots (FB027).
     reservations: tuple[DiskReservation, ...] = ()
-    # Retention drives the master target did not list yet, kept in its status (FB022).
-    retention_waits: tuple[RetentionWait, ...] = ()
+    # Retention drives the master target did not list yet, kept in its status by the operator (FB022);
+    # None where nothing keeps them (preflight), so a drive not listed fails FB021 at once.
+    retention_waits: tuple[RetentionWait, ...] | None = None
     # The master target's disk placement recorded when reprotect completed (FB020 drift).
     placements_at_reprotect: tuple[DiskPlacement, ...] | None = None
     probes: tuple[PortProbe, ...] = ()

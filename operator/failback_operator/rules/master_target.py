@@ -23,9 +23,11 @@ from failback_operator.rules.model import Finding, ObjectRef, Phase, Severity, f
 from failback_operator.rules.retention import (
     RetentionWaitAction,
     default_retention_drive,
+    duration_text,
     normalise_retention_drive,
     offered_volume,
     retention_volume_wait,
+    wait_deadline,
     wait_for_drive,
 )
 
@@ -251,9 +253,17 @@ def check_fb020(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     return tuple(findings)
 
 
-_RETENTION_REMEDY = (
+_RETENTION_VOLUME = (
     "add a dedicated volume (not FAT/FAT32, not the install or cache volume, not a replication target, "
-    "not locked); the operator refreshes the configuration server and waits for it to be listed (FB022)"
+    "not locked)"
+)
+_RETENTION_REMEDY_WAITING = (
+    _RETENTION_VOLUME
+    + "; the operator refreshes the configuration server and waits for it to be listed (FB022)"
+)
+_RETENTION_REMEDY_FAILED = (
+    _RETENTION_VOLUME + ", refresh the configuration server and wait up to 15 minutes for it to be listed "
+    "(FB022)"
 )
 
 
@@ -265,18 +275,32 @@ def _retention_drive_missing(
     drive: str,
     offered: list[str],
 ) -> Finding:
-    """FB021 for a drive that is not offered: waiting while FB022's wait runs, failed after it."""
+    """FB021 for a drive that is not offered: waiting while FB022's wait runs, failed after it.
+
+    Where nothing keeps waits (preflight), it fails at once; where the operator keeps them, a drive
+    without a wait yet is one the master target's reconciler is about to start waiting for.
+    """
     os_type = master_target_os_type(facts)
     missing = (
         f"master target {registered} does not offer retention drive {drive} (offered: {listing(offered)})"
     )
+    if facts.retention_waits is None:
+        return failed("FB021", Severity.BLOCK, ref, missing, _RETENTION_REMEDY_FAILED)
     wait = wait_for_drive(facts.retention_waits, facts.master_target.name, drive, os_type)
     if wait is None:
-        return failed("FB021", Severity.BLOCK, ref, missing, _RETENTION_REMEDY)
+        return Finding(
+            rule="FB021",
+            severity=Severity.BLOCK,
+            object=ref,
+            message=f"{missing}; the operator starts waiting up to "
+            f"{duration_text(ctx.config.retention_volume_wait)} for it to be listed (FB022)",
+            remedy=_RETENTION_REMEDY_WAITING,
+            waiting_until=ctx.now + ctx.config.retention_volume_wait,
+        )
     refresh = (
-        f"configuration server refreshed at {wait.refreshed_at:%H:%M:%SZ}"
+        f"configuration server refresh asked at {wait.refreshed_at:%H:%M:%SZ}"
         if wait.refreshed_at
-        else "configuration server refresh not made yet"
+        else "no configuration server refresh asked yet"
     )
     decision = retention_volume_wait(
         offered=False,
@@ -291,16 +315,16 @@ def _retention_drive_missing(
             Severity.BLOCK,
             ref,
             f"{missing}; {decision.reason} at {wait.missing_since:%Y-%m-%dT%H:%M:%SZ} ({refresh}, FB022)",
-            _RETENTION_REMEDY.replace("; the operator refreshes", ", then refresh"),
+            _RETENTION_REMEDY_FAILED,
         )
-    deadline = wait.missing_since + ctx.config.retention_volume_wait
+    deadline = wait_deadline(wait, ctx.config)
     return Finding(
         rule="FB021",
         severity=Severity.BLOCK,
         object=ref,
         message=f"{missing}; waiting until {deadline:%Y-%m-%dT%H:%M:%SZ} for it to be listed, as a newly "
         f"added volume can take that long ({refresh}, FB022)",
-        remedy=_RETENTION_REMEDY,
+        remedy=_RETENTION_REMEDY_WAITING,
         waiting_until=deadline,
     )
 

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from failback_operator.facts import OsType, RetentionVolume, RetentionWait
+from failback_operator.facts import (
+    Architecture,
+    MasterTargetDeclaration,
+    OsType,
+    RetentionVolume,
+    RetentionWait,
+)
 from failback_operator.rules.config import RuleConfig
 
 WINDOWS_DEFAULT_RETENTION_DRIVE = "R"
@@ -65,10 +71,12 @@ def retention_volume_wait(
     now: datetime,
     config: RuleConfig,
 ) -> RetentionWaitDecision:
-    """Refresh once, then wait up to `retention_volume_wait` from the first miss before failing (FB022).
+    """Wait up to `retention_volume_wait` from the first miss, refreshing the configuration server (FB022).
 
-    The deadline counts from the first miss, not from the refresh: a configuration server that
-    cannot be refreshed does not make the wait endless.
+    A refresh is asked at the first miss and again every `retention_volume_refresh_interval` while
+    the wait runs: a disk added after a refresh, or a refresh that failed, is looked for again. The
+    deadline counts from the first miss, so a configuration server that cannot be refreshed does
+    not make the wait endless, and no refresh is asked once it has passed.
     """
     if offered:
         return RetentionWaitDecision(action=RetentionWaitAction.PROCEED, reason="retention volume offered")
@@ -80,27 +88,34 @@ def retention_volume_wait(
         )
     deadline = missing_since + config.retention_volume_wait
     if now >= deadline:
-        minutes = _minutes(config.retention_volume_wait)
         return RetentionWaitDecision(
             action=RetentionWaitAction.FAIL,
-            reason=f"retention volume still not offered {minutes} after it was first missed",
+            reason=f"retention volume still not offered {duration_text(config.retention_volume_wait)} "
+            "after it was first missed",
         )
-    if refreshed_at is None:
+    check_again_at = min(now + config.retention_volume_poll, deadline)
+    if refreshed_at is None or now - refreshed_at >= config.retention_volume_refresh_interval:
         return RetentionWaitDecision(
             action=RetentionWaitAction.REFRESH,
-            check_again_at=min(now + config.retention_volume_poll, deadline),
+            check_again_at=check_again_at,
             reason="retention volume not offered yet: refreshing the configuration server",
         )
     return RetentionWaitDecision(
         action=RetentionWaitAction.WAIT,
-        check_again_at=min(now + config.retention_volume_poll, deadline),
+        check_again_at=check_again_at,
         reason=f"waiting for the retention volume to be listed until {deadline:%Y-%m-%dT%H:%M:%SZ}",
     )
 
 
-def _minutes(length: timedelta) -> str:
+def duration_text(length: timedelta) -> str:
+    """`15 min`, or `90 s` for a length that is not whole minutes (the short waits of tests and demos)."""
     seconds = int(length.total_seconds())
-    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+    return f"{seconds // 60} min" if seconds % 60 == 0 and seconds else f"{seconds} s"
+
+
+def wait_deadline(wait: RetentionWait, config: RuleConfig) -> datetime:
+    """When FB021 fails if the drive is still not listed: the wait's length after the first miss."""
+    return wait.missing_since + config.retention_volume_wait
 
 
 def wait_for_drive(
@@ -114,13 +129,56 @@ def wait_for_drive(
     return None
 
 
+# Completed plans want nothing any more (api.vocabulary.Phase.COMPLETED; rules/ do not import api/).
+_COMPLETED_PHASE = "Completed"
+# What a master target's status keeps (the CRD's maxItems of status.retentionWaits).
+MAX_RETENTION_WAITS = 64
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlanRetentionDrive:
+    """What one FailbackPlan asks of a master target's retention volumes."""
+
+    master_target: str
+    drive: str | None = None  # None: the master target's own drive
+    phase: str | None = None
+
+
+def wanted_retention_drives(
+    declaration: MasterTargetDeclaration, plans: Iterable[PlanRetentionDrive]
+) -> tuple[str, ...]:
+    """The retention drives wanted on a master target: its own, and those of its plans not completed.
+
+    A plan without `retentionDrive` uses the master target's own. Modernized appliances have no
+    retention volume: FB021 and FB022 are classic only.
+    """
+    if declaration.architecture is not Architecture.CLASSIC:
+        return ()
+    own = declaration.retention_drive or default_retention_drive(declaration.os_type)
+    drives = [own]
+    for plan in plans:
+        if plan.master_target == declaration.name and plan.phase != _COMPLETED_PHASE:
+            drives.append(plan.drive or own)
+    return tuple(dict.fromkeys(drives))
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RetentionWaitStep:
-    """The waits to keep after a look, and whether the configuration server is to be refreshed now."""
+    """The waits to keep after a look, and the drives for which the configuration server is refreshed now."""
 
     waits: tuple[RetentionWait, ...]
-    refresh: bool = False
+    refresh_drives: tuple[str, ...] = ()
     check_again_at: datetime | None = None
+
+    @property
+    def refresh(self) -> bool:
+        """True when Refresh server is to be asked now."""
+        return bool(self.refresh_drives)
+
+
+def kept_waits(previous: Iterable[RetentionWait], master_target: str) -> RetentionWaitStep:
+    """The master target's waits unchanged, nothing refreshed: what a look that learnt nothing new keeps."""
+    return RetentionWaitStep(waits=tuple(w for w in previous if w.master_target == master_target))
 
 
 def next_retention_waits(
@@ -136,19 +194,22 @@ def next_retention_waits(
     """FB022 for every wanted drive of one master target: start, keep or end each wait.
 
     `volumes` is None when the master target's volumes could not be read: the waits stay as they
-    are and nothing is refreshed, since nothing new is known. One refresh serves every drive that
-    needs one; a drive that is listed again ends its wait, so a later miss starts a new one.
+    are and nothing is refreshed. One refresh serves every drive that needs one; a drive that is
+    listed ends its wait, so a later miss starts a new one. At most MAX_RETENTION_WAITS drives
+    (in name order) are waited for.
     """
     if volumes is None:
-        return RetentionWaitStep(waits=tuple(w for w in previous if w.master_target == master_target))
+        return kept_waits(previous, master_target)
     waits: list[RetentionWait] = []
-    refresh = False
+    refresh: list[str] = []
     check_again: list[datetime] = []
-    for drive in sorted({normalise_retention_drive(d, os_type) for d in wanted}):
-        offered = offered_volume(volumes, drive, os_type) is not None
+    drives = sorted({normalise_retention_drive(d, os_type) for d in wanted})
+    for drive in drives:
+        if len(waits) == MAX_RETENTION_WAITS:
+            break
         kept = wait_for_drive(previous, master_target, drive, os_type)
         decision = retention_volume_wait(
-            offered=offered,
+            offered=offered_volume(volumes, drive, os_type) is not None,
             missing_since=kept.missing_since if kept else None,
             refreshed_at=kept.refreshed_at if kept else None,
             now=now,
@@ -157,17 +218,25 @@ def next_retention_waits(
         if decision.action is RetentionWaitAction.PROCEED:
             continue
         waits.append(kept or RetentionWait(master_target=master_target, drive=drive, missing_since=now))
-        refresh = refresh or decision.action is RetentionWaitAction.REFRESH
+        if decision.action is RetentionWaitAction.REFRESH:
+            refresh.append(drive)
         if decision.check_again_at is not None:
             check_again.append(decision.check_again_at)
     return RetentionWaitStep(
-        waits=tuple(waits), refresh=refresh, check_again_at=min(check_again) if check_again else None
+        waits=tuple(waits),
+        refresh_drives=tuple(refresh),
+        check_again_at=min(check_again) if check_again else None,
     )
 
 
-def refreshed(waits: Iterable[RetentionWait], *, at: datetime, job: str | None) -> tuple[RetentionWait, ...]:
-    """The waits after a refresh of the configuration server started at `at` (as job `job`)."""
+def refresh_requested(
+    waits: Iterable[RetentionWait], drives: Iterable[str], *, at: datetime, job: str | None = None
+) -> tuple[RetentionWait, ...]:
+    """The waits with a refresh asked at `at` (written before the call, so none is repeated on a guess).
+
+    Only the waits of `drives` change: a wait whose deadline has passed is never said to be refreshed.
+    """
+    chosen = set(drives)
     return tuple(
-        w if w.refreshed_at is not None else dataclasses.replace(w, refreshed_at=at, refresh_job=job)
-        for w in waits
+        dataclasses.replace(w, refreshed_at=at, refresh_job=job) if w.drive in chosen else w for w in waits
     )

@@ -32,6 +32,7 @@ class RuleStatus:
             "message": self.message,
             "remedy": self.remedy,
             "objects": list(self.objects),
+            **({"waitingUntil": self.waiting_until.isoformat()} if self.waiting_until else {}),
         }
 
 

@@ -29,8 +29,7 @@ from failback_operator.api.status import (
     RetentionWaitStatus,
 )
 from failback_operator.api.vocabulary import ConditionType, EventType, Reason
-from failback_operator.api.vocabulary import Phase as PlanPhase
-from failback_operator.facts import Architecture, DiskReservation, MasterTargetDeclaration, RetentionWait
+from failback_operator.facts import DiskReservation, RetentionWait
 from failback_operator.facts import HostDatastore as HostDatastoreFacts
 from failback_operator.rules import (
     CheckContext,
@@ -45,7 +44,12 @@ from failback_operator.rules import (
     rule_statuses,
 )
 from failback_operator.rules.lookups import registered_master_target
-from failback_operator.rules.retention import default_retention_drive, offered_volume
+from failback_operator.rules.retention import (
+    PlanRetentionDrive,
+    default_retention_drive,
+    offered_volume,
+    wait_deadline,
+)
 from failback_operator.workflow import Event
 
 __all__ = [
@@ -54,11 +58,11 @@ __all__ = [
     "disk_slots",
     "master_target_findings",
     "missing_vm",
+    "plan_retention_drives",
     "prerequisite_events",
     "prerequisites",
     "retention_wait_statuses",
     "retention_waits_from_status",
-    "wanted_retention_drives",
     "with_reservations",
 ]
 
@@ -235,8 +239,8 @@ def retention_wait_statuses(
     facts: FailbackFacts, config: RuleConfig | None = None
 ) -> tuple[RetentionWaitStatus, ...] | None:
     """The master target's FB022 waits as its status shows them, each with the time FB021 fails."""
-    length = (config or RuleConfig()).retention_volume_wait
-    waits = [w for w in facts.retention_waits if w.master_target == facts.master_target.name]
+    config = config or RuleConfig()
+    waits = [w for w in facts.retention_waits or () if w.master_target == facts.master_target.name]
     return (
         tuple(
             RetentionWaitStatus(
@@ -244,7 +248,7 @@ def retention_wait_statuses(
                 missing_since=w.missing_since,
                 refreshed_at=w.refreshed_at,
                 refresh_job=w.refresh_job,
-                wait_until=w.missing_since + length,
+                wait_until=wait_deadline(w, config),
             )
             for w in waits
         )
@@ -266,26 +270,16 @@ def retention_waits_from_status(name: str, status: MasterTargetStatus) -> tuple[
     )
 
 
-def wanted_retention_drives(
-    name: str, declaration: MasterTargetDeclaration, plans: Sequence[Mapping[str, Any]]
-) -> tuple[str, ...]:
-    """The retention drives wanted on this master target: its own, and those of the active plans naming it.
-
-    A completed plan wants nothing any more; a plan without `spec.retentionDrive` uses the master
-    target's. Modernized appliances have no retention volume (FB021 and FB022 are classic only).
-    """
-    if declaration.architecture is not Architecture.CLASSIC:
-        return ()
-    own = declaration.retention_drive or default_retention_drive(declaration.os_type)
-    drives = [own]
-    for plan in plans:
-        spec = plan.get("spec") or {}
-        if (spec.get("masterTargetRef") or {}).get("name") != name:
-            continue
-        if (plan.get("status") or {}).get("phase") == PlanPhase.COMPLETED.value:
-            continue
-        drives.append(spec.get("retentionDrive") or own)
-    return tuple(dict.fromkeys(drives))
+def plan_retention_drives(plans: Sequence[Mapping[str, Any]]) -> tuple[PlanRetentionDrive, ...]:
+    """What each FailbackPlan object asks of a master target's retention volumes, as plain facts."""
+    return tuple(
+        PlanRetentionDrive(
+            master_target=((plan.get("spec") or {}).get("masterTargetRef") or {}).get("name", ""),
+            drive=(plan.get("spec") or {}).get("retentionDrive"),
+            phase=(plan.get("status") or {}).get("phase"),
+        )
+        for plan in plans
+    )
 
 
 def missing_vm(facts: FailbackFacts) -> str | None:

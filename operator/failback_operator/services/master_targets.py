@@ -1,9 +1,9 @@
 """One look at a MasterTarget: read its vault and vCenter, judge its prerequisites, write status.
 
 A classic master target's retention drives that Site Recovery does not list yet are waited for
-(FB022): the first miss refreshes the configuration server once, the wait is kept in status, and
-FB021 fails only when it is over. A refresh only makes Site Recovery look again, so one repeated
-after a restart (made, but not yet written down) changes nothing.
+(FB022): the wait is kept in status, the configuration server is refreshed at the first miss and
+again every few minutes while it runs, and FB021 fails only when it is over. Each refresh is
+written down as asked before it is sent.
 
 When the MasterTarget opts in (`spec.remediation.enableDiskUuid`) and FB024 fails on facts
 actually read, the operator sets `disk.EnableUUID=TRUE` once, says so in an Event, and reads
@@ -26,6 +26,7 @@ from failback_operator.api.vocabulary import EventType
 from failback_operator.azure.config import ClientSecret
 from failback_operator.azure.errors import Conflict
 from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.facts import Architecture
 from failback_operator.gathering import (
     Gathered,
     SiteRecoverySource,
@@ -37,13 +38,20 @@ from failback_operator.gathering import (
 from failback_operator.gathering.gather import SiteRecoveryConnector, VCenterReader
 from failback_operator.rules import FailbackFacts, Finding, RuleConfig
 from failback_operator.rules.lookups import registered_master_target
-from failback_operator.rules.retention import RetentionWaitStep, next_retention_waits, refreshed
+from failback_operator.rules.retention import (
+    RetentionWaitStep,
+    duration_text,
+    kept_waits,
+    next_retention_waits,
+    refresh_requested,
+    wanted_retention_drives,
+)
 from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.master_target_status import (
     build_master_target_status,
     master_target_findings,
+    plan_retention_drives,
     retention_waits_from_status,
-    wanted_retention_drives,
 )
 from failback_operator.services.reconciling import (
     ReconcileSettings,
@@ -130,8 +138,27 @@ class MasterTargetService:
             gathered = await self._gather(name, spec, sources)
         errors = (*sources.problems, *gathered.errors)
         now = self.clock()
-        step = await self._retention_waits(obj, gathered.facts, sources.site_recovery, now)
-        facts = dataclasses.replace(gathered.facts, retention_waits=step.waits)
+        step = await self._retention_waits(obj, gathered.facts, now)
+        refresh = step.refresh and sources.site_recovery is not None
+        # Intent before call: the refresh is written down as asked before it is sent, so a restart
+        # or a lost answer never sends another one before the refresh interval has passed.
+        waits = refresh_requested(step.waits, step.refresh_drives, at=now) if refresh else step.waits
+        await self._write(name, dataclasses.replace(gathered.facts, retention_waits=waits), errors, now)
+        if refresh and sources.site_recovery is not None:
+            job = await self._refresh(obj, sources.site_recovery, step.refresh_drives)
+            if job is not None:
+                waits = refresh_requested(waits, step.refresh_drives, at=now, job=job)
+                await self._write(
+                    name, dataclasses.replace(gathered.facts, retention_waits=waits), errors, now
+                )
+        again = self.settings.retry if errors else self.settings.poll
+        if step.check_again_at is not None:
+            # A retention drive being waited for is looked at again soon (FB022).
+            again = min(again, max(step.check_again_at - now, timedelta(seconds=1)))
+        return again
+
+    async def _write(self, name: str, facts: FailbackFacts, errors: Sequence[str], now: datetime) -> None:
+        """Build the whole status from the facts and write it over the fresh object."""
 
         def build(fresh: Mapping[str, Any]) -> tuple[Mapping[str, Any], Sequence[Event]]:
             previous = MasterTargetStatus.model_validate(fresh.get("status") or {})
@@ -146,82 +173,85 @@ class MasterTargetService:
             return status.to_status(), events
 
         await write_whole_status(self.store, PLURAL, name, build)
-        again = self.settings.retry if errors else self.settings.poll
-        if step.check_again_at is not None:
-            # A retention drive being waited for is looked at again soon (FB022).
-            again = min(again, max(step.check_again_at - now, timedelta(seconds=1)))
-        return again
 
     async def _retention_waits(
-        self,
-        obj: Mapping[str, Any],
-        facts: FailbackFacts,
-        site_recovery: SiteRecoverySource | None,
-        now: datetime,
+        self, obj: Mapping[str, Any], facts: FailbackFacts, now: datetime
     ) -> RetentionWaitStep:
-        """FB022: keep the waits for drives not listed yet, refreshing the configuration server once."""
+        """FB022: the waits for the drives the master target and its plans want and Site Recovery lacks."""
         name = obj["metadata"]["name"]
         previous = retention_waits_from_status(
             name, MasterTargetStatus.model_validate(obj.get("status") or {})
         )
+        if facts.master_target.architecture is not Architecture.CLASSIC:
+            return RetentionWaitStep(waits=())  # appliances have no retention volume
         try:
-            plans = await self.store.list("failbackplans")
-        except Exception as error:  # a plan list that fails must not stop the master target's look
+            plans = plan_retention_drives(await self.store.list("failbackplans"))
+        except Exception as error:
+            # Without the plans, the drives only they want are unknown: keep every wait as it is.
             log.warning("FB022: listing FailbackPlans for %s failed: %s", name, error)
-            plans = []
+            return kept_waits(previous, name)
         registered = registered_master_target(facts) if facts.vault is not None else None
-        step = next_retention_waits(
+        return next_retention_waits(
             previous,
             master_target=name,
-            wanted=wanted_retention_drives(name, facts.master_target, plans),
+            wanted=wanted_retention_drives(facts.master_target, plans),
             volumes=registered.retention_volumes if registered is not None else None,
             os_type=facts.master_target.os_type,
             now=now,
             config=self.rules,
         )
-        if not step.refresh or site_recovery is None:
-            return step
-        drives = ", ".join(w.drive for w in step.waits if w.refreshed_at is None)
-        waiting = f"waiting up to {int(self.rules.retention_volume_wait.total_seconds() // 60)} min for it"
-        job: str | None = None
+
+    async def _refresh(
+        self, obj: Mapping[str, Any], site_recovery: SiteRecoverySource, drives: Sequence[str]
+    ) -> str | None:
+        """Ask Site Recovery to refresh the configuration server; the job id, or None when it did not."""
+        name = obj["metadata"]["name"]
+        listed = ", ".join(drives)
+        again = duration_text(self.rules.retention_volume_refresh_interval)
         try:
             job = await asyncio.wait_for(
                 self.refresh_configuration_server(site_recovery),
                 timeout=self.settings.read_timeout.total_seconds(),
             )
-        except Conflict:
-            # Another refresh of the configuration server is running (another master target's wait,
-            # or someone in the portal): it lists the new volume just as well, so it counts as ours.
-            done = Event(
+        except Conflict as error:
+            # Most likely another refresh is running (another master target's wait, or the portal);
+            # it lists the new volume just as well. Asked again after the interval all the same.
+            text = redact(str(error) or type(error).__name__, _secrets(site_recovery))
+            event = Event(
                 type=EventType.NORMAL,
                 reason="ConfigurationServerRefreshRunning",
-                message=f"FB022: retention drive {drives} is not listed by master target {name}: "
-                f"a refresh of the configuration server is already running; {waiting}",
+                message=f"FB022: retention drive {listed} is not listed by master target {name}; Site "
+                f"Recovery refused a refresh of the configuration server as conflicting, most likely with "
+                f"one already running ({text}); asking again in {again}",
             )
+            await self._announce_once(obj, f"refresh:{text}", event)
+            return None
         except Exception as error:
             text = redact(str(error) or type(error).__name__, _secrets(site_recovery))
             log.warning("FB022: refreshing the configuration server for %s failed: %s", name, text)
-            await self._announce_once(
-                obj,
-                f"refresh:{text}",
-                Event(
-                    type=EventType.WARNING,
-                    reason="ConfigurationServerRefreshFailed",
-                    message=f"FB022: retention drive {drives} is not listed by master target {name}; "
-                    f"refreshing the configuration server failed: {text}",
-                ),
+            event = Event(
+                type=EventType.WARNING,
+                reason="ConfigurationServerRefreshFailed",
+                message=f"FB022: retention drive {listed} is not listed by master target {name}; "
+                f"refreshing the configuration server failed: {text}; asking again in {again}",
             )
-            return step
-        else:
-            done = Event(
-                type=EventType.NORMAL,
-                reason="ConfigurationServerRefreshed",
-                message=f"FB022: retention drive {drives} is not listed by master target {name}: "
-                f"refreshed the configuration server (job {job}); {waiting}",
-            )
+            await self._announce_once(obj, f"refresh:{text}", event)
+            return None
         self._announced.pop(name, None)
-        await post_events(self.store, obj, (done,))
-        return dataclasses.replace(step, waits=refreshed(step.waits, at=now, job=job))
+        await post_events(
+            self.store,
+            obj,
+            (
+                Event(
+                    type=EventType.NORMAL,
+                    reason="ConfigurationServerRefreshed",
+                    message=f"FB022: retention drive {listed} is not listed by master target {name}: "
+                    f"refreshed the configuration server (job {job}); waiting up to "
+                    f"{duration_text(self.rules.retention_volume_wait)} from the first miss",
+                ),
+            ),
+        )
+        return job
 
     async def _start_refresh(self, site_recovery: SiteRecoverySource) -> str:
         """Refresh server on the vault's configuration server; returns the job id without waiting."""

@@ -291,6 +291,9 @@ def decide(
         requeue_after=(
             timedelta(0)
             if more_to_start or any(isinstance(a, ReserveDiskSlots) for a in actions)
+            # A preflight that only waits (FB022) is looked at again at the active pace, as a plan is.
+            else settings.active_poll
+            if progression is Progression.WAITING_FOR_PREREQUISITES
             else _requeue(steps, phase, now, settings)
         ),
     )

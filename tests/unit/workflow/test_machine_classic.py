@@ -460,6 +460,7 @@ def test_preflight_action_reports_a_wait_as_waiting() -> None:
         Phase.PREFLIGHT,
         Progression.WAITING_FOR_PREREQUISITES,
     )
+    assert decision.requeue_after == SETTINGS.active_poll
 
 
 def test_preflight_action_never_calls_site_recovery() -> None:
