@@ -503,6 +503,21 @@ def retention_waiting_setup(simulator: AsrSimulator, vcsim: VcsimServer, invento
     return built
 
 
+async def waiting_master_target(
+    crds: ControlPlane,
+    store: KubeStore,
+    sources: SourceResolver,
+    simulator: AsrSimulator,
+    vcsim: VcsimServer,
+    inventory: Inventory,
+    tmp_path: Path,
+) -> tuple[str, MasterTargetService]:
+    """A fresh MasterTarget wanting drive G on the refresh simulator, applied, with a service to look."""
+    setup = retention_waiting_setup(simulator, vcsim, inventory)
+    apply(crds, setup, tmp_path)
+    return setup.master_target["metadata"]["name"], master_target_service(store, sources, gaps_filled=True)
+
+
 def prerequisite(obj: dict[str, Any], rule: str) -> dict[str, Any]:
     found: dict[str, Any] = next(p for p in obj["status"]["prerequisites"] if p["ruleId"] == rule)
     return found
@@ -517,10 +532,9 @@ async def test_a_new_retention_drive_is_refreshed_for_once_and_waited_for_until_
     inventory: Inventory,
     tmp_path: Path,
 ) -> None:
-    setup = retention_waiting_setup(refresh_simulator, vcsim, inventory)
-    apply(crds, setup, tmp_path)
-    name = setup.master_target["metadata"]["name"]
-    service = master_target_service(store, sources, gaps_filled=True)
+    name, service = await waiting_master_target(
+        crds, store, sources, refresh_simulator, vcsim, inventory, tmp_path
+    )
     service.settings = ReconcileSettings(
         poll=timedelta(minutes=5), retry=SETTINGS.retry, read_timeout=SETTINGS.read_timeout
     )
@@ -611,10 +625,9 @@ async def test_a_retention_drive_still_missing_after_the_wait_fails_fb021(
     inventory: Inventory,
     tmp_path: Path,
 ) -> None:
-    setup = retention_waiting_setup(refresh_simulator, vcsim, inventory)
-    apply(crds, setup, tmp_path)
-    name = setup.master_target["metadata"]["name"]
-    service = master_target_service(store, sources, gaps_filled=True)
+    name, service = await waiting_master_target(
+        crds, store, sources, refresh_simulator, vcsim, inventory, tmp_path
+    )
     service.rules = RuleConfig(
         retention_volume_wait=timedelta(seconds=2), retention_volume_poll=timedelta(seconds=1)
     )
@@ -644,10 +657,9 @@ async def test_a_refresh_that_fails_is_announced_once_and_asked_again_after_the_
     inventory: Inventory,
     tmp_path: Path,
 ) -> None:
-    setup = retention_waiting_setup(refresh_simulator, vcsim, inventory)
-    apply(crds, setup, tmp_path)
-    name = setup.master_target["metadata"]["name"]
-    service = master_target_service(store, sources, gaps_filled=True)
+    name, service = await waiting_master_target(
+        crds, store, sources, refresh_simulator, vcsim, inventory, tmp_path
+    )
     service.rules = RuleConfig(retention_volume_refresh_interval=timedelta(seconds=1))
     secret = refresh_simulator.client_secret
     attempts: list[str] = []

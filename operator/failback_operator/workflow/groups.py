@@ -218,24 +218,18 @@ def _reprotect_step(
 ) -> tuple[_Step, list[ItemStatus]]:
     """Reprotect item by item with identical values, all through the plan's master target (FB030)."""
     blocked = _blocking(observation.pre_reprotect)
-    if _all_waiting(blocked):
-        return (
-            _Step(
-                rank=1,
-                phase=Phase.PREFLIGHT,
-                progression=Progression.WAITING_FOR_PREREQUISITES,
-                message=f"group {name}: reprotect waits: {_describe(blocked)}",
-                active=True,
-            ),
-            members,
-        )
     if blocked:
+        # Findings that may still clear on their own (FB022) are waited for at the active pace.
+        waiting = _all_waiting(blocked)
         return (
             _Step(
                 rank=1,
                 phase=Phase.PREFLIGHT,
-                progression=Progression.PREREQUISITES_BLOCKED,
-                message=f"group {name}: reprotect blocked: {_describe(blocked)}",
+                progression=(
+                    Progression.WAITING_FOR_PREREQUISITES if waiting else Progression.PREREQUISITES_BLOCKED
+                ),
+                message=f"group {name}: reprotect {'waits' if waiting else 'blocked'}: {_describe(blocked)}",
+                active=waiting,
             ),
             members,
         )
