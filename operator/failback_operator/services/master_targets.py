@@ -116,10 +116,9 @@ class MasterTargetService:
     fix_disk_uuid: DiskUuidFixer = remediate_enable_uuid
     # Refresh server (FB022); None refreshes through the Site Recovery adapter.
     refresh: ConfigurationServerRefresher | None = None
-    # The last failed fix per master target, so that the same failure is announced once.
-    _failed_fixes: dict[str, str] = field(default_factory=dict)
-    # The last failed refresh per master target, announced once.
-    _announced: dict[str, str] = field(default_factory=dict)
+    # The last failure announced per master target and topic (the FB024 fix, the FB022 refresh),
+    # so that the same failure is announced once.
+    _announced: dict[tuple[str, str], str] = field(default_factory=dict)
 
     async def refresh_configuration_server(self, site_recovery: SiteRecoverySource) -> str:
         """Refresh the configuration server (the injected way, else through the adapter); the job id."""
@@ -224,7 +223,7 @@ class MasterTargetService:
                 f"Recovery refused a refresh of the configuration server as conflicting, most likely with "
                 f"one already running ({text}); asking again in {again}",
             )
-            await self._announce_once(obj, f"refresh:{text}", event)
+            await self._announce_once(obj, "refresh", text, event)
             return None
         except Exception as error:
             text = redact(str(error) or type(error).__name__, _secrets(site_recovery))
@@ -235,9 +234,9 @@ class MasterTargetService:
                 message=f"FB022: retention drive {listed} is not listed by master target {name}; "
                 f"refreshing the configuration server failed: {text}; asking again in {again}",
             )
-            await self._announce_once(obj, f"refresh:{text}", event)
+            await self._announce_once(obj, "refresh", text, event)
             return None
-        self._announced.pop(name, None)
+        self._announced.pop((name, "refresh"), None)
         await post_events(
             self.store,
             obj,
@@ -262,12 +261,12 @@ class MasterTargetService:
             await client.close()  # a shared client's close does nothing
         return started.job_id
 
-    async def _announce_once(self, obj: Mapping[str, Any], key: str, event: Event) -> None:
-        """Post `event` unless the same one was the last announced for this object."""
-        name = obj["metadata"]["name"]
-        if self._announced.get(name) == key:
+    async def _announce_once(self, obj: Mapping[str, Any], topic: str, failure: str, event: Event) -> None:
+        """Post `event` unless the same failure was the last one announced on this topic for this object."""
+        key = (obj["metadata"]["name"], topic)
+        if self._announced.get(key) == failure:
             return
-        self._announced[name] = key
+        self._announced[key] = failure
         await post_events(self.store, obj, (event,))
 
     async def _sources(self, spec: MasterTargetSpec) -> _Sources:
@@ -327,23 +326,19 @@ class MasterTargetService:
         except Exception as error:
             text = redact(str(error) or type(error).__name__, (vcenter.endpoint.password,))
             log.warning("FB024: setting disk.EnableUUID on %s failed: %s", vm.name, text)
-            name = obj["metadata"]["name"]
-            if self._failed_fixes.get(name) == text:
-                return False  # tried again; the same failure was already announced
-            self._failed_fixes[name] = text
-            await post_events(
-                self.store,
+            # Tried again on each look; the same failure is announced once.
+            await self._announce_once(
                 obj,
-                (
-                    Event(
-                        type=EventType.WARNING,
-                        reason="DiskUuidRemediationFailed",
-                        message=f"FB024: could not set disk.EnableUUID=TRUE on {vm.name}: {text}",
-                    ),
+                "fix",
+                text,
+                Event(
+                    type=EventType.WARNING,
+                    reason="DiskUuidRemediationFailed",
+                    message=f"FB024: could not set disk.EnableUUID=TRUE on {vm.name}: {text}",
                 ),
             )
             return False
-        self._failed_fixes.pop(obj["metadata"]["name"], None)
+        self._announced.pop((obj["metadata"]["name"], "fix"), None)
         await post_events(
             self.store,
             obj,
