@@ -60,6 +60,12 @@ class SiteRecoverySource:
     config: VaultConfig
     identity: ClientSecret | WorkloadIdentity = field(repr=False)
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never show in a message, log or status: the client secret, if there is one."""
+        identity = self.identity
+        return (identity.client_secret.get_secret_value(),) if isinstance(identity, ClientSecret) else ()
+
 
 @dataclass(frozen=True, kw_only=True)
 class VCenterSource:
@@ -277,9 +283,7 @@ async def gather_failback_facts(
 
 
 def _secrets(site_recovery: SiteRecoverySource | None, vcenter: VCenterSource | None) -> tuple[str, ...]:
-    found = []
-    if site_recovery is not None and isinstance(site_recovery.identity, ClientSecret):
-        found.append(site_recovery.identity.client_secret.get_secret_value())
+    found = list(site_recovery.secrets) if site_recovery is not None else []
     if vcenter is not None:
         found.append(vcenter.endpoint.password)
     return tuple(found)

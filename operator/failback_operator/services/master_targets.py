@@ -23,7 +23,6 @@ from typing import Any
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import MasterTargetStatus
 from failback_operator.api.vocabulary import EventType
-from failback_operator.azure.config import ClientSecret
 from failback_operator.azure.errors import Conflict
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts import Architecture
@@ -73,11 +72,6 @@ PLURAL = "mastertargets"
 DiskUuidFixer = Callable[[VCenterEndpoint, str], None]
 # Starts Refresh server on a vault's configuration server and returns the Site Recovery job id.
 ConfigurationServerRefresher = Callable[[SiteRecoverySource], Awaitable[str]]
-
-
-def _secrets(site_recovery: SiteRecoverySource) -> tuple[str, ...]:
-    identity = site_recovery.identity
-    return (identity.client_secret.get_secret_value(),) if isinstance(identity, ClientSecret) else ()
 
 
 def remediate_enable_uuid(endpoint: VCenterEndpoint, master_target_moref: str) -> None:
@@ -215,7 +209,7 @@ class MasterTargetService:
         except Conflict as error:
             # Most likely another refresh is running (another master target's wait, or the portal);
             # it lists the new volume just as well. Asked again after the interval all the same.
-            text = redact(str(error) or type(error).__name__, _secrets(site_recovery))
+            text = redact(str(error) or type(error).__name__, site_recovery.secrets)
             event = Event(
                 type=EventType.NORMAL,
                 reason="ConfigurationServerRefreshRunning",
@@ -226,7 +220,7 @@ class MasterTargetService:
             await self._announce_once(obj, "refresh", text, event)
             return None
         except Exception as error:
-            text = redact(str(error) or type(error).__name__, _secrets(site_recovery))
+            text = redact(str(error) or type(error).__name__, site_recovery.secrets)
             log.warning("FB022: refreshing the configuration server for %s failed: %s", name, text)
             event = Event(
                 type=EventType.WARNING,

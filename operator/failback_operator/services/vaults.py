@@ -10,7 +10,6 @@ from typing import Any
 
 from failback_operator.api.status import RecoveryVaultStatus
 from failback_operator.api.vocabulary import ConditionType, Reason
-from failback_operator.azure.config import ClientSecret
 from failback_operator.azure.errors import AuthenticationFailed, ConfigurationServerNotFound
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.gathering import SiteRecoverySource
@@ -35,11 +34,7 @@ async def read_vault(
     connect: SiteRecoveryConnector = SiteRecovery.connect,
 ) -> VaultReading | ReadFailure:
     """The configuration server and failback policies, or why they could not be read (no secret in it)."""
-    secrets = (
-        (source.identity.client_secret.get_secret_value(),)
-        if isinstance(source.identity, ClientSecret)
-        else ()
-    )
+    secrets = source.secrets
     vault = source.config.vault
     try:
         client = connect(source.config, source.identity)
