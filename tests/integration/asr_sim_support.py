@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,8 @@ from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
 from failback_operator.sim.asr import AsrSimulator, Scenario, load_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sim"
-# Live Site Recovery responses the simulator is checked against (shared with the project, not vendored).
-RECORDINGS = Path(os.environ.get("FAILBACK_ASR_RECORDINGS", "/work/shared/asr-recordings"))
+# Live Site Recovery responses the simulator is checked against (copied into tests/data, sources there).
+RECORDINGS = Path(__file__).resolve().parents[1] / "data" / "asr-recordings"
 
 
 def scenario(name: str, **changes: object) -> Scenario:
@@ -79,7 +78,7 @@ def sdk_client(simulator: AsrSimulator, **client_options: object) -> Vault:
 
 def recorded(name: str, *path: str) -> Any:
     """A body from the live recordings, walked down `path`."""
-    assert RECORDINGS.is_dir(), f"recordings not found at {RECORDINGS} (set FAILBACK_ASR_RECORDINGS)"
+    assert RECORDINGS.is_dir(), f"recordings not found at {RECORDINGS}"
     data = json.loads((RECORDINGS / name).read_text(encoding="utf-8"))
     for key in path:
         data = data[key]
