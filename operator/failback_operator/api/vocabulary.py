@@ -105,6 +105,7 @@ class Reason(StrEnum):
     NOT_ELIGIBLE = "NotEligible"
     WAITING = "Waiting"
     CANCELLED = "Cancelled"
+    LOOK_FAILED = "LookFailed"  # the last look at the plan failed; it is tried again, ever later
     # RecoveryVault, VCenter, MasterTarget: how a look at the outside world went.
     CONNECTED = "Connected"  # signed in, and the reads answered
     SIGN_IN_FAILED = "SignInFailed"  # the credentials were refused

@@ -3,8 +3,8 @@
 The API and the facts differ on purpose: the API is what a person writes, the facts are what a
 rule needs. Each difference is decided here, once:
 
-- A one-item group without a recovery plan fails back by itself: it becomes an ungrouped item
-  (`FailbackPlanSpec.items`); every other group becomes a replication group.
+- Every group of the spec is a replication group, a one-item group without a recovery plan
+  included: it keeps its name, and it fails back by itself, through its one item.
 - The recovery point is asked for per architecture: `Latest` is `LatestTime` (classic) or
   `CrashConsistent` (modernized); `LatestApplicationConsistent` is `LatestTag` or
   `ApplicationConsistent`.
@@ -94,17 +94,16 @@ def master_target_declaration(
     )
 
 
-def _groups(spec: api.FailbackPlanSpec) -> tuple[tuple[str, ...], tuple[ReplicationGroup, ...]]:
-    """Ungrouped items (one-item groups without a recovery plan) and the replication groups."""
-    alone: list[str] = []
-    groups: list[ReplicationGroup] = []
-    for group in spec.groups:
-        names = tuple(item.name for item in group.items)
-        if len(names) == 1 and group.recovery_plan is None:
-            alone.extend(names)
-        else:
-            groups.append(ReplicationGroup(name=group.name, items=names, recovery_plan=group.recovery_plan))
-    return tuple(alone), tuple(groups)
+def _groups(spec: api.FailbackPlanSpec) -> tuple[ReplicationGroup, ...]:
+    """Every group of the spec, one-item groups without a recovery plan included."""
+    return tuple(
+        ReplicationGroup(
+            name=group.name,
+            items=tuple(item.name for item in group.items),
+            recovery_plan=group.recovery_plan,
+        )
+        for group in spec.groups
+    )
 
 
 def failback_plan_facts(
@@ -119,7 +118,7 @@ def failback_plan_facts(
     requested_by: str | None = None,
 ) -> FailbackPlanSpec:
     """A FailbackPlan as the rules read it, for the architecture of the master target it names."""
-    items, groups = _groups(spec)
+    groups = _groups(spec)
     window = spec.window
     return FailbackPlanSpec(
         name=name,
@@ -129,7 +128,6 @@ def failback_plan_facts(
         process_server=spec.process_server,
         datastore=spec.datastore,
         retention_drive=spec.retention_drive,
-        items=items,
         groups=groups,
         window=DowntimeWindow(start=window.start, end=window.end) if window is not None else None,
         approval=ApprovalPolicy(required=spec.approval.policy is api.ApprovalPolicy.REQUIRED),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 import kopf
@@ -12,6 +13,8 @@ from failback_operator.runtime import OperatorRuntime
 from failback_operator.services.kube import GROUP, VERSION, NotFoundError
 
 __all__ = ["approval_changed", "drive_plan", "plan_deleted", "spec_changed"]
+
+log = logging.getLogger(__name__)
 
 
 @kopf.daemon(GROUP, VERSION, "failbackplans", cancellation_timeout=30)
@@ -33,7 +36,8 @@ async def drive_plan(
         wake=runtime.wake_event(namespace, name),
         stopped=stopped,
         retry=runtime.settings.active_poll,
-        logger=logger,
+        # Not Kopf's object logger: the plan's own LookFailed Event is the one Event per change.
+        logger=log,
         what=f"FailbackPlan {namespace}/{name}",
     )
 

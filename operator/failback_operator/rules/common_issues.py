@@ -21,6 +21,8 @@ from failback_operator.rules.os_versions import parse_os_version
 
 Findings = tuple[Finding, ...]
 
+# Scenarios of a reprotect job running on an item (`currentScenario`).
+REPROTECT_SCENARIOS = frozenset({"SwitchReplicationGroupProtection", "SwitchProtection", "Reprotect"})
 # ESXi's product line ids: embeddedEsx (ESXi), esx (classic ESX); ws, gsx, vpx are no failback hosts.
 ESXI_PRODUCT_LINES = frozenset({"embeddedesx", "esx"})
 
@@ -213,7 +215,15 @@ def check_fb037(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             reasons.append(f"its Azure VM {item.azure_vm_name or ''} was deleted".replace("  ", " "))
         if item.azure_vm_in_original_resource_group is False:
             reasons.append("its Azure VM was moved to another resource group")
-        if not reasons and not is_reprotected(item) and item.instance_type in FORWARD_PROVIDERS:
+        # Site Recovery withholds every operation while a job runs: a reprotect under way is the
+        # way home, not a reason against it.
+        reprotecting = item.current_scenario is not None and item.current_scenario.name in REPROTECT_SCENARIOS
+        if (
+            not reasons
+            and not reprotecting
+            and not is_reprotected(item)
+            and item.instance_type in FORWARD_PROVIDERS
+        ):
             if item.active_location != "Recovery":
                 reasons.append(f"it is not failed over (active location {item.active_location})")
             elif "SwitchProtection" not in item.allowed_operations:

@@ -222,6 +222,10 @@ def check_fb004(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     problems = []
     if server.connected is False:
         problems.append(f"it is not connected (service status {server.service_status or 'unknown'})")
+    if (server.health or "").casefold() == "critical":
+        # Site Recovery's own verdict, which needs no clock: a modernized appliance reports no
+        # service status, and a heartbeat judged by the operator's clock alone misses a skew.
+        problems.append("Site Recovery reports its health Critical")
     if not fresh(server.last_heartbeat, ctx.now, ctx.config.heartbeat_max_age):
         limit = int(ctx.config.heartbeat_max_age.total_seconds() // 60)
         problems.append(f"its last heartbeat was {heartbeat}, older than {limit} min")

@@ -24,6 +24,7 @@ from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.model import Phase as RulePhase
 from failback_operator.rules.reprotect_input import resolve_reprotect_values
 from failback_operator.services.executor import OperationContext, execute
+from failback_operator.services.failures import describe_failure
 from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
 from failback_operator.workflow import (
@@ -37,6 +38,7 @@ from failback_operator.workflow import (
     WorkflowSettings,
     claims_on,
     decide,
+    decide_look_failed,
     decide_missing_reference,
     record_outcome,
 )
@@ -103,6 +105,20 @@ class PlanService:
         except StatusConflict:
             # Someone wrote the plan meanwhile (a spec change, another look): read it again soon.
             return timedelta(seconds=1)
+        except Exception as error:
+            await self._tell_failure(obj, error)
+            raise  # the daemon's loop backs off
+
+    async def _tell_failure(self, obj: dict[str, Any], error: Exception) -> None:
+        """Say in the plan's Ready condition why the look failed, once per change of reason."""
+        try:
+            status = FailbackPlanStatus.model_validate(obj.get("status") or {})
+            generation = int(obj["metadata"].get("generation", 1))
+            decision = decide_look_failed(status, generation, describe_failure(error), self.clock())
+            if decision.events:
+                await self._write(obj, decision)
+        except Exception as unwritten:  # the API server itself may be what failed
+            log.debug("could not say in status why the look failed: %s", describe_failure(unwritten))
 
     async def _look(self, obj: dict[str, Any]) -> timedelta:
         meta = obj["metadata"]
@@ -175,7 +191,10 @@ class PlanService:
         decision = decide(request, status, observation, now, self.settings)
         starting = [a.operation.value for a in decision.actions if isinstance(a, StartOperation)]
         failpoints.reach("before-intent", starting)
-        obj = await self._write(obj, decision)
+        # Nothing but the call stands between the intent and the call: events wait until after it,
+        # so that a kill in that window is as short as it can be.
+        obj = await self._write(obj, decision, post=False)
+        events: list[Event] = list(decision.events)
         failpoints.reach("after-intent", starting)
         status = decision.status
         vault = gathered.facts.vault
@@ -188,9 +207,7 @@ class PlanService:
                     )
                 except NotEnoughDiskSlots as refused:
                     # FB027 blocks the plan through the rules on the next look; say why now.
-                    await self._post(
-                        obj, (Event(type=EventType.WARNING, reason="DiskSlotsFull", message=str(refused)),)
-                    )
+                    events.append(Event(type=EventType.WARNING, reason="DiskSlotsFull", message=str(refused)))
                 continue
             if isinstance(action, ReleaseDiskSlots):
                 await self.ledger.release(master_target_name, namespace, name)
@@ -207,8 +224,10 @@ class PlanService:
             failpoints.reach("after-post", [action.operation.value])
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
             status = recorded.status
-            obj = await self._write(obj, recorded)
+            obj = await self._write(obj, recorded, post=False)
+            events.extend(recorded.events)
             failpoints.reach("after-record", [action.operation.value])
+        await self._post(obj, events)
         return decision.requeue_after or self.settings.idle_poll
 
     def _context(
@@ -226,10 +245,11 @@ class PlanService:
             items=items,
         )
 
-    async def _write(self, obj: dict[str, Any], decision: Decision) -> dict[str, Any]:
-        """Write the decision's status with the read resourceVersion, then post its events."""
+    async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:
+        """Write the decision's status with the read resourceVersion, then post its events (if `post`)."""
         written = await self.store.replace_status(obj, decision.status.to_status())
-        await self._post(written, decision.events)
+        if post:
+            await self._post(written, decision.events)
         return written
 
     async def _post(self, obj: Mapping[str, Any], events: Sequence[Event]) -> None:

@@ -9,7 +9,12 @@ from failback_operator.workflow.actions import (
     StartOperation,
 )
 from failback_operator.workflow.inputs import Observation, PlanRequest, WorkflowSettings
-from failback_operator.workflow.machine import decide, decide_missing_reference, record_outcome
+from failback_operator.workflow.machine import (
+    decide,
+    decide_look_failed,
+    decide_missing_reference,
+    record_outcome,
+)
 from failback_operator.workflow.ownership import claims_on
 from failback_operator.workflow.stages import item_stage
 
@@ -25,6 +30,7 @@ __all__ = [
     "WorkflowSettings",
     "claims_on",
     "decide",
+    "decide_look_failed",
     "decide_missing_reference",
     "item_stage",
     "record_outcome",

@@ -31,6 +31,7 @@ from failback_operator.workflow.progress import (
     _all_waiting,
     _blocking,
     _describe,
+    _for_group,
     _rank,
     _Step,
     _target_rank,
@@ -217,7 +218,7 @@ def _reprotect_step(
     reserve_needed: list[tuple[str, int]],
 ) -> tuple[_Step, list[ItemStatus]]:
     """Reprotect item by item with identical values, all through the plan's master target (FB030)."""
-    blocked = _blocking(observation.pre_reprotect)
+    blocked = _blocking(_for_group(observation.pre_reprotect, name, (m.name for m in members)))
     if blocked:
         # Findings that may still clear on their own (FB022) are waited for at the active pace.
         waiting = _all_waiting(blocked)
@@ -306,7 +307,8 @@ def _failover_step(
 ) -> tuple[_Step, list[ItemStatus]]:
     """Fail a protected group back: one recovery plan for a group, so it returns at one point in time."""
     # FB040 (window and approval) is the gate below, which says precisely what it waits for.
-    blocked = [f for f in _blocking(observation.pre_failback) if f.rule != "FB040"]
+    mine = _for_group(observation.pre_failback, name, (m.name for m in members))
+    blocked = [f for f in _blocking(mine) if f.rule != "FB040"]
     if blocked:
         return (
             _Step(

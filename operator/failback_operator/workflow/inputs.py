@@ -28,8 +28,13 @@ class PlanRequest:
     run: str
 
     def groups(self) -> tuple[tuple[str, str | None, tuple[str, ...]], ...]:
-        """(group name, recovery plan, items) for every replication group, in spec order."""
-        return tuple((g.name, g.recovery_plan, g.items) for g in self.plan.groups)
+        """(group name, recovery plan, items) for every replication group, in spec order.
+
+        An item outside any group fails back by itself: it is a group of one, named after it.
+        """
+        grouped = {name for g in self.plan.groups for name in g.items}
+        alone = tuple((name, None, (name,)) for name in self.plan.items if name not in grouped)
+        return alone + tuple((g.name, g.recovery_plan, g.items) for g in self.plan.groups)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

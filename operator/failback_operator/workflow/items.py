@@ -32,6 +32,8 @@ from failback_operator.workflow.progress import (
     _LABEL,
     _RANK,
     CHANGED_OUTSIDE_PLAN,
+    ERROR_TEXT_LIMIT,
+    _cut,
     _effect_rank_reached,
     _Issue,
 )
@@ -106,13 +108,14 @@ def _job_error(job: Job) -> JobError | None:
 
 def _error_from(error: JobError | None, fallback: str, now: datetime) -> ItemError:
     known = explain_job_error(error) if error is not None else None
+    message = (
+        f"{known.meaning}: {error.message}" if known and error else (error.message if error else fallback)
+    )
     return ItemError(
         rule_id=known.rule if known else None,
-        code=error.code if error else None,
-        message=f"{known.meaning}: {error.message}"
-        if known and error
-        else (error.message if error else fallback),
-        remedy=known.remedy if known else None,
+        code=(error.code or "")[:64] or None if error else None,
+        message=_cut(message, ERROR_TEXT_LIMIT),
+        remedy=_cut(known.remedy, ERROR_TEXT_LIMIT) if known and known.remedy else None,
         time=now,
     )
 
@@ -220,6 +223,20 @@ def _refresh_item(
     elif intent is not None:
         if _effect_rank_reached(intent.operation, stage):
             intent = None
+        elif now - intent.time > settings.intent_grace and _took_no_effect(intent.operation, fact):
+            issues.append(
+                _Issue(
+                    phase=Phase.PAUSED,
+                    progression=Progression.INTENT_UNRESOLVED,
+                    message=(
+                        f"item {item.name}: {_LABEL[intent.operation]} (attempt {intent.attempt}, "
+                        f"{format_time(intent.time)}) took no effect: no job for it is listed, and the item "
+                        f"is still {stage}, idle, with the call offered; calling again"
+                    ),
+                    stops=False,
+                )
+            )
+            intent = None
         elif now - intent.time > settings.intent_grace:
             issues.append(
                 _Issue(
@@ -281,6 +298,28 @@ def _refresh_item(
                 )
             )
     return item, issues
+
+
+# What Site Recovery offers in allowedOperations for each call, while the call has not been made.
+_OFFERED: dict[Operation, frozenset[str]] = {
+    Operation.REPROTECT: frozenset({"SwitchProtection"}),
+    Operation.REPROTECT_TO_AZURE: frozenset({"SwitchProtection"}),
+    Operation.FAILOVER: frozenset({"PlannedFailover", "UnplannedFailover"}),
+    Operation.COMMIT: frozenset({"Commit"}),
+    Operation.CANCEL: frozenset({"CancelFailover"}),
+}
+
+
+def _took_no_effect(operation: Operation, fact: ProtectedItem | None) -> bool:
+    """Whether Site Recovery tells that a call never took effect: the item idle, the call still offered.
+
+    Site Recovery shows a job on the item (`currentScenario`) and withdraws the operation from
+    `allowedOperations` as soon as it accepts a call; with neither, past the grace in which the
+    job list would have named the job, the call (lost, answered 5xx, or never made) did nothing.
+    """
+    if fact is None or fact.current_scenario is not None:
+        return False
+    return bool(_OFFERED[operation] & set(fact.allowed_operations))
 
 
 # Steps of the round trip that only a call takes an item across: rank reached, and the call.

@@ -56,16 +56,23 @@ from failback_operator.workflow.progress import (
     _LABEL,
     _PROTECTED,
     _RANK,
+    CHANGED_OUTSIDE_PLAN,
+    MESSAGE_LIMIT,
     _all_waiting,
     _blocking,
+    _cut,
     _describe,
     _Issue,
+    _joined,
     _rank,
     _Step,
     _target_rank,
 )
 
-__all__ = ["decide", "decide_missing_reference", "record_outcome"]
+__all__ = ["decide", "decide_look_failed", "decide_missing_reference", "record_outcome"]
+
+# The Event reason of a call that Site Recovery shows never took effect, made again.
+CALL_TOOK_NO_EFFECT = "CallTookNoEffect"
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -190,11 +197,18 @@ def decide(
             previous = _status_item(status, item_name) or ItemStatus(name=item_name, group=group)
             if new_run:
                 previous = _for_new_run(previous)
+            if item_name in observation.claimed_by:
+                # Another plan moves this item: what it does is no change behind this plan's back.
+                previous = _unclaimed(previous)
             refreshed, found = _refresh_item(
                 previous, facts.get(item_name), jobs, request.architecture, now, settings, recovery_plan
             )
+            if item_name in observation.claimed_by:
+                # Not this plan's to follow: once released, it starts from where the item then is.
+                refreshed = refreshed.model_copy(update={"stage": None})
+            else:
+                issues.extend(found)
             items.append(refreshed.model_copy(update={"group": group}))
-            issues.extend(found)
 
     claimed = sorted(
         (name, owner) for name, owner in observation.claimed_by.items() if any(i.name == name for i in items)
@@ -202,15 +216,17 @@ def decide(
     actions: list[Action] = []
     steps: list[_Step] = []
     more_to_start = False
+    told = [i for i in issues if not i.stops]
+    issues = [i for i in issues if i.stops]
     if issues:
         first = sorted(issues, key=lambda i: i.phase != Phase.PAUSED)[0]
         phase, progression = first.phase, first.progression
-        message = "; ".join(i.message for i in issues)
+        message = _joined([i.message for i in issues])
     elif claimed:
         phase, progression = Phase.PENDING, Progression.ITEMS_CLAIMED_ELSEWHERE
-        message = (
-            "; ".join(f"item {n} belongs to active plan {o}" for n, o in claimed)
-            + "; an item belongs to one plan at a time"
+        message = _joined(
+            ["an item belongs to one plan at a time"]
+            + [f"item {n} belongs to active plan {o}" for n, o in claimed]
         )
     elif request.action == PlanAction.PREFLIGHT:
         blocked = _blocking(observation.pre_reprotect)
@@ -240,12 +256,16 @@ def decide(
         if reserve_needed:
             actions.insert(0, ReserveDiskSlots(disks_by_item=tuple(reserve_needed)))
         ranked = [s for s in steps if s.phase != Phase.COMPLETED] or steps
-        lead = min(ranked, key=lambda s: (s.phase != Phase.PAUSED, s.phase != Phase.FAILED, s.rank))
-        phase, progression, message = (
-            lead.phase,
-            lead.progression,
-            "; ".join(s.message for s in steps if s.phase != Phase.COMPLETED) or lead.message,
-        )
+        if ranked:
+            lead = min(ranked, key=lambda s: (s.phase != Phase.PAUSED, s.phase != Phase.FAILED, s.rank))
+            phase, progression, message = (
+                lead.phase,
+                lead.progression,
+                _joined([s.message for s in steps if s.phase != Phase.COMPLETED]) or lead.message,
+            )
+        else:
+            phase, progression = Phase.PREFLIGHT, Progression.ITEMS_NOT_FOUND
+            message = "the plan names no item; name the items to bring home in spec.groups[].items"
     reprotect_done = all((_rank(i) or -1) >= _RANK[ItemStage.SYNCING] for i in items)
     if observation.disk_slots_reserved and reprotect_done and items:
         actions.append(ReleaseDiskSlots())
@@ -255,6 +275,7 @@ def decide(
     prerequisites = (
         observation.pre_reprotect if all((_rank(i) or 0) <= 1 for i in items) else observation.pre_failback
     )
+    message = _cut(message, MESSAGE_LIMIT)
     conditions = _conditions(status, request, items, phase, message, prerequisites, now)
     next_status = status.model_copy(
         update={
@@ -268,7 +289,9 @@ def decide(
             "conditions": tuple(conditions),
         }
     )
-    events: list[Event] = []
+    events: list[Event] = [
+        Event(type=EventType.WARNING, reason=CALL_TOOK_NO_EFFECT, message=note.message) for note in told
+    ]
     if (status.phase, status.progression) != (phase, progression):
         warn = phase in {Phase.PAUSED, Phase.FAILED} or progression in {
             Progression.PREREQUISITES_BLOCKED,
@@ -297,6 +320,12 @@ def decide(
             else _requeue(steps, phase, now, settings)
         ),
     )
+
+
+def _unclaimed(item: ItemStatus) -> ItemStatus:
+    """An item another plan owns, seen afresh at each look: no stage to compare, no error of ours."""
+    error = item.last_error if item.last_error and item.last_error.code != CHANGED_OUTSIDE_PLAN else None
+    return item.model_copy(update={"stage": None, "last_error": error})
 
 
 def _one_call_per_look(
@@ -447,3 +476,29 @@ def decide_missing_reference(
     )
     events = (Event(type=EventType.WARNING, reason=Progression.REFERENCE_NOT_FOUND.value, message=message),)
     return Decision(status=updated, events=events if changed else ())
+
+
+def decide_look_failed(status: FailbackPlanStatus, generation: int, problem: str, now: datetime) -> Decision:
+    """A look that failed says why in Ready, once per change; phase and items stay as last known.
+
+    The plan takes no step until a look succeeds again; the shell looks again ever later.
+    """
+    message = _cut(
+        f"looking at the plan failed: {problem}; the operator tries again with growing waits", MESSAGE_LIMIT
+    )
+    ready = next((c for c in status.conditions or () if c.type == ConditionType.READY), None)
+    if ready is not None and ready.reason == Reason.LOOK_FAILED and ready.message == message:
+        return Decision(status=status)
+    conditions = set_condition(
+        status.conditions or (),
+        type=ConditionType.READY,
+        status=ConditionStatus.FALSE,
+        reason=Reason.LOOK_FAILED,
+        message=message,
+        observed_generation=generation,
+        now=now,
+    )
+    return Decision(
+        status=status.model_copy(update={"conditions": tuple(conditions)}),
+        events=(Event(type=EventType.WARNING, reason=Reason.LOOK_FAILED.value, message=message),),
+    )

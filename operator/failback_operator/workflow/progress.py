@@ -60,11 +60,13 @@ CHANGED_OUTSIDE_PLAN = "ItemChangedOutsidePlan"
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Issue:
-    """Something that stops the plan: Paused (cannot tell) or Failed (known error)."""
+    """Something that stops the plan: Paused (cannot tell) or Failed (known error), or only told."""
 
     phase: Phase
     progression: Progression
     message: str
+    # False for what the plan only tells (a Warning Event) and gets over by itself.
+    stops: bool = True
 
 
 @dataclass(kw_only=True, slots=True)
@@ -116,9 +118,57 @@ def _blocking(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.blocking]
 
 
+def _for_group(findings: Iterable[Finding], group: str, items: Iterable[str]) -> list[Finding]:
+    """The findings that concern one replication group: its own items and groups, and the shared ones.
+
+    A finding about another group's item (FB032 once that group has failed back, FB031, FB037)
+    must not hold this group back: each group is failed back when its own items are ready.
+    """
+    mine = {name.casefold() for name in items}
+    kept: list[Finding] = []
+    for finding in findings:
+        kind, name = finding.object.kind, finding.object.name
+        if kind == "ProtectedItem" and name.casefold() not in mine:
+            continue
+        if kind == "ReplicationGroup" and "/" in name and name.rsplit("/", 1)[1] != group:
+            continue
+        kept.append(finding)
+    return kept
+
+
 def _all_waiting(blocked: Sequence[Finding]) -> bool:
     """True when every blocking finding waits for something that may still come (FB022)."""
     return bool(blocked) and all(f.waiting_until is not None for f in blocked)
+
+
+# The CRD caps status.message (and an item's error texts): a longer text would fail every write.
+MESSAGE_LIMIT = 8192
+ERROR_TEXT_LIMIT = 4096
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` within `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    kept = limit - 40
+    return f"{text[:kept]}... ({len(text) - kept} more characters)"
+
+
+def _joined(parts: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
+    """Parts joined with "; " within `limit` characters, with a count of the parts left out."""
+    reserve = 40  # room for "; and N more not shown"
+    shown: list[str] = []
+    used = 0
+    for part in parts:
+        size = len(part) + (2 if shown else 0)
+        if used + size > limit - reserve:
+            break
+        shown.append(part)
+        used += size
+    if not shown and parts:
+        shown, used = [_cut(parts[0], limit - reserve)], limit - reserve
+    left = len(parts) - len(shown)
+    return "; ".join(shown) + (f"; and {left} more not shown" if left else "")
 
 
 def _describe(findings: Sequence[Finding], limit: int = 3) -> str:

@@ -139,7 +139,7 @@ def test_windows_plan() -> None:
     assert plan.all_items() == ("V2A-W2K16-201-new", "V2A-W2K16-202-new")
 
 
-def test_one_item_group_without_recovery_plan_is_ungrouped() -> None:
+def test_one_item_group_without_recovery_plan_stays_a_group() -> None:
     spec = api.FailbackPlanSpec.model_validate(
         {
             "run": "r1",
@@ -158,9 +158,11 @@ def test_one_item_group_without_recovery_plan_is_ungrouped() -> None:
 
     plan = failback_plan_facts("p", "ns", spec, architecture=Architecture.MODERNIZED)
 
-    assert plan.items == ("db-01",)
-    assert [g.name for g in plan.groups] == ["pair", "planned"]
-    assert plan.groups[1].items == ("app-01",)
+    assert plan.items == ()
+    assert [g.name for g in plan.groups] == ["alone", "pair", "planned"]
+    assert (plan.groups[0].items, plan.groups[0].recovery_plan) == (("db-01",), None)
+    assert plan.groups[2].items == ("app-01",)
+    assert plan.all_items() == ("db-01", "web-01", "web-02", "app-01")
     assert plan.approval.required is False
     assert plan.window is None
     assert plan.network_path is None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from datetime import timedelta
 
 import pytest
 
+from failback_operator.azure.errors import SiteRecoveryError
 from failback_operator.handlers.polling import look_until_stopped
+from failback_operator.services.failures import backoff
 
 
 class Stopped:
@@ -88,3 +91,84 @@ async def test_a_wake_up_looks_at_once_and_stopping_ends_the_loop() -> None:
     stopped.set()
     await asyncio.wait_for(task, timeout=5)
     assert count == 2
+
+
+async def test_a_look_that_keeps_failing_backs_off_and_is_told_once_per_change(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Never a hot loop: the waits double up to the cap; the same failure is logged once, no traceback."""
+    stopped = Stopped()
+    looks: list[float] = []
+    failures = [
+        SiteRecoveryError("vault unreachable"),
+        SiteRecoveryError("vault unreachable"),
+        SiteRecoveryError("vault unreachable"),
+        SiteRecoveryError("vault unreachable"),
+        SiteRecoveryError("signed out"),
+    ]
+
+    async def look() -> timedelta:
+        looks.append(asyncio.get_running_loop().time())
+        if failures:
+            raise failures.pop(0)
+        stopped.set()
+        return timedelta(seconds=0.01)
+
+    caplog.set_level(logging.DEBUG)
+    await asyncio.wait_for(
+        look_until_stopped(
+            look,
+            wake=asyncio.Event(),
+            stopped=stopped,  # type: ignore[arg-type]
+            retry=timedelta(seconds=0.02),
+            retry_cap=timedelta(seconds=0.1),
+            logger=logging.getLogger("test"),
+            what="FailbackPlan team-apps/app1",
+        ),
+        timeout=5,
+    )
+    waits = [b - a for a, b in itertools.pairwise(looks)]
+    # 0.02, 0.04, 0.08, then capped at 0.1
+    assert all(w >= expected * 0.9 for w, expected in zip(waits, (0.02, 0.04, 0.08, 0.1, 0.1), strict=True))
+    assert waits[4] < 0.3  # capped
+    told = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(";")[0] for r in told] == [
+        "looking at FailbackPlan team-apps/app1 failed: vault unreachable",
+        "looking at FailbackPlan team-apps/app1 failed: signed out",
+    ]
+    assert all(r.exc_info is None for r in told)
+    assert "works again after 5 failed looks" in caplog.text
+
+
+async def test_a_defect_is_told_once_with_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    stopped = Stopped()
+    count = 0
+
+    async def look() -> timedelta:
+        nonlocal count
+        count += 1
+        if count <= 3:
+            raise ValueError("min() arg is an empty sequence")
+        stopped.set()
+        return timedelta(seconds=0.01)
+
+    await asyncio.wait_for(
+        look_until_stopped(
+            look,
+            wake=asyncio.Event(),
+            stopped=stopped,  # type: ignore[arg-type]
+            retry=timedelta(seconds=0.01),
+            logger=logging.getLogger("test"),
+            what="FailbackPlan team-apps/app1",
+        ),
+        timeout=5,
+    )
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+
+
+def test_backoff_doubles_from_the_first_wait_up_to_the_cap() -> None:
+    first, cap = timedelta(seconds=0.5), timedelta(minutes=5)
+    assert [backoff(n, first, cap).total_seconds() for n in range(1, 6)] == [0.5, 1, 2, 4, 8]
+    assert backoff(40, first, cap) == cap

@@ -11,7 +11,7 @@ from failback_operator.api.resources import Action
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ItemStage, Operation, Phase, Progression
-from failback_operator.facts import Architecture, JobError, ReplicationGroup
+from failback_operator.facts import Architecture, CurrentScenario, JobError, ReplicationGroup
 from failback_operator.workflow import CallOutcome, StartOperation, decide, record_outcome
 
 from .world import NOW, SETTINGS, approval, item, job, later, observe, request, shutdown_tasks
@@ -80,6 +80,13 @@ def test_an_older_job_of_the_same_kind_is_not_adopted() -> None:
     assert _starts(decision.actions) == []
 
 
+# A job runs on the item, but none is listed for the intent: Site Recovery cannot tell whose it is.
+BUSY = {
+    "current_scenario": CurrentScenario(name="SwitchReplicationGroupProtection"),
+    "allowed_operations": (),
+}
+
+
 def test_no_job_within_the_grace_waits_then_pauses_without_posting() -> None:
     status = _reprotect_intent()
     waiting = decide(
@@ -90,7 +97,7 @@ def test_no_job_within_the_grace_waits_then_pauses_without_posting() -> None:
     paused = decide(
         request(groups=SINGLE),
         waiting.status,
-        observe(item("vm-a", "FailedOverToAzure"), reserved=True),
+        observe(item("vm-a", "FailedOverToAzure", **BUSY), reserved=True),
         later(6),
     )
     assert paused.status.phase == Phase.PAUSED
@@ -100,11 +107,41 @@ def test_no_job_within_the_grace_waits_then_pauses_without_posting() -> None:
     assert paused.events[0].type == "Warning"
 
 
+def test_past_the_grace_an_idle_item_still_offering_the_call_shows_it_took_no_effect() -> None:
+    """No job listed, nothing running on the item, reprotect still offered: the call did nothing."""
+    status = _reprotect_intent()
+    again = decide(
+        request(groups=SINGLE), status, observe(item("vm-a", "FailedOverToAzure"), reserved=True), later(6)
+    )
+    assert again.status.phase != Phase.PAUSED
+    [start] = _starts(again.actions)
+    assert start.operation == Operation.REPROTECT
+    [told] = [e for e in again.events if e.reason == "CallTookNoEffect"]
+    assert told.type == "Warning"
+    assert "took no effect" in told.message
+    intent = _item(again.status).intent
+    assert intent is not None
+    assert intent.time == later(6)  # a new intent, written before the new call
+
+
+def test_within_the_grace_an_idle_item_is_not_called_again() -> None:
+    status = _reprotect_intent()
+    waiting = decide(
+        request(groups=SINGLE), status, observe(item("vm-a", "FailedOverToAzure"), reserved=True), later(4.9)
+    )
+    assert _starts(waiting.actions) == []
+    assert waiting.status.progression == Progression.RESOLVING_INTENT
+
+
 def test_a_new_run_clears_an_unresolved_intent_and_tries_again() -> None:
     status = _reprotect_intent()
     paused = decide(
-        request(groups=SINGLE), status, observe(item("vm-a", "FailedOverToAzure"), reserved=True), later(6)
+        request(groups=SINGLE),
+        status,
+        observe(item("vm-a", "FailedOverToAzure", **BUSY), reserved=True),
+        later(6),
     )
+    assert paused.status.phase == Phase.PAUSED
     retried = decide(
         request(groups=SINGLE, run="run-2"),
         paused.status,
