@@ -7,6 +7,7 @@ outcome cannot be told pauses the plan: nothing is ever posted twice on a guess.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -289,6 +290,7 @@ def decide(
             "conditions": tuple(conditions),
         }
     )
+    next_status = _fit(next_status)
     events: list[Event] = [
         Event(type=EventType.WARNING, reason=CALL_TOOK_NO_EFFECT, message=note.message) for note in told
     ]
@@ -320,6 +322,59 @@ def decide(
             else _requeue(steps, phase, now, settings)
         ),
     )
+
+
+# The most a plan's status may take as JSON: the API server stores the whole object (spec,
+# status and the field managers' record of both) within etcd's 1.5 MiB per object.
+STATUS_BUDGET = 640 * 1024
+# What gives way first when a status would not fit: details Site Recovery can tell again.
+_SHEDDABLE: tuple[tuple[str, str], ...] = (
+    ("disks", "disk lists (their counts are kept)"),
+    ("allowed_operations", "allowed operations"),
+    ("current_job", "current jobs"),
+    ("protected_item_id", "item ids"),
+)
+_SHORT_ERROR = 256
+
+
+def _size(status: FailbackPlanStatus) -> int:
+    return len(json.dumps(status.to_status(), separators=(",", ":")))
+
+
+def _fit(status: FailbackPlanStatus, budget: int = STATUS_BUDGET) -> FailbackPlanStatus:
+    """The status within `budget`, shedding per-item details in order, and saying what was left out."""
+    if _size(status) <= budget:
+        return status
+    items = list(status.items or ())
+    left_out: list[str] = []
+    for field_name, label in _SHEDDABLE:
+        count = sum(1 for i in items if getattr(i, field_name) is not None)
+        items = [i.model_copy(update={field_name: None}) for i in items]
+        left_out.append(f"{label} of {count} items")
+        if _size(status.model_copy(update={"items": tuple(items)})) <= budget:
+            break
+    else:  # error texts go last: they say what a person must do
+        items = [
+            i.model_copy(
+                update={
+                    "last_error": i.last_error.model_copy(
+                        update={
+                            "message": _cut(i.last_error.message, _SHORT_ERROR),
+                            "remedy": _cut(i.last_error.remedy, _SHORT_ERROR)
+                            if i.last_error.remedy
+                            else None,
+                        }
+                    )
+                }
+            )
+            if i.last_error is not None
+            else i
+            for i in items
+        ]
+        left_out.append(f"error texts beyond {_SHORT_ERROR} characters")
+    note = f"; status shortened to fit the API server: {', '.join(left_out)} left out"
+    message = _cut(status.message or "", MESSAGE_LIMIT - len(note)) + note
+    return status.model_copy(update={"items": tuple(items), "message": message})
 
 
 def _unclaimed(item: ItemStatus) -> ItemStatus:
