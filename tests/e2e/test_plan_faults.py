@@ -199,6 +199,11 @@ def test_second_plan_naming_the_same_items_waits_for_the_owner_and_calls_nothing
             # The owner fails back (it was approved); the claimant made no call of its own.
             world.wait_for("Committing", operator, progression="WaitingForCommitAction", timeout=120)
             _calls_stay(world, 2.0)
+            # The owner's moves are no change behind the claimant's back: it still waits.
+            after = json.loads(
+                world.cluster.kubectl("get", "failbackplan", second, "-n", NAMESPACE, "-o", "json").stdout
+            )["status"]
+            assert (after["phase"], after["progression"]) == ("Pending", "ItemsClaimedElsewhere"), after
             assert world.calls(FAILOVER, RECOVERY_PLAN) == 1, world.counts()
             assert world.calls(COMMIT, RECOVERY_PLAN) == 0, world.counts()
             for item in ITEMS:

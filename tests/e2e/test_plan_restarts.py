@@ -46,21 +46,19 @@ def test_killed_after_a_call_the_restart_adopts_its_job(world: World, failpoint:
 
 
 @pytest.mark.parametrize("failpoint", ["after-intent:Reprotect", "after-intent:Commit"])
-def test_killed_between_intent_and_call_the_plan_pauses_until_a_person_decides(
+def test_killed_between_intent_and_call_the_restart_sees_no_effect_and_calls_once(
     world: World, failpoint: str
 ) -> None:
-    """The call never left, but nothing can tell that from a lost answer: pause, never guess."""
+    """The call never left: past the grace, no job and the item idle offering the call tell so."""
     world.create_plan(action="Commit")
     world.approve("run-1")
     _killed_at(world, failpoint)
     with world.operator() as operator:
-        paused = world.wait_for("Paused", operator, progression="IntentUnresolved", timeout=120)
-        assert "cannot tell whether" in paused["status"]["message"]
-        assert "set a new spec.run" in paused["status"]["message"]
-        # A person checked the vault and asks for a new run, approved again.
-        world.approve("run-2")
-        world.set_spec(run="run-2")
-        world.wait_for("Completed", operator, timeout=180)
+        done = world.wait_for("Completed", operator, timeout=180)
+    assert {c["type"]: c["status"] for c in done["status"]["conditions"]}["Committed"] == "True"
+    told = [e for e in world.events() if e["reason"] == "CallTookNoEffect"]
+    assert told, "no CallTookNoEffect event"
+    assert all(e["type"] == "Warning" for e in told)
     _assert_one_call_each(world)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
-from failback_operator.sim.asr.scenario import Scenario
+from failback_operator.sim.asr.scenario import Disk, ProtectedItemSpec, Scenario
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import OperatorProcess, running_operator
 from failback_operator.testenv.vcsim import VcsimServer
@@ -356,3 +356,58 @@ def estate_world(
         finally:
             # A plan left active would claim the items of the next test's plan.
             built.delete_plan()
+
+
+# --- a plan of several groups: two recovery plans and single machines without one ----------------
+
+# Group app1-group (rp-app1) is the recorded pair; app2-group (rp-app2) and the single machines are
+# modelled on them: Windows Server 2019 VMs failed over and committed in Azure.
+SECOND_GROUP = ("V2A-W2K19-301-new", "V2A-W2K19-302-new")
+SINGLE_MACHINES = ("V2A-W2K19-305-new", "V2A-W2K19-306-new")
+
+
+def _windows_item(name: str, group: str | None, recovery_plan: str | None, host: int) -> ProtectedItemSpec:
+    vm = name.removesuffix("-new")
+    return ProtectedItemSpec(
+        name=name,
+        vm_name=vm,
+        on_premises_vm_name=vm,
+        os_type="Windows",
+        os_version="Microsoft Windows Server 2019 Datacenter",
+        ip_address=f"10.150.108.{host}",
+        disks=[Disk(name="Disk0", size_gib=64, os_disk=True)],
+        replication_group=group,
+        recovery_plan=recovery_plan,
+    )
+
+
+def groups_scenario(single_machines: tuple[str, ...] = SINGLE_MACHINES) -> Scenario:
+    """The classic e2e scenario with a second recovery plan and machines that fail back alone."""
+    base = e2e_scenario()
+    extra = [_windows_item(n, "app2-group", "rp-app2", 40 + i) for i, n in enumerate(SECOND_GROUP)]
+    extra += [_windows_item(n, None, None, 50 + i) for i, n in enumerate(single_machines)]
+    return base.model_copy(update={"items": [*base.items, *extra]})
+
+
+def groups_setup(sim: AsrSimulator, vcsim: VcsimServer) -> Setup:
+    """The classic plan with groups app1 (rp-app1), app2 (rp-app2) and one group per single machine."""
+    setup = classic_setup(sim, vcsim, master_target_vm=MASTER_TARGET)
+    setup.plans[0]["spec"]["groups"] = [
+        {"name": "app1-group", "recoveryPlan": RECOVERY_PLAN, "items": [{"name": i} for i in ITEMS]},
+        {"name": "app2-group", "recoveryPlan": "rp-app2", "items": [{"name": i} for i in SECOND_GROUP]},
+        *({"name": name.removesuffix("-new").lower(), "items": [{"name": name}]} for name in SINGLE_MACHINES),
+    ]
+    return setup
+
+
+CLASSIC_GROUPS = Estate(
+    scenario=groups_scenario,
+    setup=groups_setup,
+    items=(*ITEMS, *SECOND_GROUP, *SINGLE_MACHINES),
+    recovery_plan=RECOVERY_PLAN,
+    master_target_vm=MASTER_TARGET,
+    master_target_guest="windows2019srv_64Guest",
+    on_premises_vms=tuple(n.removesuffix("-new") for n in (*ITEMS, *SECOND_GROUP, *SINGLE_MACHINES)),
+    on_premises_guest="windows2019srv_64Guest",
+    datastore=DATASTORE,
+)
