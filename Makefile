@@ -8,12 +8,15 @@ BIN := $(CACHE)/bin
 # Each checkout runs its own code, whichever checkout created the shared virtualenv.
 RUN := PYTHONPATH=$(CURDIR)/operator PATH=$(BIN):$(VENV)/bin:$$PATH FAILBACK_CACHE=$(CACHE)
 PYTEST_ARGS ?=
+# `make chaos CHAOS_ARGS="--kills 200 --seed 7"`: see tests/e2e/chaos.py and docs/reliability.md.
+CHAOS_ARGS ?= --kills 60
 
-.PHONY: help venv tools lint typecheck unit pytest test demo demo-down clean-cache
+.PHONY: help venv tools lint typecheck unit pytest test chaos demo demo-down clean-cache
 
 help:
 	@echo "make demo   bring up the local control plane with the CRDs and examples"
 	@echo "make test   ruff, mypy and pytest (builds what is missing first)"
+	@echo "make chaos  plans driven to Completed through operator kills and faults (CHAOS_ARGS=--kills N)"
 
 venv: $(VENV)/.installed
 
@@ -40,6 +43,9 @@ pytest: venv tools
 	$(RUN) pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+chaos: venv tools
+	$(RUN) python -m tests.e2e.chaos $(CHAOS_ARGS)
 
 demo: venv tools
 	$(RUN) python -m failback_operator demo

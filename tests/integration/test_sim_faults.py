@@ -171,6 +171,23 @@ def test_server_errors_are_retried_by_the_sdk(classic: Vault) -> None:
     assert failed.value.status_code == 500
 
 
+def test_a_post_answered_500_before_processing_starts_nothing(classic: Vault) -> None:
+    runtime = classic.simulator.runtime
+    runtime.set_faults(post_server_errors=1)
+    assert (
+        classic.client.replication_protected_items.get(*classic.item_scope, ITEM).name == ITEM
+    )  # reads pass
+    strict = sdk_client(classic.simulator, retry_total=0)
+    with pytest.raises(HttpResponseError) as failed:
+        strict.client.replication_protected_items.begin_reprotect(
+            *classic.item_scope, ITEM, classic_reprotect_input(classic)
+        )
+    assert failed.value.status_code == 500
+    jobs = list(classic.client.replication_jobs.list(*classic.scope, filter=f"targetObjectId eq '{ITEM}'"))
+    assert jobs == []
+    assert runtime.state.faults.post_server_errors == 0
+
+
 def test_slow_answers(classic: Vault) -> None:
     classic.simulator.runtime.set_faults(slow_seconds=0.3)
     started = time.monotonic()

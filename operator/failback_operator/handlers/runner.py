@@ -14,7 +14,24 @@ import kopf
 
 from failback_operator.services.elector import LeaderElector
 
-__all__ = ["leader_memo", "run_operator"]
+__all__ = ["RetriesAreWarnings", "leader_memo", "run_operator"]
+
+
+class RetriesAreWarnings(logging.Filter):
+    """Kopf logs every retried API request at ERROR: a retry that may still succeed is a warning.
+
+    A short kube-apiserver restart would otherwise leave a trail of ERROR lines; the request that
+    finally gives up ("escalating") stays an ERROR.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.levelno == logging.ERROR
+            and record.name.startswith("kopf.")
+            and "failed; will retry" in record.getMessage()
+        ):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def run_operator(namespaces: list[str], standalone: bool, verbose: bool, liveness: str | None = None) -> int:
@@ -23,6 +40,8 @@ def run_operator(namespaces: list[str], standalone: bool, verbose: bool, livenes
 
     kopf.configure(verbose=verbose)
     logging.getLogger("azure").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RetriesAreWarnings())
     try:
         if standalone:
             asyncio.run(_run_kopf(namespaces, liveness=liveness, stop_flag=None))

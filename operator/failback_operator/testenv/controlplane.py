@@ -133,6 +133,16 @@ class ControlPlane:
         self._write_kubeconfig()
         self._wait_ready()
 
+    def restart_apiserver(self, down_seconds: float = 1.0) -> float:
+        """Stop kube-apiserver, keep it down `down_seconds`, start it on the same port; seconds it took."""
+        assert self.apiserver is not None, "start() first"
+        started = time.monotonic()
+        self.apiserver.stop()
+        time.sleep(down_seconds)
+        self.apiserver.start()
+        self._wait_ready()
+        return time.monotonic() - started
+
     def stop(self) -> None:
         for process in (self.apiserver, self.etcd):
             if process is not None:

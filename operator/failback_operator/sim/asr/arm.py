@@ -170,10 +170,16 @@ async def handle_arm(request: web.Request) -> web.StreamResponse:
         api_version = _check_api_version(runtime, request)
         _check_scope(runtime, segments)
         with runtime.state.lock:
-            if runtime.state.faults.server_errors > 0:
-                runtime.state.faults = runtime.state.faults.model_copy(
-                    update={"server_errors": runtime.state.faults.server_errors - 1}
-                )
+            faults = runtime.state.faults
+            counter = (
+                "post_server_errors"
+                if route.write and faults.post_server_errors > 0
+                else "server_errors"
+                if faults.server_errors > 0
+                else None
+            )
+            if counter is not None:
+                runtime.state.faults = faults.model_copy(update={counter: getattr(faults, counter) - 1})
                 record.fault = "server_error"
                 raise ArmError(
                     500, "InternalServerError", "Encountered internal server error. Please try again later."

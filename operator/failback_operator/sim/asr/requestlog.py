@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 __all__ = ["RequestLog", "RequestRecord"]
@@ -23,6 +24,8 @@ class RequestRecord:
     status: int = 0
     job_id: str | None = None
     fault: str | None = None
+    # When the request arrived, by the wall clock (the simulated clock runs faster).
+    received_at: float = field(default_factory=time.time)
 
 
 class RequestLog:

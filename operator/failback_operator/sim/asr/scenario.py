@@ -254,6 +254,7 @@ class Faults(_Model):
     job_failures: list[JobFailure] = Field(default_factory=list)
     throttling: Throttling = Field(default_factory=Throttling)
     server_errors: int = Field(default=0, ge=0)  # next N ARM requests answer 500
+    post_server_errors: int = Field(default=0, ge=0)  # next N POSTs answer 500, before processing
     slow_seconds: float = Field(default=0.0, ge=0)  # every ARM answer waits this long (real seconds)
     lose_post_responses: int = Field(default=0, ge=0)  # next N POSTs start their job, answer is lost
     lose_post_mode: Literal["drop", "500"] = "drop"
