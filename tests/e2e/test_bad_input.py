@@ -59,13 +59,14 @@ PATHS: list[tuple[str | int, ...]] = [
     ("groups", 0, "items", 0, "name"),
 ]
 # Inconsistent on purpose, each valid alone: two items without a recovery plan, a window that
-# ends before it starts, a group named twice, one item named twice.
+# ends before it starts, a group named twice, one item named twice in a group and across groups.
 INCONSISTENT: list[dict[str, Any]] = [
     {"groups": [{"name": "g", "items": [{"name": "bad-a"}, {"name": "bad-b"}]}]},
     {"window": {"start": "2026-11-29T02:00:00Z", "end": "2026-11-28T22:00:00Z"}},
     {"groups": [{"name": "g", "items": [{"name": "bad-a"}]}, {"name": "g", "items": [{"name": "bad-b"}]}]},
     {"groups": [{"name": "g", "recoveryPlan": "rp", "items": [{"name": "bad-a"}, {"name": "bad-a"}]}]},
     {"action": "Failback", "window": None},
+    {"groups": [{"name": "g1", "items": [{"name": "bad-a"}]}, {"name": "g2", "items": [{"name": "bad-a"}]}]},
 ]
 MUTATIONS = st.one_of(
     st.tuples(st.sampled_from(PATHS), VALUES).map(lambda pv: ("set", pv)),

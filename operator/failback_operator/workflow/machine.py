@@ -193,8 +193,23 @@ def decide(
     jobs = observation.vault.jobs
     items: list[ItemStatus] = []
     issues: list[_Issue] = []
+    named_in: dict[str, str] = {}
     for group, recovery_plan, names in request.groups():
         for item_name in names:
+            if item_name in named_in:
+                # The CRD cannot refuse it across groups; status keeps one entry per item.
+                issues.append(
+                    _Issue(
+                        phase=Phase.PREFLIGHT,
+                        progression=Progression.PREREQUISITES_BLOCKED,
+                        message=(
+                            f"item {item_name} is named in groups {named_in[item_name]} and {group}: an item "
+                            "belongs to one replication group; name it once in spec.groups"
+                        ),
+                    )
+                )
+                continue
+            named_in[item_name] = group
             previous = _status_item(status, item_name) or ItemStatus(name=item_name, group=group)
             if new_run:
                 previous = _for_new_run(previous)

@@ -324,3 +324,20 @@ def test_a_failed_look_says_why_in_ready_once_per_change() -> None:
     assert again.events == ()
     other = decide_look_failed(first.status, 3, "SiteRecoveryError: vault unreachable", later(3))
     assert len(other.events) == 1
+
+
+def test_an_item_named_in_two_groups_is_refused_and_listed_once() -> None:
+    groups = (
+        ReplicationGroup(name="web", items=("vm-a", "vm-b"), recovery_plan="rp-web"),
+        ReplicationGroup(name="db", items=("vm-a",)),
+    )
+    decision = decide(
+        request(groups=groups),
+        PlanStatus(),
+        observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True),
+        NOW,
+    )
+    assert [i.name for i in decision.status.items or ()] == ["vm-a", "vm-b"]
+    assert decision.status.progression == Progression.PREREQUISITES_BLOCKED
+    assert "item vm-a is named in groups web and db" in (decision.status.message or "")
+    assert _starts(decision.actions) == []
