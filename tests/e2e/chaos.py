@@ -80,6 +80,7 @@ class Figures:
     """What happened in one run, for the report and docs/reliability.md."""
 
     seed: int
+    rounds: int = 0
     kills: int = 0
     kills_while_work_remained: int = 0
     kills_at_failpoints: Counter[str] = field(default_factory=Counter)
@@ -127,12 +128,15 @@ class ChaosRun:
     seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
     faults: bool = True
     timeout: float = 240.0
+    # Start a new round of plans when this round's are done and kills are still to come.
+    repeat: bool = False
     plans: list[Plan] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
     # (killed at, next operator started at), wall clock.
     dead: list[tuple[float, float]] = field(default_factory=list)
     window_start: datetime = field(default_factory=lambda: datetime.now(UTC))
     window_end: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _killed_at: float | None = None
 
     # --- the estate ---------------------------------------------------------------------------
 
@@ -325,6 +329,20 @@ class ChaosRun:
         figures = Figures(seed=self.seed)
         started = time.monotonic()
         deadline = started + self.timeout
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        while True:
+            figures.rounds += 1
+            with self.estate():
+                self._round(rng, figures, deadline)
+                self._check_round(figures)
+            if not self.repeat or figures.kills >= self.kills:
+                break
+        figures.seconds = round(time.monotonic() - started, 1)
+        self._check_logs(figures)
+        return figures
+
+    def _round(self, rng: random.Random, figures: Figures, deadline: float) -> None:
+        """Operators started and killed until this round's plans are Completed (and the kills are done)."""
         # Where in the run the one-off faults come: by kill number.
         apiserver_restarts = (
             {self.kills // 2, *({5 * self.kills // 6} if self.kills > 40 else set())}
@@ -333,81 +351,74 @@ class ChaosRun:
         )
         heartbeat_gaps = {max(1, self.kills // 4), max(4, self.kills // 2)} if self.faults else set()
         vcsim_pauses = {max(5, 3 * self.kills // 4)} if self.faults else set()
-        killed_at: float | None = None
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        with self.estate():
-            while True:
-                if time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"the plans did not complete in {self.timeout:.0f}s: {self._summary()}"
+        while True:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the plans did not complete in {self.timeout:.0f}s: {self._summary()}")
+            stuck = self._stopped()
+            assert not stuck, f"a plan stopped for a person: {stuck}"
+            if self.repeat and self._all_completed():
+                return  # the next round brings new work for the kills still to come
+            killing = figures.kills < self.kills
+            failpoint = None
+            if killing and rng.random() < 0.5:
+                point = rng.choice(FAILPOINTS)
+                failpoint = point if rng.random() < 0.5 else f"{point}:{rng.choice(OPERATIONS)}"
+            gap = None
+            if killing and figures.kills + 1 in heartbeat_gaps:
+                gap = self.plans[figures.kills % len(self.plans)]
+                gap.simulator.runtime.set_heartbeat_stopped(True)
+                figures.faults["configuration server heartbeat gap"] += 1
+            if self._killed_at is not None:
+                self.dead.append((self._killed_at, time.time()))
+                self._killed_at = None
+            starting = time.monotonic()
+            operator = self._operator(failpoint)
+            figures.operator_starts += 1
+            figures.operator_start_seconds.append(round(time.monotonic() - starting, 2))
+            undo = self._inject(rng, figures, operator)
+            try:
+                if not killing:
+                    while not self._all_completed():
+                        assert time.monotonic() < deadline, f"no completion: {self._summary()}"
+                        stuck = self._stopped()
+                        assert not stuck, f"a plan stopped for a person: {stuck}"
+                        time.sleep(0.5)
+                    return
+                number = figures.kills + 1
+                if gap is not None:
+                    self._heartbeat_gap(gap, rng, figures)
+                if number in apiserver_restarts:
+                    figures.apiserver_restart_seconds.append(
+                        round(self.cluster.restart_apiserver(rng.uniform(0.5, 2.0)), 2)
                     )
-                stuck = self._stopped()
-                assert not stuck, f"a plan stopped for a person: {stuck}"
-                killing = figures.kills < self.kills
-                failpoint = None
-                if killing and rng.random() < 0.5:
-                    point = rng.choice(FAILPOINTS)
-                    failpoint = point if rng.random() < 0.5 else f"{point}:{rng.choice(OPERATIONS)}"
-                gap = None
-                if killing and figures.kills + 1 in heartbeat_gaps:
-                    gap = self.plans[figures.kills % len(self.plans)]
-                    gap.simulator.runtime.set_heartbeat_stopped(True)
-                    figures.faults["configuration server heartbeat gap"] += 1
-                if killed_at is not None:
-                    self.dead.append((killed_at, time.time()))
-                    killed_at = None
-                starting = time.monotonic()
-                operator = self._operator(failpoint)
-                figures.operator_starts += 1
-                figures.operator_start_seconds.append(round(time.monotonic() - starting, 2))
-                undo = self._inject(rng, figures, operator)
+                if number in vcsim_pauses:
+                    self._vcsim_pause(rng, figures)
+                life = rng.uniform(0.3, 2.0) if failpoint is None else rng.uniform(2.0, 4.0)
+                assert operator.process is not None
+                assert operator.process.process is not None
                 try:
-                    if not killing:
-                        while not self._all_completed():
-                            assert time.monotonic() < deadline, f"no completion: {self._summary()}"
-                            stuck = self._stopped()
-                            assert not stuck, f"a plan stopped for a person: {stuck}"
-                            time.sleep(0.5)
-                        operator.stop()
-                        break
-                    number = figures.kills + 1
-                    if gap is not None:
-                        self._heartbeat_gap(gap, rng, figures)
-                    if number in apiserver_restarts:
-                        figures.apiserver_restart_seconds.append(
-                            round(self.cluster.restart_apiserver(rng.uniform(0.5, 2.0)), 2)
-                        )
-                    if number in vcsim_pauses:
-                        self._vcsim_pause(rng, figures)
-                    life = rng.uniform(0.3, 2.0) if failpoint is None else rng.uniform(2.0, 4.0)
-                    assert operator.process is not None
-                    assert operator.process.process is not None
-                    try:
-                        status = operator.process.process.wait(timeout=life)
-                    except subprocess.TimeoutExpired:
-                        self._kill(operator)
-                        figures.random_kills += 1
-                    else:
-                        assert status == KILLED_EXIT_STATUS, operator.log_tail()
-                        figures.kills_at_failpoints[failpoint or "?"] += 1
-                    figures.kills += 1
-                    killed_at = time.time()
-                    if not self._all_completed():
-                        figures.kills_while_work_remained += 1
-                finally:
-                    for step in undo:
-                        step()
-                    operator.stop()
-            figures.seconds = round(time.monotonic() - started, 1)
-            self._check(figures)
-        return figures
+                    status = operator.process.process.wait(timeout=life)
+                except subprocess.TimeoutExpired:
+                    self._kill(operator)
+                    figures.random_kills += 1
+                else:
+                    assert status == KILLED_EXIT_STATUS, operator.log_tail()
+                    figures.kills_at_failpoints[failpoint or "?"] += 1
+                figures.kills += 1
+                self._killed_at = time.time()
+                if not self._all_completed():
+                    figures.kills_while_work_remained += 1
+            finally:
+                for step in undo:
+                    step()
+                operator.stop()
 
     def _summary(self) -> str:
         return json.dumps({p.name: self._status(p).get("message") for p in self.plans}, indent=1)
 
     # --- the promises ---------------------------------------------------------------------------
 
-    def _check(self, figures: Figures) -> None:
+    def _check_round(self, figures: Figures) -> None:
         for plan in self.plans:
             records = plan.simulator.runtime.log.records()
             jobs = plan.simulator.runtime.summary()["jobs"]
@@ -427,10 +438,12 @@ class ChaosRun:
                 if r["operation"] in MUTATING and 400 <= r["status"] < 500 and r["status"] != 429
             ]
             assert not refused, f"{plan.name}: Site Recovery refused calls: {refused}"
-        figures.calls_made_again_after_no_effect = sum(
+        figures.calls_made_again_after_no_effect += sum(
             1 for e in self._events() if e["reason"] == "CallTookNoEffect"
         )
         self._no_secret_anywhere()
+
+    def _check_logs(self, figures: Figures) -> None:
         lines = [line for log in self.logs for line in log.read_text(errors="replace").splitlines()]
         figures.error_lines = sum(1 for line in lines if ERROR_LINE.search(line))
         figures.tracebacks = sum(1 for line in lines if line.startswith("Traceback"))
@@ -514,7 +527,9 @@ def main(argv: list[str] | None = None) -> int:
                     cluster, vcsim, workdir / "baseline", kills=0, faults=False, timeout=args.timeout
                 )
                 baseline = calm.run().seconds
-            chaos = ChaosRun(cluster, vcsim, workdir / "chaos", kills=args.kills, timeout=args.timeout)
+            chaos = ChaosRun(
+                cluster, vcsim, workdir / "chaos", kills=args.kills, timeout=args.timeout, repeat=True
+            )
             if args.seed is not None:
                 chaos.seed = args.seed
             figures = chaos.run()
