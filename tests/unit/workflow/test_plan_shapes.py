@@ -341,3 +341,26 @@ def test_an_item_named_in_two_groups_is_refused_and_listed_once() -> None:
     assert decision.status.progression == Progression.PREREQUISITES_BLOCKED
     assert "item vm-a is named in groups web and db" in (decision.status.message or "")
     assert _starts(decision.actions) == []
+
+
+def test_a_status_too_large_sheds_details_site_recovery_can_tell_again_and_says_so() -> None:
+    from failback_operator.workflow.machine import _fit, _size
+
+    status = decide(
+        request(
+            groups=(ReplicationGroup(name="g", items=tuple(f"vm-{i}" for i in range(8)), recovery_plan="rp"),)
+        ),
+        PlanStatus(),
+        observe(*(item(f"vm-{i}", "FailedOverToAzure") for i in range(8))),
+        NOW,
+    ).status
+    assert all(i.disks for i in status.items or ())
+    budget = _size(status) - 100
+    fitted = _fit(status, budget)
+    assert _size(fitted) <= budget
+    assert all(i.disks is None and i.disk_count == 2 for i in fitted.items or ())
+    assert (
+        "status shortened to fit the API server: disk lists (their counts are kept) of 8 items left out"
+        in (fitted.message or "")
+    )
+    assert _fit(status, _size(status)) is status
