@@ -154,7 +154,7 @@ def build_runtime(
         load_api_client(), operator_namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", "failback-system")
     )
     settings = settings_from_environment(environ)
-    ledger = DiskSlotLedger(store, utc_now)
+    ledger = DiskSlotLedger(store, utc_now, capacity=settings.rules.master_target_disk_slots)
     vault_poll = timedelta(seconds=float(environ.get("FAILBACK_VAULT_POLL_SECONDS", "10")))
     reads = SharedVaultReads(
         # Shared long enough to absorb a burst of looks, never so long that a look sees nothing new.

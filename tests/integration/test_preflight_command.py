@@ -24,8 +24,9 @@ import pytest
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread, load_scenario
 from failback_operator.sim.asr.scenario import Scenario
-from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
+from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from tests.support.real_parts import require_vcsim
 
 from .asr_sim_support import EXAMPLES, scenario
 from .preflight_setup import Outcome, Setup, classic_setup, modernized_setup, run_preflight
@@ -56,8 +57,7 @@ def module_scenario() -> Scenario:
 
 @pytest.fixture(scope="module")
 def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimServer]:
-    if find_vcsim() is None:
-        pytest.skip("vcsim is not built: run `make tools` (tools/testenv/build-tools.sh vcsim)")
+    require_vcsim()
     with run_vcsim(tmp_path_factory.mktemp("vcsim"), model_args=VCSIM_MODEL) as server:
         yield server
 

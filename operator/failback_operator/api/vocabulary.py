@@ -1,4 +1,8 @@
-"""The API's vocabulary: phases, progressions, stages, conditions, reasons and operations, with meanings."""
+"""The API's vocabulary: phases, progressions, stages, conditions, reasons, events, operations.
+
+Every reason a condition or an Event carries is a constant here, never a formatted string, so
+the reasons a user can filter on are the ones listed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from enum import StrEnum
 
 __all__ = [
     "ConditionType",
+    "EventReason",
     "EventType",
     "ItemStage",
     "JobState",
@@ -124,6 +129,43 @@ class Operation(StrEnum):
     COMMIT = "Commit"
     CANCEL = "Cancel"
     REPROTECT_TO_AZURE = "ReprotectToAzure"
+
+
+class EventReason(StrEnum):
+    """Reasons of the Events the operator posts (CamelCase, as the API requires)."""
+
+    # FailbackPlan: a call to Site Recovery started a job.
+    REPROTECT_STARTED = "ReprotectStarted"
+    FAILOVER_STARTED = "FailoverStarted"
+    COMMIT_STARTED = "CommitStarted"
+    CANCEL_STARTED = "CancelStarted"
+    REPROTECT_TO_AZURE_STARTED = "ReprotectToAzureStarted"
+    # FailbackPlan: a call that did not start a job.
+    CALL_NOT_SENT = "CallNotSent"  # the request never left: nothing happened, the call is retried
+    CALL_REFUSED = "CallRefused"  # Site Recovery refused the call; the error is on the item
+    AGENT_NOT_INSTALLED = "AgentNotInstalled"  # refused inside the agent's re-registration window (FB028)
+    DISK_SLOTS_FULL = "DiskSlotsFull"  # the master target cannot reserve the plan's disks (FB027)
+    # MasterTarget: the configuration server refresh that lists a new retention drive (FB022).
+    CONFIGURATION_SERVER_REFRESH_RUNNING = "ConfigurationServerRefreshRunning"
+    CONFIGURATION_SERVER_REFRESH_FAILED = "ConfigurationServerRefreshFailed"
+    CONFIGURATION_SERVER_REFRESHED = "ConfigurationServerRefreshed"
+    # MasterTarget: the opt-in disk.EnableUUID remediation (FB024).
+    DISK_UUID_ENABLED = "DiskUuidEnabled"
+    DISK_UUID_REMEDIATION_FAILED = "DiskUuidRemediationFailed"
+    # MasterTarget: one rule's result changed (named after the PrerequisiteResult it changed to).
+    PREREQUISITE_PASSED = "PrerequisitePassed"
+    PREREQUISITE_FAILED = "PrerequisiteFailed"
+    PREREQUISITE_WAITING = "PrerequisiteWaiting"
+    PREREQUISITE_WARNING = "PrerequisiteWarning"
+    PREREQUISITE_INFO = "PrerequisiteInfo"
+    PREREQUISITE_UNKNOWN = "PrerequisiteUnknown"
+    # RecoveryVault, VCenter: the Connected or Ready condition changed to the status named.
+    CONNECTED_TRUE = "ConnectedTrue"
+    CONNECTED_FALSE = "ConnectedFalse"
+    CONNECTED_UNKNOWN = "ConnectedUnknown"
+    READY_TRUE = "ReadyTrue"
+    READY_FALSE = "ReadyFalse"
+    READY_UNKNOWN = "ReadyUnknown"
 
 
 class EventType(StrEnum):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from failback_operator.facts.reservations import MASTER_TARGET_DISK_SLOTS
+
 # What the discovery (run-as) account needs for reprotect and failback to create, attach and power
 # VMs; a read-only account has only System.Anonymous, System.View and System.Read (FB005).
 DEFAULT_RUN_AS_PRIVILEGES: frozenset[str] = frozenset(
@@ -44,8 +46,8 @@ class RuleConfig:
     policy_rpo_threshold_minutes: int = 15
     policy_retention_minutes: int = 24 * 60
     policy_app_consistent_frequency_minutes: int = 60
-    # A master target has 4 SCSI controllers of 15 slots (FB027).
-    master_target_disk_slots: int = 60
+    # A master target has 4 SCSI controllers of 15 slots (FB027); the slot ledger reserves against it.
+    master_target_disk_slots: int = MASTER_TARGET_DISK_SLOTS
     run_as_privileges: frozenset[str] = field(default=DEFAULT_RUN_AS_PRIVILEGES)
     free_hypervisor_editions: frozenset[str] = field(default=FREE_HYPERVISOR_EDITIONS)
     # Health error codes that defeat an application-consistent recovery point (FB032).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from failback_operator.facts import EsxiHost, HostDatastore, OsType, RootVolumeLayout, ScsiControllerKind
+from failback_operator.facts.reservations import MASTER_TARGET_DISK_SLOTS
 from failback_operator.rules.disk_slots import DiskSlotUsage, disk_slot_usage, item_disk_count
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.lookups import (
@@ -503,7 +504,9 @@ def check_fb026(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     return (passed(rule, Severity.BLOCK, mt, f"master target {vm.name} SCSI controllers: {listing(kinds)}"),)
 
 
-def master_target_disk_slots(facts: FailbackFacts, capacity: int = 60) -> DiskSlotUsage | None:
+def master_target_disk_slots(
+    facts: FailbackFacts, capacity: int = MASTER_TARGET_DISK_SLOTS
+) -> DiskSlotUsage | None:
     """Used / reserved / requested slots of the master target, for FB027 and its status; None if unknown."""
     vm = facts.vcenter.master_target_vm if facts.vcenter else None
     registered = registered_master_target(facts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from failback_operator.api.resources import RecoveryPoint
 from failback_operator.api.vocabulary import Operation
@@ -25,7 +26,8 @@ from failback_operator.azure.inputs import (
 )
 from failback_operator.azure.site_recovery import SiteRecovery, StartedOperation
 from failback_operator.facts import Architecture, ProtectedItem
-from failback_operator.rules.reprotect_input import ReprotectValues
+from failback_operator.facts.reprotect import ReprotectValues
+from failback_operator.gathering.spec_facts import recovery_point_type
 from failback_operator.workflow import CallOutcome, StartOperation
 
 __all__ = ["OperationContext", "classic_recovery_point", "execute", "modernized_recovery_point"]
@@ -42,13 +44,13 @@ class OperationContext:
 
 
 def classic_recovery_point(recovery_point: RecoveryPoint) -> ClassicRecoveryPoint:
-    """The API's recovery point as the classic (InMage) provider spells it."""
-    return "LatestTime" if recovery_point == RecoveryPoint.LATEST else "LatestTag"
+    """The API's recovery point as the classic (InMage) provider spells it (the mapping is gathering's)."""
+    return cast(ClassicRecoveryPoint, recovery_point_type(recovery_point, Architecture.CLASSIC).value)
 
 
 def modernized_recovery_point(recovery_point: RecoveryPoint) -> ModernizedRecoveryPoint:
-    """The API's recovery point as the modernized (InMageRcmFailback) provider spells it."""
-    return "CrashConsistent" if recovery_point == RecoveryPoint.LATEST else "ApplicationConsistent"
+    """The API's recovery point as the modernized (InMageRcmFailback) provider spells it (gathering's)."""
+    return cast(ModernizedRecoveryPoint, recovery_point_type(recovery_point, Architecture.MODERNIZED).value)
 
 
 async def _start(

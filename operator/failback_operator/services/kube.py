@@ -15,17 +15,19 @@ from typing import Any
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from failback_operator.errors import FailbackOperatorError
+
 __all__ = ["GROUP", "VERSION", "KubeStore", "NotFoundError", "StatusConflict", "load_api_client"]
 
 GROUP = "failback.io"
 VERSION = "v1alpha1"
 
 
-class StatusConflict(Exception):
+class StatusConflict(FailbackOperatorError):
     """The object changed since it was read: the write was refused and nothing was written."""
 
 
-class NotFoundError(Exception):
+class NotFoundError(FailbackOperatorError):
     """The object does not exist (any more)."""
 
 

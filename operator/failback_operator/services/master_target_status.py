@@ -28,7 +28,7 @@ from failback_operator.api.status import (
     PrerequisiteResult,
     RetentionWaitStatus,
 )
-from failback_operator.api.vocabulary import ConditionType, EventType, Reason
+from failback_operator.api.vocabulary import ConditionType, EventReason, EventType, Reason
 from failback_operator.facts import DiskReservation, RetentionWait
 from failback_operator.facts import HostDatastore as HostDatastoreFacts
 from failback_operator.rules import (
@@ -96,6 +96,15 @@ _RESULTS = {
 _GOOD = frozenset({PrerequisiteResult.PASSED, PrerequisiteResult.INFO})
 # Not a problem yet: announced as Normal events.
 _CALM = _GOOD | {PrerequisiteResult.WAITING}
+# The Event posted when a rule's result changed, per the result it changed to.
+_PREREQUISITE_CHANGED: dict[PrerequisiteResult, EventReason] = {
+    PrerequisiteResult.PASSED: EventReason.PREREQUISITE_PASSED,
+    PrerequisiteResult.FAILED: EventReason.PREREQUISITE_FAILED,
+    PrerequisiteResult.WAITING: EventReason.PREREQUISITE_WAITING,
+    PrerequisiteResult.WARNING: EventReason.PREREQUISITE_WARNING,
+    PrerequisiteResult.INFO: EventReason.PREREQUISITE_INFO,
+    PrerequisiteResult.UNKNOWN: EventReason.PREREQUISITE_UNKNOWN,
+}
 
 
 def master_target_findings(
@@ -159,7 +168,7 @@ def prerequisite_events(
         events.append(
             Event(
                 type=EventType.NORMAL if entry.result in _CALM else EventType.WARNING,
-                reason=f"Prerequisite{entry.result.value}",
+                reason=_PREREQUISITE_CHANGED[entry.result],
                 message=f"{entry.rule_id} {old.value if old else 'first checked'} -> {entry.result.value}: "
                 f"{entry.message or ''}",
             )

@@ -16,7 +16,7 @@ from failback_operator import failpoints
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
-from failback_operator.api.vocabulary import EventType
+from failback_operator.api.vocabulary import EventReason, EventType
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts import Approval, Architecture, FailbackPlanSpec, ProtectedItem
 from failback_operator.rules.evaluate import evaluate
@@ -189,7 +189,14 @@ class PlanService:
                 except NotEnoughDiskSlots as refused:
                     # FB027 blocks the plan through the rules on the next look; say why now.
                     await self._post(
-                        obj, (Event(type=EventType.WARNING, reason="DiskSlotsFull", message=str(refused)),)
+                        obj,
+                        (
+                            Event(
+                                type=EventType.WARNING,
+                                reason=EventReason.DISK_SLOTS_FULL,
+                                message=str(refused),
+                            ),
+                        ),
                     )
                 continue
             if isinstance(action, ReleaseDiskSlots):

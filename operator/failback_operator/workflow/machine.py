@@ -19,6 +19,7 @@ from failback_operator.api.status import (
 )
 from failback_operator.api.vocabulary import (
     ConditionType,
+    EventReason,
     EventType,
     ItemStage,
     Operation,
@@ -64,6 +65,15 @@ from failback_operator.workflow.progress import (
     _Step,
     _target_rank,
 )
+
+# The Event posted when a call started a job, per operation.
+_STARTED: dict[Operation, EventReason] = {
+    Operation.REPROTECT: EventReason.REPROTECT_STARTED,
+    Operation.FAILOVER: EventReason.FAILOVER_STARTED,
+    Operation.COMMIT: EventReason.COMMIT_STARTED,
+    Operation.CANCEL: EventReason.CANCEL_STARTED,
+    Operation.REPROTECT_TO_AZURE: EventReason.REPROTECT_TO_AZURE_STARTED,
+}
 
 __all__ = ["decide", "decide_missing_reference", "record_outcome"]
 
@@ -356,7 +366,7 @@ def record_outcome(
             events.append(
                 Event(
                     type=EventType.WARNING,
-                    reason="CallNotSent",
+                    reason=EventReason.CALL_NOT_SENT,
                     message=f"item {item.name}: {_LABEL[action.operation]} was not sent: {outcome.message}",
                 )
             )
@@ -389,7 +399,7 @@ def record_outcome(
                 events.append(
                     Event(
                         type=EventType.WARNING,
-                        reason="AgentNotInstalled",
+                        reason=EventReason.AGENT_NOT_INSTALLED,
                         message=f"item {item.name}: {verdict.reason} (FB028)",
                     )
                 )
@@ -400,7 +410,7 @@ def record_outcome(
         events.append(
             Event(
                 type=EventType.WARNING,
-                reason="CallRefused",
+                reason=EventReason.CALL_REFUSED,
                 message=(
                     f"item {item.name}: {_LABEL[action.operation]} refused: {outcome.code} {outcome.message}"
                 ),
@@ -411,7 +421,7 @@ def record_outcome(
         events.append(
             Event(
                 type=EventType.NORMAL,
-                reason=f"{action.operation.value}Started",
+                reason=_STARTED[action.operation],
                 message=(
                     f"{_LABEL[action.operation]} of {', '.join(action.items)}{via} started as job "
                     f"{outcome.job_name}"
