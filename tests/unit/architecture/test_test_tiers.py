@@ -14,7 +14,7 @@ REAL_PART_TIERS = sorted((TESTS / "integration").rglob("*.py")) + E2E
 
 # layout-move: begin
 # The helpers e2e still takes from tests/integration until the layout change moves them into
-# tests/support (docs/architecture.md); the move rewrites these names, then drops this list.
+# tests/support (docs/architecture.md); the move drops this list and its use.
 NOT_YET_MOVED = frozenset(
     {
         "tests.integration.asr_sim_support",
