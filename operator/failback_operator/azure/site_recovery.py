@@ -8,7 +8,7 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError
@@ -20,6 +20,15 @@ from failback_operator.azure.client import build_credential, build_management_cl
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.azure.errors import OperationOutcomeUnknown, parse_retry_after, site_recovery_error
 from failback_operator.azure.fabric_name import configuration_server_fabric
+from failback_operator.azure.inputs import (
+    ClassicRecoveryPoint,
+    ModernizedRecoveryPoint,
+    classic_failback_input,
+    classic_group_failback_input,
+    modernized_failback_input,
+    modernized_group_failback_input,
+    reprotect_input,
+)
 from failback_operator.azure.job_lookup import jobs_acting_on
 from failback_operator.azure.operation_url import job_id_from_headers
 from failback_operator.azure.parse import (
@@ -41,10 +50,15 @@ from failback_operator.facts.asr import (
     ProtectedItem,
     VaultFacts,
 )
+from failback_operator.facts.reprotect import ReprotectValues
+from failback_operator.facts.spec import RecoveryPointType
 
 __all__ = ["ItemRef", "SiteRecovery", "StartedOperation", "item_ref"]
 
 T = TypeVar("T")
+
+# The recovery points only the modernized (InMageRcmFailback) provider takes.
+_MODERNIZED_POINTS = frozenset({RecoveryPointType.APPLICATION_CONSISTENT, RecoveryPointType.CRASH_CONSISTENT})
 
 _ITEM_ID = re.compile(
     r"/replicationFabrics/(?P<fabric>[^/]+)/replicationProtectionContainers/(?P<container>[^/]+)"
@@ -379,6 +393,37 @@ class SiteRecovery:
         ops = self._client.replication_recovery_plans
         return await self._start(
             "recovery plan cancel failover", lambda **kw: ops.begin_failover_cancel(*self._vault, plan, **kw)
+        )
+
+    # The entrance in domain terms: a service names the item or group and what the rules resolved;
+    # only the adapter turns that into the provider's SDK body (classic InMage or modernized InMageRcm).
+
+    async def reprotect(
+        self, item: ProtectedItem | ItemRef | str, values: ReprotectValues
+    ) -> StartedOperation:
+        """FB029: reprotect one item with the plan's values (incomplete ones raise ValueError, unsent)."""
+        return await self.start_reprotect(item, reprotect_input(values))
+
+    async def fail_back(
+        self, item: ProtectedItem | ItemRef | str, point: RecoveryPointType
+    ) -> StartedOperation:
+        """FB042: fail one item back at the recovery point, whose type names the architecture."""
+        if point in _MODERNIZED_POINTS:
+            return await self.start_planned_failover(
+                item, modernized_failback_input(cast(ModernizedRecoveryPoint, point.value))
+            )
+        return await self.start_unplanned_failover(
+            item, classic_failback_input(cast(ClassicRecoveryPoint, point.value))
+        )
+
+    async def fail_back_group(self, plan: str, point: RecoveryPointType) -> StartedOperation:
+        """FB030: fail a replication group back through its recovery plan, at one point in time."""
+        if point in _MODERNIZED_POINTS:
+            return await self.start_plan_planned_failover(
+                plan, modernized_group_failback_input(cast(ModernizedRecoveryPoint, point.value))
+            )
+        return await self.start_plan_unplanned_failover(
+            plan, classic_group_failback_input(cast(ClassicRecoveryPoint, point.value))
         )
 
     async def start_refresh_configuration_server(self) -> StartedOperation:

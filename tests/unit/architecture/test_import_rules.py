@@ -73,6 +73,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "__init__": frozenset(),
 }
 
+# Modules private to their layer: only the adapter builds SDK request bodies.
+PRIVATE = {f"{PACKAGE_NAME}.azure.inputs": "azure"}
+
 # Outside libraries the pure core and the adapters must not reach for.
 SYSTEMS = ("kopf", "kubernetes", "azure", "pyVmomi", "pyVim", "aiohttp", "requests", "socket", "urllib")
 KOPF_ONLY_IN = frozenset({"handlers"})
@@ -121,6 +124,8 @@ def _violations(module: str, source: str, is_package: bool = False) -> list[str]
         if top == PACKAGE_NAME:
             if target != PACKAGE_NAME and _layer(target) not in allowed:
                 forbidden.append(f"line {line}: {layer} -> {target}")
+            elif PRIVATE.get(target, layer) != layer:
+                forbidden.append(f"line {line}: {target} is private to {PRIVATE[target]}")
         elif top == "kopf" and layer not in KOPF_ONLY_IN:
             forbidden.append(f"line {line}: kopf outside the handlers")
         elif top in SYSTEMS and layer in PURE:
@@ -156,4 +161,5 @@ def test_the_walk_finds_a_forbidden_edge() -> None:
     assert _violations(f"{PACKAGE_NAME}.facts.spec", "import kubernetes\n")
     assert _violations(f"{PACKAGE_NAME}.services.plans", "import kopf\n")
     assert _violations(f"{PACKAGE_NAME}.status.vaults", "from failback_operator import failpoints\n")
+    assert _violations(f"{PACKAGE_NAME}.services.executor", "from failback_operator.azure.inputs import x\n")
     assert _violations(adapter, "from failback_operator.facts import Job\n") == []
