@@ -8,10 +8,12 @@ from failback_operator.facts import EsxiHost, HostDatastore, OsType, RootVolumeL
 from failback_operator.rules.disk_slots import DiskSlotUsage, disk_slot_usage, item_disk_count
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.lookups import (
+    VMS_UNKNOWN,
     configuration_server,
     find_item,
     is_reprotected,
     item_ref,
+    item_vm_unknown,
     listing,
     master_target_os_type,
     master_target_ref,
@@ -133,13 +135,18 @@ def check_fb018(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 rule, Severity.BLOCK, master_target_ref(facts), "the master target's ESXi host was not read"
             ),
         )
+    if facts.vault is None:
+        return (unverified(rule, Severity.BLOCK, master_target_ref(facts), VMS_UNKNOWN),)
     mounts = {d.name.casefold(): d for d in host.datastores}
     findings: list[Finding] = []
     for entry in plan_items(facts):
+        ref = item_ref(entry.name)
+        if entry.item is None:
+            findings.append(unverified(rule, Severity.BLOCK, ref, item_vm_unknown(entry.name)))
+            continue
         vm = on_premises_vm(facts, entry.name, entry.item)
         if vm is None or not vm.exists:
             continue
-        ref = item_ref(entry.name)
         bad = []
         for name in vm.datastores:
             mount = mounts.get(name.casefold())
@@ -178,10 +185,15 @@ def check_fb019(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     host = _mt_host(facts)
     if facts.vcenter is None:
         return (unverified(rule, Severity.INFO, master_target_ref(facts), "vCenter facts were not read"),)
+    if facts.vault is None:
+        return (unverified(rule, Severity.INFO, master_target_ref(facts), VMS_UNKNOWN),)
     findings: list[Finding] = []
     for entry in plan_items(facts):
         vm = on_premises_vm(facts, entry.name, entry.item)
         ref = item_ref(entry.name)
+        if entry.item is None:
+            findings.append(unverified(rule, Severity.INFO, ref, item_vm_unknown(entry.name)))
+            continue
         if vm is not None and vm.exists:
             findings.append(passed(rule, Severity.INFO, ref, f"{entry.name} fails back onto its existing VM"))
             continue
