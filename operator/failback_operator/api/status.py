@@ -27,6 +27,7 @@ __all__ = [
     "ItemIntent",
     "ItemStatus",
     "JobState",
+    "MasterTargetDisk",
     "MasterTargetStatus",
     "Phase",
     "PlanResolved",
@@ -170,6 +171,14 @@ class ItemStatus(_StatusModel):
     completed_round_trip: bool | None = None
 
 
+class MasterTargetDisk(_StatusModel):
+    """Where one master target disk was when reprotect completed (FB020 compares it with now)."""
+
+    disk: str
+    datastore: str | None = None
+    file_name: str | None = None
+
+
 class FailbackPlanStatus(_StatusModel):
     """A FailbackPlan's status."""
 
@@ -183,6 +192,8 @@ class FailbackPlanStatus(_StatusModel):
     approval: AcceptedApproval | None = None
     resolved: PlanResolved | None = None
     items: tuple[ItemStatus, ...] | None = None
+    # The master target's disks when reprotect completed; cleared when a new reprotect starts (FB020).
+    master_target_disks: tuple[MasterTargetDisk, ...] | None = None
     conditions: tuple[Condition, ...] | None = None
 
 

@@ -31,6 +31,7 @@ from failback_operator.workflow.progress import (
     _all_waiting,
     _blocking,
     _describe,
+    _describe_with_remedy,
     _rank,
     _Step,
     _target_rank,
@@ -147,6 +148,11 @@ def _group_step(
                 message=(
                     f"group {name}: waiting until Site Recovery reports {', '.join(syncing)} "
                     "protected (FB032)"
+                    + (
+                        f"; failback will be blocked: {_describe_with_remedy(breached)}"
+                        if (breached := _blocking(observation.continuous))
+                        else ""
+                    )
                 ),
                 active=True,
             ),
@@ -305,15 +311,17 @@ def _failover_step(
     gate_reason: tuple[Progression, str, datetime | None] | None,
 ) -> tuple[_Step, list[ItemStatus]]:
     """Fail a protected group back: one recovery plan for a group, so it returns at one point in time."""
-    # FB040 (window and approval) is the gate below, which says precisely what it waits for.
-    blocked = [f for f in _blocking(observation.pre_failback) if f.rule != "FB040"]
+    # FB040 (window and approval) is the gate below, which says precisely what it waits for. The
+    # continuous rules (FB031 on-premises VM off, FB020 disks not moved, ...) hold until failover.
+    findings = (*observation.pre_failback, *observation.continuous)
+    blocked = [f for f in _blocking(findings) if not (f.rule == "FB040" and gate_reason is not None)]
     if blocked:
         return (
             _Step(
                 rank=_PROTECTED,
                 phase=Phase.PREFLIGHT,
                 progression=Progression.FAILBACK_BLOCKED,
-                message=f"group {name}: failback blocked: {_describe(blocked)}",
+                message=f"group {name}: failback blocked: {_describe_with_remedy(blocked)}",
             ),
             members,
         )
