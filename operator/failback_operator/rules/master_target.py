@@ -480,16 +480,20 @@ def check_fb025(facts: FailbackFacts, ctx: CheckContext) -> Findings:
 
 
 def check_fb026(facts: FailbackFacts, ctx: CheckContext) -> Findings:
-    """FB026: the master target's SCSI controllers are LSI Logic, never PVSCSI."""
+    """FB026: the master target's SCSI controllers are LSI Logic, as Microsoft documents: no PVSCSI.
+
+    The article: "The master target can't have a Paravirtual SCSI controller. The controller can
+    only be an LSI Logic controller." vSphere's LSI Logic SAS is another controller type, which no
+    Microsoft document names for the master target, so it is not taken as LSI Logic (docs/rules.md).
+    """
     rule, mt = "FB026", master_target_ref(facts)
     vm = facts.vcenter.master_target_vm if facts.vcenter else None
     if vm is None:
         return (_mt_vm_missing(rule, facts),)
-    lsi = {ScsiControllerKind.LSI_LOGIC, ScsiControllerKind.LSI_LOGIC_SAS}
     wrong = [
         f"{c.label or f'SCSI controller {c.bus_number}'} ({c.kind})"
         for c in vm.controllers
-        if c.kind not in lsi
+        if c.kind is not ScsiControllerKind.LSI_LOGIC
     ]
     if wrong:
         return (
@@ -497,8 +501,9 @@ def check_fb026(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 rule,
                 Severity.BLOCK,
                 mt,
-                f"master target {vm.name} has non-LSI Logic SCSI controllers: {listing(wrong)}",
-                "replace them with LSI Logic (or LSI Logic SAS) controllers",
+                f"master target {vm.name} has SCSI controllers other than LSI Logic: {listing(wrong)}; "
+                "the failback article allows only LSI Logic (reprotect fails with PVSCSI)",
+                "change them to LSI Logic (parallel) controllers",
             ),
         )
     if not vm.controllers:
