@@ -165,6 +165,10 @@ class ItemStatus(_StatusModel):
     current_job: SiteRecoveryJob | None = None
     last_error: ItemError | None = None
     agent_refusals: AgentRefusals | None = None
+    # FB028: when the item failed over to Azure (its VM booted there), and whether Site Recovery
+    # reports the agent re-registered since (modernized items only).
+    failed_over_at: datetime | None = None
+    agent_registered: bool | None = None
     # FB042: the failover job shut the Azure VM down (True), skipped it (False), or not known yet.
     shutdown_confirmed: bool | None = None
     # Committed and protected to Azure again: the round trip is over for this item.

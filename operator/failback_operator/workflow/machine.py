@@ -20,7 +20,6 @@ from failback_operator.api.conditions import (
 )
 from failback_operator.api.resources import Action as PlanAction
 from failback_operator.api.status import (
-    AgentRefusals,
     FailbackPlanStatus,
     ItemStatus,
     MasterTargetDisk,
@@ -35,8 +34,6 @@ from failback_operator.api.vocabulary import (
     Reason,
 )
 from failback_operator.facts import JobError
-from failback_operator.rules.agent_window import AgentRetryAction, agent_not_installed_decision
-from failback_operator.rules.job_errors import AGENT_NOT_INSTALLED, explain_job_error
 from failback_operator.rules.model import Finding
 from failback_operator.rules.window import WindowState, failback_gate
 from failback_operator.workflow.actions import (
@@ -57,6 +54,7 @@ from failback_operator.workflow.items import (
     _for_new_run,
     _refresh_item,
     _status_item,
+    agent_refusal,
 )
 from failback_operator.workflow.progress import (
     _COMMITTED,
@@ -489,8 +487,8 @@ def record_outcome(
             items.append(
                 item.model_copy(
                     update={
+                        # Refusals are kept: the job may still fail with "agent not installed" (FB028).
                         "intent": item.intent.model_copy(update={"job_name": outcome.job_name}),
-                        "agent_refusals": None,
                     }
                 )
             )
@@ -509,35 +507,18 @@ def record_outcome(
             items.append(item)  # the answer was lost: the job list will tell, or the plan pauses
             continue
         error = JobError(code=outcome.code or "", message=outcome.message)
-        known = explain_job_error(error)
-        if known is AGENT_NOT_INSTALLED and action.operation == Operation.REPROTECT:
-            refusals = item.agent_refusals
-            count = refusals.count + 1 if refusals else 1
-            first = refusals.first_at if refusals else now
-            verdict = agent_not_installed_decision(
-                booted_at=None, first_failure_at=first, attempts=count, now=now, config=settings.rules
+        retry = agent_refusal(item, error, now, settings) if action.operation == Operation.REPROTECT else None
+        if retry is not None:
+            refusals, reason = retry
+            items.append(item.model_copy(update={"intent": None, "agent_refusals": refusals}))
+            events.append(
+                Event(
+                    type=EventType.WARNING,
+                    reason="AgentNotInstalled",
+                    message=f"item {item.name}: {reason} (FB028)",
+                )
             )
-            if verdict.action is AgentRetryAction.RETRY and verdict.retry_at is not None:
-                items.append(
-                    item.model_copy(
-                        update={
-                            "intent": None,
-                            "agent_refusals": AgentRefusals(
-                                count=count,
-                                first_at=first,
-                                next_attempt_at=verdict.retry_at,
-                            ),
-                        }
-                    )
-                )
-                events.append(
-                    Event(
-                        type=EventType.WARNING,
-                        reason="AgentNotInstalled",
-                        message=f"item {item.name}: {verdict.reason} (FB028)",
-                    )
-                )
-                continue
+            continue
         items.append(
             item.model_copy(update={"intent": None, "last_error": _error_from(error, outcome.message, now)})
         )

@@ -328,3 +328,30 @@ async def test_a_behaviour_runs_its_helper_in_the_plan_service(
         looked = await look_once(monkeypatch, BEHAVIOUR_STAGES[rule])
     assert looked.calls == [BEHAVIOUR_STAGES[rule].guarded]
     assert seen, f"{rule}'s helper {entry.helper} never ran"
+
+
+async def test_fb028_runs_its_helper_when_reprotect_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reprotect phase's behaviour: an "agent not installed" refusal is judged by FB028's helper."""
+    entry = catalogue.RULES["FB028"]
+    monkeypatch.setattr(
+        catalogue,
+        "CATALOGUE",
+        tuple(dataclasses.replace(e, check=lambda f, c: ()) if e.check else e for e in CATALOGUE),
+    )
+    plan, master_target = _objects("Reprotect")
+    store = MemoryStore(plan, master_target)
+
+    async def refuse(site_recovery: Any, action: StartOperation, context: Any) -> CallOutcome:
+        return CallOutcome(refused=True, message="the Mobility service agent is not installed on the VM")
+
+    monkeypatch.setattr(plans, "execute", refuse)
+    service = PlanService(
+        store=store,  # type: ignore[arg-type]
+        facts_source=StageFacts(Stage("FailedOverToAzure", "Reprotect", Operation.REPROTECT)),
+        ledger=HeldLedger(),  # type: ignore[arg-type]
+        clock=lambda: NOW,
+    )
+    with calls_to([_helper(entry)]) as seen:
+        await service.look(NAMESPACE, PLAN)
+    assert seen, f"FB028's helper {entry.helper} never ran"
+    assert any(reason == "AgentNotInstalled" for _, reason, _ in store.events), store.events
