@@ -25,6 +25,7 @@ __all__ = [
     "FailbackPlanStatus",
     "ItemError",
     "ItemIntent",
+    "ItemRecoveryPoint",
     "ItemStatus",
     "JobState",
     "MasterTargetDisk",
@@ -144,6 +145,14 @@ class ItemError(_StatusModel):
     time: datetime | None = None
 
 
+class ItemRecoveryPoint(_StatusModel):
+    """The recovery point an item's failback was sent with, and whether it is the group's common one."""
+
+    type: RecoveryPointType
+    # False: the item failed back to its own latest point, not to a point shared by its group (FB030).
+    common_to_group: bool
+
+
 class ItemStatus(_StatusModel):
     """What Site Recovery reports for one item, and what the operator is doing with it."""
 
@@ -169,6 +178,8 @@ class ItemStatus(_StatusModel):
     # reports the agent re-registered since (modernized items only).
     failed_over_at: datetime | None = None
     agent_registered: bool | None = None
+    # The recovery point the failback was sent with (FB030).
+    recovery_point: ItemRecoveryPoint | None = None
     # FB042: the failover job shut the Azure VM down (True), skipped it (False), or not known yet.
     shutdown_confirmed: bool | None = None
     # Committed and protected to Azure again: the round trip is over for this item.
