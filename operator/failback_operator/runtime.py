@@ -168,15 +168,17 @@ def build_runtime(
         jobs_since=lambda: utc_now() - timedelta(days=1),
     )
     sources = SourceResolver(store)
+    reconcile = reconcile_settings_from_environment(environ)
     plans = PlanService(
         store=store,
-        facts_source=GatheringFactsSource(store, utc_now, reads, sources),
+        facts_source=GatheringFactsSource(
+            store, utc_now, reads, sources, read_timeout=reconcile.read_timeout
+        ),
         ledger=ledger,
         clock=utc_now,
         settings=settings,
         **({"may_act": may_act} if may_act is not None else {}),
     )
-    reconcile = reconcile_settings_from_environment(environ)
     runtime = OperatorRuntime(
         store=store,
         plans=plans,

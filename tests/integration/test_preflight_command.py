@@ -14,6 +14,7 @@ itself refuses both unknowns.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -224,6 +225,28 @@ def test_unreachable_vcenter_is_reported_not_crashed(setup: Setup, tmp_path: Pat
     assert {"FB001", "FB006", "FB024", "FB026"} <= unverified
     # Site Recovery was still read: its checks ran on real facts.
     assert not any("Site Recovery" in error for error in report["errors"])
+
+
+def test_unreachable_vault_is_reported_in_seconds_and_nothing_passes_on_it(
+    setup: Setup, tmp_path: Path
+) -> None:
+    """A refused vault is named within seconds; the vCenter rules that need its items do not pass."""
+    setup.vault["spec"]["cloud"].update(
+        {"resourceManager": "https://127.0.0.1:9", "authority": "https://127.0.0.1:9"}
+    )
+    started = time.monotonic()
+    outcome = preflight(setup, tmp_path, "--all")
+    elapsed = time.monotonic() - started
+
+    assert outcome.status == 1
+    assert elapsed < 20, f"preflight took {elapsed:.0f}s to report an unreachable vault"
+    errors = outcome.report["errors"]
+    assert any("Site Recovery vault" in e and "https://127.0.0.1:9" in e for e in errors), errors
+    findings = {f["rule"]: f for f in outcome.report["findings"]}
+    # The on-premises VM of each item is Site Recovery's fact: without it these rules cannot pass.
+    for rule in ("FB001", "FB018", "FB019", "FB043"):
+        assert findings[rule]["outcome"] != "pass", findings[rule]
+        assert "cannot be checked" in findings[rule]["message"], findings[rule]
 
 
 def test_failback_action_adds_the_pre_failback_rules(setup: Setup, tmp_path: Path) -> None:

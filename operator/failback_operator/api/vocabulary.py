@@ -89,6 +89,8 @@ class ConditionType(StrEnum):
     PROTECTED = "Protected"  # every item is protected to on-premises and may fail back (FB032)
     FAILED_BACK = "FailedBack"  # every item runs on-premises again, commit may be pending
     COMMITTED = "Committed"  # every failover to on-premises is committed
+    # Once failed back: True with what to do on-premises (FB033, FB034), False when there is nothing.
+    POST_FAILBACK_ADVICE = "PostFailbackAdvice"
     CONNECTED = "Connected"  # RecoveryVault, VCenter: the operator reaches it with the credentials given
     ACCEPTED = "Accepted"  # FailbackApproval: it approves the named plan's current run
 
@@ -110,6 +112,8 @@ class Reason(StrEnum):
     NOT_ELIGIBLE = "NotEligible"
     WAITING = "Waiting"
     CANCELLED = "Cancelled"
+    ADVICE_GIVEN = "AdviceGiven"  # PostFailbackAdvice: there is something to do on-premises
+    NO_ADVICE = "NoAdvice"  # PostFailbackAdvice: nothing to do
     # RecoveryVault, VCenter, MasterTarget: how a look at the outside world went.
     CONNECTED = "Connected"  # signed in, and the reads answered
     SIGN_IN_FAILED = "SignInFailed"  # the credentials were refused
@@ -145,6 +149,7 @@ class EventReason(StrEnum):
     CALL_REFUSED = "CallRefused"  # Site Recovery refused the call; the error is on the item
     AGENT_NOT_INSTALLED = "AgentNotInstalled"  # refused inside the agent's re-registration window (FB028)
     DISK_SLOTS_FULL = "DiskSlotsFull"  # the master target cannot reserve the plan's disks (FB027)
+    PREREQUISITES_NOT_MET = "PrerequisitesNotMet"  # a blocking rule holds the plan (message names it)
     # MasterTarget: the configuration server refresh that lists a new retention drive (FB022).
     CONFIGURATION_SERVER_REFRESH_RUNNING = "ConfigurationServerRefreshRunning"
     CONFIGURATION_SERVER_REFRESH_FAILED = "ConfigurationServerRefreshFailed"

@@ -145,7 +145,10 @@ def classic_group_failback_input(
     *,
     failover_direction: FailoverDirection = "RecoveryToPrimary",
 ) -> models.RecoveryPlanUnplannedFailoverInput:
-    """FB030, FB042: classic failback of a replication group through its recovery plan, one point in time.
+    """FB030, FB042: classic failback of a replication group through its recovery plan.
+
+    With LatestTag the group shares its common application-consistent point; with LatestTime each
+    machine fails over to its own latest point (Microsoft's failback article).
 
     A recovery plan keeps the sides it was created with (on-premises primary), so failing back is
     RecoveryToPrimary.

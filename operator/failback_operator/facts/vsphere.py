@@ -13,7 +13,7 @@ from enum import StrEnum
 
 
 class ScsiControllerKind(StrEnum):
-    """The SCSI controller types vSphere offers; only the LSI Logic ones suit a master target."""
+    """The SCSI controller types vSphere offers; only LSI Logic suits a master target (FB026)."""
 
     LSI_LOGIC = "lsilogic"  # VirtualLsiLogicController
     LSI_LOGIC_SAS = "lsilogic-sas"  # VirtualLsiLogicSASController

@@ -107,7 +107,7 @@ class Inventory:
         *,
         host: Any,
         datastore: str,
-        controller: str = "lsilogic-sas",
+        controller: str = "lsilogic",  # the only kind the failback article allows (FB026)
         disks: int = 1,
         uuid: str | None = None,
         guest_id: str = "windows2019srv_64Guest",
