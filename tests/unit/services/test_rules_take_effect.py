@@ -30,6 +30,7 @@ from failback_operator.facts import (
     Job,
     MasterTargetDeclaration,
     ProtectedItem,
+    RetentionWait,
     VaultFacts,
 )
 from failback_operator.gathering import failback_plan_facts
@@ -40,6 +41,7 @@ from failback_operator.rules.model import Finding, ObjectRef, Phase, RuleKind, S
 from failback_operator.services.plans import PlanFacts, PlanService
 from failback_operator.workflow import CallOutcome, StartOperation
 
+from ..rules.worlds import WORLDS
 from ..workflow.world import item, job, shutdown_tasks
 
 REPO = Path(__file__).resolve().parents[3]
@@ -355,3 +357,55 @@ async def test_fb028_runs_its_helper_when_reprotect_is_refused(monkeypatch: pyte
         await service.look(NAMESPACE, PLAN)
     assert seen, f"FB028's helper {entry.helper} never ran"
     assert any(reason == "AgentNotInstalled" for _, reason, _ in store.events), store.events
+
+
+class RetentionWaitFacts(StageFacts):
+    """A master target not offering the plan's retention drive yet, with the wait its reconciler keeps."""
+
+    async def read(self, *args: Any, **kwargs: Any) -> PlanFacts:
+        read = await super().read(*args, **kwargs)
+        world = WORLDS["before-reprotect"]()
+        wait = RetentionWait(master_target=world.master_target.name, drive="G", missing_since=NOW)
+        facts = dataclasses.replace(
+            world,
+            master_target=dataclasses.replace(world.master_target, retention_drive="G:"),
+            plans=read.facts.plans,
+            retention_waits=(wait,),
+        )
+        return dataclasses.replace(read, facts=facts)
+
+
+async def test_fb022_waits_for_a_new_retention_volume_in_the_plan_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real FB021 check, with the wait the master target's reconciler keeps, runs FB022's helper."""
+    entry = catalogue.RULES["FB022"]
+    plan, master_target = _objects("Reprotect")
+    store = MemoryStore(plan, master_target)
+    service = PlanService(
+        store=store,  # type: ignore[arg-type]
+        facts_source=RetentionWaitFacts(Stage("FailedOverToAzure", "Reprotect", Operation.REPROTECT)),
+        ledger=HeldLedger(),  # type: ignore[arg-type]
+        clock=lambda: NOW,
+    )
+    observed: list[Any] = []
+    real_decide = plans.decide
+
+    def spy(request: Any, status: Any, observation: Any, *args: Any) -> Any:
+        observed.append(observation)
+        return real_decide(request, status, observation, *args)
+
+    monkeypatch.setattr(plans, "decide", spy)
+    with calls_to([_helper(entry)]) as seen:
+        await service.look(NAMESPACE, PLAN)
+    assert seen, f"FB022's helper {entry.helper} never ran"
+    [observation] = observed
+    waiting = [f for f in observation.pre_reprotect if f.rule == "FB021" and f.waiting_until is not None]
+    assert waiting, [f.message for f in observation.pre_reprotect if f.rule == "FB021"]
+    assert "FB022" in waiting[0].message
+
+
+def test_every_behaviour_of_the_catalogue_is_driven_through_the_plan_service() -> None:
+    """A behaviour added to the catalogue needs a test here that runs its helper in the plan service."""
+    driven = {*BEHAVIOUR_STAGES, "FB022", "FB028"}
+    assert {e.id for e in CATALOGUE if e.kind is RuleKind.BEHAVIOUR} == driven
