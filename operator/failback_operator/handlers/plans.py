@@ -11,7 +11,7 @@ from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.runtime import OperatorRuntime
 from failback_operator.services.kube import GROUP, VERSION, NotFoundError
 
-__all__ = ["approval_changed", "drive_plan", "plan_deleted", "spec_changed"]
+__all__ = ["approval_changed", "drive_plan", "plan_deleted", "plan_gone", "spec_changed"]
 
 
 @kopf.daemon(GROUP, VERSION, "failbackplans", cancellation_timeout=30)
@@ -28,6 +28,7 @@ async def drive_plan(
     runtime: OperatorRuntime = memo.runtime
     assert namespace is not None  # FailbackPlan is namespaced
     _wake_master_target(runtime, spec)
+    await _judge_approvals(runtime, namespace, name)
     await look_until_stopped(
         lambda: runtime.plans.look(namespace, name),
         wake=runtime.wake_event(namespace, name),
@@ -36,6 +37,12 @@ async def drive_plan(
         logger=logger,
         what=f"FailbackPlan {namespace}/{name}",
     )
+
+
+async def _judge_approvals(runtime: OperatorRuntime, namespace: str, plan: str) -> None:
+    """The plan's approvals say again whether they count (the plan appeared, changed or went)."""
+    if runtime.approvals is not None:
+        await runtime.approvals.look_for_plan(namespace, plan)
 
 
 def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
@@ -51,16 +58,28 @@ async def spec_changed(name: str, namespace: str | None, spec: Any, memo: Any, *
     runtime: OperatorRuntime = memo.runtime
     if namespace is not None:
         runtime.wake(namespace, name)
+        await _judge_approvals(runtime, namespace, name)
     _wake_master_target(runtime, spec)
 
 
 @kopf.on.event(GROUP, VERSION, "failbackapprovals")
-async def approval_changed(spec: Any, namespace: str | None, memo: Any, **_: Any) -> None:
-    """An approval appeared, changed or went away: its plan looks now."""
+async def approval_changed(
+    spec: Any, name: str, namespace: str | None, type: str | None, memo: Any, **_: Any
+) -> None:
+    """An approval appeared, changed or went away: its plan looks now, and its status says if it counts."""
     runtime: OperatorRuntime = memo.runtime
     plan = (spec or {}).get("planRef", {}).get("name")
     if plan and namespace is not None:
         runtime.wake(namespace, plan)
+        if type != "DELETED" and runtime.approvals is not None:
+            await runtime.approvals.look(namespace, name)
+
+
+@kopf.on.event(GROUP, VERSION, "failbackplans")
+async def plan_gone(type: str | None, name: str, namespace: str | None, memo: Any, **_: Any) -> None:
+    """A plan is gone for good: approvals naming it say they approve nothing."""
+    if type == "DELETED" and namespace is not None:
+        await _judge_approvals(memo.runtime, namespace, name)
 
 
 @kopf.on.delete(GROUP, VERSION, "failbackplans")
