@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,8 +56,9 @@ def test_demo_brings_every_plan_home(tmp_path: Path, repo_root: Path) -> None:
     assert "Mutating calls per item or recovery plan: each made exactly once" in output
     assert "Site Recovery calls by kind" in output
     assert "windows-apps: Completed" in output
-    # `kubectl get fbp` says why a plan waits or stops.
+    # `kubectl get fbp` says why a plan waits or stops; the approval says it was accepted.
     assert "REASON" in output
+    assert re.search(r"windows-apps-chg-0042\s+windows-apps\s+chg-0042\s+True", output)
     assert "linux-web: Completed" in output
 
     # The operator wrote every status as the chart's ServiceAccount, and was never refused.
