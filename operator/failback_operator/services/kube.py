@@ -19,6 +19,8 @@ __all__ = ["GROUP", "VERSION", "KubeStore", "NotFoundError", "StatusConflict", "
 
 GROUP = "failback.io"
 VERSION = "v1alpha1"
+# Where the API server accepts the events of cluster-scoped objects (RecoveryVault, VCenter, MasterTarget).
+CLUSTER_SCOPED_EVENTS_NAMESPACE = "default"
 
 
 class StatusConflict(Exception):
@@ -124,12 +126,14 @@ class KubeStore:
     async def post_event(self, obj: Mapping[str, Any], *, type: str, reason: str, message: str) -> None:
         """An Event on the object, as `kubectl describe` shows it.
 
-        A cluster-scoped object's events go to the operator's namespace (where its Secrets are, and
-        where the operator may write). A warning is posted again only once its message changed, so a
-        condition that persists across looks does not flood the namespace.
+        A cluster-scoped object's events can only live in `default`: the API server refuses any other
+        namespace for an event whose involved object has none (422), and naming the operator's
+        namespace as the object's would hide the events from `kubectl describe`. A warning is posted
+        again only once its message changed, so a condition that persists across looks does not flood
+        the namespace.
         """
         metadata = obj["metadata"]
-        namespace = metadata.get("namespace") or self.operator_namespace
+        namespace = metadata.get("namespace") or CLUSTER_SCOPED_EVENTS_NAMESPACE
         key = (obj["kind"], metadata.get("namespace") or "", metadata["name"], reason)
         if type == "Warning" and self._last_warnings.get(key) == message:
             return

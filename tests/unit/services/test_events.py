@@ -38,11 +38,12 @@ PLAN = {
 }
 
 
-async def test_events_of_cluster_scoped_objects_go_to_the_operator_namespace() -> None:
+async def test_events_go_where_the_api_server_accepts_them_for_the_object() -> None:
+    """A plan's in its namespace; a cluster-scoped object's in `default`, the one namespace allowed."""
     store, core = _store()
     await store.post_event(MASTER_TARGET, type="Normal", reason="PrerequisitesMet", message="all passed")
     await store.post_event(PLAN, type="Normal", reason="ReprotectStarted", message="job 1")
-    assert [namespace for namespace, _ in core.posted] == ["failback-system", "team-apps"]
+    assert [namespace for namespace, _ in core.posted] == ["default", "team-apps"]
     assert core.posted[0][1].involved_object.namespace is None
 
 
