@@ -70,7 +70,7 @@ def _shut_down(shutdown: asyncio.Event, number: signal.Signals) -> None:
 
 async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
     from failback_operator.handlers.leading import lead_while_elected
-    from failback_operator.handlers.liveness import serving_liveness
+    from failback_operator.handlers.liveness import replica_ready, serving_liveness
     from failback_operator.runtime import election_settings_from_environment, replica_identity
     from failback_operator.services.kube import load_api_client
     from failback_operator.services.leases import LeaseStore
@@ -82,8 +82,10 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
         load_api_client(), settings.namespace, settings.lease_name, request_timeout=settings.renew_deadline
     )
     elector = LeaderElector(leases, replica_identity(), settings)
+    kopf_running = False
 
     async def run_kopf(stop_flag: asyncio.Event) -> None:
+        nonlocal kopf_running
         ready = asyncio.Event()
 
         async def take_signals_back() -> None:
@@ -91,6 +93,8 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
             # `shutdown` and the stop flag again, which Kopf obeys without waiting out its own
             # stop-flag waiter (five seconds in which the lease would not be given back).
             await ready.wait()
+            nonlocal kopf_running
+            kopf_running = True
             _on_signals(shutdown)
 
         # Created before Kopf starts, so that Kopf's shutdown leaves it alone.
@@ -101,17 +105,21 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
                 namespaces, liveness=None, stop_flag=stop_flag, memo=leader_memo(elector), ready_flag=ready
             )
         finally:
+            kopf_running = False
             taking.cancel()
             _on_signals(shutdown)
 
     def report() -> dict[str, object]:
         return {"identity": elector.identity, "leading": elector.leading, "holder": elector.holder}
 
+    def ready() -> bool:
+        return replica_ready(leading=elector.leading, kopf_running=kopf_running, holder=elector.holder)
+
     logging.getLogger(__name__).info(
         "%s stands for election on Lease %s/%s.", elector.identity, settings.namespace, settings.lease_name
     )
     try:
-        async with serving_liveness(liveness, report):
+        async with serving_liveness(liveness, report, ready):
             return await lead_while_elected(elector, run_kopf, shutdown)
     finally:
         leases.close()
