@@ -80,6 +80,15 @@ class OperatorProcess:
             report: dict[str, object] = json.loads(answer.read() or b"{}")
             return report
 
+    def ready(self) -> bool:
+        """Whether the readiness endpoint (beside the liveness one) answers 200."""
+        url = f"http://127.0.0.1:{self.liveness_port}/readyz"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return bool(answer.status == 200)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
     def exit_status(self, timeout: float = 60.0) -> int:
         """Wait for the process to end by itself (e.g. at a failpoint) and return its status."""
         assert self.process is not None
