@@ -146,8 +146,13 @@ def test_without_a_writable_tmpdir_the_operator_is_never_ready(
 ) -> None:
     """The check has teeth: the operator does write temporary files, and is not Ready when it cannot."""
     readonly, writable = tmp_path / "readonly-tmp", tmp_path / "elsewhere"
+    log = tmp_path / "operator.log"
     with _operator(crds, tmp_path, tmpdir=readonly, writable=writable) as operator:
         operator: OperatorProcess
-        assert not _wait(operator.ready, 10)
-        assert operator.liveness()  # alive (the liveness probe would not restart it), but not Ready
-    assert "No usable temporary directory found" in (tmp_path / "operator.log").read_text()
+        assert _wait(lambda: operator.liveness().get("leading") is True, 30), operator.log_tail(20)
+        assert _wait(lambda: "No usable temporary directory found" in log.read_text(), 30), operator.log_tail(
+            20
+        )
+        # Alive (the liveness probe would not restart it) and leading, but not Ready: it cannot act.
+        assert not operator.ready()
+        assert operator.liveness()["leading"] is True
