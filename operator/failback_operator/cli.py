@@ -19,7 +19,12 @@ def _run(args: argparse.Namespace) -> int:
     from failback_operator.handlers.runner import run_operator
 
     status: int = run_operator(
-        namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose, liveness=args.liveness
+        namespaces=args.namespace,
+        standalone=args.standalone,
+        verbose=args.verbose,
+        liveness=args.liveness,
+        metrics=args.metrics,
+        log_format=args.log_format,
     )
     return status
 
@@ -62,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         default=None,
         help="serve a liveness endpoint, e.g. http://0.0.0.0:8080/healthz",
+    )
+    run.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        default=None,
+        help="serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 0.0.0.0:9090",
+    )
+    run.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text (default) or as one JSON object each",
     )
     run.add_argument("-v", "--verbose", action="store_true", help="verbose logging")
     run.set_defaults(func=_run)

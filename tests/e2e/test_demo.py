@@ -61,6 +61,14 @@ def test_demo_brings_every_plan_home(tmp_path: Path, repo_root: Path) -> None:
     assert re.search(r"windows-apps-chg-0042\s+windows-apps\s+chg-0042\s+True", output)
     assert "linux-web: Completed" in output
 
+    # Its metrics, and its log as JSON lines.
+    assert 'failback_plans{phase="Completed"} 2.0' in output
+    assert "failback_leader 1.0" in output
+    assert 'failback_site_recovery_calls_total{operation="reprotect",outcome="ok"} 4.0' in output
+    log_lines = (tmp_path / "operator.log").read_text().splitlines()
+    assert all(json.loads(line)["message"] is not None for line in log_lines if line.startswith("{"))
+    assert sum(line.startswith("{") for line in log_lines) > len(log_lines) / 2
+
     # The operator wrote every status as the chart's ServiceAccount, and was never refused.
     audit = [json.loads(line) for line in (tmp_path / "controlplane" / "audit.log").read_text().splitlines()]
     by_operator = [e for e in audit if e["user"]["username"] == SERVICE_ACCOUNT]

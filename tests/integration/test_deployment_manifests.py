@@ -287,3 +287,22 @@ def test_service_account_may_contest_the_lease_in_its_namespace_only(
                 check=False,
             )
             assert answer.stdout.strip() == allowed, (verb, namespace)
+
+
+def test_helm_chart_serves_metrics_with_an_optional_service(crds: ControlPlane, repo_root: Path) -> None:
+    assert not _by_kind(_helm_template(repo_root), "Service")
+    chart = _helm_template(
+        repo_root, "--set", "metrics.service.enabled=true", "--set", "metrics.service.labels.release=prom"
+    )
+    [service], [deployment] = _by_kind(chart, "Service"), _by_kind(chart, "Deployment")
+    container = _operator_container(deployment)
+    assert "--metrics=0.0.0.0:9090" in container["args"]
+    assert {"name": "metrics", "containerPort": 9090} in container["ports"]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"] == [
+        {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"}
+    ]
+    labels = service["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "metrics"
+    assert labels["release"] == "prom"
+    crds.kubectl("apply", "--dry-run=server", "-f", "-", input=yaml.safe_dump(service))

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from failback_operator.testenv.binaries import cache_dir, find_binary
 from failback_operator.testenv.chart import RBAC_KINDS, chart_documents, service_account_kubeconfig
 from failback_operator.testenv.controlplane import ControlPlane, running_control_plane
 from failback_operator.testenv.operator_process import OperatorProcess, running_operator
+from failback_operator.testenv.processes import free_port
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.testenv.vcsim_gaps import ENTRY as VCSIM_GAPS_ENTRY
 from failback_operator.testenv.vcsim_inventory import VCSIM_MODEL
@@ -85,6 +87,7 @@ class Walk:
     simulator: AsrSimulator
     vcsim: VcsimServer
     operator: OperatorProcess | None = None
+    metrics_url: str = ""
     live: Live | None = None
     clock: PhaseClock = field(default_factory=PhaseClock)
     board: Board = field(default_factory=lambda: Board(()))
@@ -285,6 +288,9 @@ def _conclude(walk: Walk) -> bool:
     records = walk.simulator.runtime.log.records()
     calls = mutating_calls(records, _expected_calls())
     walk.console.print(render_summary(walk.clock.seconds, records, calls))
+    walk.console.print(f"\nThe operator's metrics ({walk.metrics_url}), in part:")
+    for line in _metrics_excerpt(walk.metrics_url):
+        walk.console.print(f"  {line}", markup=False, highlight=False)
     board = walk.look()
     completed = True
     for plan in site.PLANS:
@@ -292,6 +298,21 @@ def _conclude(walk: Walk) -> bool:
         completed = completed and row.completed
         walk.console.print(f"{plan.name}: {'Completed' if row.completed else row.phase or 'no status'}")
     return completed and calls.once_each
+
+
+_SHOWN_METRICS = (
+    "failback_plans{",
+    "failback_items{",
+    "failback_leader ",
+    "failback_site_recovery_calls_total{",
+    "failback_site_recovery_job_duration_seconds_count{",
+)
+
+
+def _metrics_excerpt(url: str) -> list[str]:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        text = answer.read().decode()
+    return [line for line in text.splitlines() if line.startswith(_SHOWN_METRICS)]
 
 
 @contextlib.contextmanager
@@ -398,6 +419,7 @@ def run_demo(options: DemoOptions | None = None, console: Console | None = None)
             f"The operator, as its own process, signed in as ServiceAccount "
             f"{site.OPERATOR_NAMESPACE}/{SERVICE_ACCOUNT} (a token from the TokenRequest API)"
         )
+        walk.metrics_url = f"http://127.0.0.1:{free_port()}/metrics"
         walk.operator = stack.enter_context(
             running_operator(
                 operator_kubeconfig,
@@ -405,11 +427,13 @@ def run_demo(options: DemoOptions | None = None, console: Console | None = None)
                 OPERATOR_ENVIRONMENT,
                 entry=VCSIM_GAPS_ENTRY,
                 standalone=False,
+                extra_args=(f"--metrics={walk.metrics_url.split('/')[2]}", "--log-format=json"),
             )
         )
         console.print(
             "  failback-operator run (standing for the Lease like a replica of the Deployment); "
-            "vcsim cannot model two vCenter facts, supplied by failback_operator.testenv.vcsim_gaps",
+            "vcsim cannot model two vCenter facts, supplied by failback_operator.testenv.vcsim_gaps; "
+            f"JSON logs in {workdir / 'operator.log'}, metrics at {walk.metrics_url}",
             highlight=False,
         )
         succeeded = False

@@ -8,6 +8,7 @@ from typing import Any
 import kopf
 
 from failback_operator.handlers.polling import look_until_stopped
+from failback_operator.metrics import METRICS
 from failback_operator.runtime import OperatorRuntime
 from failback_operator.services.kube import GROUP, VERSION, NotFoundError
 
@@ -93,4 +94,5 @@ async def plan_deleted(spec: Any, name: str, namespace: str | None, memo: Any, l
         with contextlib.suppress(NotFoundError):
             await runtime.ledger.release(master_target, namespace, name)
     runtime.forget(namespace, name)
+    METRICS.forget_plan(namespace, name)
     logger.info("FailbackPlan %s/%s deleted; its disk slot reservation is released", namespace, name)

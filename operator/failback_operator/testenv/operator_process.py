@@ -36,6 +36,8 @@ class OperatorProcess:
     process: ManagedProcess | None = None
     liveness_port: int = 0
     standalone: bool = True
+    # More arguments of `run` (e.g. --metrics, --log-format).
+    extra_args: tuple[str, ...] = ()
 
     def start(self, timeout: float = 60.0) -> None:
         self.liveness_port = free_port()
@@ -48,6 +50,7 @@ class OperatorProcess:
                 *(["--standalone"] if self.standalone else []),
                 f"--liveness=http://127.0.0.1:{self.liveness_port}/healthz",
                 "--verbose",
+                *self.extra_args,
             ],
             self.log_path,
         )
@@ -110,9 +113,12 @@ def running_operator(
     environment: Mapping[str, str],
     entry: tuple[str, ...] = ("-m", "failback_operator"),
     standalone: bool = True,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[OperatorProcess]:
     """Start the operator, yield it, always stop it."""
-    operator = OperatorProcess(kubeconfig, log_path, environment, entry=entry, standalone=standalone)
+    operator = OperatorProcess(
+        kubeconfig, log_path, environment, entry=entry, standalone=standalone, extra_args=extra_args
+    )
     try:
         operator.start()
         yield operator
