@@ -32,7 +32,7 @@ from failback_operator.demo import site
 from failback_operator.demo.board import Board, PhaseClock, PlanRow, read_board, render_board
 from failback_operator.demo.summary import mutating_calls, render_summary
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
-from failback_operator.testenv.binaries import cache_dir, find_binary
+from failback_operator.testenv.binaries import cache_dir
 from failback_operator.testenv.chart import RBAC_KINDS, chart_documents, service_account_kubeconfig
 from failback_operator.testenv.controlplane import ControlPlane, running_control_plane
 from failback_operator.testenv.operator_process import OperatorProcess, running_operator
@@ -332,7 +332,7 @@ def _wait_for_interrupt() -> None:
 
 
 def _print_how_to_look(console: Console, plane: ControlPlane, operator_kubeconfig: Path) -> None:
-    kubectl = find_binary("kubectl")
+    kubectl = cache_dir() / "bin" / "kubectl"
     console.print("\nEverything keeps running. From another shell:")
     console.print(f"  export KUBECONFIG={plane.kubeconfig}", highlight=False)
     for command in (
