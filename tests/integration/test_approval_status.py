@@ -110,3 +110,16 @@ async def test_an_approval_that_approves_nothing_says_why(
     obj, accepted = await _judged(store, f"{name}-r-1")
     assert (accepted["status"], accepted["reason"]) == ("False", reason)
     assert run_health(HEALTH.read_text(), obj)["status"] == health
+
+
+async def test_an_approval_of_a_plan_being_deleted_approves_nothing(
+    crds: ControlPlane, store: KubeStore
+) -> None:
+    """The plan's delete handler judges its approvals while the plan still exists (finalizer)."""
+    _apply(crds, _plan("app-deleted", "r-1"), _approval("app-deleted-r-1", "app-deleted", "r-1"))
+    await _judged(store, "app-deleted-r-1")
+    service = ApprovalService(store=store, clock=lambda: datetime.now(UTC))
+    await service.look_for_plan(NAMESPACE, "app-deleted", gone=True)
+    obj = await store.get("failbackapprovals", "app-deleted-r-1", NAMESPACE)
+    [accepted] = obj["status"]["conditions"]
+    assert (accepted["status"], accepted["reason"]) == ("False", "PlanNotFound")

@@ -412,8 +412,9 @@ def run_demo(options: DemoOptions | None = None, console: Console | None = None)
         )
 
         walk.say("The vault, the vCenter and both master targets, pointed at the local parts")
-        walk.apply("10-secrets", site.infrastructure_documents(simulator, vcsim)[:2])
-        walk.apply("20-infrastructure", site.infrastructure_documents(simulator, vcsim)[2:])
+        infrastructure = site.infrastructure_documents(simulator, vcsim)
+        walk.apply("10-secrets", [d for d in infrastructure if d["kind"] == "Secret"])
+        walk.apply("20-infrastructure", [d for d in infrastructure if d["kind"] != "Secret"])
 
         walk.say(
             f"The operator, as its own process, signed in as ServiceAccount "

@@ -12,7 +12,7 @@ from failback_operator.metrics import METRICS
 from failback_operator.runtime import OperatorRuntime
 from failback_operator.services.kube import GROUP, VERSION, NotFoundError
 
-__all__ = ["approval_changed", "drive_plan", "plan_deleted", "plan_gone", "spec_changed"]
+__all__ = ["approval_changed", "drive_plan", "plan_deleted", "spec_changed"]
 
 
 @kopf.daemon(GROUP, VERSION, "failbackplans", cancellation_timeout=30)
@@ -40,10 +40,10 @@ async def drive_plan(
     )
 
 
-async def _judge_approvals(runtime: OperatorRuntime, namespace: str, plan: str) -> None:
-    """The plan's approvals say again whether they count (the plan appeared, changed or went)."""
+async def _judge_approvals(runtime: OperatorRuntime, namespace: str, plan: str, gone: bool = False) -> None:
+    """The plan's approvals say again whether they count (the plan appeared, changed or is going)."""
     if runtime.approvals is not None:
-        await runtime.approvals.look_for_plan(namespace, plan)
+        await runtime.approvals.look_for_plan(namespace, plan, gone=gone)
 
 
 def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
@@ -76,13 +76,6 @@ async def approval_changed(
             await runtime.approvals.look(namespace, name)
 
 
-@kopf.on.event(GROUP, VERSION, "failbackplans")
-async def plan_gone(type: str | None, name: str, namespace: str | None, memo: Any, **_: Any) -> None:
-    """A plan is gone for good: approvals naming it say they approve nothing."""
-    if type == "DELETED" and namespace is not None:
-        await _judge_approvals(memo.runtime, namespace, name)
-
-
 @kopf.on.delete(GROUP, VERSION, "failbackplans")
 async def plan_deleted(spec: Any, name: str, namespace: str | None, memo: Any, logger: Any, **_: Any) -> None:
     """Release the plan's disk slots at once; Site Recovery jobs in flight go on without the plan."""
@@ -95,4 +88,5 @@ async def plan_deleted(spec: Any, name: str, namespace: str | None, memo: Any, l
             await runtime.ledger.release(master_target, namespace, name)
     runtime.forget(namespace, name)
     METRICS.forget_plan(namespace, name)
+    await _judge_approvals(runtime, namespace, name, gone=True)
     logger.info("FailbackPlan %s/%s deleted; its disk slot reservation is released", namespace, name)

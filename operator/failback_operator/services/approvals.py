@@ -32,7 +32,8 @@ class ApprovalService:
     clock: Callable[[], datetime]
     may_act: Callable[[], bool] = field(default=_always)
 
-    async def look(self, namespace: str, name: str) -> None:
+    async def look(self, namespace: str, name: str, plan_gone: bool = False) -> None:
+        """Judge one approval; `plan_gone` when its plan is being deleted (it still exists until then)."""
         if not self.may_act():
             return
         try:
@@ -42,6 +43,8 @@ class ApprovalService:
         spec = FailbackApprovalSpec.model_validate(obj["spec"])
         generation = int(obj["metadata"].get("generation", 1))
         try:
+            if plan_gone:
+                raise NotFoundError(f"FailbackPlan {namespace}/{spec.plan_ref.name} is being deleted")
             plan_obj = await self.store.get("failbackplans", spec.plan_ref.name, namespace)
         except NotFoundError:
             plan = None
@@ -67,8 +70,8 @@ class ApprovalService:
                 "FailbackApproval %s/%s changed while judged; judged again on its event", namespace, name
             )
 
-    async def look_for_plan(self, namespace: str, plan: str) -> None:
+    async def look_for_plan(self, namespace: str, plan: str, gone: bool = False) -> None:
         """Judge every approval naming `plan` again (its run, policy or existence changed)."""
         for approval in await self.store.list("failbackapprovals", namespace):
             if approval["spec"]["planRef"]["name"] == plan:
-                await self.look(namespace, approval["metadata"]["name"])
+                await self.look(namespace, approval["metadata"]["name"], plan_gone=gone)
