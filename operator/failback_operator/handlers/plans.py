@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 import kopf
@@ -41,9 +42,18 @@ async def drive_plan(
 
 
 async def _judge_approvals(runtime: OperatorRuntime, namespace: str, plan: str, gone: bool = False) -> None:
-    """The plan's approvals say again whether they count (the plan appeared, changed or is going)."""
-    if runtime.approvals is not None:
+    """The plan's approvals say again whether they count (the plan appeared, changed or is going).
+
+    Never in the plan's way: a failure is logged, and the approval's next event judges it again.
+    """
+    if runtime.approvals is None:
+        return
+    try:
         await runtime.approvals.look_for_plan(namespace, plan, gone=gone)
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "could not judge the approvals of FailbackPlan %s/%s", namespace, plan, exc_info=True
+        )
 
 
 def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
