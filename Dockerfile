@@ -14,10 +14,11 @@ COPY requirements.lock ./
 RUN /opt/failback-operator/bin/pip install --no-deps --requirement requirements.lock
 COPY pyproject.toml README.md ./
 COPY operator ./operator
-# The project itself is pure Python: built here, installed without touching the pinned set.
-RUN PIP_ONLY_BINARY= /opt/failback-operator/bin/pip install --no-deps . \
+# The project itself is pure Python: built here from source (so not wheels-only), installed without
+# touching the pinned set; then pip and setuptools leave the virtualenv.
+RUN env -u PIP_ONLY_BINARY /opt/failback-operator/bin/pip install --no-deps . \
     && /opt/failback-operator/bin/pip check \
-    && /opt/failback-operator/bin/pip uninstall --yes pip
+    && /opt/failback-operator/bin/pip uninstall --yes pip setuptools
 
 FROM ${PYTHON_IMAGE}
 LABEL org.opencontainers.image.title="failback-operator" \
