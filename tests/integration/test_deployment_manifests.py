@@ -231,6 +231,11 @@ def test_helm_chart_renders_watch_namespaces_and_applies(crds: ControlPlane, rep
     assert args[:1] == ["run"]
     assert "--namespace=team-a" in args
     assert "--namespace=team-b" in args
+    # Kopf follows the namespaces it watches only then; a cluster-wide operator lists none.
+    [role] = _by_kind(chart, "ClusterRole")
+    assert {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list", "watch"]} in role["rules"]
+    [default_role] = _by_kind(_helm_template(repo_root), "ClusterRole")
+    assert all("namespaces" not in rule["resources"] for rule in default_role["rules"])
     crds.kubectl("create", "namespace", "failback-helm")
     crds.kubectl(
         "apply",
