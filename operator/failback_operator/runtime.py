@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from failback_operator.services.approvals import ApprovalService
 from failback_operator.services.kube import KubeStore
 from failback_operator.services.leadership import ElectionSettings
 from failback_operator.services.master_targets import MasterTargetService
@@ -119,6 +120,8 @@ class OperatorRuntime:
     master_targets: MasterTargetService
     reconcile: ReconcileSettings
     vault_reads: SharedVaultReads | None = None
+    # The FailbackApproval status writer; None only where a test builds a runtime without one.
+    approvals: ApprovalService | None = None
     # Set once the runtime exists, since it wakes the runtime's plans.
     vault_poller: VaultPoller | None = None
     clock: Callable[[], datetime] = utc_now
@@ -205,6 +208,9 @@ def build_runtime(
         ),
         vault_reads=reads,
         reconcile=reconcile,
+        approvals=ApprovalService(
+            store=store, clock=utc_now, **({"may_act": may_act} if may_act is not None else {})
+        ),
     )
     runtime.vault_poller = VaultPoller(
         store=store, sources=sources, reads=reads, wake=runtime.wake, clock=utc_now, interval=vault_poll

@@ -123,6 +123,11 @@ class Reason(StrEnum):
     NOT_CONNECTED = "NotConnected"  # Ready is False because Connected is
     CHECKED = "Checked"  # every prerequisite was evaluated on facts actually read
     NOT_CHECKED = "NotChecked"  # some prerequisites could not be evaluated: a side was not read
+    # FailbackApproval: accepted for the plan's current run, or ignored and why.
+    ACCEPTED = "Accepted"  # it approves the named plan's current run
+    STALE_RUN = "StaleRun"  # it names another run than the plan's current spec.run
+    PLAN_NOT_FOUND = "PlanNotFound"  # no FailbackPlan of that name in its namespace
+    APPROVAL_NOT_REQUIRED = "ApprovalNotRequired"  # the plan's approval policy is not Required
 
 
 class Operation(StrEnum):

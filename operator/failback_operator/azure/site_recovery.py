@@ -52,6 +52,7 @@ from failback_operator.facts.asr import (
 )
 from failback_operator.facts.reprotect import ReprotectValues
 from failback_operator.facts.spec import RecoveryPointType
+from failback_operator.metrics import METRICS
 
 __all__ = ["ItemRef", "SiteRecovery", "StartedOperation", "item_ref"]
 
@@ -157,11 +158,13 @@ class SiteRecovery:
 
     async def _read(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
-            return await call()
+            found = await call()
         except AzureError as error:
-            raise site_recovery_error(
-                error, operation=operation, mutating=False, secrets=self._secrets
-            ) from error
+            failure = site_recovery_error(error, operation=operation, mutating=False, secrets=self._secrets)
+            METRICS.site_recovery_call(operation, _outcome(failure))
+            raise failure from error
+        METRICS.site_recovery_call(operation, "ok")
+        return found
 
     async def _read_all(self, operation: str, pages: Callable[[], AsyncIterable[T]]) -> list[T]:
         async def collect() -> list[T]:
@@ -280,9 +283,10 @@ class SiteRecovery:
         try:
             await begin(polling=False, raw_response_hook=answers.append)
         except AzureError as error:
-            raise site_recovery_error(
-                error, operation=operation, mutating=True, secrets=self._secrets
-            ) from error
+            failure = site_recovery_error(error, operation=operation, mutating=True, secrets=self._secrets)
+            METRICS.site_recovery_call(operation, _outcome(failure))
+            raise failure from error
+        METRICS.site_recovery_call(operation, "ok" if answers else "unknown")
         if not answers:
             raise OperationOutcomeUnknown("no answer was seen for the request", operation=operation)
         response = answers[-1].http_response
@@ -446,3 +450,8 @@ class SiteRecovery:
             "refresh configuration server",
             lambda **kw: ops.begin_refresh_provider(*self._vault, fabric, name, **kw),
         )
+
+
+def _outcome(error: Exception) -> str:
+    """The metric label of a failed call: the kind of error (throttled, transient, refused...)."""
+    return type(error).__name__.lower()

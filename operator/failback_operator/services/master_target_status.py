@@ -158,12 +158,20 @@ def prerequisites(findings: Sequence[Finding], now: datetime) -> tuple[Prerequis
 def prerequisite_events(
     previous: Sequence[Prerequisite] | None, current: Sequence[Prerequisite]
 ) -> tuple[Event, ...]:
-    """An event per rule whose result changed since the last look; a first look reports only problems."""
+    """An event per rule whose result changed since the last look; a first look reports only problems.
+
+    Rules that became Unknown together (a side that could not be read leaves a dozen unchecked)
+    make one event naming them all, not one warning each.
+    """
     before = {entry.rule_id: entry.result for entry in previous or ()}
     events = []
+    unknown: list[Prerequisite] = []
     for entry in current:
         old = before.get(entry.rule_id)
         if old == entry.result or (old is None and entry.result in _GOOD):
+            continue
+        if entry.result is PrerequisiteResult.UNKNOWN:
+            unknown.append(entry)
             continue
         events.append(
             Event(
@@ -171,6 +179,16 @@ def prerequisite_events(
                 reason=_PREREQUISITE_CHANGED[entry.result],
                 message=f"{entry.rule_id} {old.value if old else 'first checked'} -> {entry.result.value}: "
                 f"{entry.message or ''}",
+            )
+        )
+    if unknown:
+        rules = ", ".join(e.rule_id for e in unknown)
+        reasons = "; ".join(dict.fromkeys(e.message or "not checked" for e in unknown))
+        events.append(
+            Event(
+                type=EventType.WARNING,
+                reason=EventReason.PREREQUISITE_UNKNOWN,
+                message=f"{rules} -> {PrerequisiteResult.UNKNOWN.value}: {reasons}",
             )
         )
     return tuple(events)

@@ -20,6 +20,7 @@ from failback_operator.api.status import FailbackPlanStatus
 from failback_operator.api.vocabulary import EventReason, EventType
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts import Approval, Architecture, DiskPlacement, FailbackPlanSpec, ProtectedItem
+from failback_operator.metrics import METRICS
 from failback_operator.rules.evaluate import evaluate
 from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.model import Phase as RulePhase
@@ -270,7 +271,9 @@ class PlanService:
 
     async def _write(self, obj: dict[str, Any], decision: Decision) -> dict[str, Any]:
         """Write the decision's status with the read resourceVersion, then post its events."""
-        written = await self.store.replace_status(obj, decision.status.to_status())
+        status = decision.status.to_status()
+        written = await self.store.replace_status(obj, status)
+        METRICS.observe_plan(obj["metadata"]["namespace"], obj["metadata"]["name"], status)
         await self._post(written, decision.events)
         return written
 

@@ -113,6 +113,21 @@ def _find_job(
     return matches[0] if matches else None
 
 
+def _failover_job_still_to_be_listed(
+    intent: ItemIntent, shutdown_confirmed: bool | None, now: datetime, settings: WorkflowSettings
+) -> bool:
+    """A failover's effect shows on the item before a jobs list read apart lists its job.
+
+    Commit needs that job's shut-down task (FB042): wait for the list a while (within the intent
+    grace) instead of taking an unlisted job for an unconfirmed shut-down.
+    """
+    return (
+        intent.operation == Operation.FAILOVER
+        and shutdown_confirmed is None
+        and now - intent.time <= settings.intent_grace
+    )
+
+
 def _last_failover_job(
     jobs: Sequence[Job], item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None
 ) -> Job | None:
@@ -258,7 +273,9 @@ def _refresh_item(
                         now,
                     )
                 intent = None
-        elif _effect_rank_reached(intent.operation, stage):
+        elif _effect_rank_reached(intent.operation, stage) and not _failover_job_still_to_be_listed(
+            intent, shutdown_confirmed, now, settings
+        ):
             intent = None  # done; the job has aged out of the recent-jobs list
     elif intent is not None:
         if _effect_rank_reached(intent.operation, stage):
