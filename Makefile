@@ -8,13 +8,15 @@ BIN := $(CACHE)/bin
 # Each checkout runs its own code, whichever checkout created the shared virtualenv.
 RUN := PYTHONPATH=$(CURDIR)/operator PATH=$(BIN):$(VENV)/bin:$$PATH FAILBACK_CACHE=$(CACHE)
 PYTEST_ARGS ?=
+# The operator's image, as the chart (repository:appVersion) and the kustomize base name it.
+IMAGE ?= ghcr.io/failback-io/failback-operator:0.1.0
 # `make chaos CHAOS_ARGS="--kills 200 --seed 7"`: see tests/e2e/chaos.py and docs/reliability.md.
 CHAOS_ARGS ?= --kills 60
 
-.PHONY: help venv tools lint typecheck unit pytest test chaos demo demo-down clean-cache
+.PHONY: help venv tools lint typecheck unit pytest test chaos demo image lock clean-cache
 
 help:
-	@echo "make demo   bring up the local control plane with the CRDs and examples"
+	@echo "make demo   bring a Windows and a Linux group home on local parts (DEMO_ARGS=--keep to stay)"
 	@echo "make test   ruff, mypy and pytest (builds what is missing first)"
 	@echo "make chaos  plans driven to Completed through operator kills and faults (CHAOS_ARGS=--kills N)"
 
@@ -48,7 +50,15 @@ chaos: venv tools
 	$(RUN) python -m tests.e2e.chaos $(CHAOS_ARGS)
 
 demo: venv tools
-	$(RUN) python -m failback_operator demo
+	$(RUN) python -m failback_operator demo $(DEMO_ARGS)
+
+# Needs Docker (or a compatible builder); not part of `make test`.
+image:
+	docker build --tag $(IMAGE) .
+
+# Pins the runtime dependencies the tests ran with into requirements.lock, for the image.
+lock: venv
+	$(RUN) python tools/image/lock-requirements.py
 
 clean-cache:
 	rm -rf $(CACHE)

@@ -19,16 +19,24 @@ def _run(args: argparse.Namespace) -> int:
     from failback_operator.handlers.runner import run_operator
 
     status: int = run_operator(
-        namespaces=args.namespace, standalone=args.standalone, verbose=args.verbose, liveness=args.liveness
+        namespaces=args.namespace,
+        standalone=args.standalone,
+        verbose=args.verbose,
+        liveness=args.liveness,
+        metrics=args.metrics,
+        log_format=args.log_format,
     )
     return status
 
 
 def _demo(args: argparse.Namespace) -> int:
-    """Bring up the embedded local control plane with the CRDs and the examples."""
-    from failback_operator.demo import run_demo
+    """Walk a Windows and a Linux replication group home on the local control plane, vcsim and simulator."""
+    from failback_operator.demo import DemoOptions, run_demo
 
-    status: int = run_demo(keep_running=not args.no_wait, workdir=args.workdir)
+    options = DemoOptions(keep=args.keep, time_scale=args.time_scale, live=False if args.no_live else None)
+    if args.workdir is not None:
+        options.workdir = args.workdir
+    status: int = run_demo(options)
     return status
 
 
@@ -60,16 +68,41 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="serve a liveness endpoint, e.g. http://0.0.0.0:8080/healthz",
     )
+    run.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        default=None,
+        help="serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 0.0.0.0:9090",
+    )
+    run.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text (default) or as one JSON object each",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="verbose logging")
     run.set_defaults(func=_run)
 
-    demo = commands.add_parser("demo", help="run the embedded demo on a local control plane")
-    demo.add_argument("--no-wait", action="store_true", help="stop once the demo has been set up")
+    demo = commands.add_parser(
+        "demo", help="bring a Windows and a Linux replication group home on local parts, step by step"
+    )
+    demo.add_argument(
+        "--keep", action="store_true", help="leave everything running at the end (Ctrl-C stops it)"
+    )
+    demo.add_argument(
+        "--time-scale",
+        type=float,
+        default=150.0,
+        help="simulated Site Recovery seconds per real second (default: 150)",
+    )
+    demo.add_argument(
+        "--no-live", action="store_true", help="print a line per change instead of a live board"
+    )
     demo.add_argument(
         "--workdir",
         type=Path,
         default=None,
-        help="where the control plane keeps its data and kubeconfig (default: the cache's demo/)",
+        help="where the demo keeps its data, logs and kubeconfigs (default: the cache's demo/)",
     )
     demo.set_defaults(func=_demo)
     sim_cli.add_parser(commands)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from failback_operator.services.approvals import ApprovalService
 from failback_operator.services.kube import KubeStore
 from failback_operator.services.leadership import ElectionSettings
 from failback_operator.services.master_targets import MasterTargetService
@@ -119,6 +120,8 @@ class OperatorRuntime:
     master_targets: MasterTargetService
     reconcile: ReconcileSettings
     vault_reads: SharedVaultReads | None = None
+    # The FailbackApproval status writer; None only where a test builds a runtime without one.
+    approvals: ApprovalService | None = None
     # Set once the runtime exists, since it wakes the runtime's plans.
     vault_poller: VaultPoller | None = None
     clock: Callable[[], datetime] = utc_now
@@ -154,7 +157,7 @@ def build_runtime(
         load_api_client(), operator_namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", "failback-system")
     )
     settings = settings_from_environment(environ)
-    ledger = DiskSlotLedger(store, utc_now)
+    ledger = DiskSlotLedger(store, utc_now, capacity=settings.rules.master_target_disk_slots)
     vault_poll = timedelta(seconds=float(environ.get("FAILBACK_VAULT_POLL_SECONDS", "10")))
     reads = SharedVaultReads(
         # Shared long enough to absorb a burst of looks, never so long that a look sees nothing new.
@@ -168,15 +171,17 @@ def build_runtime(
         jobs_since=lambda: utc_now() - timedelta(days=1),
     )
     sources = SourceResolver(store)
+    reconcile = reconcile_settings_from_environment(environ)
     plans = PlanService(
         store=store,
-        facts_source=GatheringFactsSource(store, utc_now, reads, sources),
+        facts_source=GatheringFactsSource(
+            store, utc_now, reads, sources, read_timeout=reconcile.read_timeout
+        ),
         ledger=ledger,
         clock=utc_now,
         settings=settings,
         **({"may_act": may_act} if may_act is not None else {}),
     )
-    reconcile = reconcile_settings_from_environment(environ)
     runtime = OperatorRuntime(
         store=store,
         plans=plans,
@@ -203,6 +208,9 @@ def build_runtime(
         ),
         vault_reads=reads,
         reconcile=reconcile,
+        approvals=ApprovalService(
+            store=store, clock=utc_now, **({"may_act": may_act} if may_act is not None else {})
+        ),
     )
     runtime.vault_poller = VaultPoller(
         store=store, sources=sources, reads=reads, wake=runtime.wake, clock=utc_now, interval=vault_poll

@@ -12,7 +12,10 @@ import time
 
 import pytest
 
-from .world import ITEMS, RECOVERY_PLAN, World
+from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+
+from ..integration.vsphere.vcsim_builders import Inventory
+from .world import ITEMS, ON_PREMISES_VMS, RECOVERY_PLAN, World
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.vcsim]
 
@@ -86,3 +89,46 @@ def test_the_vault_poller_wakes_a_plan_as_soon_as_site_recovery_changes(world: W
     assert time.monotonic() - started < 30
     for item in ITEMS:
         assert world.calls("ReplicationProtectedItems_Reprotect", item) == 1, world.counts()
+
+
+def _set_power(world: World, vm_name: str, on: bool) -> None:
+    """Power an on-premises VM on or off in vCenter, as someone might by hand (FB031)."""
+    endpoint = VCenterEndpoint(
+        host=world.vcsim.host,
+        port=world.vcsim.port,
+        user=world.vcsim.user,
+        password=world.vcsim.password,
+        ca_file=str(world.vcsim.ca_file),
+    )
+    with vcenter_session(endpoint) as session:
+        built = Inventory(session=session, workdir=world.workdir / "vcsim")
+        vm = built.vm(vm_name)
+        assert vm is not None, vm_name
+        if (vm.runtime.powerState == "poweredOn") != on:
+            built.wait(vm.PowerOnVM_Task() if on else vm.PowerOffVM_Task())
+
+
+def test_an_on_premises_vm_powered_on_after_reprotect_blocks_failback_until_it_is_off(world: World) -> None:
+    world.create_plan(action="Reprotect")
+    try:
+        with world.operator() as operator:
+            world.wait_for("Completed", operator)
+            # Someone powers an on-premises VM on while its item replicates back to it (FB031).
+            _set_power(world, ON_PREMISES_VMS[0], on=True)
+            world.approve("run-1")
+            world.set_spec(action="Failback")
+            blocked = world.wait_for("Preflight", operator, progression="FailbackBlocked")
+            message = blocked["status"]["message"]
+            assert "FB031" in message, message
+            assert ON_PREMISES_VMS[0] in message, message
+            assert "remedy: power the on-premises VM off" in message
+            conditions = {c["type"]: c for c in blocked["status"]["conditions"]}
+            assert conditions["PrerequisitesMet"]["status"] == "False"
+            assert world.calls("ReplicationRecoveryPlans_UnplannedFailover", RECOVERY_PLAN) == 0
+            assert any(e["reason"] == "FailbackBlocked" and "FB031" in e["message"] for e in world.events())
+
+            _set_power(world, ON_PREMISES_VMS[0], on=False)
+            world.wait_for("Committing", operator, progression="WaitingForCommitAction", timeout=180)
+            assert world.calls("ReplicationRecoveryPlans_UnplannedFailover", RECOVERY_PLAN) == 1
+    finally:
+        _set_power(world, ON_PREMISES_VMS[0], on=False)  # the vcsim is shared by the session's tests

@@ -51,7 +51,9 @@ def test_agent_not_installed_refusals_are_retried_until_reprotect_is_accepted(wo
     for item in ITEMS:
         runtime.boot_azure_vm(item)
     world.create_plan(action="Reprotect")
-    with world.operator() as operator:
+    # FB028's window runs from the items' failover, an hour before in this scenario: widened so the
+    # refusals fall inside it (the agents register when the test says so).
+    with world.operator(FAILBACK_AGENT_WINDOW_SECONDS=str(3 * 3600)) as operator:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             refused = [r for r in world.requests(REPROTECT) if r["item"] == ITEMS[0] and r["status"] == 400]

@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from failback_operator.api.status import STATUS_MODELS
-from failback_operator.testenv.binaries import MissingBinaryError, cache_dir, find_binary
+from failback_operator.testenv.binaries import cache_dir
 from failback_operator.testenv.controlplane import ControlPlane
+from tests.support.real_parts import require_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "argocd.md"
@@ -74,10 +75,7 @@ def test_the_kubectl_recipe_adds_the_scripts_and_keeps_the_rest(
 
 
 def test_the_helm_recipe_sets_one_key_per_kind(tmp_path: Path) -> None:
-    try:
-        find_binary("helm")
-    except MissingBinaryError as missing:
-        pytest.skip(str(missing))
+    require_binary("helm")
     # A stand-in for the argo-cd chart's argocd-cm template: configs.cm becomes the data.
     chart = tmp_path / "chart"
     (chart / "templates").mkdir(parents=True)

@@ -764,17 +764,19 @@ def _table(output: str) -> list[list[str]]:
 def test_get_failbackplans_is_a_progress_board(examples: ControlPlane) -> None:
     _patch_status(examples, "failbackplan", "windows-apps", PLAN_STATUS, "--namespace=team-apps")
     header, *rows = _table(examples.kubectl("get", "failbackplans", "--namespace=team-apps").stdout)
-    assert header == ["NAME", "ACTION", "PHASE", "READY", "WINDOW START", "WINDOW END", "AGE"]
+    assert header == ["NAME", "ACTION", "PHASE", "READY", "REASON", "WINDOW START", "WINDOW END", "AGE"]
     by_name = {row[0]: row for row in rows}
-    assert by_name["windows-apps"][1:6] == [
+    # REASON: why the plan waits or stops, as the step it is at.
+    assert by_name["windows-apps"][1:7] == [
         "Reprotect",
         "Reprotecting",
         "1/2",
+        "WaitingForAgent",
         "2026-11-28T22:00:00Z",
         "2026-11-29T02:00:00Z",
     ]
     wide = examples.kubectl("get", "fbp", "--namespace=team-apps", "--output=wide").stdout
-    assert _table(wide)[0][-3:] == ["PROGRESSION", "RUN", "MASTER TARGET"]
+    assert _table(wide)[0][-3:] == ["MESSAGE", "RUN", "MASTER TARGET"]
     assert "WaitingForAgent" in wide
 
 

@@ -67,12 +67,25 @@ def test_kustomize_base_installs_with_the_crds(crds: ControlPlane, repo_root: Pa
 @pytest.mark.parametrize(
     ("verb", "resource", "namespace", "allowed"),
     [
-        ("patch", "failbackplans.failback.io/status", "team-a", True),
+        ("update", "failbackplans.failback.io/status", "team-a", True),
+        ("update", "failbackapprovals.failback.io/status", "team-a", True),
         ("watch", "failbackplans.failback.io", "team-a", True),
-        ("patch", "mastertargets.failback.io/status", "", True),
+        ("patch", "failbackplans.failback.io", "team-a", True),  # Kopf's annotations and finalizer
+        ("update", "mastertargets.failback.io/status", "", True),
         ("create", "events", "team-a", True),
         ("get", "secrets", "failback-system", True),
-        ("update", "leases.coordination.k8s.io", "failback-system", True),
+        ("update", "leases.coordination.k8s.io/failback-operator", "failback-system", True),
+        ("create", "leases.coordination.k8s.io", "failback-system", True),
+        # Exactly as used: status is replaced whole, Secrets are read by name, events only created.
+        ("patch", "failbackplans.failback.io/status", "team-a", False),
+        ("get", "failbackplans.failback.io/status", "team-a", False),
+        ("list", "secrets", "failback-system", False),
+        ("watch", "secrets", "failback-system", False),
+        ("patch", "events", "team-a", False),
+        ("patch", "failbackapprovals.failback.io", "team-a", False),
+        ("list", "namespaces", "", False),
+        # The Lease is renewed by name only.
+        ("update", "leases.coordination.k8s.io/another-lease", "failback-system", False),
         # Least privilege: no Secrets outside its namespace, never deletes what users own.
         ("get", "secrets", "team-a", False),
         ("list", "secrets", "default", False),
@@ -87,21 +100,118 @@ def test_service_account_rights(
 ) -> None:
     crds.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(repo_root / "manifests/base"))
     scope = ["--namespace", namespace] if namespace else []
+    # "kind/status" is the status subresource; "kind/name" an object by name.
+    if resource.endswith("/status"):
+        scope += ["--subresource=status"]
+        resource = resource.removesuffix("/status")
     answer = crds.kubectl("auth", "can-i", verb, resource, f"--as={SERVICE_ACCOUNT}", *scope, check=False)
     assert answer.stdout.strip() == ("yes" if allowed else "no"), (verb, resource, namespace)
 
 
-def test_helm_chart_matches_the_kustomize_base(crds: ControlPlane, repo_root: Path) -> None:
+def _identity(document: dict[str, Any]) -> tuple[str, str, str]:
+    metadata = document["metadata"]
+    return document["kind"], metadata["name"], metadata.get("namespace", "")
+
+
+def test_helm_chart_and_kustomize_base_install_the_same_objects(crds: ControlPlane, repo_root: Path) -> None:
+    """Same objects, names, selectors, pod spec and rights: moving from one to the other works."""
     chart = _helm_template(repo_root)
-    base = _kustomize(crds, repo_root)
+    base = [d for d in _kustomize(crds, repo_root) if d["kind"] != "Namespace"]
+    assert sorted(map(_identity, chart)) == sorted(map(_identity, base))
     for kind in ("ClusterRole", "Role"):
         assert [d["rules"] for d in _by_kind(chart, kind)] == [d["rules"] for d in _by_kind(base, kind)], kind
+    for kind in ("ClusterRoleBinding", "RoleBinding"):
+        assert [(d["roleRef"], d["subjects"]) for d in _by_kind(chart, kind)] == [
+            (d["roleRef"], d["subjects"]) for d in _by_kind(base, kind)
+        ], kind
+    [chart_deployment], [base_deployment] = _by_kind(chart, "Deployment"), _by_kind(base, "Deployment")
+    assert chart_deployment["spec"] == base_deployment["spec"]
+    selector = base_deployment["spec"]["selector"]["matchLabels"]
+    for document in base:
+        if document["kind"] != "CustomResourceDefinition":
+            labels = document["metadata"]["labels"]
+            assert {k: labels[k] for k in selector} == selector, _identity(document)
     chart_crds = {d["metadata"]["name"]: d for d in _by_kind(chart, "CustomResourceDefinition")}
     base_crds = {d["metadata"]["name"]: d for d in _by_kind(base, "CustomResourceDefinition")}
     assert chart_crds.keys() == base_crds.keys()
     for name, crd in chart_crds.items():
         assert crd["spec"] == base_crds[name]["spec"], name
         assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+
+
+@pytest.mark.parametrize("source", ["kustomize", "helm"])
+def test_the_operator_writes_only_to_an_emptydir_and_is_probed_for_readiness(
+    crds: ControlPlane, repo_root: Path, source: str
+) -> None:
+    documents = _kustomize(crds, repo_root) if source == "kustomize" else _helm_template(repo_root)
+    [deployment] = _by_kind(documents, "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    container = _operator_container(deployment)
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert "emptyDir" in volumes[mounts[env["TMPDIR"]]]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
+    assert isinstance(pod["securityContext"]["runAsUser"], int)
+    assert env["FAILBACK_LEASE_NAME"] == deployment["metadata"]["name"]
+
+
+def test_helm_lint_and_a_typo_in_values_is_refused(repo_root: Path) -> None:
+    helm = str(find_binary("helm"))
+    linted = subprocess.run(
+        [helm, "lint", "--strict", str(repo_root / "charts/failback-operator")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        _helm_template(repo_root, "--set", "replicaz=2")
+    assert "replicaz" in refused.value.stderr
+
+
+def test_helm_install_into_the_api_server(crds: ControlPlane, repo_root: Path) -> None:
+    """A real `helm install` (CRDs left to the session), its NOTES, and a clean uninstall."""
+    helm = [str(find_binary("helm")), f"--kubeconfig={crds.kubeconfig}"]
+    release, namespace = "helm-it", "failback-helm-it"
+    installed = subprocess.run(
+        [
+            *helm,
+            "install",
+            release,
+            str(repo_root / "charts/failback-operator"),
+            "--namespace",
+            namespace,
+            "--create-namespace",
+            "--set",
+            "crds.install=false",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "kubectl get fbp -A" in installed.stdout  # NOTES.txt
+    fullname = f"{release}-failback-operator"
+    try:
+        deployment = crds.kubectl("get", "deployment", fullname, "-n", namespace, "-o", "yaml")
+        assert yaml.safe_load(deployment.stdout)["spec"]["template"]["spec"]["volumes"][0]["name"] == "tmp"
+        lease_rights = crds.kubectl(
+            "auth",
+            "can-i",
+            "update",
+            f"leases.coordination.k8s.io/{fullname}",
+            f"--as=system:serviceaccount:{namespace}:{fullname}",
+            "-n",
+            namespace,
+            check=False,
+        )
+        assert lease_rights.stdout.strip() == "yes"
+    finally:
+        subprocess.run([*helm, "uninstall", release, "--namespace", namespace], timeout=120, check=False)
 
 
 def test_helm_chart_renders_watch_namespaces_and_applies(crds: ControlPlane, repo_root: Path) -> None:
@@ -121,6 +231,11 @@ def test_helm_chart_renders_watch_namespaces_and_applies(crds: ControlPlane, rep
     assert args[:1] == ["run"]
     assert "--namespace=team-a" in args
     assert "--namespace=team-b" in args
+    # Kopf follows the namespaces it watches only then; a cluster-wide operator lists none.
+    [role] = _by_kind(chart, "ClusterRole")
+    assert {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list", "watch"]} in role["rules"]
+    [default_role] = _by_kind(_helm_template(repo_root), "ClusterRole")
+    assert all("namespaces" not in rule["resources"] for rule in default_role["rules"])
     crds.kubectl("create", "namespace", "failback-helm")
     crds.kubectl(
         "apply",
@@ -177,3 +292,22 @@ def test_service_account_may_contest_the_lease_in_its_namespace_only(
                 check=False,
             )
             assert answer.stdout.strip() == allowed, (verb, namespace)
+
+
+def test_helm_chart_serves_metrics_with_an_optional_service(crds: ControlPlane, repo_root: Path) -> None:
+    assert not _by_kind(_helm_template(repo_root), "Service")
+    chart = _helm_template(
+        repo_root, "--set", "metrics.service.enabled=true", "--set", "metrics.service.labels.release=prom"
+    )
+    [service], [deployment] = _by_kind(chart, "Service"), _by_kind(chart, "Deployment")
+    container = _operator_container(deployment)
+    assert "--metrics=0.0.0.0:9090" in container["args"]
+    assert {"name": "metrics", "containerPort": 9090} in container["ports"]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"] == [
+        {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"}
+    ]
+    labels = service["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "metrics"
+    assert labels["release"] == "prom"
+    crds.kubectl("apply", "--dry-run=server", "-f", "-", input=yaml.safe_dump(service))

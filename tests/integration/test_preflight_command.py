@@ -14,6 +14,7 @@ itself refuses both unknowns.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,8 +25,9 @@ import pytest
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread, load_scenario
 from failback_operator.sim.asr.scenario import Scenario
-from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
+from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from tests.support.real_parts import require_vcsim
 
 from .asr_sim_support import EXAMPLES, scenario
 from .preflight_setup import Outcome, Setup, classic_setup, modernized_setup, run_preflight
@@ -56,8 +58,7 @@ def module_scenario() -> Scenario:
 
 @pytest.fixture(scope="module")
 def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimServer]:
-    if find_vcsim() is None:
-        pytest.skip("vcsim is not built: run `make tools` (tools/testenv/build-tools.sh vcsim)")
+    require_vcsim()
     with run_vcsim(tmp_path_factory.mktemp("vcsim"), model_args=VCSIM_MODEL) as server:
         yield server
 
@@ -224,6 +225,28 @@ def test_unreachable_vcenter_is_reported_not_crashed(setup: Setup, tmp_path: Pat
     assert {"FB001", "FB006", "FB024", "FB026"} <= unverified
     # Site Recovery was still read: its checks ran on real facts.
     assert not any("Site Recovery" in error for error in report["errors"])
+
+
+def test_unreachable_vault_is_reported_in_seconds_and_nothing_passes_on_it(
+    setup: Setup, tmp_path: Path
+) -> None:
+    """A refused vault is named within seconds; the vCenter rules that need its items do not pass."""
+    setup.vault["spec"]["cloud"].update(
+        {"resourceManager": "https://127.0.0.1:9", "authority": "https://127.0.0.1:9"}
+    )
+    started = time.monotonic()
+    outcome = preflight(setup, tmp_path, "--all")
+    elapsed = time.monotonic() - started
+
+    assert outcome.status == 1
+    assert elapsed < 20, f"preflight took {elapsed:.0f}s to report an unreachable vault"
+    errors = outcome.report["errors"]
+    assert any("Site Recovery vault" in e and "https://127.0.0.1:9" in e for e in errors), errors
+    findings = {f["rule"]: f for f in outcome.report["findings"]}
+    # The on-premises VM of each item is Site Recovery's fact: without it these rules cannot pass.
+    for rule in ("FB001", "FB018", "FB019", "FB043"):
+        assert findings[rule]["outcome"] != "pass", findings[rule]
+        assert "cannot be checked" in findings[rule]["message"], findings[rule]
 
 
 def test_failback_action_adds_the_pre_failback_rules(setup: Setup, tmp_path: Path) -> None:

@@ -37,8 +37,9 @@ from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.sim.asr.scenario import RetentionVolume as SimRetentionVolume
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import running_operator
-from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
+from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from tests.support.real_parts import require_vcsim
 
 from .asr_sim_support import scenario
 from .preflight_setup import Setup, classic_setup, modernized_setup
@@ -59,8 +60,7 @@ def now() -> datetime:
 
 @pytest.fixture(scope="module")
 def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimServer]:
-    if find_vcsim() is None:
-        pytest.skip("vcsim is not built: run `make tools` (tools/testenv/build-tools.sh vcsim)")
+    require_vcsim()
     with run_vcsim(tmp_path_factory.mktemp("vcsim"), model_args=VCSIM_MODEL) as server:
         yield server
 

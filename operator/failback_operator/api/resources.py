@@ -60,7 +60,7 @@ class SecretRef(_SpecModel):
 
 
 class OsType(StrEnum):
-    """The OS type of a master target or a replicated item."""
+    """The OS type of a master target or a replicated item, spelled as Site Recovery spells `osType`."""
 
     WINDOWS = "Windows"
     LINUX = "Linux"
@@ -69,8 +69,8 @@ class OsType(StrEnum):
 class Architecture(StrEnum):
     """Classic master target server, or modernized replication appliance."""
 
-    CLASSIC = "Classic"
-    MODERNIZED = "Modernized"
+    CLASSIC = "Classic"  # master target server + process server in Azure (the article's setup)
+    MODERNIZED = "Modernized"  # replication appliance in the master target's role
 
 
 # --- RecoveryVault ---------------------------------------------------------------------------

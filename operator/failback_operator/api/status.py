@@ -25,8 +25,10 @@ __all__ = [
     "FailbackPlanStatus",
     "ItemError",
     "ItemIntent",
+    "ItemRecoveryPoint",
     "ItemStatus",
     "JobState",
+    "MasterTargetDisk",
     "MasterTargetStatus",
     "Phase",
     "PlanResolved",
@@ -143,6 +145,14 @@ class ItemError(_StatusModel):
     time: datetime | None = None
 
 
+class ItemRecoveryPoint(_StatusModel):
+    """The recovery point an item's failback was sent with, and whether it is the group's common one."""
+
+    type: RecoveryPointType
+    # False: the item failed back to its own latest point, not to a point shared by its group (FB030).
+    common_to_group: bool
+
+
 class ItemStatus(_StatusModel):
     """What Site Recovery reports for one item, and what the operator is doing with it."""
 
@@ -164,10 +174,24 @@ class ItemStatus(_StatusModel):
     current_job: SiteRecoveryJob | None = None
     last_error: ItemError | None = None
     agent_refusals: AgentRefusals | None = None
+    # FB028: when the item failed over to Azure (its VM booted there), and whether Site Recovery
+    # reports the agent re-registered since (modernized items only).
+    failed_over_at: datetime | None = None
+    agent_registered: bool | None = None
+    # The recovery point the failback was sent with (FB030).
+    recovery_point: ItemRecoveryPoint | None = None
     # FB042: the failover job shut the Azure VM down (True), skipped it (False), or not known yet.
     shutdown_confirmed: bool | None = None
     # Committed and protected to Azure again: the round trip is over for this item.
     completed_round_trip: bool | None = None
+
+
+class MasterTargetDisk(_StatusModel):
+    """Where one master target disk was when reprotect completed (FB020 compares it with now)."""
+
+    disk: str
+    datastore: str | None = None
+    file_name: str | None = None
 
 
 class FailbackPlanStatus(_StatusModel):
@@ -183,6 +207,8 @@ class FailbackPlanStatus(_StatusModel):
     approval: AcceptedApproval | None = None
     resolved: PlanResolved | None = None
     items: tuple[ItemStatus, ...] | None = None
+    # The master target's disks when reprotect completed; cleared when a new reprotect starts (FB020).
+    master_target_disks: tuple[MasterTargetDisk, ...] | None = None
     conditions: tuple[Condition, ...] | None = None
 
 

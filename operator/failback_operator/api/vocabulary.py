@@ -1,4 +1,8 @@
-"""The API's vocabulary: phases, progressions, stages, conditions, reasons and operations, with meanings."""
+"""The API's vocabulary: phases, progressions, stages, conditions, reasons, events, operations.
+
+Every reason a condition or an Event carries is a constant here, never a formatted string, so
+the reasons a user can filter on are the ones listed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from enum import StrEnum
 
 __all__ = [
     "ConditionType",
+    "EventReason",
     "EventType",
     "ItemStage",
     "JobState",
@@ -84,6 +89,8 @@ class ConditionType(StrEnum):
     PROTECTED = "Protected"  # every item is protected to on-premises and may fail back (FB032)
     FAILED_BACK = "FailedBack"  # every item runs on-premises again, commit may be pending
     COMMITTED = "Committed"  # every failover to on-premises is committed
+    # Once failed back: True with what to do on-premises (FB033, FB034), False when there is nothing.
+    POST_FAILBACK_ADVICE = "PostFailbackAdvice"
     CONNECTED = "Connected"  # RecoveryVault, VCenter: the operator reaches it with the credentials given
     ACCEPTED = "Accepted"  # FailbackApproval: it approves the named plan's current run
 
@@ -105,6 +112,8 @@ class Reason(StrEnum):
     NOT_ELIGIBLE = "NotEligible"
     WAITING = "Waiting"
     CANCELLED = "Cancelled"
+    ADVICE_GIVEN = "AdviceGiven"  # PostFailbackAdvice: there is something to do on-premises
+    NO_ADVICE = "NoAdvice"  # PostFailbackAdvice: nothing to do
     LOOK_FAILED = "LookFailed"  # the last look at the plan failed; it is tried again, ever later
     # RecoveryVault, VCenter, MasterTarget: how a look at the outside world went.
     CONNECTED = "Connected"  # signed in, and the reads answered
@@ -115,6 +124,11 @@ class Reason(StrEnum):
     NOT_CONNECTED = "NotConnected"  # Ready is False because Connected is
     CHECKED = "Checked"  # every prerequisite was evaluated on facts actually read
     NOT_CHECKED = "NotChecked"  # some prerequisites could not be evaluated: a side was not read
+    # FailbackApproval: accepted for the plan's current run, or ignored and why.
+    ACCEPTED = "Accepted"  # it approves the named plan's current run
+    STALE_RUN = "StaleRun"  # it names another run than the plan's current spec.run
+    PLAN_NOT_FOUND = "PlanNotFound"  # no FailbackPlan of that name in its namespace
+    APPROVAL_NOT_REQUIRED = "ApprovalNotRequired"  # the plan's approval policy is not Required
 
 
 class Operation(StrEnum):
@@ -125,6 +139,47 @@ class Operation(StrEnum):
     COMMIT = "Commit"
     CANCEL = "Cancel"
     REPROTECT_TO_AZURE = "ReprotectToAzure"
+
+
+class EventReason(StrEnum):
+    """Reasons of the Events the operator posts (CamelCase, as the API requires)."""
+
+    # FailbackPlan: a call to Site Recovery started a job.
+    REPROTECT_STARTED = "ReprotectStarted"
+    FAILOVER_STARTED = "FailoverStarted"
+    COMMIT_STARTED = "CommitStarted"
+    CANCEL_STARTED = "CancelStarted"
+    REPROTECT_TO_AZURE_STARTED = "ReprotectToAzureStarted"
+    # FailbackPlan: a call that did not start a job.
+    CALL_NOT_SENT = "CallNotSent"  # the request never left: nothing happened, the call is retried
+    CALL_REFUSED = "CallRefused"  # Site Recovery refused the call; the error is on the item
+    # Site Recovery shows a call never took effect (no job, the item idle, the call offered): made again.
+    CALL_TOOK_NO_EFFECT = "CallTookNoEffect"
+    LOOK_FAILED = "LookFailed"  # a look at the plan failed; said once per change of reason
+    AGENT_NOT_INSTALLED = "AgentNotInstalled"  # refused inside the agent's re-registration window (FB028)
+    DISK_SLOTS_FULL = "DiskSlotsFull"  # the master target cannot reserve the plan's disks (FB027)
+    PREREQUISITES_NOT_MET = "PrerequisitesNotMet"  # a blocking rule holds the plan (message names it)
+    # MasterTarget: the configuration server refresh that lists a new retention drive (FB022).
+    CONFIGURATION_SERVER_REFRESH_RUNNING = "ConfigurationServerRefreshRunning"
+    CONFIGURATION_SERVER_REFRESH_FAILED = "ConfigurationServerRefreshFailed"
+    CONFIGURATION_SERVER_REFRESHED = "ConfigurationServerRefreshed"
+    # MasterTarget: the opt-in disk.EnableUUID remediation (FB024).
+    DISK_UUID_ENABLED = "DiskUuidEnabled"
+    DISK_UUID_REMEDIATION_FAILED = "DiskUuidRemediationFailed"
+    # MasterTarget: one rule's result changed (named after the PrerequisiteResult it changed to).
+    PREREQUISITE_PASSED = "PrerequisitePassed"
+    PREREQUISITE_FAILED = "PrerequisiteFailed"
+    PREREQUISITE_WAITING = "PrerequisiteWaiting"
+    PREREQUISITE_WARNING = "PrerequisiteWarning"
+    PREREQUISITE_INFO = "PrerequisiteInfo"
+    PREREQUISITE_UNKNOWN = "PrerequisiteUnknown"
+    # RecoveryVault, VCenter: the Connected or Ready condition changed to the status named.
+    CONNECTED_TRUE = "ConnectedTrue"
+    CONNECTED_FALSE = "ConnectedFalse"
+    CONNECTED_UNKNOWN = "ConnectedUnknown"
+    READY_TRUE = "ReadyTrue"
+    READY_FALSE = "ReadyFalse"
+    READY_UNKNOWN = "ReadyUnknown"
 
 
 class EventType(StrEnum):

@@ -16,6 +16,17 @@ __all__ = ["API_VERSION", "build_credential", "build_management_client"]
 API_VERSION = "2025-08-01"
 
 
+# A part that cannot be reached is reported in seconds, not minutes: a refused or failed connection
+# is tried once more (azure-core's default is three times, with the sign-in's own retries nested
+# inside each), and every retry of one request, Retry-After waits included, fits in the vault's
+# request timeout.
+CONNECT_RETRIES = 1
+
+
+def _retry_options(config: VaultConfig) -> dict[str, Any]:
+    return {"retry_connect": CONNECT_RETRIES, "timeout": config.request_timeout_seconds}
+
+
 def _tls_options(config: VaultConfig) -> dict[str, Any]:
     # The CA goes to each pipeline explicitly: environment variables would leak into every client.
     return {"connection_verify": config.ca_file} if config.ca_file else {}
@@ -23,7 +34,7 @@ def _tls_options(config: VaultConfig) -> dict[str, Any]:
 
 def build_credential(config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> AsyncTokenCredential:
     """An azure-identity credential for the vault's authority, trusting the configured CA."""
-    options: dict[str, Any] = _tls_options(config)
+    options: dict[str, Any] = {**_tls_options(config), **_retry_options(config)}
     if config.authority:
         options["authority"] = config.authority
     if config.disable_instance_discovery:
@@ -56,7 +67,7 @@ def build_management_client(
         base_url=config.endpoint,
         api_version=API_VERSION,
         credential_scopes=list(config.credential_scopes),
-        retry_policy=retry_policy or ReadOnlyRetryPolicy(),
+        retry_policy=retry_policy or ReadOnlyRetryPolicy(**_retry_options(config)),
         connection_timeout=config.request_timeout_seconds,
         read_timeout=config.request_timeout_seconds,
         **_tls_options(config),

@@ -17,6 +17,8 @@ from azure.core.exceptions import (
     ServiceRequestError,
 )
 
+from failback_operator.errors import FailbackOperatorError
+
 __all__ = [
     "AuthenticationFailed",
     "ConfigurationServerNotFound",
@@ -46,7 +48,7 @@ class ErrorDetail:
     recommended_action: str = ""
 
 
-class SiteRecoveryError(Exception):
+class SiteRecoveryError(FailbackOperatorError):
     """Base of every Site Recovery failure the adapter reports.
 
     `code` is Site Recovery's error code (often numeric, e.g. "95226"), `status` the HTTP status

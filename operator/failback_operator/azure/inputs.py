@@ -7,8 +7,9 @@ from typing import Literal
 
 from azure.mgmt.recoveryservicessiterecovery import models
 
+from failback_operator.errors import FailbackOperatorError
+from failback_operator.facts.reprotect import ReprotectValues
 from failback_operator.facts.spec import Architecture
-from failback_operator.rules.reprotect_input import ReprotectValues
 
 __all__ = [
     "AZURE_TEMPORARY_DISK_LABEL",
@@ -34,7 +35,7 @@ FailoverDirection = Literal["PrimaryToRecovery", "RecoveryToPrimary"]
 AZURE_TEMPORARY_DISK_LABEL = "Temporary Storage"
 
 
-class RetentionVolumeNotOffered(ValueError):
+class RetentionVolumeNotOffered(FailbackOperatorError, ValueError):
     """FB021: the requested retention drive is not among the master target's offered volumes."""
 
 
@@ -144,7 +145,10 @@ def classic_group_failback_input(
     *,
     failover_direction: FailoverDirection = "RecoveryToPrimary",
 ) -> models.RecoveryPlanUnplannedFailoverInput:
-    """FB030, FB042: classic failback of a replication group through its recovery plan, one point in time.
+    """FB030, FB042: classic failback of a replication group through its recovery plan.
+
+    With LatestTag the group shares its common application-consistent point; with LatestTime each
+    machine fails over to its own latest point (Microsoft's failback article).
 
     A recovery plan keeps the sides it was created with (on-premises primary), so failing back is
     RecoveryToPrimary.

@@ -410,6 +410,7 @@ def _provider_facts(details: Any) -> dict[str, Any]:
             "protected_as_physical": _physical(details.discovery_type, "PhysicalServer"),
             "failed_over_from_on_premises": True,
             "source_vm_ram_mb": _int(details.allocated_memory_in_mb) or None,
+            "agent_registered_after_failover": details.is_agent_registration_successful_after_failover,
         }
     if isinstance(details, models.InMageRcmFailbackReplicationDetails):
         failback_agent = details.mobility_agent_details
@@ -425,6 +426,7 @@ def _provider_facts(details: Any) -> dict[str, Any]:
             "azure_vm_name": _last_segment(details.azure_virtual_machine_id),
             "azure_vm_id": _text(details.azure_virtual_machine_id),
             "failed_over_from_on_premises": True,
+            "agent_registered_after_failover": details.is_agent_registration_successful_after_failover,
             "datastores": (details.target_data_store_name,) if details.target_data_store_name else (),
             # Initial replication after reprotect, or a resync later: whichever runs.
             "sync_progress_percent": _int(

@@ -8,6 +8,7 @@ from azure.core.pipeline import PipelineResponse
 from azure.core.pipeline.policies import AsyncRetryPolicy
 
 from failback_operator.azure.errors import parse_retry_after
+from failback_operator.metrics import METRICS
 
 __all__ = ["READ_METHODS", "ReadOnlyRetryPolicy"]
 
@@ -41,6 +42,8 @@ class ReadOnlyRetryPolicy(AsyncRetryPolicy[Any, Any]):
         http_response = response.http_response
         if http_response.status_code < 400:
             return False
+        if http_response.status_code == 429:
+            METRICS.throttled_reads.inc()
         wait = parse_retry_after(dict(http_response.headers), default=0.0)
         if wait > self.max_retry_after:
             return False

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError
@@ -20,6 +20,15 @@ from failback_operator.azure.client import build_credential, build_management_cl
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.azure.errors import OperationOutcomeUnknown, parse_retry_after, site_recovery_error
 from failback_operator.azure.fabric_name import configuration_server_fabric
+from failback_operator.azure.inputs import (
+    ClassicRecoveryPoint,
+    ModernizedRecoveryPoint,
+    classic_failback_input,
+    classic_group_failback_input,
+    modernized_failback_input,
+    modernized_group_failback_input,
+    reprotect_input,
+)
 from failback_operator.azure.job_lookup import jobs_acting_on
 from failback_operator.azure.operation_url import job_id_from_headers
 from failback_operator.azure.parse import (
@@ -41,10 +50,16 @@ from failback_operator.facts.asr import (
     ProtectedItem,
     VaultFacts,
 )
+from failback_operator.facts.reprotect import ReprotectValues
+from failback_operator.facts.spec import RecoveryPointType
+from failback_operator.metrics import METRICS
 
 __all__ = ["ItemRef", "SiteRecovery", "StartedOperation", "item_ref"]
 
 T = TypeVar("T")
+
+# The recovery points only the modernized (InMageRcmFailback) provider takes.
+_MODERNIZED_POINTS = frozenset({RecoveryPointType.APPLICATION_CONSISTENT, RecoveryPointType.CRASH_CONSISTENT})
 
 _ITEM_ID = re.compile(
     r"/replicationFabrics/(?P<fabric>[^/]+)/replicationProtectionContainers/(?P<container>[^/]+)"
@@ -143,11 +158,13 @@ class SiteRecovery:
 
     async def _read(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
-            return await call()
+            found = await call()
         except AzureError as error:
-            raise site_recovery_error(
-                error, operation=operation, mutating=False, secrets=self._secrets
-            ) from error
+            failure = site_recovery_error(error, operation=operation, mutating=False, secrets=self._secrets)
+            METRICS.site_recovery_call(operation, _outcome(failure))
+            raise failure from error
+        METRICS.site_recovery_call(operation, "ok")
+        return found
 
     async def _read_all(self, operation: str, pages: Callable[[], AsyncIterable[T]]) -> list[T]:
         async def collect() -> list[T]:
@@ -266,9 +283,10 @@ class SiteRecovery:
         try:
             await begin(polling=False, raw_response_hook=answers.append)
         except AzureError as error:
-            raise site_recovery_error(
-                error, operation=operation, mutating=True, secrets=self._secrets
-            ) from error
+            failure = site_recovery_error(error, operation=operation, mutating=True, secrets=self._secrets)
+            METRICS.site_recovery_call(operation, _outcome(failure))
+            raise failure from error
+        METRICS.site_recovery_call(operation, "ok" if answers else "unknown")
         if not answers:
             raise OperationOutcomeUnknown("no answer was seen for the request", operation=operation)
         response = answers[-1].http_response
@@ -381,6 +399,37 @@ class SiteRecovery:
             "recovery plan cancel failover", lambda **kw: ops.begin_failover_cancel(*self._vault, plan, **kw)
         )
 
+    # The entrance in domain terms: a service names the item or group and what the rules resolved;
+    # only the adapter turns that into the provider's SDK body (classic InMage or modernized InMageRcm).
+
+    async def reprotect(
+        self, item: ProtectedItem | ItemRef | str, values: ReprotectValues
+    ) -> StartedOperation:
+        """FB029: reprotect one item with the plan's values (incomplete ones raise ValueError, unsent)."""
+        return await self.start_reprotect(item, reprotect_input(values))
+
+    async def fail_back(
+        self, item: ProtectedItem | ItemRef | str, point: RecoveryPointType
+    ) -> StartedOperation:
+        """FB042: fail one item back at the recovery point, whose type names the architecture."""
+        if point in _MODERNIZED_POINTS:
+            return await self.start_planned_failover(
+                item, modernized_failback_input(cast(ModernizedRecoveryPoint, point.value))
+            )
+        return await self.start_unplanned_failover(
+            item, classic_failback_input(cast(ClassicRecoveryPoint, point.value))
+        )
+
+    async def fail_back_group(self, plan: str, point: RecoveryPointType) -> StartedOperation:
+        """FB030: fail a replication group back through its recovery plan, at one point in time."""
+        if point in _MODERNIZED_POINTS:
+            return await self.start_plan_planned_failover(
+                plan, modernized_group_failback_input(cast(ModernizedRecoveryPoint, point.value))
+            )
+        return await self.start_plan_unplanned_failover(
+            plan, classic_group_failback_input(cast(ClassicRecoveryPoint, point.value))
+        )
+
     async def start_refresh_configuration_server(self) -> StartedOperation:
         """FB022: "Refresh server" on the configuration server, so a new retention volume is listed sooner.
 
@@ -401,3 +450,8 @@ class SiteRecovery:
             "refresh configuration server",
             lambda **kw: ops.begin_refresh_provider(*self._vault, fabric, name, **kw),
         )
+
+
+def _outcome(error: Exception) -> str:
+    """The metric label of a failed call: the kind of error (throttled, transient, refused...)."""
+    return type(error).__name__.lower()

@@ -23,6 +23,7 @@ from failback_operator.facts.asr import (
     VaultFacts,
 )
 from failback_operator.facts.probes import PortProbe
+from failback_operator.facts.reprotect import ReprotectValues
 from failback_operator.facts.reservations import DiskReservation
 from failback_operator.facts.retention_waits import RetentionWait
 from failback_operator.facts.spec import (
@@ -48,6 +49,7 @@ from failback_operator.facts.vsphere import (
     ScsiController,
     ScsiControllerKind,
     Snapshot,
+    VCenterAbout,
     VCenterFacts,
     VirtualDisk,
 )
@@ -83,6 +85,7 @@ __all__ = [
     "RecoveryPointType",
     "RegisteredDatastore",
     "ReplicationGroup",
+    "ReprotectValues",
     "RetentionVolume",
     "RetentionWait",
     "RootVolumeLayout",
@@ -91,6 +94,7 @@ __all__ = [
     "ScsiController",
     "ScsiControllerKind",
     "Snapshot",
+    "VCenterAbout",
     "VCenterFacts",
     "VaultFacts",
     "VirtualDisk",

@@ -212,7 +212,11 @@ class ProtectedItem:
     process_server_id: str | None = None
     policy_id: str | None = None
     agent_last_heartbeat: datetime | None = None
+    # When the item last failed over: the VM booted in Azure then, and the agent re-registers
+    # within 15 minutes of it (FB028).
     last_successful_failover: datetime | None = None
+    # isAgentRegistrationSuccessfulAfterFailover (modernized providers only); None where not given.
+    agent_registered_after_failover: bool | None = None
     azure_vm_name: str | None = None
     azure_vm_id: str | None = None
     # The on-premises VM's identity as Site Recovery knows it (vmId / infrastructureVmId).

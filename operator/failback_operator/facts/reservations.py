@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["MASTER_TARGET_DISK_SLOTS", "DiskReservation"]
+
+# The one place the slot count is set: a master target has 4 SCSI controllers of 15 slots. The
+# rule configuration defaults to it; FB027, the MasterTarget status and the slot ledger use the
+# configured value.
+MASTER_TARGET_DISK_SLOTS = 60
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DiskReservation:

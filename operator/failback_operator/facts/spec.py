@@ -1,4 +1,8 @@
-"""Spec-side facts: what the MasterTarget, FailbackPlan and FailbackApproval resources declare."""
+"""Spec-side facts: what the MasterTarget, FailbackPlan and FailbackApproval resources declare.
+
+The enums a resource spells (architecture, OS type, root volume layout) are the API's own, so
+there is one vocabulary from the custom resource to the rules.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from failback_operator.api.resources import Architecture, OsType, RootVolumeLayout
 
-class Architecture(StrEnum):
-    """Which Site Recovery architecture a master target belongs to."""
-
-    CLASSIC = "Classic"  # master target server + process server in Azure (the article's setup)
-    MODERNIZED = "Modernized"  # replication appliance in the master target's role
-
-
-class OsType(StrEnum):
-    """Operating system family, spelled as Site Recovery spells `osType`."""
-
-    WINDOWS = "Windows"
-    LINUX = "Linux"
-
-
-class RootVolumeLayout(StrEnum):
-    """How the master target's root volume is laid out (vSphere cannot see LVM, so it is declared)."""
-
-    STANDARD = "Standard"
-    LVM = "LVM"
+__all__ = [
+    "Approval",
+    "ApprovalPolicy",
+    "Architecture",
+    "DowntimeWindow",
+    "FailbackPlanSpec",
+    "MasterTargetDeclaration",
+    "NetworkPath",
+    "OsType",
+    "RecoveryPointType",
+    "ReplicationGroup",
+    "RootVolumeLayout",
+]
 
 
 class RecoveryPointType(StrEnum):

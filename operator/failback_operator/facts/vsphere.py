@@ -13,7 +13,7 @@ from enum import StrEnum
 
 
 class ScsiControllerKind(StrEnum):
-    """The SCSI controller types vSphere offers; only the LSI Logic ones suit a master target."""
+    """The SCSI controller types vSphere offers; only LSI Logic suits a master target (FB026)."""
 
     LSI_LOGIC = "lsilogic"  # VirtualLsiLogicController
     LSI_LOGIC_SAS = "lsilogic-sas"  # VirtualLsiLogicSASController
@@ -188,3 +188,15 @@ class VCenterFacts:
     # VM names already present where reprotect would create new VMs (host/folder of the MT).
     vm_names_at_target: frozenset[str] = frozenset()
     run_as_privileges: tuple[RunAsPrivileges, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VCenterAbout:
+    """vCenter's identity and, when a run-as user is named, that user's privileges (FB005)."""
+
+    version: str | None = None
+    api_version: str | None = None
+    instance_uuid: str | None = None
+    run_as_privileges: tuple[RunAsPrivileges, ...] = ()
+    # Why the privileges could not be verified, when they could not.
+    privileges_note: str | None = None

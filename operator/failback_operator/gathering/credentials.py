@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from failback_operator.azure.config import ClientSecret
+from failback_operator.errors import FailbackOperatorError
 
 __all__ = [
     "SERVICE_PRINCIPAL_KEYS",
@@ -30,7 +31,7 @@ SERVICE_PRINCIPAL_KEYS = ("tenantId", "clientId", "clientSecret")
 VCENTER_LOGIN_KEYS = ("username", "password")
 
 
-class SecretDataError(ValueError):
+class SecretDataError(FailbackOperatorError, ValueError):
     """A Secret lacks a key the credentials need, or holds data that is not base64 text."""
 
     def __init__(self, secret: str, key: str, problem: str) -> None:

@@ -197,7 +197,7 @@ async def gather_failback_facts(
         try:
             client = (connect or SiteRecovery.connect)(site_recovery.config, site_recovery.identity)
         except Exception as error:  # a credential that cannot even be built is still only one side
-            sr_error = f"Site Recovery vault {site_recovery.config.vault}: {_describe(error, secrets)}"
+            sr_error = _vault_message(site_recovery, error, secrets)
 
     started: list[asyncio.Task[object]] = []
     try:
@@ -290,8 +290,8 @@ def _secrets(site_recovery: SiteRecoverySource | None, vcenter: VCenterSource | 
 
 
 def _vault_message(source: SiteRecoverySource | None, error: BaseException, secrets: Sequence[str]) -> str:
-    vault = source.config.vault if source else "?"
-    return f"Site Recovery vault {vault}: {_describe(error, secrets)}"
+    where = f"{source.config.vault} at {source.config.endpoint}" if source else "?"
+    return f"Site Recovery vault {where}: {_describe(error, secrets)}"
 
 
 async def _read_items(client: SiteRecovery) -> tuple[ProtectedItem, ...]:

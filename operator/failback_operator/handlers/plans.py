@@ -9,6 +9,7 @@ from typing import Any
 import kopf
 
 from failback_operator.handlers.polling import look_until_stopped
+from failback_operator.metrics import METRICS
 from failback_operator.runtime import OperatorRuntime
 from failback_operator.services.kube import GROUP, VERSION, NotFoundError
 
@@ -31,6 +32,7 @@ async def drive_plan(
     runtime: OperatorRuntime = memo.runtime
     assert namespace is not None  # FailbackPlan is namespaced
     _wake_master_target(runtime, spec)
+    await _judge_approvals(runtime, namespace, name)
     await look_until_stopped(
         lambda: runtime.plans.look(namespace, name),
         wake=runtime.wake_event(namespace, name),
@@ -40,6 +42,21 @@ async def drive_plan(
         logger=log,
         what=f"FailbackPlan {namespace}/{name}",
     )
+
+
+async def _judge_approvals(runtime: OperatorRuntime, namespace: str, plan: str, gone: bool = False) -> None:
+    """The plan's approvals say again whether they count (the plan appeared, changed or is going).
+
+    Never in the plan's way: a failure is logged, and the approval's next event judges it again.
+    """
+    if runtime.approvals is None:
+        return
+    try:
+        await runtime.approvals.look_for_plan(namespace, plan, gone=gone)
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "could not judge the approvals of FailbackPlan %s/%s", namespace, plan, exc_info=True
+        )
 
 
 def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
@@ -55,16 +72,21 @@ async def spec_changed(name: str, namespace: str | None, spec: Any, memo: Any, *
     runtime: OperatorRuntime = memo.runtime
     if namespace is not None:
         runtime.wake(namespace, name)
+        await _judge_approvals(runtime, namespace, name)
     _wake_master_target(runtime, spec)
 
 
 @kopf.on.event(GROUP, VERSION, "failbackapprovals")
-async def approval_changed(spec: Any, namespace: str | None, memo: Any, **_: Any) -> None:
-    """An approval appeared, changed or went away: its plan looks now."""
+async def approval_changed(
+    spec: Any, name: str, namespace: str | None, type: str | None, memo: Any, **_: Any
+) -> None:
+    """An approval appeared, changed or went away: its plan looks now, and its status says if it counts."""
     runtime: OperatorRuntime = memo.runtime
     plan = (spec or {}).get("planRef", {}).get("name")
     if plan and namespace is not None:
         runtime.wake(namespace, plan)
+        if type != "DELETED" and runtime.approvals is not None:
+            await runtime.approvals.look(namespace, name)
 
 
 @kopf.on.delete(GROUP, VERSION, "failbackplans")
@@ -78,4 +100,6 @@ async def plan_deleted(spec: Any, name: str, namespace: str | None, memo: Any, l
         with contextlib.suppress(NotFoundError):
             await runtime.ledger.release(master_target, namespace, name)
     runtime.forget(namespace, name)
+    METRICS.forget_plan(namespace, name)
+    await _judge_approvals(runtime, namespace, name, gone=True)
     logger.info("FailbackPlan %s/%s deleted; its disk slot reservation is released", namespace, name)

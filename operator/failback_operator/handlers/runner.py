@@ -34,16 +34,29 @@ class RetriesAreWarnings(logging.Filter):
         return True
 
 
-def run_operator(namespaces: list[str], standalone: bool, verbose: bool, liveness: str | None = None) -> int:
+def run_operator(
+    namespaces: list[str],
+    standalone: bool,
+    verbose: bool,
+    liveness: str | None = None,
+    metrics: str | None = None,
+    log_format: str = "text",
+) -> int:
     """Start the operator and block until it stops; returns the process exit status."""
     import failback_operator.handlers  # noqa: F401  (registers the handlers)
+    from failback_operator.metrics import METRICS, serve_metrics
 
-    kopf.configure(verbose=verbose)
+    kopf.configure(
+        verbose=verbose, log_format=kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.FULL
+    )
     logging.getLogger("azure").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:
         handler.addFilter(RetriesAreWarnings())
+    if metrics:
+        serve_metrics(metrics)
     try:
         if standalone:
+            METRICS.leader.set(1)  # a single process acts without an election
             asyncio.run(_run_kopf(namespaces, liveness=liveness, stop_flag=None))
             return 0
         status: int = asyncio.run(_run_elected(namespaces, liveness))
@@ -89,7 +102,8 @@ def _shut_down(shutdown: asyncio.Event, number: signal.Signals) -> None:
 
 async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
     from failback_operator.handlers.leading import lead_while_elected
-    from failback_operator.handlers.liveness import serving_liveness
+    from failback_operator.handlers.liveness import replica_ready, serving_liveness
+    from failback_operator.metrics import METRICS
     from failback_operator.runtime import election_settings_from_environment, replica_identity
     from failback_operator.services.kube import load_api_client
     from failback_operator.services.leases import LeaseStore
@@ -101,8 +115,11 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
         load_api_client(), settings.namespace, settings.lease_name, request_timeout=settings.renew_deadline
     )
     elector = LeaderElector(leases, replica_identity(), settings)
+    METRICS.leader.set_function(lambda: 1.0 if elector.leading else 0.0)
+    kopf_running = False
 
     async def run_kopf(stop_flag: asyncio.Event) -> None:
+        nonlocal kopf_running
         ready = asyncio.Event()
 
         async def take_signals_back() -> None:
@@ -110,6 +127,8 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
             # `shutdown` and the stop flag again, which Kopf obeys without waiting out its own
             # stop-flag waiter (five seconds in which the lease would not be given back).
             await ready.wait()
+            nonlocal kopf_running
+            kopf_running = True
             _on_signals(shutdown)
 
         # Created before Kopf starts, so that Kopf's shutdown leaves it alone.
@@ -120,17 +139,21 @@ async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
                 namespaces, liveness=None, stop_flag=stop_flag, memo=leader_memo(elector), ready_flag=ready
             )
         finally:
+            kopf_running = False
             taking.cancel()
             _on_signals(shutdown)
 
     def report() -> dict[str, object]:
         return {"identity": elector.identity, "leading": elector.leading, "holder": elector.holder}
 
+    def ready() -> bool:
+        return replica_ready(leading=elector.leading, kopf_running=kopf_running, holder=elector.holder)
+
     logging.getLogger(__name__).info(
         "%s stands for election on Lease %s/%s.", elector.identity, settings.namespace, settings.lease_name
     )
     try:
-        async with serving_liveness(liveness, report):
+        async with serving_liveness(liveness, report, ready):
             return await lead_while_elected(elector, run_kopf, shutdown)
     finally:
         leases.close()

@@ -65,7 +65,7 @@ MESSAGES = {
     "groups-required": "a FailbackPlan needs at least one replication group",
     "recovery-plan-required": (
         "a replication group of more than one item needs its recoveryPlan, so that the group fails back "
-        "at one common point in time (FB030)"
+        "and commits together (FB030)"
     ),
     "items-required": "a replication group needs at least one item",
     "secret-required": "credentials of type ServicePrincipal need a secretRef",

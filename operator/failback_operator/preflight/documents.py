@@ -27,6 +27,7 @@ from failback_operator.api.resources import (
     RecoveryVaultSpec,
     VCenterSpec,
 )
+from failback_operator.errors import FailbackOperatorError
 from failback_operator.gathering.credentials import SecretDataError, secret_values
 from failback_operator.preflight.api_rules import api_rule_violations
 
@@ -37,7 +38,7 @@ T = TypeVar("T")
 _API_VERSION = f"{GROUP}/{VERSION}"
 
 
-class InputError(ValueError):
+class InputError(FailbackOperatorError, ValueError):
     """The input cannot be used: the message names the file, the document and the field."""
 
 

@@ -32,11 +32,21 @@ def agent_not_installed_decision(
     attempts: int,
     now: datetime,
     config: RuleConfig,
+    agent_registered: bool | None = None,
 ) -> AgentRetryDecision:
     """Retry with doubling backoff until the window after boot (or after the first failure) has passed.
 
-    `attempts` counts the reprotect attempts that already failed this way (1 after the first).
+    `booted_at` is when the item failed over (the VM booted in Azure then); only where Site Recovery
+    does not say does the window run from the first refusal. `attempts` counts the reprotect
+    attempts that already failed this way (1 after the first). Where Site Recovery reports the agent
+    registered after the failover (`agent_registered`), the refusal is not the registration window.
     """
+    if agent_registered is True:
+        return AgentRetryDecision(
+            action=AgentRetryAction.FAIL,
+            reason="Site Recovery reports the agent registered after the failover, so this refusal is "
+            "not the re-registration window",
+        )
     start = booted_at or first_failure_at
     deadline = start + config.agent_registration_window
     if now > deadline:

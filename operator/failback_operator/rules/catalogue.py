@@ -45,7 +45,8 @@ class RuleEntry:
     kind: RuleKind = RuleKind.CHECK
     derived: bool = False
     check: Check | None = None
-    # For behaviours: the pure helper the workflow calls (module:function).
+    # For behaviours, and for a check whose phase the workflow judges itself (FB042 on the failover
+    # job before commit): the pure helper the workflow calls (module:function).
     helper: str | None = None
 
     @property
@@ -73,7 +74,7 @@ def _entries() -> tuple[RuleEntry, ...]:
             severities=(B,),
             severity_text="block",
             when=(PRE_R,),
-            where=(VC,),
+            where=(VC, ASR),
             check=p.check_fb001,
         ),
         RuleEntry(
@@ -245,7 +246,7 @@ def _entries() -> tuple[RuleEntry, ...]:
             severities=(B,),
             severity_text="block",
             when=(PRE_R,),
-            where=(VC,),
+            where=(VC, ASR),
             check=m.check_fb018,
         ),
         RuleEntry(
@@ -255,7 +256,7 @@ def _entries() -> tuple[RuleEntry, ...]:
             severities=(INF,),
             severity_text="info",
             when=(PRE_R,),
-            where=(VC,),
+            where=(VC, ASR),
             check=m.check_fb019,
         ),
         RuleEntry(
@@ -382,7 +383,7 @@ def _entries() -> tuple[RuleEntry, ...]:
             severities=(B,),
             severity_text="block",
             when=(CONT,),
-            where=(VC,),
+            where=(VC, ASR),
             check=r.check_fb031,
         ),
         RuleEntry(
@@ -495,6 +496,7 @@ def _entries() -> tuple[RuleEntry, ...]:
             when=(FB,),
             where=(ASR,),
             check=f.check_fb042,
+            helper="failback_operator.rules.failback:shutdown_problems",
         ),
         RuleEntry(
             id="FB043",
@@ -503,7 +505,7 @@ def _entries() -> tuple[RuleEntry, ...]:
             severities=(B,),
             severity_text="block",
             when=(PRE_R,),
-            where=(VC,),
+            where=(VC, ASR),
             derived=True,
             check=f.check_fb043,
         ),
@@ -514,7 +516,7 @@ def _entries() -> tuple[RuleEntry, ...]:
             severities=(W,),
             severity_text="warn",
             when=(PRE_F,),
-            where=(VC,),
+            where=(VC, ASR),
             derived=True,
             check=f.check_fb044,
         ),

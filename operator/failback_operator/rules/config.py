@@ -5,30 +5,93 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-# What the discovery (run-as) account needs for reprotect and failback to create, attach and power
-# VMs; a read-only account has only System.Anonymous, System.View and System.Read (FB005).
-DEFAULT_RUN_AS_PRIVILEGES: frozenset[str] = frozenset(
-    {
-        "Datastore.AllocateSpace",
-        "Datastore.Browse",
-        "Datastore.FileManagement",
-        "Datastore.UpdateVirtualMachineFiles",
-        "Network.Assign",
-        "Resource.AssignVMToPool",
-        "VirtualMachine.Config.AddExistingDisk",
-        "VirtualMachine.Config.AddNewDisk",
-        "VirtualMachine.Config.RemoveDisk",
-        "VirtualMachine.Config.Settings",
-        "VirtualMachine.Interact.PowerOff",
-        "VirtualMachine.Interact.PowerOn",
-        "VirtualMachine.Inventory.Create",
-        "VirtualMachine.Inventory.Register",
-        "VirtualMachine.Inventory.Unregister",
-        "VirtualMachine.State.CreateSnapshot",
-        "VirtualMachine.State.RemoveSnapshot",
-        "Task.Create",
-    }
-)
+from failback_operator.facts.reservations import MASTER_TARGET_DISK_SLOTS
+
+# The vCenter privileges of the role Microsoft documents for Site Recovery's vCenter account
+# ("Prepare an account for automatic discovery", task "Full replication, failover, failback":
+# role Azure_Site_Recovery on the datacenter, propagated), as vSphere privilege ids. A read-only
+# account holds only System.Anonymous, System.View and System.Read and cannot discover the
+# datastores reprotect needs (FB005). docs/rules.md gives the table and its source.
+SITE_RECOVERY_ROLE: dict[str, frozenset[str]] = {
+    # Datastore -> Allocate space, Browse datastore, Low-level file operations, Remove file,
+    # Update virtual machine files.
+    "Datastore": frozenset(
+        {
+            "Datastore.AllocateSpace",
+            "Datastore.Browse",
+            "Datastore.FileManagement",
+            "Datastore.DeleteFile",
+            "Datastore.UpdateVirtualMachineFiles",
+        }
+    ),
+    # Network -> Network assign.
+    "Network": frozenset({"Network.Assign"}),
+    # Resource -> Assign VM to resource pool, Migrate powered off VM, Migrate powered on VM.
+    "Resource": frozenset({"Resource.AssignVMToPool", "Resource.ColdMigrate", "Resource.HotMigrate"}),
+    # Tasks -> Create task, Update task.
+    "Tasks": frozenset({"Task.Create", "Task.Update"}),
+    # Virtual machine -> Configuration: the whole group, as vSphere (6.5 to 8) defines it.
+    "Virtual machine -> Configuration": frozenset(
+        f"VirtualMachine.Config.{name}"
+        for name in (
+            "AddExistingDisk",
+            "AddNewDisk",
+            "AddRemoveDevice",
+            "AdvancedConfig",
+            "Annotation",
+            "CPUCount",
+            "ChangeTracking",
+            "DiskExtend",
+            "DiskLease",
+            "EditDevice",
+            "HostUSBDevice",
+            "ManagedBy",
+            "Memory",
+            "MksControl",
+            "QueryFTCompatibility",
+            "QueryUnownedFiles",
+            "RawDevice",
+            "ReloadFromPath",
+            "RemoveDisk",
+            "Rename",
+            "ResetGuestInfo",
+            "Resource",
+            "Settings",
+            "SwapPlacement",
+            "ToggleForkParent",
+            "UpgradeVirtualHardware",
+        )
+    ),
+    # Virtual machine -> Interact -> Answer question, Device connection, Configure CD media,
+    # Configure floppy media, Power off, Power on, VMware tools install.
+    "Virtual machine -> Interact": frozenset(
+        {
+            "VirtualMachine.Interact.AnswerQuestion",
+            "VirtualMachine.Interact.DeviceConnection",
+            "VirtualMachine.Interact.SetCDMedia",
+            "VirtualMachine.Interact.SetFloppyMedia",
+            "VirtualMachine.Interact.PowerOff",
+            "VirtualMachine.Interact.PowerOn",
+            "VirtualMachine.Interact.ToolsInstall",
+        }
+    ),
+    # Virtual machine -> Inventory -> Create, Register, Unregister.
+    "Virtual machine -> Inventory": frozenset(
+        {
+            "VirtualMachine.Inventory.Create",
+            "VirtualMachine.Inventory.Register",
+            "VirtualMachine.Inventory.Unregister",
+        }
+    ),
+    # Virtual machine -> Provisioning -> Allow virtual machine download, Allow virtual machine
+    # files upload.
+    "Virtual machine -> Provisioning": frozenset(
+        {"VirtualMachine.Provisioning.GetVmFiles", "VirtualMachine.Provisioning.PutVmFiles"}
+    ),
+    # Virtual machine -> Snapshots -> Remove snapshots (the role has no Create snapshot).
+    "Virtual machine -> Snapshots": frozenset({"VirtualMachine.State.RemoveSnapshot"}),
+}
+DEFAULT_RUN_AS_PRIVILEGES: frozenset[str] = frozenset().union(*SITE_RECOVERY_ROLE.values())
 
 # Licence edition keys of the free vSphere Hypervisor, which allows failover but not failback (FB035).
 FREE_HYPERVISOR_EDITIONS: frozenset[str] = frozenset({"esxbasic", "esxfree", "esxhypervisor"})
@@ -44,8 +107,8 @@ class RuleConfig:
     policy_rpo_threshold_minutes: int = 15
     policy_retention_minutes: int = 24 * 60
     policy_app_consistent_frequency_minutes: int = 60
-    # A master target has 4 SCSI controllers of 15 slots (FB027).
-    master_target_disk_slots: int = 60
+    # A master target has 4 SCSI controllers of 15 slots (FB027); the slot ledger reserves against it.
+    master_target_disk_slots: int = MASTER_TARGET_DISK_SLOTS
     run_as_privileges: frozenset[str] = field(default=DEFAULT_RUN_AS_PRIVILEGES)
     free_hypervisor_editions: frozenset[str] = field(default=FREE_HYPERVISOR_EDITIONS)
     # Health error codes that defeat an application-consistent recovery point (FB032).

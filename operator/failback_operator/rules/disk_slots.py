@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from failback_operator.facts import DiskReservation, ProtectedItem
+from failback_operator.facts.reservations import MASTER_TARGET_DISK_SLOTS
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -60,7 +61,7 @@ def disk_slot_usage(
     own_disks: int,
     reservations: Iterable[DiskReservation] = (),
     requested: Mapping[str, int] | None = None,
-    capacity: int = 60,
+    capacity: int = MASTER_TARGET_DISK_SLOTS,
 ) -> DiskSlotUsage:
     """Count used, reserved and requested slots without counting any disk twice.
 

@@ -6,6 +6,7 @@ from failback_operator.facts import EsxiHost, Job, JobTask
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.lookups import (
     FAILOVER_SCENARIOS,
+    VMS_UNKNOWN,
     host_named,
     is_reprotected,
     item_ref,
@@ -205,6 +206,8 @@ def check_fb043(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     rule = "FB043"
     if facts.vcenter is None:
         return (unverified(rule, Severity.BLOCK, master_target_ref(facts), "vCenter facts were not read"),)
+    if facts.vault is None:
+        return (unverified(rule, Severity.BLOCK, master_target_ref(facts), VMS_UNKNOWN),)
     taken = {name.casefold() for name in facts.vcenter.vm_names_at_target}
     if facts.vcenter.master_target_host is not None:
         taken |= {name.casefold() for name in facts.vcenter.master_target_host.vm_names}
@@ -241,6 +244,8 @@ def check_fb044(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     rule = "FB044"
     if facts.vcenter is None:
         return (unverified(rule, Severity.WARN, master_target_ref(facts), "vCenter facts were not read"),)
+    if facts.vault is None:
+        return (unverified(rule, Severity.WARN, master_target_ref(facts), VMS_UNKNOWN),)
     needs: dict[str, int] = {}
     unknown: list[str] = []
     hosts: dict[str, EsxiHost | None] = {}

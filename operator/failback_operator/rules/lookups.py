@@ -123,6 +123,16 @@ def on_premises_vm(facts: FailbackFacts, item_name: str, item: ProtectedItem | N
     return None
 
 
+# Which on-premises VM an item came from is Site Recovery's fact (the item's friendly name and
+# source VM); without it, a vCenter lookup by the item's name proves nothing (FB001, FB018, FB019...).
+VMS_UNKNOWN = "Site Recovery was not read, so which on-premises VM each item came from is unknown"
+
+
+def item_vm_unknown(item_name: str) -> str:
+    """Why one item's on-premises VM is unknown: Site Recovery does not list the item."""
+    return f"item {item_name} is not listed by Site Recovery, so its on-premises VM is unknown"
+
+
 def host_named(facts: FailbackFacts, name: str | None) -> EsxiHost | None:
     """An ESXi host from the vCenter facts by name (the master target's host included)."""
     if facts.vcenter is None or name is None:

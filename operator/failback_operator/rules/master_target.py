@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from failback_operator.facts import EsxiHost, HostDatastore, OsType, RootVolumeLayout, ScsiControllerKind
+from failback_operator.facts.reservations import MASTER_TARGET_DISK_SLOTS
 from failback_operator.rules.disk_slots import DiskSlotUsage, disk_slot_usage, item_disk_count
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.lookups import (
+    VMS_UNKNOWN,
     configuration_server,
     find_item,
     is_reprotected,
     item_ref,
+    item_vm_unknown,
     listing,
     master_target_os_type,
     master_target_ref,
@@ -133,13 +136,18 @@ def check_fb018(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 rule, Severity.BLOCK, master_target_ref(facts), "the master target's ESXi host was not read"
             ),
         )
+    if facts.vault is None:
+        return (unverified(rule, Severity.BLOCK, master_target_ref(facts), VMS_UNKNOWN),)
     mounts = {d.name.casefold(): d for d in host.datastores}
     findings: list[Finding] = []
     for entry in plan_items(facts):
+        ref = item_ref(entry.name)
+        if entry.item is None:
+            findings.append(unverified(rule, Severity.BLOCK, ref, item_vm_unknown(entry.name)))
+            continue
         vm = on_premises_vm(facts, entry.name, entry.item)
         if vm is None or not vm.exists:
             continue
-        ref = item_ref(entry.name)
         bad = []
         for name in vm.datastores:
             mount = mounts.get(name.casefold())
@@ -178,10 +186,15 @@ def check_fb019(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     host = _mt_host(facts)
     if facts.vcenter is None:
         return (unverified(rule, Severity.INFO, master_target_ref(facts), "vCenter facts were not read"),)
+    if facts.vault is None:
+        return (unverified(rule, Severity.INFO, master_target_ref(facts), VMS_UNKNOWN),)
     findings: list[Finding] = []
     for entry in plan_items(facts):
         vm = on_premises_vm(facts, entry.name, entry.item)
         ref = item_ref(entry.name)
+        if entry.item is None:
+            findings.append(unverified(rule, Severity.INFO, ref, item_vm_unknown(entry.name)))
+            continue
         if vm is not None and vm.exists:
             findings.append(passed(rule, Severity.INFO, ref, f"{entry.name} fails back onto its existing VM"))
             continue
@@ -468,16 +481,20 @@ def check_fb025(facts: FailbackFacts, ctx: CheckContext) -> Findings:
 
 
 def check_fb026(facts: FailbackFacts, ctx: CheckContext) -> Findings:
-    """FB026: the master target's SCSI controllers are LSI Logic, never PVSCSI."""
+    """FB026: the master target's SCSI controllers are LSI Logic, as Microsoft documents: no PVSCSI.
+
+    The article: "The master target can't have a Paravirtual SCSI controller. The controller can
+    only be an LSI Logic controller." vSphere's LSI Logic SAS is another controller type, which no
+    Microsoft document names for the master target, so it is not taken as LSI Logic (docs/rules.md).
+    """
     rule, mt = "FB026", master_target_ref(facts)
     vm = facts.vcenter.master_target_vm if facts.vcenter else None
     if vm is None:
         return (_mt_vm_missing(rule, facts),)
-    lsi = {ScsiControllerKind.LSI_LOGIC, ScsiControllerKind.LSI_LOGIC_SAS}
     wrong = [
         f"{c.label or f'SCSI controller {c.bus_number}'} ({c.kind})"
         for c in vm.controllers
-        if c.kind not in lsi
+        if c.kind is not ScsiControllerKind.LSI_LOGIC
     ]
     if wrong:
         return (
@@ -485,8 +502,9 @@ def check_fb026(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 rule,
                 Severity.BLOCK,
                 mt,
-                f"master target {vm.name} has non-LSI Logic SCSI controllers: {listing(wrong)}",
-                "replace them with LSI Logic (or LSI Logic SAS) controllers",
+                f"master target {vm.name} has SCSI controllers other than LSI Logic: {listing(wrong)}; "
+                "the failback article allows only LSI Logic (reprotect fails with PVSCSI)",
+                "change them to LSI Logic (parallel) controllers",
             ),
         )
     if not vm.controllers:
@@ -503,7 +521,9 @@ def check_fb026(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     return (passed(rule, Severity.BLOCK, mt, f"master target {vm.name} SCSI controllers: {listing(kinds)}"),)
 
 
-def master_target_disk_slots(facts: FailbackFacts, capacity: int = 60) -> DiskSlotUsage | None:
+def master_target_disk_slots(
+    facts: FailbackFacts, capacity: int = MASTER_TARGET_DISK_SLOTS
+) -> DiskSlotUsage | None:
     """Used / reserved / requested slots of the master target, for FB027 and its status; None if unknown."""
     vm = facts.vcenter.master_target_vm if facts.vcenter else None
     registered = registered_master_target(facts)

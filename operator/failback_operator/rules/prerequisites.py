@@ -7,12 +7,14 @@ from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.job_errors import JOB_ERRORS
 from failback_operator.rules.lookups import (
     FORWARD_PROVIDERS,
+    VMS_UNKNOWN,
     configuration_server,
     describe_age,
     find_process_server,
     fresh,
     is_reprotected,
     item_ref,
+    item_vm_unknown,
     listing,
     master_target_os_version,
     master_target_ref,
@@ -38,6 +40,8 @@ def check_fb001(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     vm = vcenter.master_target_vm if vcenter else None
     if vcenter is None or vm is None:
         return (unverified(rule, Severity.BLOCK, mt, "the master target VM was not read from vCenter"),)
+    if facts.vault is None:
+        return (unverified(rule, Severity.BLOCK, mt, VMS_UNKNOWN),)
     mt_ids = {"VM UUID": _norm(vm.uuid), "instance UUID": _norm(vm.instance_uuid)}
     mt_disks = {_norm(d.backing_uuid) for d in vm.disks if d.backing_uuid}
     findings: list[Finding] = []
@@ -61,6 +65,11 @@ def check_fb001(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                     "deploy a master target that was not cloned from the protected VMs' template",
                 )
             )
+    findings += [
+        unverified(rule, Severity.BLOCK, item_ref(entry.name), item_vm_unknown(entry.name))
+        for entry in plan_items(facts)
+        if entry.item is None
+    ]
     if findings:
         return tuple(findings)
     compared = sum(1 for other in vcenter.on_premises_vms if other.exists)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from failback_operator.facts import RecoveryPointType
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.lookups import (
+    VMS_UNKNOWN,
     is_reprotected,
     item_ref,
     listing,
@@ -27,6 +28,9 @@ def check_fb031(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     rule = "FB031"
     if facts.vcenter is None:
         return (unverified(rule, Severity.BLOCK, master_target_ref(facts), "vCenter facts were not read"),)
+    if facts.vault is None:
+        # Which items replicate back, and from which VMs, is Site Recovery's to say.
+        return (unverified(rule, Severity.BLOCK, master_target_ref(facts), VMS_UNKNOWN),)
     findings: list[Finding] = []
     for entry in plan_items(facts):
         if entry.item is None or not replicating_back(entry.item):

@@ -1,10 +1,12 @@
-"""FB029/FB030: the values a reprotect sends, resolved once per plan and identical for every item."""
+"""FB029/FB030: the values a reprotect sends, resolved once per plan and identical for every item.
+
+The values themselves are a fact (facts/reprotect.py) the adapter turns into the SDK's body.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from failback_operator.facts import Architecture, FailbackPlanSpec, FailbackPolicy, OsType
+from failback_operator.facts.reprotect import FAILOVER_DIRECTION, ReprotectValues
 from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.lookups import (
     configuration_server,
@@ -15,30 +17,16 @@ from failback_operator.rules.lookups import (
 )
 from failback_operator.rules.retention import default_retention_drive, offered_volume
 
-# Reprotect of a failed-over VM always runs from Azure (recovery) back to on-premises (primary).
-FAILOVER_DIRECTION = "RecoveryToPrimary"
+__all__ = [
+    "FAILBACK_POLICY_PROVIDERS",
+    "FAILOVER_DIRECTION",
+    "ReprotectValues",
+    "failback_policy_for",
+    "group_reprotect_values",
+    "resolve_reprotect_values",
+]
+
 FAILBACK_POLICY_PROVIDERS = frozenset({"InMage", "InMageRcmFailback"})
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ReprotectValues:
-    """What every item of a plan is reprotected with: one master target, one process server, one datastore."""
-
-    architecture: Architecture
-    direction: str = FAILOVER_DIRECTION
-    master_target_id: str | None = None  # classic masterTargetId / modernized reprotectAgentId
-    process_server_id: str | None = None  # classic only
-    datastore: str | None = None  # always required, used only when disks must be created
-    retention_drive: str | None = None  # as the master target offers it, e.g. "F"
-    policy_id: str | None = None  # the failback policy, selected automatically
-    run_as_account_id: str | None = None  # classic only
-    log_storage_account_id: str | None = None  # modernized only
-    missing: tuple[str, ...] = ()
-
-    @property
-    def complete(self) -> bool:
-        """Whether every required value is known."""
-        return not self.missing
 
 
 def failback_policy_for(facts: FailbackFacts) -> FailbackPolicy | None:

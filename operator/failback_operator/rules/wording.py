@@ -151,7 +151,9 @@ WORDING: Mapping[str, str] = MappingProxyType(
             " The article does this through the recovery plan; the management API no longer serves "
             "recovery-plan reprotect for these providers, so the operator reprotects item by item with "
             "identical values. Failover and commit of a group go through its recovery plan, so the "
-            "group comes back at one common point in time (multi-VM sync)."
+            "group comes back together: at its common application-consistent point, or (modernized) "
+            "its multi-VM sync point; with the latest point, each machine of a classic group comes back "
+            "at its own latest point in time (Microsoft's failback article)."
         ),
         "FB031": (
             "The on-premises VM is powered off during reprotect and must not be powered on after "

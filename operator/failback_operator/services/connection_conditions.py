@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from failback_operator.api.conditions import Condition, ConditionStatus, find_condition, set_condition
-from failback_operator.api.vocabulary import ConditionType, EventType, Reason
+from failback_operator.api.vocabulary import ConditionType, EventReason, EventType, Reason
 from failback_operator.workflow import Event
 
 __all__ = ["ReadFailure", "Readiness", "condition_events", "connection_conditions"]
@@ -85,8 +85,19 @@ def connection_conditions(
     )
 
 
+# The Event posted when a RecoveryVault's or VCenter's condition changed, per type and new status.
+_CHANGED: dict[tuple[str, ConditionStatus], EventReason] = {
+    (ConditionType.CONNECTED, ConditionStatus.TRUE): EventReason.CONNECTED_TRUE,
+    (ConditionType.CONNECTED, ConditionStatus.FALSE): EventReason.CONNECTED_FALSE,
+    (ConditionType.CONNECTED, ConditionStatus.UNKNOWN): EventReason.CONNECTED_UNKNOWN,
+    (ConditionType.READY, ConditionStatus.TRUE): EventReason.READY_TRUE,
+    (ConditionType.READY, ConditionStatus.FALSE): EventReason.READY_FALSE,
+    (ConditionType.READY, ConditionStatus.UNKNOWN): EventReason.READY_UNKNOWN,
+}
+
+
 def condition_events(
-    previous: Sequence[Condition] | None, current: Sequence[Condition], types: Sequence[str]
+    previous: Sequence[Condition] | None, current: Sequence[Condition], types: Sequence[ConditionType]
 ) -> tuple[Event, ...]:
     """One event per condition of `types` whose status changed (or that failed on the first look)."""
     events = []
@@ -101,7 +112,7 @@ def condition_events(
         events.append(
             Event(
                 type=EventType.NORMAL if good else EventType.WARNING,
-                reason=f"{condition_type}{now.status.value}",
+                reason=_CHANGED[(condition_type, now.status)],
                 message=f"{condition_type} is {now.status.value} ({now.reason}): {now.message}",
             )
         )

@@ -1,4 +1,8 @@
-"""Carries out the state machine's StartOperation through the Site Recovery adapter, exactly once."""
+"""Carries out the state machine's StartOperation through the Site Recovery adapter, exactly once.
+
+It asks in domain terms (reprotect an item with the plan's values, fail an item or a group back
+at a recovery point); the adapter alone builds the SDK bodies.
+"""
 
 from __future__ import annotations
 
@@ -14,21 +18,13 @@ from failback_operator.azure.errors import (
     Throttled,
     Transient,
 )
-from failback_operator.azure.inputs import (
-    ClassicRecoveryPoint,
-    ModernizedRecoveryPoint,
-    classic_failback_input,
-    classic_group_failback_input,
-    modernized_failback_input,
-    modernized_group_failback_input,
-    reprotect_input,
-)
 from failback_operator.azure.site_recovery import SiteRecovery, StartedOperation
 from failback_operator.facts import Architecture, ProtectedItem
-from failback_operator.rules.reprotect_input import ReprotectValues
+from failback_operator.facts.reprotect import ReprotectValues
+from failback_operator.gathering.spec_facts import recovery_point_type
 from failback_operator.workflow import CallOutcome, StartOperation
 
-__all__ = ["OperationContext", "classic_recovery_point", "execute", "modernized_recovery_point"]
+__all__ = ["OperationContext", "execute"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -41,22 +37,12 @@ class OperationContext:
     items: Mapping[str, ProtectedItem]
 
 
-def classic_recovery_point(recovery_point: RecoveryPoint) -> ClassicRecoveryPoint:
-    """The API's recovery point as the classic (InMage) provider spells it."""
-    return "LatestTime" if recovery_point == RecoveryPoint.LATEST else "LatestTag"
-
-
-def modernized_recovery_point(recovery_point: RecoveryPoint) -> ModernizedRecoveryPoint:
-    """The API's recovery point as the modernized (InMageRcmFailback) provider spells it."""
-    return "CrashConsistent" if recovery_point == RecoveryPoint.LATEST else "ApplicationConsistent"
-
-
 async def _start(
     site_recovery: SiteRecovery, action: StartOperation, context: OperationContext
 ) -> StartedOperation:
     plan = action.recovery_plan
     item = context.items.get(action.items[0]) if action.items else None
-    modernized = context.architecture == Architecture.MODERNIZED
+    point = recovery_point_type(context.recovery_point, context.architecture)
     if action.operation == Operation.REPROTECT_TO_AZURE:
         raise Refused(
             "reprotect to Azure after commit is not built into this version; protect the machines to "
@@ -68,25 +54,16 @@ async def _start(
             return await site_recovery.start_plan_commit(plan)
         if action.operation == Operation.CANCEL:
             return await site_recovery.start_plan_cancel(plan)
-        if modernized:
-            body = modernized_group_failback_input(modernized_recovery_point(context.recovery_point))
-            return await site_recovery.start_plan_planned_failover(plan, body)
-        classic_body = classic_group_failback_input(classic_recovery_point(context.recovery_point))
-        return await site_recovery.start_plan_unplanned_failover(plan, classic_body)
+        return await site_recovery.fail_back_group(plan, point)
     if item is None:
         raise Refused(
             f"item {', '.join(action.items)} is not listed by the vault", operation=action.operation.lower()
         )
     match action.operation:
         case Operation.REPROTECT:
-            return await site_recovery.start_reprotect(item, reprotect_input(context.reprotect_values))
-        case Operation.FAILOVER if modernized:
-            body_item = modernized_failback_input(modernized_recovery_point(context.recovery_point))
-            return await site_recovery.start_planned_failover(item, body_item)
+            return await site_recovery.reprotect(item, context.reprotect_values)
         case Operation.FAILOVER:
-            return await site_recovery.start_unplanned_failover(
-                item, classic_failback_input(classic_recovery_point(context.recovery_point))
-            )
+            return await site_recovery.fail_back(item, point)
         case Operation.COMMIT:
             return await site_recovery.start_commit(item)
         case _:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from failback_operator.api.resources import (
@@ -41,11 +41,14 @@ class GatheringFactsSource:
         clock: Callable[[], datetime],
         reads: SharedVaultReads,
         sources: SourceResolver,
+        read_timeout: timedelta = timedelta(minutes=2),
     ) -> None:
         self._store = store
         self._clock = clock
         self._sources = sources
         self._reads = reads
+        # How long one side may take to answer before the look goes on without it.
+        self._read_timeout = read_timeout
         # Facts Site Recovery clears after reprotect (OS, disks), kept per vault between looks.
         self._kept: dict[str, dict[str, ProtectedItem]] = {}
 
@@ -104,6 +107,7 @@ class GatheringFactsSource:
             approvals=approval_list,
             reservations=_other_reservations(master_target_obj, namespace, name),
             kept_items=self._kept.get(vault_key),
+            timeout_seconds=self._read_timeout.total_seconds(),
             connect=self._reads.connect,
         )
         self._kept[vault_key] = dict(gathered.kept_items)
@@ -115,7 +119,13 @@ class GatheringFactsSource:
                 master_target_name, MasterTargetStatus.model_validate(master_target_obj.get("status") or {})
             ),
         )
-        client = self._reads.connect(site_recovery.config, site_recovery.identity) if site_recovery else None
+        # No client where the vault was not read: no step is taken, and a credential that cannot
+        # even be built (workload identity absent) was already said in `problems`.
+        client = (
+            self._reads.connect(site_recovery.config, site_recovery.identity)
+            if site_recovery is not None and facts.vault is not None
+            else None
+        )
         return PlanFacts(
             site_recovery=client,
             facts=facts,

@@ -12,7 +12,7 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from failback_operator.azure.errors import SiteRecoveryError
-from failback_operator.services.kube import NotFoundError, StatusConflict
+from failback_operator.errors import FailbackOperatorError
 from failback_operator.vsphere.errors import VCenterError
 
 __all__ = ["KNOWN_FAILURES", "backoff", "describe_failure", "is_known_failure"]
@@ -20,11 +20,8 @@ __all__ = ["KNOWN_FAILURES", "backoff", "describe_failure", "is_known_failure"]
 # Failures of the systems the operator talks to, and of input it reads: each is told by its text
 # alone. Anything else is a defect, told once with its traceback.
 KNOWN_FAILURES: tuple[type[BaseException], ...] = (
-    SiteRecoveryError,
-    VCenterError,
+    FailbackOperatorError,  # the project's own: Site Recovery, vCenter, storage, leases, ...
     ApiException,
-    NotFoundError,
-    StatusConflict,
     pydantic.ValidationError,
     urllib3.exceptions.HTTPError,
     aiohttp.ClientError,

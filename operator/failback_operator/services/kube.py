@@ -15,17 +15,21 @@ from typing import Any
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from failback_operator.errors import FailbackOperatorError
+
 __all__ = ["GROUP", "VERSION", "KubeStore", "NotFoundError", "StatusConflict", "load_api_client"]
 
 GROUP = "failback.io"
 VERSION = "v1alpha1"
+# Where the API server accepts the events of cluster-scoped objects (RecoveryVault, VCenter, MasterTarget).
+CLUSTER_SCOPED_EVENTS_NAMESPACE = "default"
 
 
-class StatusConflict(Exception):
+class StatusConflict(FailbackOperatorError):
     """The object changed since it was read: the write was refused and nothing was written."""
 
 
-class NotFoundError(Exception):
+class NotFoundError(FailbackOperatorError):
     """The object does not exist (any more)."""
 
 
@@ -46,6 +50,8 @@ class KubeStore:
         self._custom = client.CustomObjectsApi(api_client)
         self._core = client.CoreV1Api(api_client)
         self.operator_namespace = operator_namespace
+        # The last warning posted per object and reason: the same warning again is not posted again.
+        self._last_warnings: dict[tuple[str, str, str, str], str] = {}
 
     async def get(self, plural: str, name: str, namespace: str | None = None) -> dict[str, Any]:
         def call() -> Any:
@@ -120,9 +126,19 @@ class KubeStore:
         return {key: base64.b64decode(value).decode() for key, value in (secret.data or {}).items()}
 
     async def post_event(self, obj: Mapping[str, Any], *, type: str, reason: str, message: str) -> None:
-        """An Event on the object, as `kubectl describe` shows it."""
+        """An Event on the object, as `kubectl describe` shows it.
+
+        A cluster-scoped object's events can only live in `default`: the API server refuses any other
+        namespace for an event whose involved object has none (422), and naming the operator's
+        namespace as the object's would hide the events from `kubectl describe`. A warning is posted
+        again only once its message changed, so a condition that persists across looks does not flood
+        the namespace.
+        """
         metadata = obj["metadata"]
-        namespace = metadata.get("namespace") or "default"
+        namespace = metadata.get("namespace") or CLUSTER_SCOPED_EVENTS_NAMESPACE
+        key = (obj["kind"], metadata.get("namespace") or "", metadata["name"], reason)
+        if type == "Warning" and self._last_warnings.get(key) == message:
+            return
         now = datetime.now(UTC)
         event = client.CoreV1Event(
             metadata=client.V1ObjectMeta(generate_name=f"{metadata['name']}.", namespace=namespace),
@@ -145,6 +161,11 @@ class KubeStore:
             reporting_instance="failback-operator",
         )
         await asyncio.to_thread(self._core.create_namespaced_event, namespace, event)
+        if type == "Warning":
+            self._last_warnings[key] = message
+        else:
+            # A normal event in between (e.g. the problem cleared) lets the same warning be said again.
+            self._last_warnings = {k: v for k, v in self._last_warnings.items() if k[:3] != key[:3]}
 
 
 def _plural(kind: str) -> str:

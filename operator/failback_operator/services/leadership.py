@@ -9,8 +9,11 @@ here are this process's monotonic seconds; `wall_now` only fills `acquireTime` a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+
+# The Lease as stored; the decisions below only read it.
+from failback_operator.services.leases import LeaseRecord
 
 __all__ = [
     "ElectionSettings",
@@ -48,22 +51,6 @@ class ElectionSettings:
     def lease_duration_seconds(self) -> int:
         """The whole seconds written to the Lease (its field is an integer), never rounded down."""
         return max(1, -int(-self.lease_duration // 1))
-
-
-@dataclass(frozen=True)
-class LeaseRecord:
-    """What a Lease's spec says, and the resourceVersion it was read at (None: not yet created)."""
-
-    holder: str | None
-    lease_duration_seconds: int
-    acquire_time: datetime | None = None
-    renew_time: datetime | None = None
-    transitions: int = 0
-    resource_version: str | None = None
-
-    def same_term(self, other: LeaseRecord) -> bool:
-        """Whether nothing but the resourceVersion differs, i.e. the holder has not renewed since."""
-        return replace(self, resource_version=None) == replace(other, resource_version=None)
 
 
 @dataclass(frozen=True)

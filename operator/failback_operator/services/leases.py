@@ -9,18 +9,35 @@ from __future__ import annotations
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from failback_operator.services.leadership import LeaseRecord
+from failback_operator.errors import FailbackOperatorError
 
-__all__ = ["LeaseConflict", "LeaseStore", "format_micro_time", "parse_micro_time"]
+__all__ = ["LeaseConflict", "LeaseRecord", "LeaseStore", "format_micro_time", "parse_micro_time"]
 
 
-class LeaseConflict(Exception):
+@dataclass(frozen=True)
+class LeaseRecord:
+    """What a Lease's spec says, and the resourceVersion it was read at (None: not yet created)."""
+
+    holder: str | None
+    lease_duration_seconds: int
+    acquire_time: datetime | None = None
+    renew_time: datetime | None = None
+    transitions: int = 0
+    resource_version: str | None = None
+
+    def same_term(self, other: LeaseRecord) -> bool:
+        """Whether nothing but the resourceVersion differs, i.e. the holder has not renewed since."""
+        return replace(self, resource_version=None) == replace(other, resource_version=None)
+
+
+class LeaseConflict(FailbackOperatorError):
     """Another replica wrote the Lease first (or created it, or it is gone): nothing was written."""
 
 

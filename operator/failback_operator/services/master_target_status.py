@@ -28,7 +28,7 @@ from failback_operator.api.status import (
     PrerequisiteResult,
     RetentionWaitStatus,
 )
-from failback_operator.api.vocabulary import ConditionType, EventType, Reason
+from failback_operator.api.vocabulary import ConditionType, EventReason, EventType, Reason
 from failback_operator.facts import DiskReservation, RetentionWait
 from failback_operator.facts import HostDatastore as HostDatastoreFacts
 from failback_operator.rules import (
@@ -96,6 +96,15 @@ _RESULTS = {
 _GOOD = frozenset({PrerequisiteResult.PASSED, PrerequisiteResult.INFO})
 # Not a problem yet: announced as Normal events.
 _CALM = _GOOD | {PrerequisiteResult.WAITING}
+# The Event posted when a rule's result changed, per the result it changed to.
+_PREREQUISITE_CHANGED: dict[PrerequisiteResult, EventReason] = {
+    PrerequisiteResult.PASSED: EventReason.PREREQUISITE_PASSED,
+    PrerequisiteResult.FAILED: EventReason.PREREQUISITE_FAILED,
+    PrerequisiteResult.WAITING: EventReason.PREREQUISITE_WAITING,
+    PrerequisiteResult.WARNING: EventReason.PREREQUISITE_WARNING,
+    PrerequisiteResult.INFO: EventReason.PREREQUISITE_INFO,
+    PrerequisiteResult.UNKNOWN: EventReason.PREREQUISITE_UNKNOWN,
+}
 
 
 def master_target_findings(
@@ -149,19 +158,37 @@ def prerequisites(findings: Sequence[Finding], now: datetime) -> tuple[Prerequis
 def prerequisite_events(
     previous: Sequence[Prerequisite] | None, current: Sequence[Prerequisite]
 ) -> tuple[Event, ...]:
-    """An event per rule whose result changed since the last look; a first look reports only problems."""
+    """An event per rule whose result changed since the last look; a first look reports only problems.
+
+    Rules that became Unknown together (a side that could not be read leaves a dozen unchecked)
+    make one event naming them all, not one warning each.
+    """
     before = {entry.rule_id: entry.result for entry in previous or ()}
     events = []
+    unknown: list[Prerequisite] = []
     for entry in current:
         old = before.get(entry.rule_id)
         if old == entry.result or (old is None and entry.result in _GOOD):
             continue
+        if entry.result is PrerequisiteResult.UNKNOWN:
+            unknown.append(entry)
+            continue
         events.append(
             Event(
                 type=EventType.NORMAL if entry.result in _CALM else EventType.WARNING,
-                reason=f"Prerequisite{entry.result.value}",
+                reason=_PREREQUISITE_CHANGED[entry.result],
                 message=f"{entry.rule_id} {old.value if old else 'first checked'} -> {entry.result.value}: "
                 f"{entry.message or ''}",
+            )
+        )
+    if unknown:
+        rules = ", ".join(e.rule_id for e in unknown)
+        reasons = "; ".join(dict.fromkeys(e.message or "not checked" for e in unknown))
+        events.append(
+            Event(
+                type=EventType.WARNING,
+                reason=EventReason.PREREQUISITE_UNKNOWN,
+                message=f"{rules} -> {PrerequisiteResult.UNKNOWN.value}: {reasons}",
             )
         )
     return tuple(events)

@@ -22,7 +22,7 @@ from typing import Any
 
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import MasterTargetStatus
-from failback_operator.api.vocabulary import EventType
+from failback_operator.api.vocabulary import EventReason, EventType
 from failback_operator.azure.errors import Conflict
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts import Architecture
@@ -212,7 +212,7 @@ class MasterTargetService:
             text = redact(str(error) or type(error).__name__, site_recovery.secrets)
             event = Event(
                 type=EventType.NORMAL,
-                reason="ConfigurationServerRefreshRunning",
+                reason=EventReason.CONFIGURATION_SERVER_REFRESH_RUNNING,
                 message=f"FB022: retention drive {listed} is not listed by master target {name}; Site "
                 f"Recovery refused a refresh of the configuration server as conflicting, most likely with "
                 f"one already running ({text}); asking again in {again}",
@@ -224,7 +224,7 @@ class MasterTargetService:
             log.warning("FB022: refreshing the configuration server for %s failed: %s", name, text)
             event = Event(
                 type=EventType.WARNING,
-                reason="ConfigurationServerRefreshFailed",
+                reason=EventReason.CONFIGURATION_SERVER_REFRESH_FAILED,
                 message=f"FB022: retention drive {listed} is not listed by master target {name}; "
                 f"refreshing the configuration server failed: {text}; asking again in {again}",
             )
@@ -237,7 +237,7 @@ class MasterTargetService:
             (
                 Event(
                     type=EventType.NORMAL,
-                    reason="ConfigurationServerRefreshed",
+                    reason=EventReason.CONFIGURATION_SERVER_REFRESHED,
                     message=f"FB022: retention drive {listed} is not listed by master target {name}: "
                     f"refreshed the configuration server (job {job}); waiting up to "
                     f"{duration_text(self.rules.retention_volume_wait)} from the first miss",
@@ -327,7 +327,7 @@ class MasterTargetService:
                 text,
                 Event(
                     type=EventType.WARNING,
-                    reason="DiskUuidRemediationFailed",
+                    reason=EventReason.DISK_UUID_REMEDIATION_FAILED,
                     message=f"FB024: could not set disk.EnableUUID=TRUE on {vm.name}: {text}",
                 ),
             )
@@ -339,7 +339,7 @@ class MasterTargetService:
             (
                 Event(
                     type=EventType.NORMAL,
-                    reason="DiskUuidEnabled",
+                    reason=EventReason.DISK_UUID_ENABLED,
                     message=f"FB024: set disk.EnableUUID=TRUE on master target {vm.name} "
                     "(spec.remediation.enableDiskUuid); the guest sees disk UUIDs after its next power cycle",
                 ),

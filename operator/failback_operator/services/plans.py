@@ -6,6 +6,7 @@ two writers can never both believe they recorded an intent; a conflict just mean
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,13 +17,14 @@ from failback_operator import failpoints
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
-from failback_operator.api.vocabulary import EventType
+from failback_operator.api.vocabulary import EventReason, EventType
 from failback_operator.azure.site_recovery import SiteRecovery
-from failback_operator.facts import Approval, Architecture, FailbackPlanSpec, ProtectedItem
+from failback_operator.facts import Approval, Architecture, DiskPlacement, FailbackPlanSpec, ProtectedItem
+from failback_operator.metrics import METRICS
 from failback_operator.rules.evaluate import evaluate
 from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.model import Phase as RulePhase
-from failback_operator.rules.reprotect_input import resolve_reprotect_values
+from failback_operator.rules.reprotect_input import group_reprotect_values, resolve_reprotect_values
 from failback_operator.services.executor import OperationContext, execute
 from failback_operator.services.failures import describe_failure
 from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
@@ -43,9 +45,35 @@ from failback_operator.workflow import (
     record_outcome,
 )
 
-__all__ = ["PlanFacts", "PlanFactsSource", "PlanService"]
+__all__ = ["EVALUATED_PHASES", "PlanFacts", "PlanFactsSource", "PlanService"]
 
 log = logging.getLogger(__name__)
+
+# The phases whose checks a plan evaluates on every look. FB042 (failback) is judged on the
+# failover job by the workflow itself (rules.failback.shutdown_problems), before commit.
+EVALUATED_PHASES = (
+    RulePhase.PRE_REPROTECT,
+    RulePhase.PRE_FAILBACK,
+    RulePhase.CONTINUOUS,
+    RulePhase.POST_FAILBACK,
+)
+
+
+def _master_target_placements(facts: FailbackFacts) -> tuple[DiskPlacement, ...] | None:
+    """Where the master target's disks are now, or None when vCenter did not show the VM."""
+    vm = facts.vcenter.master_target_vm if facts.vcenter else None
+    return vm.disk_placements if vm is not None else None
+
+
+def _with_placements_at_reprotect(facts: FailbackFacts, status: FailbackPlanStatus) -> FailbackFacts:
+    """The facts with the master target's disks as reprotect left them, kept in status (FB020)."""
+    if status.master_target_disks is None:
+        return facts
+    recorded = tuple(
+        DiskPlacement(disk=d.disk, datastore=d.datastore, file_name=d.file_name)
+        for d in status.master_target_disks
+    )
+    return dataclasses.replace(facts, placements_at_reprotect=recorded)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -178,11 +206,17 @@ class PlanService:
             generation=generation,
             run=spec.run,
         )
+        facts = _with_placements_at_reprotect(gathered.facts, status)
+        # Every phase's rules on every look; the workflow reads those the plan's stage calls for. The
+        # operator's tunables, as the master target reconciler judges with them.
+        findings = {phase: evaluate(facts, phase, now, self.settings.rules) for phase in EVALUATED_PHASES}
         observation = Observation(
             vault=gathered.facts.vault,
-            # The operator's tunables, as the master target reconciler judges with them.
-            pre_reprotect=evaluate(gathered.facts, RulePhase.PRE_REPROTECT, now, self.settings.rules),
-            pre_failback=evaluate(gathered.facts, RulePhase.PRE_FAILBACK, now, self.settings.rules),
+            pre_reprotect=findings[RulePhase.PRE_REPROTECT],
+            pre_failback=findings[RulePhase.PRE_FAILBACK],
+            continuous=findings[RulePhase.CONTINUOUS],
+            post_failback=findings[RulePhase.POST_FAILBACK],
+            master_target_disks=_master_target_placements(gathered.facts),
             approvals=gathered.approvals,
             claimed_by=claimed_by,
             disk_slots_reserved=self.ledger.holds(master_target_obj, namespace, name),
@@ -207,7 +241,11 @@ class PlanService:
                     )
                 except NotEnoughDiskSlots as refused:
                     # FB027 blocks the plan through the rules on the next look; say why now.
-                    events.append(Event(type=EventType.WARNING, reason="DiskSlotsFull", message=str(refused)))
+                    events.append(
+                        Event(
+                            type=EventType.WARNING, reason=EventReason.DISK_SLOTS_FULL, message=str(refused)
+                        )
+                    )
                 continue
             if isinstance(action, ReleaseDiskSlots):
                 await self.ledger.release(master_target_name, namespace, name)
@@ -238,16 +276,20 @@ class PlanService:
         plan: FailbackPlanSpec,
         items: Mapping[str, ProtectedItem],
     ) -> OperationContext:
+        # FB030: every item of the plan is reprotected with the same values (FB029), resolved once.
+        values = dict(group_reprotect_values(facts, plan))
         return OperationContext(
             architecture=architecture,
             recovery_point=spec.recovery_point,
-            reprotect_values=resolve_reprotect_values(facts, plan),
+            reprotect_values=next(iter(values.values()), None) or resolve_reprotect_values(facts, plan),
             items=items,
         )
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:
         """Write the decision's status with the read resourceVersion, then post its events (if `post`)."""
-        written = await self.store.replace_status(obj, decision.status.to_status())
+        status = decision.status.to_status()
+        written = await self.store.replace_status(obj, status)
+        METRICS.observe_plan(obj["metadata"]["namespace"], obj["metadata"]["name"], status)
         if post:
             await self._post(written, decision.events)
         return written

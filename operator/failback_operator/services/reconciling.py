@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from failback_operator.metrics import METRICS
 from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.workflow import Event
 
@@ -73,6 +74,7 @@ async def write_whole_status(
             continue
         except NotFoundError:
             return None  # deleted during the look: its daemon is stopping
+        METRICS.observe_prerequisites(str(obj.get("kind")), name, status)
         await post_events(store, written, events)
         return written
     raise StatusConflict(f"{plural} {name} kept changing; its status was not written this time")

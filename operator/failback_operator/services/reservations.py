@@ -1,4 +1,12 @@
-"""FB027: disk slots of a master target, reserved by plans with compare-and-swap on its status."""
+"""FB027: disk slots of a master target, reserved by plans with compare-and-swap on its status.
+
+The ledger owns `status.diskSlots.reservations` of every MasterTarget, and writes it only by
+compare-and-swap (a replace_status at the resourceVersion it read, retried on a conflict). The
+MasterTarget's reconciler is the writer of the rest of that status and carries the reservations
+it read over unchanged, so neither write can undo the other: a stale write is refused, not merged.
+The capacity is the rule configuration's (`RuleConfig.master_target_disk_slots`), the one FB027
+checks against.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from failback_operator.api.status import DiskSlotReservation, MasterTargetStatus
+from failback_operator.errors import FailbackOperatorError
+from failback_operator.facts.reservations import MASTER_TARGET_DISK_SLOTS
 from failback_operator.services.kube import KubeStore, StatusConflict
 
 __all__ = ["DISK_SLOTS", "DiskSlotLedger", "NotEnoughDiskSlots"]
 
-DISK_SLOTS = 60
+# The default capacity, for a ledger built without a rule configuration.
+DISK_SLOTS = MASTER_TARGET_DISK_SLOTS
 _ATTEMPTS = 5
 
 
-class NotEnoughDiskSlots(Exception):
+class NotEnoughDiskSlots(FailbackOperatorError):
     """The master target cannot take the plan's disks (FB027)."""
 
 
@@ -28,9 +39,10 @@ def _reservations(obj: Mapping[str, Any]) -> list[DiskSlotReservation]:
 class DiskSlotLedger:
     """Reads and writes the reservations list in MasterTarget status.diskSlots."""
 
-    def __init__(self, store: KubeStore, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: KubeStore, clock: Callable[[], datetime], capacity: int = DISK_SLOTS) -> None:
         self._store = store
         self._clock = clock
+        self._capacity = capacity
 
     @staticmethod
     def holds(master_target: Mapping[str, Any], namespace: str, name: str) -> bool:
@@ -53,10 +65,10 @@ class DiskSlotLedger:
             reservations = [r for r in _reservations(obj) if (r.namespace, r.name) != (namespace, name)]
             used = (status.disk_slots.used if status.disk_slots else None) or 0
             others = sum(r.disks for r in reservations)
-            if used + others + wanted > DISK_SLOTS:
+            if used + others + wanted > self._capacity:
                 raise NotEnoughDiskSlots(
                     f"FB027: master target {master_target} has {used} disks and {others} reserved; "
-                    f"{wanted} more would exceed {DISK_SLOTS}"
+                    f"{wanted} more would exceed {self._capacity}"
                 )
             reservations.append(
                 DiskSlotReservation(
@@ -89,10 +101,10 @@ class DiskSlotLedger:
     ) -> bool:
         reserved = sum(r.disks for r in reservations)
         slots = {
-            "capacity": DISK_SLOTS,
+            "capacity": self._capacity,
             "used": used,
             "reserved": reserved,
-            "free": max(DISK_SLOTS - used - reserved, 0),
+            "free": max(self._capacity - used - reserved, 0),
             "reservations": [r.to_status() for r in reservations],
         }
         new_status = {**status.to_status(), "diskSlots": slots}

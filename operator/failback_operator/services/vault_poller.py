@@ -8,17 +8,21 @@ without every plan reading the vault more often.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from failback_operator.azure.errors import SiteRecoveryError
 from failback_operator.facts.asr import Job, ProtectedItem
-from failback_operator.services.kube import KubeStore
+from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.sources import SourceResolver
 from failback_operator.services.vault_reads import SharedVaultReads
 
 __all__ = ["VaultPoller", "vault_fingerprint"]
+
+log = logging.getLogger(__name__)
 
 
 def vault_fingerprint(items: Iterable[ProtectedItem], jobs: Iterable[Job]) -> str:
@@ -53,14 +57,30 @@ class VaultPoller:
     clock: Callable[[], datetime]
     interval: timedelta
     _seen: dict[str, str] = field(default_factory=dict)
+    # Why each vault could not be polled last time, so that a lasting failure is logged once.
+    _failing: dict[str, str] = field(default_factory=dict)
 
     async def poll(self, vault: str) -> timedelta:
-        """One batched read of the vault; plans naming it are woken when anything changed."""
-        obj = await self.store.get("recoveryvaults", vault)
-        _, source = await self.sources.site_recovery(obj)
-        client = self.reads.connect(source.config, source.identity)
-        items = await client.protected_items()
-        jobs = await client.recent_jobs(self.clock() - timedelta(days=1))
+        """One batched read of the vault; plans naming it are woken when anything changed.
+
+        A vault that cannot be read (a bad Secret, no workload identity, no answer) is logged in one
+        line when the reason changes, never as a traceback per poll: the RecoveryVault's Connected
+        condition and each plan's Ready condition say why, and the plans look at their own pace.
+        """
+        try:
+            obj = await self.store.get("recoveryvaults", vault)
+            _, source = await self.sources.site_recovery(obj)
+            client = self.reads.connect(source.config, source.identity)
+            items = await client.protected_items()
+            jobs = await client.recent_jobs(self.clock() - timedelta(days=1))
+        except (NotFoundError, ValueError, SiteRecoveryError, TimeoutError) as error:
+            reason = str(error) or type(error).__name__
+            if self._failing.get(vault) != reason:
+                self._failing[vault] = reason
+                log.warning("vault %s cannot be polled: %s", vault, reason)
+            return self.interval
+        if self._failing.pop(vault, None) is not None:
+            log.info("vault %s is polled again", vault)
         fingerprint = vault_fingerprint(items, jobs)
         if self._seen.get(vault) != fingerprint:
             self._seen[vault] = fingerprint

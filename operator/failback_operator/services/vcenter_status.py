@@ -10,11 +10,10 @@ from datetime import datetime
 
 from failback_operator.api.status import RunAsPrivileges, VCenterStatus
 from failback_operator.api.vocabulary import Reason
-from failback_operator.facts import MasterTargetDeclaration, VCenterFacts
+from failback_operator.facts import MasterTargetDeclaration, VCenterAbout, VCenterFacts
 from failback_operator.rules import CheckContext, FailbackFacts, Finding, Phase, RuleConfig
 from failback_operator.rules.prerequisites import check_fb005
 from failback_operator.services.connection_conditions import ReadFailure, Readiness, connection_conditions
-from failback_operator.vsphere.about import VCenterAbout
 
 __all__ = ["build_vcenter_status", "missing_privileges", "run_as_findings"]
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from failback_operator.errors import FailbackOperatorError
+
 __all__ = ["MissingBinaryError", "cache_dir", "find_binary"]
 
 
-class MissingBinaryError(RuntimeError):
+class MissingBinaryError(FailbackOperatorError, RuntimeError):
     """A test-environment binary has not been built yet."""
 
 

@@ -25,6 +25,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from failback_operator.errors import FailbackOperatorError
 from failback_operator.testenv.binaries import find_binary
 from failback_operator.testenv.processes import ManagedProcess, free_port
 
@@ -44,14 +45,14 @@ AUDIT_POLICY = {
 }
 
 
-class KubectlError(subprocess.CalledProcessError):
+class KubectlError(FailbackOperatorError, subprocess.CalledProcessError):
     """kubectl failed; the message carries what kubectl printed on stderr."""
 
     def __str__(self) -> str:
         return f"{' '.join(map(str, self.cmd[2:]))} exited {self.returncode}: {(self.stderr or '').strip()}"
 
 
-class ControlPlaneError(RuntimeError):
+class ControlPlaneError(FailbackOperatorError, RuntimeError):
     """The local control plane did not come up; the message carries the process's last output."""
 
 

@@ -36,6 +36,8 @@ class OperatorProcess:
     process: ManagedProcess | None = None
     liveness_port: int = 0
     standalone: bool = True
+    # More arguments of `run` (e.g. --metrics, --log-format).
+    extra_args: tuple[str, ...] = ()
 
     def start(self, timeout: float = 60.0) -> None:
         self.liveness_port = free_port()
@@ -48,6 +50,7 @@ class OperatorProcess:
                 *(["--standalone"] if self.standalone else []),
                 f"--liveness=http://127.0.0.1:{self.liveness_port}/healthz",
                 "--verbose",
+                *self.extra_args,
             ],
             self.log_path,
         )
@@ -80,6 +83,15 @@ class OperatorProcess:
             report: dict[str, object] = json.loads(answer.read() or b"{}")
             return report
 
+    def ready(self) -> bool:
+        """Whether the readiness endpoint (beside the liveness one) answers 200."""
+        url = f"http://127.0.0.1:{self.liveness_port}/readyz"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return bool(answer.status == 200)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
     def exit_status(self, timeout: float = 60.0) -> int:
         """Wait for the process to end by itself (e.g. at a failpoint) and return its status."""
         assert self.process is not None
@@ -101,9 +113,12 @@ def running_operator(
     environment: Mapping[str, str],
     entry: tuple[str, ...] = ("-m", "failback_operator"),
     standalone: bool = True,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[OperatorProcess]:
     """Start the operator, yield it, always stop it."""
-    operator = OperatorProcess(kubeconfig, log_path, environment, entry=entry, standalone=standalone)
+    operator = OperatorProcess(
+        kubeconfig, log_path, environment, entry=entry, standalone=standalone, extra_args=extra_args
+    )
     try:
         operator.start()
         yield operator

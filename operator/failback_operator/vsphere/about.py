@@ -7,12 +7,11 @@ MasterTarget's prerequisites.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pyVmomi import vim
 
-from failback_operator.facts.vsphere import RunAsPrivileges
+from failback_operator.facts.vsphere import RunAsPrivileges, VCenterAbout
 from failback_operator.vsphere.collector import PropertyRead, retrieve, start_at
 from failback_operator.vsphere.connection import VCenterSession
 from failback_operator.vsphere.errors import translate_faults
@@ -21,18 +20,6 @@ from failback_operator.vsphere.privileges import read_run_as_privileges
 __all__ = ["VCenterAbout", "read_vcenter_about"]
 
 _vim: Any = vim
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class VCenterAbout:
-    """vCenter's identity and, when a run-as user is named, that user's privileges (FB005)."""
-
-    version: str | None = None
-    api_version: str | None = None
-    instance_uuid: str | None = None
-    run_as_privileges: tuple[RunAsPrivileges, ...] = ()
-    # Why the privileges could not be verified, when they could not.
-    privileges_note: str | None = None
 
 
 def _datacenters(session: VCenterSession) -> list[tuple[str, Any]]:

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pyVmomi import vim, vmodl
 from pyVmomi.Security import ThumbprintMismatchException
 
+from failback_operator.errors import FailbackOperatorError
+
 __all__ = [
     "VCenterAuthError",
     "VCenterConnectionError",
@@ -24,7 +26,7 @@ __all__ = [
 ]
 
 
-class VCenterError(Exception):
+class VCenterError(FailbackOperatorError):
     """Anything that went wrong talking to vCenter; `retryable` tells the shell whether to try again."""
 
     retryable: bool = True

@@ -8,7 +8,9 @@ from failback_operator.api.conditions import format_time
 from failback_operator.api.resources import Action as PlanAction
 from failback_operator.api.status import (
     ItemIntent,
+    ItemRecoveryPoint,
     ItemStatus,
+    RecoveryPointType,
 )
 from failback_operator.api.vocabulary import (
     ItemStage,
@@ -17,6 +19,7 @@ from failback_operator.api.vocabulary import (
     Progression,
 )
 from failback_operator.facts import Architecture
+from failback_operator.rules.recovery_point import group_recovery_point
 from failback_operator.workflow.actions import (
     Action,
     StartOperation,
@@ -31,6 +34,7 @@ from failback_operator.workflow.progress import (
     _all_waiting,
     _blocking,
     _describe,
+    _describe_with_remedy,
     _for_group,
     _rank,
     _Step,
@@ -148,6 +152,15 @@ def _group_step(
                 message=(
                     f"group {name}: waiting until Site Recovery reports {', '.join(syncing)} "
                     "protected (FB032)"
+                    + (
+                        f"; failback will be blocked: {_describe_with_remedy(breached)}"
+                        if (
+                            breached := _blocking(
+                                _for_group(observation.continuous, name, (m.name for m in members))
+                            )
+                        )
+                        else ""
+                    )
                 ),
                 active=True,
             ),
@@ -305,20 +318,27 @@ def _failover_step(
     now: datetime,
     gate_reason: tuple[Progression, str, datetime | None] | None,
 ) -> tuple[_Step, list[ItemStatus]]:
-    """Fail a protected group back: one recovery plan for a group, so it returns at one point in time."""
-    # FB040 (window and approval) is the gate below, which says precisely what it waits for.
-    mine = _for_group(observation.pre_failback, name, (m.name for m in members))
-    blocked = [f for f in _blocking(mine) if f.rule != "FB040"]
+    """Fail a protected group back through its recovery plan, saying which point its machines get (FB030)."""
+    # FB040 (window and approval) is the gate below, which says precisely what it waits for. The
+    # continuous rules (FB031 on-premises VM off, FB020 disks not moved, ...) hold until failover.
+    # Each group is judged on its own items: another group's (failed back, say) never hold it back.
+    findings = _for_group(
+        (*observation.pre_failback, *observation.continuous), name, (m.name for m in members)
+    )
+    blocked = [f for f in _blocking(findings) if not (f.rule == "FB040" and gate_reason is not None)]
     if blocked:
         return (
             _Step(
                 rank=_PROTECTED,
                 phase=Phase.PREFLIGHT,
                 progression=Progression.FAILBACK_BLOCKED,
-                message=f"group {name}: failback blocked: {_describe(blocked)}",
+                message=f"group {name}: failback blocked: {_describe_with_remedy(blocked)}",
             ),
             members,
         )
+    point = group_recovery_point(request.plan.recovery_point_type, request.architecture, len(members))
+    # Said plainly before the failover is started, where the machines will not share one point.
+    caveat = "" if point.common_to_group else f"; failback brings back {point.explanation}"
     if gate_reason is not None:
         progression, message, wake = gate_reason
         phase = (
@@ -330,7 +350,7 @@ def _failover_step(
             rank=_PROTECTED,
             phase=phase,
             progression=progression,
-            message=f"group {name}: {message}",
+            message=f"group {name}: {message}{caveat}",
             wake_at=wake,
         ), members
     if recovery_plan is None and len(members) > 1:
@@ -342,12 +362,12 @@ def _failover_step(
                 message=(
                     f"group {name} has {len(members)} items and no recovery plan: only a recovery plan "
                     "fails a "
-                    "group back at one common point in time (FB030); name it in spec.groups[].recoveryPlan"
+                    "group back together (FB030); name it in spec.groups[].recoveryPlan"
                 ),
             ),
             members,
         )
-    return _start_for_group(
+    step, started = _start_for_group(
         name,
         Operation.FAILOVER,
         recovery_plan,
@@ -358,6 +378,9 @@ def _failover_step(
         Progression.STARTING_FAILOVER,
         _PROTECTED,
     )
+    step.message += f", bringing back {point.explanation}"
+    sent = ItemRecoveryPoint(type=RecoveryPointType(point.type.value), common_to_group=point.common_to_group)
+    return step, [m.model_copy(update={"recovery_point": sent}) for m in started]
 
 
 def _start_for_group(

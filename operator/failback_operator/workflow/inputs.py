@@ -8,7 +8,7 @@ from datetime import timedelta
 from types import MappingProxyType
 
 from failback_operator.api.resources import Action, AfterCommit, CommitMode
-from failback_operator.facts import Approval, Architecture, FailbackPlanSpec, VaultFacts
+from failback_operator.facts import Approval, Architecture, DiskPlacement, FailbackPlanSpec, VaultFacts
 from failback_operator.rules.config import RuleConfig
 from failback_operator.rules.model import Finding
 
@@ -42,9 +42,16 @@ class Observation:
     """One poll's facts for one plan; `vault` is None when Site Recovery could not be read."""
 
     vault: VaultFacts | None
-    # Findings of the rule catalogue for the step ahead (pre-reprotect and pre-failback).
+    # Findings of the rule catalogue, one tuple per phase; the workflow reads the ones the plan's
+    # stage calls for: before reprotect, before failback, while replicating back (continuous,
+    # from reprotect until failback) and after failback (advice).
     pre_reprotect: tuple[Finding, ...] = ()
     pre_failback: tuple[Finding, ...] = ()
+    continuous: tuple[Finding, ...] = ()
+    post_failback: tuple[Finding, ...] = ()
+    # The master target's disk placement as vCenter shows it now; kept in status when reprotect
+    # completes, so that FB020 can tell whether Storage vMotion moved the disks since. None: not read.
+    master_target_disks: tuple[DiskPlacement, ...] | None = None
     approvals: tuple[Approval, ...] = ()
     # Items another active plan owns: item name -> "namespace/plan".
     claimed_by: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from failback_operator.api.conditions import format_time
 from failback_operator.api.resources import OsType
 from failback_operator.api.status import (
+    AgentRefusals,
     FailbackPlanStatus,
     ItemError,
     ItemIntent,
@@ -23,8 +24,9 @@ from failback_operator.api.vocabulary import (
     Progression,
 )
 from failback_operator.facts import Architecture, Job, JobError, ProtectedItem
+from failback_operator.rules.agent_window import AgentRetryAction, agent_not_installed_decision
 from failback_operator.rules.failback import shutdown_problems
-from failback_operator.rules.job_errors import explain_job_error
+from failback_operator.rules.job_errors import AGENT_NOT_INSTALLED, explain_job_error
 from failback_operator.workflow.inputs import WorkflowSettings
 from failback_operator.workflow.progress import (
     _HOME_AND_PROTECTED,
@@ -38,6 +40,32 @@ from failback_operator.workflow.progress import (
     _Issue,
 )
 from failback_operator.workflow.stages import allowed_transition, item_stage
+
+
+def agent_refusal(
+    item: ItemStatus, error: JobError, now: datetime, settings: WorkflowSettings
+) -> tuple[AgentRefusals, str] | None:
+    """The item's next FB028 retry when `error` is "agent not installed" and its window is open, else None.
+
+    The window runs from the item's failover (when its VM booted in Azure), or from the first
+    refusal where Site Recovery does not give the failover time.
+    """
+    if explain_job_error(error) is not AGENT_NOT_INSTALLED:
+        return None
+    previous = item.agent_refusals
+    count = previous.count + 1 if previous else 1
+    first = previous.first_at if previous else now
+    verdict = agent_not_installed_decision(
+        booted_at=item.failed_over_at,
+        first_failure_at=first,
+        attempts=count,
+        now=now,
+        config=settings.rules,
+        agent_registered=item.agent_registered,
+    )
+    if verdict.action is not AgentRetryAction.RETRY or verdict.retry_at is None:
+        return None
+    return AgentRefusals(count=count, first_at=first, next_attempt_at=verdict.retry_at), verdict.reason
 
 
 def _status_item(status: FailbackPlanStatus, name: str) -> ItemStatus | None:
@@ -85,6 +113,21 @@ def _find_job(
     ]
     matches.sort(key=lambda j: j.start.timestamp() if j.start else 0.0, reverse=True)
     return matches[0] if matches else None
+
+
+def _failover_job_still_to_be_listed(
+    intent: ItemIntent, shutdown_confirmed: bool | None, now: datetime, settings: WorkflowSettings
+) -> bool:
+    """A failover's effect shows on the item before a jobs list read apart lists its job.
+
+    Commit needs that job's shut-down task (FB042): wait for the list a while (within the intent
+    grace) instead of taking an unlisted job for an unconfirmed shut-down.
+    """
+    return (
+        intent.operation == Operation.FAILOVER
+        and shutdown_confirmed is None
+        and now - intent.time <= settings.intent_grace
+    )
 
 
 def _last_failover_job(
@@ -139,6 +182,9 @@ def _kept_facts(previous: ItemStatus, fact: ProtectedItem) -> ItemStatus:
             "os_version": previous.os_version or fact.os_version,
             "disks": disks,
             "disk_count": disk_count,
+            # FB028 counts the agent's window from the failover, and reads whether it registered.
+            "failed_over_at": fact.last_successful_failover or previous.failed_over_at,
+            "agent_registered": fact.agent_registered_after_failover,
             "instance_type": fact.instance_type,
             "protection_state": fact.protection_state,
             "replication_health": fact.replication_health,
@@ -183,6 +229,8 @@ def _refresh_item(
     intent = item.intent
     current_job = item.current_job
     last_error = item.last_error
+    # Refusals of reprotect (FB028) matter only while the item waits to be reprotected.
+    agent_refusals = item.agent_refusals if stage == ItemStage.FAILED_OVER_TO_AZURE else None
     if changed_outside and previous.stage is not None:
         # Kept as the item's error until a new spec.run: the next look must not take the new
         # state for granted just because it was seen once.
@@ -212,13 +260,25 @@ def _refresh_item(
                 if _effect_rank_reached(intent.operation, stage):
                     intent = None
             elif job.state in {"Failed", "Cancelled", "Suspended"}:
-                last_error = _error_from(
-                    _job_error(job),
-                    f"{job.name or job.scenario} job {job.id} ended {job.state} without an error code",
-                    now,
+                error = _job_error(job)
+                refusals = (
+                    agent_refusal(item, error, now, settings)
+                    if intent.operation == Operation.REPROTECT and error is not None
+                    else None
                 )
+                if refusals is not None:
+                    # FB028: "agent not installed" as a failed job is the same refusal as at the POST.
+                    agent_refusals = refusals[0]
+                else:
+                    last_error = _error_from(
+                        error,
+                        f"{job.name or job.scenario} job {job.id} ended {job.state} without an error code",
+                        now,
+                    )
                 intent = None
-        elif _effect_rank_reached(intent.operation, stage):
+        elif _effect_rank_reached(intent.operation, stage) and not _failover_job_still_to_be_listed(
+            intent, shutdown_confirmed, now, settings
+        ):
             intent = None  # done; the job has aged out of the recent-jobs list
     elif intent is not None:
         if _effect_rank_reached(intent.operation, stage):
@@ -261,6 +321,7 @@ def _refresh_item(
             "intent": intent,
             "current_job": current_job,
             "last_error": last_error,
+            "agent_refusals": agent_refusals,
             "shutdown_confirmed": shutdown_confirmed,
             "completed_round_trip": completed,
         }

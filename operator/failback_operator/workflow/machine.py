@@ -8,18 +8,26 @@ outcome cannot be told pauses the plan: nothing is ever posted twice on a guess.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from failback_operator.api.conditions import Condition, ConditionStatus, format_time, set_condition
+from failback_operator.api.conditions import (
+    Condition,
+    ConditionStatus,
+    find_condition,
+    format_time,
+    set_condition,
+)
 from failback_operator.api.resources import Action as PlanAction
 from failback_operator.api.status import (
-    AgentRefusals,
     FailbackPlanStatus,
     ItemStatus,
+    MasterTargetDisk,
 )
 from failback_operator.api.vocabulary import (
     ConditionType,
+    EventReason,
     EventType,
     ItemStage,
     Operation,
@@ -28,8 +36,6 @@ from failback_operator.api.vocabulary import (
     Reason,
 )
 from failback_operator.facts import JobError
-from failback_operator.rules.agent_window import AgentRetryAction, agent_not_installed_decision
-from failback_operator.rules.job_errors import AGENT_NOT_INSTALLED, explain_job_error
 from failback_operator.rules.model import Finding
 from failback_operator.rules.window import WindowState, failback_gate
 from failback_operator.workflow.actions import (
@@ -50,6 +56,7 @@ from failback_operator.workflow.items import (
     _for_new_run,
     _refresh_item,
     _status_item,
+    agent_refusal,
 )
 from failback_operator.workflow.progress import (
     _COMMITTED,
@@ -63,17 +70,26 @@ from failback_operator.workflow.progress import (
     _blocking,
     _cut,
     _describe,
+    _describe_with_remedy,
+    _failed_back,
     _Issue,
     _joined,
     _rank,
     _Step,
     _target_rank,
+    _watched_continuously,
 )
 
-__all__ = ["decide", "decide_look_failed", "decide_missing_reference", "record_outcome"]
+# The Event posted when a call started a job, per operation.
+_STARTED: dict[Operation, EventReason] = {
+    Operation.REPROTECT: EventReason.REPROTECT_STARTED,
+    Operation.FAILOVER: EventReason.FAILOVER_STARTED,
+    Operation.COMMIT: EventReason.COMMIT_STARTED,
+    Operation.CANCEL: EventReason.CANCEL_STARTED,
+    Operation.REPROTECT_TO_AZURE: EventReason.REPROTECT_TO_AZURE_STARTED,
+}
 
-# The Event reason of a call that Site Recovery shows never took effect, made again.
-CALL_TOOK_NO_EFFECT = "CallTookNoEffect"
+__all__ = ["decide", "decide_look_failed", "decide_missing_reference", "record_outcome"]
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -133,11 +149,16 @@ def _conditions(
         )
 
     blocked = _blocking(prerequisites)
+    # Warnings and advice for the next step do not block it, but are said where the plan is watched.
+    notes = [f for f in prerequisites if not f.passed and not f.blocking]
     put(
         ConditionType.PREREQUISITES_MET,
         not blocked,
         Reason.WAITING if _all_waiting(blocked) else Reason.BLOCKED if blocked else Reason.ALL_PASSED,
-        _describe(blocked) if blocked else "no blocking finding for the next step",
+        _describe(blocked)
+        if blocked
+        else "no blocking finding for the next step"
+        + (f"; to note: {_describe_with_remedy(notes, limit=5)}" if notes else ""),
     )
     for kind, threshold, label in (
         (ConditionType.REPROTECTED, _RANK[ItemStage.SYNCING], "replicating to on-premises"),
@@ -173,18 +194,31 @@ def decide(
     """The plan's next status, the calls to make (their intents already in it), events and next look."""
     settings = settings or WorkflowSettings()
     if observation.vault is None:
+        message = "Site Recovery could not be read; the plan waits and takes no step" + (
+            f": {'; '.join(observation.unreadable)}" if observation.unreadable else ""
+        )
         conditions = set_condition(
             status.conditions or (),
             type=ConditionType.READY,
             status=ConditionStatus.UNKNOWN,
-            reason=Reason.WAITING,
-            message="Site Recovery could not be read; the plan waits and takes no step"
-            + (f": {'; '.join(observation.unreadable)}" if observation.unreadable else ""),
+            reason=Reason.UNREACHABLE,
+            message=message,
             observed_generation=request.generation,
             now=now,
         )
+        # The generation is observed (the plan was looked at) and a first look gets a phase, so that
+        # kubectl and Argo CD show why nothing happens rather than a blank status.
         return Decision(
-            status=status.model_copy(update={"conditions": tuple(conditions)}),
+            status=status.model_copy(
+                update={
+                    "observed_generation": request.generation,
+                    "phase": status.phase or Phase.PENDING,
+                    "progression": status.progression or Progression.CHECKING_PREREQUISITES,
+                    "message": message,
+                    "conditions": tuple(conditions),
+                }
+            ),
+            events=_unreachable_event(status.conditions or (), conditions),
             requeue_after=settings.active_poll,
         )
 
@@ -288,11 +322,22 @@ def decide(
 
     target = _target_rank(request)
     ready_items = sum(1 for i in items if (_rank(i) or -1) >= target) if target >= 0 else 0
-    prerequisites = (
-        observation.pre_reprotect if all((_rank(i) or 0) <= 1 for i in items) else observation.pre_failback
-    )
     message = _cut(message, MESSAGE_LIMIT)
-    conditions = _conditions(status, request, items, phase, message, prerequisites, now)
+    conditions = _conditions(
+        status, request, items, phase, message, _prerequisites_for(items, observation), now
+    )
+    conditions = _post_failback_advice(conditions, items, observation, request.generation, now)
+    if observation.unreadable and phase is not Phase.COMPLETED:
+        # A part that cannot be read (vCenter, here) leaves the plan's readiness unknown: say which.
+        conditions = set_condition(
+            conditions,
+            type=ConditionType.READY,
+            status=ConditionStatus.UNKNOWN,
+            reason=Reason.UNREACHABLE,
+            message=_cut(f"{message}; could not be read: {'; '.join(observation.unreadable)}", MESSAGE_LIMIT),
+            observed_generation=request.generation,
+            now=now,
+        )
     next_status = status.model_copy(
         update={
             "observed_generation": request.generation,
@@ -302,14 +347,17 @@ def decide(
             "message": message,
             "items_ready": f"{ready_items}/{len(items)}",
             "items": tuple(items),
+            "master_target_disks": _master_target_disks(status, items, observation),
             "conditions": tuple(conditions),
         }
     )
     next_status = _fit(next_status)
     events: list[Event] = [
-        Event(type=EventType.WARNING, reason=CALL_TOOK_NO_EFFECT, message=note.message) for note in told
+        Event(type=EventType.WARNING, reason=EventReason.CALL_TOOK_NO_EFFECT, message=note.message)
+        for note in told
     ]
-    if (status.phase, status.progression) != (phase, progression):
+    progressed = (status.phase, status.progression) != (phase, progression)
+    if progressed:
         warn = phase in {Phase.PAUSED, Phase.FAILED} or progression in {
             Progression.PREREQUISITES_BLOCKED,
             Progression.FAILBACK_BLOCKED,
@@ -323,6 +371,8 @@ def decide(
                 message=message,
             )
         )
+    events.extend(_condition_events(status.conditions or (), conditions, announced=progressed))
+    events.extend(_unreachable_event(status.conditions or (), conditions))
     return Decision(
         status=next_status,
         actions=tuple(actions),
@@ -398,6 +448,108 @@ def _unclaimed(item: ItemStatus) -> ItemStatus:
     return item.model_copy(update={"stage": None, "last_error": error})
 
 
+def _unreachable_event(
+    before: Sequence[Condition | Mapping[str, Any]], after: Sequence[Condition]
+) -> tuple[Event, ...]:
+    """One Warning when Ready turns Unknown because a part cannot be read, not one per look."""
+    parsed = [c if isinstance(c, Condition) else Condition.model_validate(c) for c in before]
+    was = find_condition(parsed, ConditionType.READY)
+    now_ready = find_condition(after, ConditionType.READY)
+    if now_ready is None or now_ready.status != ConditionStatus.UNKNOWN:
+        return ()
+    if was is not None and (was.status, was.reason) == (now_ready.status, now_ready.reason):
+        return ()
+    return (Event(type=EventType.WARNING, reason=Reason.UNREACHABLE.value, message=now_ready.message),)
+
+
+def _prerequisites_for(items: Sequence[ItemStatus], observation: Observation) -> tuple[Finding, ...]:
+    """The findings that guard the plan's next step: before reprotect, or before failback.
+
+    From reprotect until failback starts, the continuous rules are added: an on-premises VM
+    powered on (FB031) or master target disks moved (FB020) must block the failover to come.
+    """
+    ranks = [_rank(i) for i in items]
+    if all((r or 0) <= 1 for r in ranks):
+        return observation.pre_reprotect
+    if any(_watched_continuously(r) for r in ranks):
+        return (*observation.pre_failback, *observation.continuous)
+    return observation.pre_failback
+
+
+def _post_failback_advice(
+    conditions: list[Condition],
+    items: Sequence[ItemStatus],
+    observation: Observation,
+    generation: int,
+    now: datetime,
+) -> list[Condition]:
+    """Once every item runs on-premises, what to do there (FB033, FB034) as a condition."""
+    if not items or not all(_failed_back(_rank(i)) for i in items):
+        return conditions
+    advice = [f for f in observation.post_failback if not f.passed]
+    return set_condition(
+        conditions,
+        type=ConditionType.POST_FAILBACK_ADVICE,
+        status=bool(advice),
+        reason=Reason.ADVICE_GIVEN if advice else Reason.NO_ADVICE,
+        message=(
+            _describe_with_remedy(advice, limit=10) if advice else "nothing to do on-premises after failback"
+        ),
+        observed_generation=generation,
+        now=now,
+    )
+
+
+def _condition_events(
+    before: Sequence[Condition | Mapping[str, Any]], after: Sequence[Condition], *, announced: bool
+) -> list[Event]:
+    """One event when prerequisites stop being met without a change of step, and one per new advice."""
+    parsed = [c if isinstance(c, Condition) else Condition.model_validate(c) for c in before]
+    events: list[Event] = []
+    was = find_condition(parsed, ConditionType.PREREQUISITES_MET)
+    now_met = find_condition(after, ConditionType.PREREQUISITES_MET)
+    if (
+        not announced
+        and now_met is not None
+        and now_met.status == ConditionStatus.FALSE
+        and (was is None or was.status != ConditionStatus.FALSE or was.message != now_met.message)
+    ):
+        events.append(
+            Event(type=EventType.WARNING, reason=EventReason.PREREQUISITES_NOT_MET, message=now_met.message)
+        )
+    advice_was = find_condition(parsed, ConditionType.POST_FAILBACK_ADVICE)
+    advice = find_condition(after, ConditionType.POST_FAILBACK_ADVICE)
+    if (
+        advice is not None
+        and advice.status == ConditionStatus.TRUE
+        and (advice_was is None or advice_was.message != advice.message)
+    ):
+        events.append(
+            Event(
+                type=EventType.NORMAL, reason=ConditionType.POST_FAILBACK_ADVICE.value, message=advice.message
+            )
+        )
+    return events
+
+
+def _master_target_disks(
+    status: FailbackPlanStatus, items: Sequence[ItemStatus], observation: Observation
+) -> tuple[MasterTargetDisk, ...] | None:
+    """The master target's disks as reprotect left them: recorded once, dropped before a new reprotect."""
+    ranks = [_rank(i) for i in items]
+    if not items or any((r or 0) <= 1 for r in ranks):
+        return None
+    if status.master_target_disks is not None:
+        return status.master_target_disks
+    reprotected = all(r is not None and r >= _RANK[ItemStage.SYNCING] for r in ranks)
+    if not reprotected or observation.master_target_disks is None:
+        return None
+    return tuple(
+        MasterTargetDisk(disk=d.disk, datastore=d.datastore, file_name=d.file_name)
+        for d in observation.master_target_disks
+    )
+
+
 def _one_call_per_look(
     decided: list[ItemStatus], before: list[ItemStatus], actions: list[Action]
 ) -> tuple[list[ItemStatus], list[Action], bool]:
@@ -444,8 +596,8 @@ def record_outcome(
             items.append(
                 item.model_copy(
                     update={
+                        # Refusals are kept: the job may still fail with "agent not installed" (FB028).
                         "intent": item.intent.model_copy(update={"job_name": outcome.job_name}),
-                        "agent_refusals": None,
                     }
                 )
             )
@@ -455,7 +607,7 @@ def record_outcome(
             events.append(
                 Event(
                     type=EventType.WARNING,
-                    reason="CallNotSent",
+                    reason=EventReason.CALL_NOT_SENT,
                     message=f"item {item.name}: {_LABEL[action.operation]} was not sent: {outcome.message}",
                 )
             )
@@ -464,42 +616,25 @@ def record_outcome(
             items.append(item)  # the answer was lost: the job list will tell, or the plan pauses
             continue
         error = JobError(code=outcome.code or "", message=outcome.message)
-        known = explain_job_error(error)
-        if known is AGENT_NOT_INSTALLED and action.operation == Operation.REPROTECT:
-            refusals = item.agent_refusals
-            count = refusals.count + 1 if refusals else 1
-            first = refusals.first_at if refusals else now
-            verdict = agent_not_installed_decision(
-                booted_at=None, first_failure_at=first, attempts=count, now=now, config=settings.rules
+        retry = agent_refusal(item, error, now, settings) if action.operation == Operation.REPROTECT else None
+        if retry is not None:
+            refusals, reason = retry
+            items.append(item.model_copy(update={"intent": None, "agent_refusals": refusals}))
+            events.append(
+                Event(
+                    type=EventType.WARNING,
+                    reason=EventReason.AGENT_NOT_INSTALLED,
+                    message=f"item {item.name}: {reason} (FB028)",
+                )
             )
-            if verdict.action is AgentRetryAction.RETRY and verdict.retry_at is not None:
-                items.append(
-                    item.model_copy(
-                        update={
-                            "intent": None,
-                            "agent_refusals": AgentRefusals(
-                                count=count,
-                                first_at=first,
-                                next_attempt_at=verdict.retry_at,
-                            ),
-                        }
-                    )
-                )
-                events.append(
-                    Event(
-                        type=EventType.WARNING,
-                        reason="AgentNotInstalled",
-                        message=f"item {item.name}: {verdict.reason} (FB028)",
-                    )
-                )
-                continue
+            continue
         items.append(
             item.model_copy(update={"intent": None, "last_error": _error_from(error, outcome.message, now)})
         )
         events.append(
             Event(
                 type=EventType.WARNING,
-                reason="CallRefused",
+                reason=EventReason.CALL_REFUSED,
                 message=(
                     f"item {item.name}: {_LABEL[action.operation]} refused: {outcome.code} {outcome.message}"
                 ),
@@ -510,7 +645,7 @@ def record_outcome(
         events.append(
             Event(
                 type=EventType.NORMAL,
-                reason=f"{action.operation.value}Started",
+                reason=_STARTED[action.operation],
                 message=(
                     f"{_LABEL[action.operation]} of {', '.join(action.items)}{via} started as job "
                     f"{outcome.job_name}"
@@ -570,5 +705,5 @@ def decide_look_failed(status: FailbackPlanStatus, generation: int, problem: str
     )
     return Decision(
         status=status.model_copy(update={"conditions": tuple(conditions)}),
-        events=(Event(type=EventType.WARNING, reason=Reason.LOOK_FAILED.value, message=message),),
+        events=(Event(type=EventType.WARNING, reason=EventReason.LOOK_FAILED, message=message),),
     )

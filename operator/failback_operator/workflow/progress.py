@@ -175,3 +175,23 @@ def _describe(findings: Sequence[Finding], limit: int = 3) -> str:
     shown = "; ".join(f"{f.rule} {f.object}: {f.message}" for f in findings[:limit])
     more = len(findings) - limit
     return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _describe_with_remedy(findings: Sequence[Finding], limit: int = 3) -> str:
+    """Each finding with its rule ID, object, what is wrong and what to do."""
+    shown = "; ".join(
+        f"{f.rule} {f.object}: {f.message}" + (f" (remedy: {f.remedy})" if f.remedy else "")
+        for f in findings[:limit]
+    )
+    more = len(findings) - limit
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _watched_continuously(rank: int | None) -> bool:
+    """From reprotect until failback starts, the continuous rules hold (FB004, FB006, FB020, FB031...)."""
+    return rank is not None and _RANK[ItemStage.REPROTECTING] <= rank <= _PROTECTED
+
+
+def _failed_back(rank: int | None) -> bool:
+    """Running on-premises (commit pending or done): the post-failback advice applies."""
+    return rank is not None and rank >= _FAILED_BACK

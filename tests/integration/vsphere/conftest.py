@@ -7,17 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.real_parts import require_vcsim
 from vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, VMFS_DATASTORE, Inventory
 
-from failback_operator.testenv.vcsim import VcsimServer, find_vcsim, run_vcsim
+from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
 
 
 @pytest.fixture(scope="session")
 def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimServer]:
     """A vcsim for the whole test run; stopped at the end whatever the tests did."""
-    if find_vcsim() is None:
-        pytest.skip("vcsim is not built: run `make tools` (tools/testenv/build-tools.sh vcsim)")
+    require_vcsim()
     with run_vcsim(tmp_path_factory.mktemp("vcsim"), model_args=VCSIM_MODEL) as server:
         yield server
 

@@ -56,7 +56,7 @@ CLEAN = {
     "tools (FB023)": "guestToolsRunning",
     "enable uuid (FB024)": "TRUE",
     "datastore types (FB025)": ["OTHER", "VMFS"],
-    "controllers (FB026)": (ScsiControllerKind.LSI_LOGIC_SAS,),
+    "controllers (FB026)": (ScsiControllerKind.LSI_LOGIC,),
     "disks (FB027)": 1,
     "product (FB038)": "embeddedEsx",
     "licence (FB035)": "eval",
@@ -126,11 +126,11 @@ def test_pvscsi_controller_fb026(session: VCenterSession, inventory: Inventory, 
 
     assert rule_facts(facts) == {
         **CLEAN,
-        "controllers (FB026)": (ScsiControllerKind.LSI_LOGIC_SAS, ScsiControllerKind.PARAVIRTUAL),
+        "controllers (FB026)": (ScsiControllerKind.LSI_LOGIC, ScsiControllerKind.PARAVIRTUAL),
     }
 
 
-@pytest.mark.parametrize(("kind", "expected"), [("lsilogic", "lsilogic"), ("buslogic", "buslogic")])
+@pytest.mark.parametrize(("kind", "expected"), [("lsilogic-sas", "lsilogic-sas"), ("buslogic", "buslogic")])
 def test_controller_kinds_fb026(
     session: VCenterSession, inventory: Inventory, unique: str, kind: str, expected: str
 ) -> None:
@@ -212,7 +212,7 @@ def test_sixty_one_disks_across_controllers_fb027(
     assert rule_facts(facts) == {
         **CLEAN,
         "disks (FB027)": 61,
-        "controllers (FB026)": (ScsiControllerKind.LSI_LOGIC_SAS,) * 4,
+        "controllers (FB026)": (ScsiControllerKind.LSI_LOGIC,) * 4,
     }
     vm = facts.master_target_vm
     assert vm is not None

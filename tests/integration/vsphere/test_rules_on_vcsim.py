@@ -147,7 +147,9 @@ def test_scenario_fails_its_rule_and_no_other(
         master_target=MasterTargetDeclaration(name="mt", os_type=OsType.WINDOWS, vm_name=built.master_target),
         vcenter=vcenter,
         plans=built.plans,
-        vault=built.vault,
+        # Which on-premises VM an item came from is Site Recovery's fact (FB001, FB043): a vault is
+        # read, listing the scenario's items where it has any.
+        vault=built.vault or VaultFacts(),
     )
     context = CheckContext(phase=Phase.PRE_REPROTECT, now=datetime.now(UTC))
     checks = {entry.id: entry.check for entry in CATALOGUE if entry.id in VCENTER_RULES}

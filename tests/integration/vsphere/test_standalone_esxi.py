@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.support.real_parts import require_vcsim
 
-from failback_operator.testenv.vcsim import find_vcsim, run_vcsim
+from failback_operator.testenv.vcsim import run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
 from failback_operator.vsphere.reader import PlanItemVm, VCenterQuery, VmRef, read_vcenter_facts
 
@@ -15,8 +16,7 @@ pytestmark = pytest.mark.vcsim
 
 @pytest.fixture(scope="module")
 def esxi_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VCenterSession]:
-    if find_vcsim() is None:
-        pytest.skip("vcsim is not built: run `make tools` (tools/testenv/build-tools.sh vcsim)")
+    require_vcsim()
     with run_vcsim(tmp_path_factory.mktemp("esxi"), model_args=("-esx",)) as server:
         endpoint = VCenterEndpoint(
             host=server.host,

@@ -6,11 +6,10 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from failback_operator.api.status import STATUS_MODELS
-from failback_operator.testenv.binaries import MissingBinaryError, find_binary
+from tests.support.real_parts import require_binary
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPONENT = ROOT / "argocd"
@@ -37,10 +36,7 @@ def test_the_component_carries_every_kind_from_its_own_directory() -> None:
 
 
 def test_kustomize_merges_the_scripts_into_an_existing_argocd_cm(tmp_path: Path) -> None:
-    try:
-        kubectl = find_binary("kubectl")
-    except MissingBinaryError as missing:
-        pytest.skip(str(missing))
+    kubectl = require_binary("kubectl")
     existing = {
         "apiVersion": "v1",
         "kind": "ConfigMap",

@@ -276,3 +276,21 @@ def test_the_azure_temporary_disk_is_recognised_by_its_label(name, temporary):
     details = models.InMageAzureV2ProtectedDiskDetails(disk_id="d", disk_name=name)
     (disk,) = parse._disks_classic([details])
     assert disk.is_azure_temporary is temporary
+
+
+def _recorded_item(name: str) -> ProtectedItem:
+    body = next(
+        b for _, b in arm_bodies(load_recording(name)) if "providerSpecificDetails" in b["properties"]
+    )
+    return parse.protected_item_from_sdk(models.ReplicationProtectedItem(body))
+
+
+def test_modernized_items_say_whether_the_agent_registered_after_failover():
+    """FB028 reads isAgentRegistrationSuccessfulAfterFailover where Site Recovery gives it."""
+    waiting = _recorded_item("protecteditem_get_InMageRcmFailback_protected_before_plannedfailover.json")
+    registered = _recorded_item("protecteditem_get_InMageRcm_failedover_before_commit.json")
+    classic = _recorded_item("protecteditem_get_InMageAzureV2_failedover_committed_before_reprotect.json")
+    assert waiting.agent_registered_after_failover is False
+    assert registered.agent_registered_after_failover is True
+    assert classic.agent_registered_after_failover is None
+    assert classic.last_successful_failover == datetime(2021, 4, 6, 9, 50, 12, 820784, tzinfo=UTC)

@@ -184,7 +184,7 @@ async def test_site_recovery_failure_leaves_vault_none_and_vcenter_read(
     assert gathered.facts.vault is None
     assert gathered.facts.vcenter is not None
     assert gathered.site_recovery_error is not None
-    assert gathered.site_recovery_error.startswith("Site Recovery vault v: ")
+    assert gathered.site_recovery_error.startswith("Site Recovery vault v at https://management.azure.com: ")
     assert SECRET not in gathered.site_recovery_error
     assert "token refused" in caplog.text
     assert SECRET not in caplog.text
@@ -200,7 +200,7 @@ async def test_a_failing_later_read_also_leaves_vault_none() -> None:
     gathered = await gather(fake, FakeVCenter())
 
     assert gathered.facts.vault is None
-    assert gathered.site_recovery_error == "Site Recovery vault v: boom"
+    assert gathered.site_recovery_error == "Site Recovery vault v at https://management.azure.com: boom"
     assert fake.closed
 
 
@@ -239,7 +239,10 @@ async def test_a_credential_that_cannot_be_built_is_one_side_only() -> None:
     )
 
     assert gathered.facts.vault is None
-    assert gathered.site_recovery_error == "Site Recovery vault v: authority is not a URL"
+    assert (
+        gathered.site_recovery_error
+        == "Site Recovery vault v at https://management.azure.com: authority is not a URL"
+    )
     assert gathered.facts.vcenter is not None
 
 

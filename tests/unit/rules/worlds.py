@@ -273,7 +273,7 @@ def before_reprotect() -> FailbackFacts:
             disks=_mt_disks(),
             controllers=(
                 ScsiController(
-                    key=1000, bus_number=0, kind=ScsiControllerKind.LSI_LOGIC_SAS, label="SCSI controller 0"
+                    key=1000, bus_number=0, kind=ScsiControllerKind.LSI_LOGIC, label="SCSI controller 0"
                 ),
             ),
             enable_uuid="TRUE",

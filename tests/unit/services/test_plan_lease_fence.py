@@ -114,7 +114,9 @@ async def test_a_call_after_its_intent_is_made_only_while_leading(
     )
     plan = yaml.safe_load((repo_root / "examples/40-failbackplan-windows.yaml").read_text())
     master_target = yaml.safe_load((repo_root / "examples/30-mastertarget-windows.yaml").read_text())
-    gathered = PlanFacts(site_recovery=object(), facts=type("Facts", (), {"vault": None})(), plan=None)  # type: ignore[arg-type]
+    gathered = PlanFacts(
+        site_recovery=object(), facts=type("Facts", (), {"vault": None, "vcenter": None})(), plan=None
+    )  # type: ignore[arg-type]
     await service._decide_and_act(
         {"metadata": {"namespace": "team-apps", "name": "app1"}},
         ApiPlanSpec.model_validate(plan["spec"]),

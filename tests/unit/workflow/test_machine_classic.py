@@ -556,3 +556,45 @@ def test_sync_progress_is_shown_per_item_while_syncing() -> None:
     )
     assert _item(wild.status, "vm-a").sync_progress_percent == 100
     assert _item(wild.status, "vm-b").sync_progress_percent is None
+
+
+def _failover_recorded() -> PlanStatus:
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = [a for a in decision.actions if isinstance(a, StartOperation)]
+    return record_outcome(decision.status, start, CallOutcome(job_name="ufo-1"), NOW).status
+
+
+def test_a_jobs_list_behind_the_items_makes_commit_wait_for_the_failover_job_not_pause() -> None:
+    """Items and jobs are read apart: the items may show FailedBack before the list shows the job (FB042)."""
+    status = _failover_recorded()
+    lagging = observe(item("vm-a", "FailedBack"), item("vm-b", "FailedBack"), approvals=(approval(),))
+    waiting = decide(request(Action.FAILBACK), status, lagging, NOW + timedelta(seconds=10))
+    assert waiting.status.phase == Phase.FAILING_BACK, waiting.status.message
+    assert not waiting.actions
+    failover = job("ufo-1", "UnplannedFailover", "rp-apps", state="Succeeded", tasks=shutdown_tasks())
+    listed = observe(
+        item("vm-a", "FailedBack"), item("vm-b", "FailedBack"), jobs=(failover,), approvals=(approval(),)
+    )
+    done = decide(request(Action.FAILBACK), waiting.status, listed, NOW + timedelta(seconds=12))
+    assert (done.status.phase, done.status.progression) == (
+        Phase.COMMITTING,
+        Progression.WAITING_FOR_COMMIT_ACTION,
+    )
+    assert all(i.shutdown_confirmed for i in done.status.items or ())
+
+
+def test_a_failover_job_never_listed_still_pauses_once_the_intent_grace_is_over() -> None:
+    status = _failover_recorded()
+    lagging = observe(item("vm-a", "FailedBack"), item("vm-b", "FailedBack"), approvals=(approval(),))
+    decision = decide(
+        request(Action.FAILBACK), status, lagging, NOW + SETTINGS.intent_grace + timedelta(seconds=1)
+    )
+    assert (decision.status.phase, decision.status.progression) == (
+        Phase.PAUSED,
+        Progression.SHUTDOWN_NOT_CONFIRMED,
+    )

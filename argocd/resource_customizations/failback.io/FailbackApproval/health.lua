@@ -37,12 +37,13 @@ end
 hs.message = message
 if accepted.status == "True" then
   hs.status = "Healthy"
-elseif accepted.status == "False" and accepted.reason == "NotFound" then
-  -- It names a plan this namespace does not have: a mistake to fix.
-  hs.status = "Degraded"
-elseif accepted.status == "False" then
-  -- It names another run than the plan's current one: harmless, and it approves nothing.
+elseif accepted.status == "False" and (accepted.reason == "StaleRun" or accepted.reason == "ApprovalNotRequired") then
+  -- Another run than the plan's current one, or a plan that needs no approval: harmless by design
+  -- (a stale approval never approves the next run), but it approves nothing.
   hs.status = "Suspended"
+elseif accepted.status == "False" then
+  -- It names a plan this namespace does not have, or is refused: a mistake to fix.
+  hs.status = "Degraded"
 else
   hs.status = "Progressing"
 end

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from failback_operator.errors import FailbackOperatorError
+
 __all__ = ["AGENT_NOT_INSTALLED", "JOB_ERRORS", "ArmError", "JobErrorText", "arm_error_body"]
 
 
@@ -84,7 +86,7 @@ CONFIGURATION_SERVER_NOT_CONNECTED = JobErrorText(
 )
 
 
-class ArmError(Exception):
+class ArmError(FailbackOperatorError):
     """An error answered in ARM's shape: status, code, message (and Site Recovery's extra fields)."""
 
     def __init__(

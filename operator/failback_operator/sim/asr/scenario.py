@@ -17,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 
+from failback_operator.errors import FailbackOperatorError
+
 __all__ = [
     "DOCUMENTED_JOB_ERROR_CODES",
     "Appliance",
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 
-class ScenarioError(ValueError):
+class ScenarioError(FailbackOperatorError, ValueError):
     """A scenario file that cannot be used, with one line per offending field."""
 
 

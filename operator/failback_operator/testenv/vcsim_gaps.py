@@ -1,0 +1,69 @@
+"""Runs `failback-operator` with the two vCenter facts vcsim cannot model supplied where they read unknown.
+
+vcsim leaves `Datastore.host` empty for datastores made with CreateNasDatastore (the only way to
+give a datastore the VMFS type there), so their mount reads as unknown; and it grants every
+privilege to any user name, so the adapter marks the run-as account's privileges as unchecked.
+The catalogue rightly refuses both unknowns (tests prove that without this shim). Here, and only
+here (the tests and the demo against vcsim), the reading is completed as a real vCenter would
+report it: NAS-made datastores mounted read-write, and the run-as account holding the privileges
+the catalogue requires. Everything else is the real command against the real vcsim and the real
+Site Recovery simulator. Run it as `python -m failback_operator.testenv.vcsim_gaps COMMAND ...`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+from failback_operator import cli
+from failback_operator.facts.vsphere import RunAsPrivileges
+from failback_operator.gathering import gather
+from failback_operator.rules.config import RuleConfig
+from failback_operator.vsphere.connection import VCenterEndpoint
+from failback_operator.vsphere.reader import VCenterQuery, VCenterReading
+
+__all__ = ["ENTRY", "install", "read_with_gaps_filled"]
+
+# The program arguments that run the command through this module (for OperatorProcess's entry).
+ENTRY = ("-m", "failback_operator.testenv.vcsim_gaps")
+
+_real_read = gather.read_vcenter
+
+
+def read_with_gaps_filled(endpoint: VCenterEndpoint, query: VCenterQuery) -> VCenterReading:
+    """The real reading of vcsim, with the two facts vcsim cannot give completed as vCenter would."""
+    reading = _real_read(endpoint, query)
+    facts = reading.facts
+    host = facts.master_target_host
+    if host is not None:
+        datastores = tuple(
+            dataclasses.replace(ds, mounted=True, access_mode="readWrite")
+            if ds.mounted is None and ds.access_mode is None
+            else ds
+            for ds in host.datastores
+        )
+        facts = dataclasses.replace(
+            facts, master_target_host=dataclasses.replace(host, datastores=datastores)
+        )
+    if query.run_as_user and facts.run_as_privileges:
+        if any(grant.checked for grant in facts.run_as_privileges):
+            raise SystemExit("vcsim evaluated privileges: the shim's premise no longer holds")
+        required = frozenset(RuleConfig().run_as_privileges)
+        facts = dataclasses.replace(
+            facts,
+            run_as_privileges=tuple(
+                RunAsPrivileges(user=grant.user, entity=grant.entity, privileges=required)
+                for grant in facts.run_as_privileges
+            ),
+        )
+    return dataclasses.replace(reading, facts=facts)
+
+
+def install() -> None:
+    """Make every vCenter read of this process go through `read_with_gaps_filled`."""
+    gather.read_vcenter = read_with_gaps_filled
+
+
+if __name__ == "__main__":
+    install()
+    sys.exit(cli.main(sys.argv[1:]))
