@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ from failback_operator.failpoints import KILLED_EXIT_STATUS
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.testenv.controlplane import ControlPlane, running_control_plane
 from failback_operator.testenv.operator_process import OperatorProcess
+from failback_operator.testenv.processes import free_port
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 
 from ..integration.preflight_setup import GAPS_SHIM
@@ -97,6 +99,7 @@ class Figures:
     baseline_seconds: float | None = None
     error_lines: int = 0
     tracebacks: int = 0
+    metrics_scrapes: int = 0
 
     def report(self) -> dict[str, Any]:
         data = asdict(self)
@@ -129,7 +132,9 @@ class ChaosRun:
     faults: bool = True
     timeout: float = 240.0
     # Start a new round of plans when this round's are done and kills are still to come.
-    repeat: bool = False
+    repeat: bool = True
+    # Seconds from applying a round's plans until their downtime window opens (FB040).
+    window_opens_after: float = 35.0
     plans: list[Plan] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
     # (killed at, next operator started at), wall clock.
@@ -137,6 +142,9 @@ class ChaosRun:
     window_start: datetime = field(default_factory=lambda: datetime.now(UTC))
     window_end: datetime = field(default_factory=lambda: datetime.now(UTC))
     _killed_at: float | None = None
+    _metrics_port: int = 0
+    # What /metrics showed, scraped before kills and at the end.
+    metrics: list[str] = field(default_factory=list)
 
     # --- the estate ---------------------------------------------------------------------------
 
@@ -177,7 +185,7 @@ class ChaosRun:
     def _apply(self, classic: AsrSimulator, modern: AsrSimulator) -> None:
         now = datetime.now(UTC)
         # Failback may start only some seconds in: no failover may come before the window opens.
-        self.window_start = (now + timedelta(seconds=35)).replace(microsecond=0)
+        self.window_start = (now + timedelta(seconds=self.window_opens_after)).replace(microsecond=0)
         self.window_end = now + timedelta(hours=2)
         window = {
             "start": self.window_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -224,9 +232,22 @@ class ChaosRun:
         environment = dict(CHAOS_ENVIRONMENT)
         if failpoint:
             environment["FAILBACK_FAILPOINTS"] = failpoint
-        process = OperatorProcess(self.cluster.kubeconfig, log, environment, entry=(str(GAPS_SHIM),))
+        self._metrics_port = free_port()
+        process = OperatorProcess(
+            self.cluster.kubeconfig,
+            log,
+            environment,
+            entry=(str(GAPS_SHIM),),
+            extra_args=(f"--metrics=127.0.0.1:{self._metrics_port}",),
+        )
         process.start()
         return process
+
+    def _scrape(self) -> None:
+        """Keep what the operator's metrics show, to search for secrets at the end."""
+        url = f"http://127.0.0.1:{self._metrics_port}/metrics"
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
+            self.metrics.append(answer.read().decode(errors="replace"))
 
     def _kill(self, operator: OperatorProcess) -> None:
         assert operator.process is not None
@@ -360,7 +381,7 @@ class ChaosRun:
                 return  # the next round brings new work for the kills still to come
             killing = figures.kills < self.kills
             failpoint = None
-            if killing and rng.random() < 0.5:
+            if killing and rng.random() < 0.6:
                 point = rng.choice(FAILPOINTS)
                 failpoint = point if rng.random() < 0.5 else f"{point}:{rng.choice(OPERATIONS)}"
             gap = None
@@ -383,6 +404,7 @@ class ChaosRun:
                         stuck = self._stopped()
                         assert not stuck, f"a plan stopped for a person: {stuck}"
                         time.sleep(0.5)
+                    self._scrape()
                     return
                 number = figures.kills + 1
                 if gap is not None:
@@ -399,6 +421,7 @@ class ChaosRun:
                 try:
                     status = operator.process.process.wait(timeout=life)
                 except subprocess.TimeoutExpired:
+                    self._scrape()
                     self._kill(operator)
                     figures.random_kills += 1
                 else:
@@ -444,6 +467,7 @@ class ChaosRun:
         self._no_secret_anywhere()
 
     def _check_logs(self, figures: Figures) -> None:
+        figures.metrics_scrapes = len(self.metrics)
         lines = [line for log in self.logs for line in log.read_text(errors="replace").splitlines()]
         figures.error_lines = sum(1 for line in lines if ERROR_LINE.search(line))
         figures.tracebacks = sum(1 for line in lines if line.startswith("Traceback"))
@@ -501,6 +525,7 @@ class ChaosRun:
                 for kind in ("failbackplans", "recoveryvaults", "mastertargets", "vcenters")
             },
             **{log.name: log.read_text(errors="replace") for log in self.logs},
+            "metrics": "\n".join(self.metrics),
         }
         for place, text in places.items():
             for secret in secrets:
@@ -527,9 +552,7 @@ def main(argv: list[str] | None = None) -> int:
                     cluster, vcsim, workdir / "baseline", kills=0, faults=False, timeout=args.timeout
                 )
                 baseline = calm.run().seconds
-            chaos = ChaosRun(
-                cluster, vcsim, workdir / "chaos", kills=args.kills, timeout=args.timeout, repeat=True
-            )
+            chaos = ChaosRun(cluster, vcsim, workdir / "chaos", kills=args.kills, timeout=args.timeout)
             if args.seed is not None:
                 chaos.seed = args.seed
             figures = chaos.run()
