@@ -174,8 +174,9 @@ def build_runtime(
         ledger=ledger,
         clock=utc_now,
         settings=settings,
-        **({"may_act": may_act} if may_act is not None else {}),
     )
+    if may_act is not None:
+        plans.may_act = may_act
     reconcile = reconcile_settings_from_environment(environ)
     runtime = OperatorRuntime(
         store=store,

@@ -233,9 +233,13 @@ class SiteRecovery:
         return tuple(j for j in jobs if j.start is None or j.start >= start)
 
     async def job(self, job_id: str) -> Job:
-        """One job by the id a started operation returned."""
+        """One job by name, with its tasks and errors (a list entry has neither).
+
+        A recovery-plan operation's tracking id answers first with a placeholder, then with the real
+        job under another name: the returned job's `id` is the name Site Recovery answered with.
+        """
         found = await self._read("get job", lambda: self._client.replication_jobs.get(*self._vault, job_id))
-        return job_from_sdk(found)
+        return job_from_sdk(found, detailed=True)
 
     async def jobs_for(
         self,

@@ -236,6 +236,9 @@ class JobError:
     recommended_action: str = ""
 
 
+FINAL_JOB_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "Suspended", "CompletedWithInformation"})
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class JobTask:
     """One task of a job; a skipped task has state `Other` and stateDescription `Skipped`."""
@@ -248,6 +251,19 @@ class JobTask:
     start: datetime | None = None
     end: datetime | None = None
     errors: tuple[JobError, ...] = ()
+    # TaskDetails, VirtualMachineTaskDetails, RecoveryPlanGroupTaskDetails,
+    # RecoveryPlanShutdownGroupTaskDetails (recovery-plan jobs nest group and machine tasks).
+    task_type: str | None = None
+    group_type: str | None = None  # rpGroupType of a group task: Shutdown, RpFailoverTask, BootGroup, ...
+    children: tuple[JobTask, ...] = ()  # groupTaskCustomDetails.childTasks
+    # A machine task of a recovery-plan job: the per-machine job it runs (None until it has started).
+    child_job_id: str | None = None
+    child_job_scenario: str | None = None
+    target_object_name: str | None = None  # the machine a VirtualMachineTaskDetails task acts on
+
+    def walk(self) -> tuple[JobTask, ...]:
+        """This task and every task nested under it, depth first."""
+        return (self, *(nested for child in self.children for nested in child.walk()))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -265,6 +281,19 @@ class Job:
     target_object_name: str | None = None
     errors: tuple[JobError, ...] = ()
     tasks: tuple[JobTask, ...] = ()
+    target_instance_type: str | None = None  # ProtectionEntity, RecoveryPlan, ...
+    allowed_actions: tuple[str, ...] = ()
+    # Whether tasks and errors were read (GET by name); a list entry carries neither.
+    detailed: bool = False
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job reached a final state."""
+        return self.state in FINAL_JOB_STATES
+
+    def all_tasks(self) -> tuple[JobTask, ...]:
+        """Every task of the job, nested ones included, depth first."""
+        return tuple(nested for task in self.tasks for nested in task.walk())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -276,5 +305,8 @@ class VaultFacts:
     failback_policies: tuple[FailbackPolicy, ...] = ()
     protected_items: tuple[ProtectedItem, ...] = ()
     jobs: tuple[Job, ...] = ()
+    # (tracking id, job name): a recovery-plan call answers with a tracking id that a GET by name
+    # follows to the real job, listed under its own name.
+    tracking_ids: tuple[tuple[str, str], ...] = ()
     # Free-form notes the adapter could not map (kept out of the rules, shown for diagnosis).
     notes: tuple[str, ...] = field(default=())

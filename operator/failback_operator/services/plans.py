@@ -6,6 +6,7 @@ two writers can never both believe they recorded an intent; a conflict just mean
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.model import Phase as RulePhase
 from failback_operator.rules.reprotect_input import resolve_reprotect_values
 from failback_operator.services.executor import OperationContext, execute
+from failback_operator.services.job_details import JobDetailReader
 from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
 from failback_operator.workflow import (
@@ -89,6 +91,8 @@ class PlanService:
     # Whether this replica holds the operator's Lease now; asked before each look and each call,
     # so that a leader that was paused past its lease's term takes no step when it resumes.
     may_act: Callable[[], bool] = field(default=_always)
+    # Job GETs by name for the jobs a plan must judge (a job list has no tasks or errors).
+    job_details: JobDetailReader = field(default_factory=JobDetailReader)
 
     async def look(self, namespace: str, name: str) -> timedelta:
         """Bring one plan a step further; returns when to look again."""
@@ -151,6 +155,13 @@ class PlanService:
     ) -> timedelta:
         namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         master_target_name = master_target_obj["metadata"]["name"]
+        if gathered.site_recovery is not None and gathered.facts.vault is not None:
+            vault_with_details = await self.job_details.read_for(
+                gathered.site_recovery, gathered.facts.vault, status.items or ()
+            )
+            gathered = dataclasses.replace(
+                gathered, facts=dataclasses.replace(gathered.facts, vault=vault_with_details)
+            )
         now = self.clock()
         architecture = Architecture(master_target.architecture.value)
         request = PlanRequest(
