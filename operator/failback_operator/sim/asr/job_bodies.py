@@ -381,6 +381,7 @@ def recovery_plan_body(state: SimState, plan_name: str, members: list[ItemState]
             "failoverDeploymentModel": "ResourceManager",
             "replicationProviders": providers,
             "allowedOperations": plan_ops,
+            **_last_failover_times(state, jobs),
             "currentScenario": current,
             "currentScenarioStatus": status,
             "currentScenarioStatusDescription": {"Succeeded": "Completed"}.get(status or "", status),
@@ -406,5 +407,19 @@ def recovery_plan_body(state: SimState, plan_name: str, members: list[ItemState]
                     "endGroupActions": [],
                 },
             ],
+            "providerSpecificDetails": [],
         },
     }
+
+
+def _last_failover_times(state: SimState, jobs: list[JobState]) -> dict[str, str]:
+    """lastPlannedFailoverTime (recorded) / lastUnplannedFailoverTime of the plan's succeeded failovers."""
+    now = state.clock.now()
+    times: dict[str, str] = {}
+    for job in sorted(jobs, key=lambda job: job.plan.start):
+        if progress(job.plan, now).state != "Succeeded":
+            continue
+        key = {"PlannedFailover": "lastPlannedFailoverTime", "UnplannedFailover": "lastUnplannedFailoverTime"}
+        if job.scenario_name in key:
+            times[key[job.scenario_name]] = stamp(job.plan.start) or NEVER
+    return times
