@@ -30,7 +30,11 @@ from .asr_sim_support import (
 CLASSIC_ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 A2A = "recoveryplan_unplannedfailover_A2A_PrimaryToRecovery_sourcesiteops_post_and_jobs.json"
 H2A_COMMIT = "recoveryplan_failovercommit_HyperVReplicaAzure_post_job_and_rp_get.json"
-H2A_FAILBACK = "recoveryplan_plannedfailover_HyperVReplicaAzureFailback_RecoveryToPrimary_post_operationstatus_and_rp_get.json"
+_H2A_FAILBACK_PARTS = (
+    "recoveryplan_plannedfailover_HyperVReplicaAzureFailback_RecoveryToPrimary",
+    "_post_operationstatus_and_rp_get.json",
+)
+H2A_FAILBACK = "".join(_H2A_FAILBACK_PARTS)
 JOBS_LIST = "jobs_list_V2A_vault_with_failed_and_completedwithinformation.json"
 # No test failover is modelled, so a plan has no time of the last one.
 NOT_MODELLED = {"lastTestFailoverTime"}
@@ -133,7 +137,8 @@ def test_job_list_entries_are_bare_and_a_failed_job_offers_restart(paced: Vault)
     assert failed[0]["properties"]["stateDescription"] == failed_recorded["properties"]["stateDescription"]
     # Only a GET by name has the tasks and the error.
     full = _job(paced, failed[0]["name"])["properties"]
-    assert full["tasks"] and full["customDetails"] is not None
+    assert full["tasks"]
+    assert full["customDetails"] is not None
     assert [e["serviceErrorDetails"]["code"] for e in full["errors"]] == ["78093"]
     assert full["allowedActions"] == ["Restart"]
 
@@ -171,7 +176,8 @@ def test_recovery_plan_failover_answers_through_a_tracking_id_as_recorded(paced:
         _tree(t) for t in theirs["properties"]["tasks"]
     ]
     listed = {e["name"] for e in raw_get(paced, f"{vault_path(paced)}/replicationJobs")["value"]}
-    assert real["name"] in listed and tracking not in listed
+    assert real["name"] in listed
+    assert tracking not in listed
 
     runtime.advance(15)
     final = _job(paced, tracking)
@@ -280,13 +286,15 @@ def test_failover_direction_is_checked(paced: Vault) -> None:
         lambda: plans.begin_unplanned_failover(*paced.scope, "rp-app1", _plan_failover("Sideways"))
     )
     assert invalid.status_code == 400
-    assert invalid.error is not None and invalid.error.code == "InvalidParameter"
+    assert invalid.error is not None
+    assert invalid.error.code == "InvalidParameter"
     assert "failoverDirection" in str(invalid.error.message)
     wrong = _refused(
         lambda: plans.begin_unplanned_failover(*paced.scope, "rp-app1", _plan_failover("PrimaryToRecovery"))
     )
     assert wrong.status_code == 400
-    assert wrong.error is not None and wrong.error.code == "OperationNotAllowed"
+    assert wrong.error is not None
+    assert wrong.error.code == "OperationNotAllowed"
     item_wrong = _refused(
         lambda: paced.client.replication_protected_items.begin_unplanned_failover(
             *paced.item_scope,
@@ -302,7 +310,8 @@ def test_failover_direction_is_checked(paced: Vault) -> None:
             ),
         )
     )
-    assert item_wrong.error is not None and item_wrong.error.code == "OperationNotAllowed"
+    assert item_wrong.error is not None
+    assert item_wrong.error.code == "OperationNotAllowed"
     assert not [
         j
         for j in paced.client.replication_jobs.list(*paced.scope)
