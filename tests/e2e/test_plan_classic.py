@@ -31,6 +31,11 @@ def test_classic_group_from_apply_to_committed(world: World) -> None:
         assert conditions["Ready"]["observedGeneration"] == protected["metadata"]["generation"]
         for item in ITEMS:
             assert world.calls("ReplicationProtectedItems_Reprotect", item) == 1, world.counts()
+        # Jobs are read by name only to judge the plan's own calls: none while nothing is to judge.
+        job_reads = len(world.requests("ReplicationJobs_Get"))
+        assert job_reads <= 2 * len(ITEMS), world.requests("ReplicationJobs_Get")
+        time.sleep(3)
+        assert len(world.requests("ReplicationJobs_Get")) == job_reads
 
         # Fail back and commit: one go-ahead for this run, then the action a person commits to Git.
         world.approve("run-1")
@@ -40,6 +45,16 @@ def test_classic_group_from_apply_to_committed(world: World) -> None:
         assert conditions["Committed"]["status"] == "True"
         assert conditions["FailedBack"]["status"] == "True"
         assert all(i["shutdownConfirmed"] for i in committed["status"]["items"])
+        # The plan's calls answered with tracking ids; the items name the real jobs they led to.
+        tracking = {
+            r["job_id"]
+            for r in world.requests("ReplicationRecoveryPlans_UnplannedFailover")
+            + world.requests("ReplicationRecoveryPlans_FailoverCommit")
+        }
+        plan_jobs = world.simulator.runtime.state.jobs
+        for item in committed["status"]["items"]:
+            assert item["currentJob"]["name"] not in tracking, item
+            assert plan_jobs[item["currentJob"]["name"].lower()].recovery_plan == RECOVERY_PLAN
         assert world.calls("ReplicationRecoveryPlans_UnplannedFailover", RECOVERY_PLAN) == 1, world.counts()
         assert world.calls("ReplicationRecoveryPlans_FailoverCommit", RECOVERY_PLAN) == 1, world.counts()
         for item in ITEMS:

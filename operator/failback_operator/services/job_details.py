@@ -53,12 +53,15 @@ class JobDetailReader:
         tracked = {**dict(vault.tracking_ids), **self._tracked}
         jobs = {job.id: self._ended.get(job.id, job) for job in vault.jobs}
         budget = self.limit_per_look
+        asked: set[str] = set()
         # Two rounds: a recovery-plan job read now may name failed child jobs to read next.
         for _ in range(2):
-            names = jobs_to_read(items, list(jobs.values()), tracked, budget)
+            wanted = jobs_to_read(items, list(jobs.values()), tracked, budget + len(asked))
+            names = [name for name in wanted if name not in asked][:budget]
             if not names:
                 break
             for name in names:
+                asked.add(name)
                 budget -= 1
                 self.reads += 1
                 try:

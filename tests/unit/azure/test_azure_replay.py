@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -333,3 +334,69 @@ def test_the_azure_temporary_disk_is_recognised_by_its_label(name, temporary):
     details = models.InMageAzureV2ProtectedDiskDetails(disk_id="d", disk_name=name)
     (disk,) = parse._disks_classic([details])
     assert disk.is_azure_temporary is temporary
+
+
+A2A_PLAN = "recoveryplan_unplannedfailover_A2A_PrimaryToRecovery_sourcesiteops_post_and_jobs.json"
+
+
+def _recorded_job(name: str, key: str, *, detailed: bool = True) -> Job:
+    return parse.job_from_sdk(models.Job(load_recording(name)[key]["ResponseBody"]), detailed=detailed)
+
+
+def test_a_recovery_plan_tracking_id_leads_to_the_real_job_under_another_name():
+    recording = load_recording(A2A_PLAN)
+    found = job_id_from_headers(recording["post_unplannedFailover"]["ResponseHeaders"])
+    assert found is not None
+    tracking, _ = found
+    placeholder = _recorded_job(A2A_PLAN, "get_job_1_placeholder_NotStarted")
+    shell = _recorded_job(A2A_PLAN, "get_job_2_shell_InProgress_no_tasks")
+    real = _recorded_job(A2A_PLAN, "get_job_final_Succeeded")
+    assert placeholder.id == shell.id == tracking
+    assert (placeholder.scenario, placeholder.state, placeholder.tasks) == ("", "NotStarted", ())
+    assert (shell.state, shell.tasks, shell.target_instance_type) == ("InProgress", (), "RecoveryPlan")
+    assert real.id != tracking
+    plan = recording["get_recoveryPlan_before_failover"]["ResponseBody"]
+    assert real.target_object_name == plan["name"]
+
+
+def test_fb042_reads_the_shut_down_group_of_a_recorded_recovery_plan_job():
+    from failback_operator.rules.failback import child_job_ids, shutdown_problems
+
+    done = _recorded_job(A2A_PLAN, "get_job_final_Succeeded")
+    assert shutdown_problems(done, {"a2aVM918"}) == []  # machine names compare casefolded
+    assert shutdown_problems(done, {"another-vm"}) != []
+    running = _recorded_job(A2A_PLAN, "get_job_3_real_job_shutdown_group_InProgress")
+    assert shutdown_problems(running, {"a2aVM918"}) == ["shut-down of a2avm918 is InProgress"]
+    # A list entry of the same job carries no tasks: nothing is confirmed from it.
+    listed = dataclasses.replace(done, tasks=(), detailed=False)
+    assert shutdown_problems(listed, {"a2aVM918"}) == [
+        "the job's tasks were not read (a job list shows none)"
+    ]
+    # The machine tasks name three per-machine child jobs, one per group; not yet named before they run.
+    assert child_job_ids([done]) == {
+        "6c831d34-df1c-4d78-ab4d-bee47daf0b84",
+        "31fbbc5e-9248-40d0-97da-96f356d7a701",
+        "68da6066-baec-485e-8899-9260883dc6f2",
+    }
+    assert child_job_ids([running]) == {"6c831d34-df1c-4d78-ab4d-bee47daf0b84"}
+
+
+def test_a_recorded_recovery_plan_commit_job_is_one_commit_group():
+    body = load_recording("recoveryplan_failovercommit_HyperVReplicaAzure_post_job_and_rp_get.json")
+    job = parse.job_from_sdk(
+        models.Job(body["get_job_via_AzureAsyncOperation"]["ResponseBody"]), detailed=True
+    )
+    (group,) = job.tasks
+    assert (group.group_type, group.task_type) == ("CommitGroup", "RecoveryPlanGroupTaskDetails")
+    (machine,) = group.children
+    assert (machine.target_object_name, machine.child_job_scenario) == ("vm1", "CommitFailover")
+    assert machine.child_job_id == "d9ee5f62-46b6-48f3-9365-327fc58e9885"
+
+
+def test_failed_jobs_in_a_recorded_list_carry_neither_tasks_nor_errors_but_offer_restart():
+    entries = load_recording("jobs_list_V2A_vault_with_failed_and_completedwithinformation.json")
+    jobs = [parse.job_from_sdk(models.Job(e)) for e in entries["value_first_80_entries"]]
+    failed = [j for j in jobs if j.state == "Failed"]
+    assert failed
+    assert all(j.allowed_actions == ("Restart",) and not j.errors and not j.tasks for j in failed)
+    assert not any(j.detailed for j in jobs)
