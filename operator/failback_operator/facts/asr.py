@@ -297,6 +297,26 @@ class Job:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class RecoveryPlan:
+    """A recovery plan as Site Recovery reports it: its items and what it allows now."""
+
+    name: str
+    id: str | None = None
+    friendly_name: str | None = None
+    allowed_operations: tuple[str, ...] = ()
+    replication_providers: tuple[str, ...] = ()
+    current_scenario: str | None = None
+    current_scenario_status: str | None = None
+    # ARM ids of the plan's replication protected items, in group order.
+    item_ids: tuple[str, ...] = ()
+
+    @property
+    def item_names(self) -> tuple[str, ...]:
+        """The protected items' names (the last segment of their ARM ids)."""
+        return tuple(item_id.rstrip("/").rsplit("/", 1)[-1] for item_id in self.item_ids)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class VaultFacts:
     """Everything read from one vault in one poll."""
 
@@ -308,5 +328,7 @@ class VaultFacts:
     # (tracking id, job name): a recovery-plan call answers with a tracking id that a GET by name
     # follows to the real job, listed under its own name.
     tracking_ids: tuple[tuple[str, str], ...] = ()
+    # The vault's recovery plans; None when they were not read (never "no plans").
+    recovery_plans: tuple[RecoveryPlan, ...] | None = None
     # Free-form notes the adapter could not map (kept out of the rules, shown for diagnosis).
     notes: tuple[str, ...] = field(default=())

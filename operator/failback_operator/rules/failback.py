@@ -1,4 +1,4 @@
-"""Checks of the article's "Failback": FB040 to FB045."""
+"""Checks of the article's "Failback": FB040 to FB045, and FB046 (a recovery plan holds its group)."""
 
 from __future__ import annotations
 
@@ -429,4 +429,76 @@ def check_fb045(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
     if not findings:
         findings.append(passed(rule, Severity.BLOCK, master_target_ref(facts), "no plans name a datastore"))
+    return tuple(findings)
+
+
+def check_fb046(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB046: a group's recovery plan holds exactly the group's items before its failover or commit.
+
+    A recovery-plan failover or commit acts on every machine the plan holds: a machine that is not
+    in the group would be failed over or committed with it, one missing from the plan would be left.
+    """
+    rule = "FB046"
+    findings: list[Finding] = []
+    grouped = [(plan, group) for plan in facts.plans for group in plan.groups if group.recovery_plan]
+    if not grouped:
+        return (
+            passed(rule, Severity.BLOCK, master_target_ref(facts), "no group goes through a recovery plan"),
+        )
+    if facts.vault is None or facts.vault.recovery_plans is None:
+        return (
+            unverified(
+                rule, Severity.BLOCK, master_target_ref(facts), "Site Recovery's recovery plans were not read"
+            ),
+        )
+    by_name = {rp.name.casefold(): rp for rp in facts.vault.recovery_plans}
+    for plan, group in grouped:
+        assert group.recovery_plan is not None
+        ref = ObjectRef(kind="ReplicationGroup", name=f"{plan.name}/{group.name}")
+        found = by_name.get(group.recovery_plan.casefold())
+        if found is None:
+            findings.append(
+                failed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"recovery plan {group.recovery_plan} of group {group.name} does not exist in the vault",
+                    "create the recovery plan with exactly the group's machines, or name the right one in "
+                    "spec.groups[].recoveryPlan",
+                )
+            )
+            continue
+        held = {name.casefold(): name for name in found.item_names}
+        wanted = {name.casefold(): name for name in group.items}
+        foreign = sorted(held[key] for key in held.keys() - wanted.keys())
+        missing = sorted(wanted[key] for key in wanted.keys() - held.keys())
+        if not foreign and not missing:
+            findings.append(
+                passed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"recovery plan {found.name} holds exactly group {group.name}: "
+                    f"{listing(sorted(wanted.values()))}",
+                )
+            )
+            continue
+        differences, changes = [], []
+        if foreign:
+            differences.append(f"holds {listing(foreign)}, not in group {group.name}")
+            changes.append(f"remove {listing(foreign)}")
+        if missing:
+            differences.append(f"lacks {listing(missing)} of group {group.name}")
+            changes.append(f"add {listing(missing)}")
+        findings.append(
+            failed(
+                rule,
+                Severity.BLOCK,
+                ref,
+                f"recovery plan {found.name} {'; '.join(differences)}: its failover and commit act on every "
+                "machine it holds",
+                f"in the vault, {' and '.join(changes)} in recovery plan {found.name} so that it holds "
+                "exactly the group's machines, or make the group list the same machines",
+            )
+        )
     return tuple(findings)

@@ -105,7 +105,7 @@ def _group_step(
         return _cancel_step(name, recovery_plan, members, group_rank, request, now)
     if group_rank == _FAILED_BACK:
         # Failed back but not committed: FB042 is checked, and the commit step says what it waits for.
-        return _commit_step(name, recovery_plan, members, request, now, gate_reason, target)
+        return _commit_step(name, recovery_plan, members, request, observation, now, gate_reason, target)
     if group_rank >= target:
         return (
             _Step(
@@ -399,11 +399,13 @@ def _commit_step(
     recovery_plan: str | None,
     members: list[ItemStatus],
     request: PlanRequest,
+    observation: Observation,
     now: datetime,
     gate_reason: tuple[Progression, str, datetime | None] | None,
     target: int,
 ) -> tuple[_Step, list[ItemStatus]]:
-    """Commit only once the failover job confirmed the Azure VM's shut-down and last sync (FB042)."""
+    """Commit only once the failover job confirmed the Azure VM's shut-down and last sync (FB042),
+    and through a recovery plan that holds exactly the group (FB046)."""
     unconfirmed = [m for m in members if m.shutdown_confirmed is not True]
     if unconfirmed:
         described = ", ".join(
@@ -421,6 +423,21 @@ def _commit_step(
                     "the failover job, "
                     "then cancel or commit by hand"
                 ),
+            ),
+            members,
+        )
+    membership = [
+        f
+        for f in _blocking(observation.pre_failback)
+        if f.rule == "FB046" and f.object.name.endswith(f"/{name}")
+    ]
+    if recovery_plan is not None and membership:
+        return (
+            _Step(
+                rank=_FAILED_BACK,
+                phase=Phase.PREFLIGHT,
+                progression=Progression.FAILBACK_BLOCKED,
+                message=f"group {name}: commit blocked: {_describe(membership)}",
             ),
             members,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from failback_operator.api.conditions import find_condition
@@ -556,3 +557,24 @@ def test_sync_progress_is_shown_per_item_while_syncing() -> None:
     )
     assert _item(wild.status, "vm-a").sync_progress_percent == 100
     assert _item(wild.status, "vm-b").sync_progress_percent is None
+
+
+def test_a_recovery_plan_holding_another_machine_blocks_the_commit_fb046() -> None:
+    decision, observation = _failed_back()
+    foreign = failed(
+        "FB046",
+        Severity.BLOCK,
+        ObjectRef(kind="ReplicationGroup", name="bring-apps-home/apps"),
+        "recovery plan rp-apps holds vm-z, not in group apps: its failover and commit act on every machine",
+        "in the vault, remove vm-z in recovery plan rp-apps",
+    )
+    blocked_observation = dataclasses.replace(observation, pre_failback=(foreign,))
+    commit = decide(request(Action.COMMIT), decision.status, blocked_observation, later(31))
+    assert not [a for a in commit.actions if isinstance(a, StartOperation)]
+    assert commit.status.progression == Progression.FAILBACK_BLOCKED
+    assert "FB046" in (commit.status.message or "")
+    assert "vm-z" in (commit.status.message or "")
+    # Without it, the same look commits through the recovery plan.
+    [start] = decide(request(Action.COMMIT), decision.status, observation, later(31)).actions
+    assert isinstance(start, StartOperation)
+    assert start.operation == Operation.COMMIT
