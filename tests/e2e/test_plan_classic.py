@@ -101,3 +101,31 @@ def test_the_vault_poller_wakes_a_plan_as_soon_as_site_recovery_changes(world: W
     assert time.monotonic() - started < 30
     for item in ITEMS:
         assert world.calls("ReplicationProtectedItems_Reprotect", item) == 1, world.counts()
+
+
+def test_after_commit_the_group_is_protected_to_azure_again(world: World) -> None:
+    world.create_plan(action="Commit", afterCommit="ReprotectToAzure")
+    world.approve("run-1")
+    stages_seen: set[str] = set()
+    with world.operator():
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            plan = world.get_plan()
+            status = plan.get("status") or {}
+            stages_seen |= {i.get("stage") for i in status.get("items") or []}
+            if status.get("phase") in {"Completed", "Failed", "Paused"} and "ProtectedToAzure" in stages_seen:
+                break
+            time.sleep(0.3)
+        done = world.get_plan()
+        assert done["status"]["phase"] == "Completed", done["status"]
+    assert {"ReprotectingToAzure", "ProtectedToAzure"} <= stages_seen, stages_seen
+    assert {i["stage"] for i in done["status"]["items"]} == {"ProtectedToAzure"}
+    for item in ITEMS:
+        # Once back, once to Azure again: the second with the recorded InMageAzureV2 body.
+        assert world.calls("ReplicationProtectedItems_Reprotect", item) == 2, world.counts()
+        sent = world.simulator.runtime.state.items[item.lower()].reprotect_input
+        assert sent["instanceType"] == "InMageAzureV2", sent
+        assert sent["masterTargetId"] == sent["processServerId"], sent
+        assert sent["policyId"].endswith("/replicationPolicies/Policyv2a"), sent
+        assert sent["runAsAccountId"] == "2", sent
+    assert "ReprotectToAzureStarted" in {e["reason"] for e in world.events()}

@@ -185,8 +185,8 @@ class SiteRecovery:
         vcenters = await self.vcenters() if with_vcenters else ()
         return configuration_server_from_fabric(fabric, vcenters)
 
-    async def failback_policies(self) -> tuple[FailbackPolicy, ...]:
-        """Policies that replicate Azure -> on-premises, with the configuration servers mapped to them."""
+    async def replication_policies(self) -> tuple[FailbackPolicy, ...]:
+        """Every replication policy of the vault, with the configuration servers mapped to it."""
         policies = await self._read_all(
             "list policies", lambda: self._client.replication_policies.list(*self._vault)
         )
@@ -194,8 +194,11 @@ class SiteRecovery:
             "list protection container mappings",
             lambda: self._client.replication_protection_container_mappings.list(*self._vault),
         )
-        found = (failback_policy_from_policy(p, mappings) for p in policies)
-        return tuple(p for p in found if p.provider in FAILBACK_POLICY_PROVIDERS)
+        return tuple(failback_policy_from_policy(p, mappings) for p in policies)
+
+    async def failback_policies(self) -> tuple[FailbackPolicy, ...]:
+        """Policies that replicate Azure -> on-premises, with the configuration servers mapped to them."""
+        return tuple(p for p in await self.replication_policies() if p.provider in FAILBACK_POLICY_PROVIDERS)
 
     async def protected_items(self) -> tuple[ProtectedItem, ...]:
         """Every protected item of the vault in ONE paged list, whatever their number."""

@@ -323,6 +323,8 @@ class VaultFacts:
     observed_at: datetime | None = None
     configuration_server: ConfigurationServer | None = None
     failback_policies: tuple[FailbackPolicy, ...] = ()
+    # Policies that replicate on-premises -> Azure (InMageAzureV2, InMageRcm): reprotect to Azure.
+    forward_policies: tuple[FailbackPolicy, ...] = ()
     protected_items: tuple[ProtectedItem, ...] = ()
     jobs: tuple[Job, ...] = ()
     # (tracking id, job name): a recovery-plan call answers with a tracking id that a GET by name

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.azure.parse import FAILBACK_POLICY_PROVIDERS, FORWARD_POLICY_PROVIDERS
 from failback_operator.azure.recovery_plan import with_recovery_plans
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts.asr import (
@@ -107,6 +108,7 @@ class Gathered:
 class _VaultRest:
     configuration_server: ConfigurationServer
     failback_policies: tuple[FailbackPolicy, ...]
+    forward_policies: tuple[FailbackPolicy, ...]
     jobs: tuple[Job, ...]
 
 
@@ -262,6 +264,7 @@ async def gather_failback_facts(
             observed_at=now,
             configuration_server=rest.configuration_server,
             failback_policies=rest.failback_policies,
+            forward_policies=rest.forward_policies,
             protected_items=items,
             jobs=rest.jobs,
             recovery_plans=recovery_plans,
@@ -313,6 +316,11 @@ async def _read_items(client: SiteRecovery) -> tuple[tuple[ProtectedItem, ...], 
 async def _read_rest(client: SiteRecovery, jobs_since: datetime) -> _VaultRest:
     """The configuration server, the failback policies and the jobs started since `jobs_since`."""
     server, policies, jobs = await asyncio.gather(
-        client.configuration_server(), client.failback_policies(), client.recent_jobs(jobs_since)
+        client.configuration_server(), client.replication_policies(), client.recent_jobs(jobs_since)
     )
-    return _VaultRest(configuration_server=server, failback_policies=policies, jobs=jobs)
+    return _VaultRest(
+        configuration_server=server,
+        failback_policies=tuple(p for p in policies if p.provider in FAILBACK_POLICY_PROVIDERS),
+        forward_policies=tuple(p for p in policies if p.provider in FORWARD_POLICY_PROVIDERS),
+        jobs=jobs,
+    )

@@ -22,10 +22,11 @@ from failback_operator.azure.inputs import (
     modernized_failback_input,
     modernized_group_failback_input,
     reprotect_input,
+    reprotect_to_azure_input,
 )
 from failback_operator.azure.site_recovery import SiteRecovery, StartedOperation
 from failback_operator.facts import Architecture, ProtectedItem
-from failback_operator.rules.reprotect_input import ReprotectValues
+from failback_operator.rules.reprotect_input import ReprotectToAzureValues, ReprotectValues
 from failback_operator.workflow import CallOutcome, StartOperation
 
 __all__ = ["OperationContext", "classic_recovery_point", "execute", "modernized_recovery_point"]
@@ -39,6 +40,7 @@ class OperationContext:
     recovery_point: RecoveryPoint
     reprotect_values: ReprotectValues
     items: Mapping[str, ProtectedItem]
+    reprotect_to_azure_values: ReprotectToAzureValues | None = None
 
 
 def classic_recovery_point(recovery_point: RecoveryPoint) -> ClassicRecoveryPoint:
@@ -57,12 +59,6 @@ async def _start(
     plan = action.recovery_plan
     item = context.items.get(action.items[0]) if action.items else None
     modernized = context.architecture == Architecture.MODERNIZED
-    if action.operation == Operation.REPROTECT_TO_AZURE:
-        raise Refused(
-            "reprotect to Azure after commit is not built into this version; protect the machines to "
-            "Azure again from the vault, or set spec.afterCommit to None",
-            operation="reprotect to Azure",
-        )
     if plan is not None and action.operation in (Operation.FAILOVER, Operation.COMMIT, Operation.CANCEL):
         if action.operation == Operation.COMMIT:
             return await site_recovery.start_plan_commit(plan)
@@ -80,6 +76,11 @@ async def _start(
     match action.operation:
         case Operation.REPROTECT:
             return await site_recovery.start_reprotect(item, reprotect_input(context.reprotect_values))
+        case Operation.REPROTECT_TO_AZURE:
+            if context.reprotect_to_azure_values is None:
+                raise ValueError("reprotect to Azure: values were not resolved")
+            body_to_azure = reprotect_to_azure_input(context.reprotect_to_azure_values)
+            return await site_recovery.start_reprotect(item, body_to_azure)
         case Operation.FAILOVER if modernized:
             body_item = modernized_failback_input(modernized_recovery_point(context.recovery_point))
             return await site_recovery.start_planned_failover(item, body_item)

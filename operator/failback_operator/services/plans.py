@@ -23,7 +23,10 @@ from failback_operator.facts import Approval, Architecture, FailbackPlanSpec, Pr
 from failback_operator.rules.evaluate import evaluate
 from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.model import Phase as RulePhase
-from failback_operator.rules.reprotect_input import resolve_reprotect_values
+from failback_operator.rules.reprotect_input import (
+    resolve_reprotect_to_azure_values,
+    resolve_reprotect_values,
+)
 from failback_operator.services.executor import OperationContext, execute
 from failback_operator.services.job_details import JobDetailReader
 from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
@@ -235,6 +238,7 @@ class PlanService:
             recovery_point=spec.recovery_point,
             reprotect_values=resolve_reprotect_values(facts, plan),
             items=items,
+            reprotect_to_azure_values=resolve_reprotect_to_azure_values(facts, plan),
         )
 
     async def _write(self, obj: dict[str, Any], decision: Decision) -> dict[str, Any]:

@@ -193,6 +193,7 @@ def _check_reprotect_input(state: SimState, item: ItemState, body: dict[str, Any
             f"Reprotect of '{item.spec.vm_name}' needs provider input '{expected}', got '{instance_type}'."
         )
     if not toward_on_premises:
+        _check_reprotect_to_azure(state, details)
         return
     if classic:
         _check_classic_reprotect(state, item, details)
@@ -250,6 +251,29 @@ def _check_classic_reprotect(state: SimState, item: ItemState, details: dict[str
     if str(details.get("profileId", "")).lower() != _policy_id(state, scenario.failback_policy).lower():
         raise _bad_input(
             f"Policy '{details.get('profileId')}' is not the failback policy of this configuration server."
+        )
+
+
+def _check_reprotect_to_azure(state: SimState, details: dict[str, Any]) -> None:
+    """Reprotect of a failed-back machine to Azure, with the fields the recorded bodies send."""
+    scenario = state.scenario
+    if state.architecture is Architecture.CLASSIC:
+        _missing(details, ("masterTargetId", "processServerId", "policyId"))
+        known = {ps.id.lower() for ps in scenario.process_servers} | {
+            mt.id.lower() for mt in scenario.master_targets
+        }
+    else:
+        _missing(details, ("processServerId", "policyId"))
+        known = {appliance.id.lower() for appliance in scenario.appliances}
+    for key in ("masterTargetId", "processServerId"):
+        if key in details and str(details[key]).lower() not in known:
+            raise _bad_input(
+                f"Server '{details[key]}' ({key}) is not registered with the configuration server."
+            )
+    if str(details.get("policyId", "")).lower() != _policy_id(state, scenario.forward_policy).lower():
+        raise _bad_input(
+            f"Policy '{details.get('policyId')}' is not a policy replicating to Azure for this "
+            "configuration server."
         )
 
 
