@@ -394,6 +394,20 @@ def _start_for_group(
     )
 
 
+def commit_consequence(architecture: Architecture) -> str:
+    """What a commit does that cannot be taken back, said before a person asks for it."""
+    if architecture == Architecture.CLASSIC:
+        # Microsoft's failback article: committing a classic failback removes the failed-over Azure VMs.
+        return (
+            "commit removes the failed-over Azure VMs of the group; the failback can then no longer be "
+            "undone, so check the on-premises VMs first"
+        )
+    return (
+        "commit ends the planned failover: it can no longer be cancelled (spec.action Cancel) and the "
+        "group stays on-premises; check the on-premises VMs first"
+    )
+
+
 def _commit_step(
     name: str,
     recovery_plan: str | None,
@@ -447,7 +461,10 @@ def _commit_step(
                 rank=_FAILED_BACK,
                 phase=Phase.COMMITTING,
                 progression=Progression.WAITING_FOR_COMMIT_ACTION,
-                message=f"group {name}: failed back; set spec.action to Commit to commit",
+                message=(
+                    f"group {name}: failed back; set spec.action to Commit to commit: "
+                    f"{commit_consequence(request.architecture)}"
+                ),
             ),
             members,
         )

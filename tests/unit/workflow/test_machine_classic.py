@@ -578,3 +578,14 @@ def test_a_recovery_plan_holding_another_machine_blocks_the_commit_fb046() -> No
     [start] = decide(request(Action.COMMIT), decision.status, observation, later(31)).actions
     assert isinstance(start, StartOperation)
     assert start.operation == Operation.COMMIT
+
+
+def test_before_commit_is_asked_status_and_event_say_that_commit_removes_the_azure_vms() -> None:
+    decision = _failed_back()[0]
+    assert decision.status.progression == Progression.WAITING_FOR_COMMIT_ACTION
+    text = "commit removes the failed-over Azure VMs of the group"
+    assert text in (decision.status.message or "")
+    ready = find_condition(decision.status.conditions or (), ConditionType.READY)
+    assert ready is not None
+    assert text in ready.message
+    assert any(text in e.message for e in decision.events if e.reason == "WaitingForCommitAction")
