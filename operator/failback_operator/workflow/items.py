@@ -65,6 +65,13 @@ def _job_targets(job: Job, item: ItemStatus, fact: ProtectedItem | None, recover
     return any(c is not None and c.casefold() in folded for c in candidates)
 
 
+def _targets_plan(job: Job, recovery_plan: str) -> bool:
+    """A recovery plan's own job, not one of its per-machine child jobs (which target the machine)."""
+    return (job.target_object_name or "").casefold() == recovery_plan.casefold() or (
+        job.target_instance_type == "RecoveryPlan" and job.target_object_id == recovery_plan
+    )
+
+
 def _find_job(
     jobs: Sequence[Job],
     intent: ItemIntent,
@@ -72,7 +79,11 @@ def _find_job(
     fact: ProtectedItem | None,
     skew: timedelta,
 ) -> Job | None:
-    """The job a call with this intent started, if Site Recovery lists one (newest first)."""
+    """The job a call with this intent started, if Site Recovery lists one (newest first).
+
+    A call through a recovery plan started the plan's job: the per-machine child jobs it runs act
+    on the same machines with the same scenario, and a list does not tell them apart otherwise.
+    """
     since = intent.time - skew
     children = child_job_ids(jobs)
     matches = [
@@ -81,7 +92,11 @@ def _find_job(
         if job.id not in children
         and job.scenario in _JOB_SCENARIOS[intent.operation]
         and (job.start is None or job.start >= since)
-        and _job_targets(job, item, fact, intent.recovery_plan)
+        and (
+            _targets_plan(job, intent.recovery_plan)
+            if intent.recovery_plan
+            else _job_targets(job, item, fact, None)
+        )
     ]
     matches.sort(key=lambda j: j.start.timestamp() if j.start else 0.0, reverse=True)
     return matches[0] if matches else None
@@ -99,6 +114,9 @@ def _last_failover_job(
         and j.id not in children
         and _job_targets(j, item, fact, recovery_plan)
     ]
+    if recovery_plan is not None and any(_targets_plan(j, recovery_plan) for j in found):
+        # The group failed back through its plan: its child jobs are not failovers of their own.
+        found = [j for j in found if _targets_plan(j, recovery_plan)]
     found.sort(key=lambda j: j.start.timestamp() if j.start else 0.0, reverse=True)
     return found[0] if found else None
 

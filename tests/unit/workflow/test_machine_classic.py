@@ -589,3 +589,31 @@ def test_before_commit_is_asked_status_and_event_say_that_commit_removes_the_azu
     assert ready is not None
     assert text in ready.message
     assert any(text in e.message for e in decision.events if e.reason == "WaitingForCommitAction")
+
+
+def test_a_lost_answer_through_a_recovery_plan_adopts_the_plans_job_not_a_machines_child_job() -> None:
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = [a for a in decision.actions if isinstance(a, StartOperation)]
+    lost = record_outcome(decision.status, start, CallOutcome(), NOW).status  # the answer was lost
+    plan_job = job("real-1", "UnplannedFailover", "rp-apps", start=later(1))
+    # Listed too, and newer: the per-machine child jobs the plan job runs, on the same machines.
+    children = tuple(
+        job(f"child-{name}", "UnplannedFailover", name.upper(), start=later(2)) for name in ("vm-a", "vm-b")
+    )
+    looked = decide(
+        request(Action.FAILBACK),
+        lost,
+        observe(
+            item("vm-a", "FailingBack"),
+            item("vm-b", "FailingBack"),
+            jobs=(plan_job, *children),
+            approvals=(approval(),),
+        ),
+        later(3),
+    )
+    assert {i.intent.job_name for i in looked.status.items or () if i.intent} == {"real-1"}
