@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -150,11 +151,8 @@ def _job_error(job: Job, jobs_by_id: Mapping[str, Job], machines: Collection[str
             if task.child_job_id in own:
                 return found[0]
             machine = task.target_object_name or task.friendly_name
-            return found[0].__class__(
-                code=found[0].code,
-                message=f"on {machine}, in the same recovery plan job: {found[0].message}",
-                possible_causes=found[0].possible_causes,
-                recommended_action=found[0].recommended_action,
+            return dataclasses.replace(
+                found[0], message=f"on {machine}, in the same recovery plan job: {found[0].message}"
             )
     return None
 

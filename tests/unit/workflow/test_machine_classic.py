@@ -10,7 +10,7 @@ from failback_operator.api.resources import Action, AfterCommit, CommitMode
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ConditionType, ItemStage, Operation, Phase, Progression
-from failback_operator.facts import ReplicationGroup
+from failback_operator.facts import JobError, JobTask, ReplicationGroup
 from failback_operator.rules.model import Finding, ObjectRef, Severity, failed, passed
 from failback_operator.workflow import (
     CallOutcome,
@@ -617,3 +617,61 @@ def test_a_lost_answer_through_a_recovery_plan_adopts_the_plans_job_not_a_machin
         later(3),
     )
     assert {i.intent.job_name for i in looked.status.items or () if i.intent} == {"real-1"}
+
+
+def test_a_machine_failing_in_a_plan_job_shows_its_child_jobs_error_on_each_item() -> None:
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = [a for a in decision.actions if isinstance(a, StartOperation)]
+    status = record_outcome(decision.status, start, CallOutcome(job_name="plan-job"), NOW).status
+
+    def machine(name: str, state: str) -> JobTask:
+        return JobTask(
+            id=f"task-{name}",
+            name="Unknown",
+            state=state,
+            task_type="VirtualMachineTaskDetails",
+            child_job_id=f"child-{name}",
+            target_object_name=name.upper(),
+        )
+
+    boot = JobTask(
+        id="Group1",
+        name="Unknown",
+        state="Failed",
+        task_type="RecoveryPlanGroupTaskDetails",
+        group_type="BootGroup",
+        children=(machine("vm-a", "Succeeded"), machine("vm-b", "Failed")),
+    )
+    plan_job = dataclasses.replace(
+        job("plan-job", "UnplannedFailover", "rp-apps", state="Failed"),
+        target_instance_type="RecoveryPlan",
+        tasks=(boot,),
+        detailed=True,
+    )
+    error = JobError(code="8038", message="Failed to bring up the on-premises virtual machine")
+    child = dataclasses.replace(
+        job("child-vm-b", "UnplannedFailover", "VM-B", state="Failed"), errors=(error,), detailed=True
+    )
+    looked = decide(
+        request(Action.FAILBACK),
+        status,
+        observe(
+            item("vm-a", "Protected"),
+            item("vm-b", "Protected"),
+            jobs=(plan_job, child),
+            approvals=(approval(),),
+        ),
+        later(10),
+    )
+    errors = {i.name: i.last_error for i in looked.status.items or ()}
+    assert errors["vm-b"] is not None
+    assert (errors["vm-b"].code, errors["vm-b"].rule_id) == ("8038", "FB044")
+    assert errors["vm-a"] is not None
+    assert errors["vm-a"].code == "8038"
+    assert "on VM-B, in the same recovery plan job" in errors["vm-a"].message
+    assert looked.status.progression == Progression.JOB_FAILED
