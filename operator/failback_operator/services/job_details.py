@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -47,16 +47,23 @@ class JobDetailReader:
     reads: int = 0  # GETs sent, for tests and metrics
 
     async def read_for(
-        self, site_recovery: SiteRecovery, vault: VaultFacts, items: Sequence[ItemStatus]
+        self,
+        site_recovery: SiteRecovery,
+        vault: VaultFacts,
+        items: Sequence[ItemStatus],
+        recovery_plans: Mapping[str, str | None] | None = None,
     ) -> VaultFacts:
-        """The vault's jobs with the ones the plan must judge read in full, and tracking ids followed."""
+        """The vault's jobs with the ones the plan must judge read in full, and tracking ids followed.
+
+        `recovery_plans`: each item's group's recovery plan, whose jobs are the group's failovers.
+        """
         tracked = {**dict(vault.tracking_ids), **self._tracked}
         jobs = {job.id: self._ended.get(job.id, job) for job in vault.jobs}
         budget = self.limit_per_look
         asked: set[str] = set()
         # Two rounds: a recovery-plan job read now may name failed child jobs to read next.
         for _ in range(2):
-            wanted = jobs_to_read(items, list(jobs.values()), tracked, budget + len(asked))
+            wanted = jobs_to_read(items, list(jobs.values()), tracked, budget + len(asked), recovery_plans)
             names = [name for name in wanted if name not in asked][:budget]
             if not names:
                 break

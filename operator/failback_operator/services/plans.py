@@ -160,7 +160,10 @@ class PlanService:
         master_target_name = master_target_obj["metadata"]["name"]
         if gathered.site_recovery is not None and gathered.facts.vault is not None:
             vault_with_details = await self.job_details.read_for(
-                gathered.site_recovery, gathered.facts.vault, status.items or ()
+                gathered.site_recovery,
+                gathered.facts.vault,
+                status.items or (),
+                {item: group.recovery_plan for group in gathered.plan.groups for item in group.items},
             )
             gathered = dataclasses.replace(
                 gathered, facts=dataclasses.replace(gathered.facts, vault=vault_with_details)

@@ -146,3 +146,14 @@ async def test_a_placeholder_is_not_taken_for_a_job_and_a_missing_job_is_no_fail
     assert fake.asked == ["tracking-1", "gone"]
     assert read.jobs == ()
     assert read.tracking_ids == ()
+
+
+def test_a_plan_applied_again_after_failback_reads_its_groups_last_failover_job_once() -> None:
+    plan_failover = _listed("real-1", "UnplannedFailover", "Succeeded")  # listed: no tasks
+    child = _listed("child-1", "UnplannedFailover", "Succeeded", "vm-a")  # on the machine itself
+    jobs = [plan_failover, child]
+    plans = {"vm-a": "rp-app1", "vm-b": "rp-app1"}
+    # No status yet (the plan was applied again): the group's plan job, not a machine's child job.
+    assert jobs_to_read([], jobs, {}, limit=5, recovery_plans=plans) == ("real-1",)
+    confirmed = [ItemStatus(name=n, shutdown_confirmed=True) for n in plans]
+    assert jobs_to_read(confirmed, jobs, {}, limit=5, recovery_plans=plans) == ()
