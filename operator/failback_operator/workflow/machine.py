@@ -228,7 +228,14 @@ def decide(
             if new_run:
                 previous = _for_new_run(previous)
             refreshed, found = _refresh_item(
-                previous, facts.get(item_name), jobs, request.architecture, now, settings, recovery_plan
+                previous,
+                facts.get(item_name),
+                jobs,
+                request.architecture,
+                now,
+                settings,
+                recovery_plan,
+                dict(observation.vault.tracking_ids),
             )
             items.append(refreshed.model_copy(update={"group": group}))
             issues.extend(found)
