@@ -180,8 +180,9 @@ def build_runtime(
         ledger=ledger,
         clock=utc_now,
         settings=settings,
-        **({"may_act": may_act} if may_act is not None else {}),
     )
+    if may_act is not None:
+        plans.may_act = may_act
     runtime = OperatorRuntime(
         store=store,
         plans=plans,

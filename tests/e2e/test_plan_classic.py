@@ -34,6 +34,11 @@ def test_classic_group_from_apply_to_committed(world: World) -> None:
         assert conditions["Ready"]["observedGeneration"] == protected["metadata"]["generation"]
         for item in ITEMS:
             assert world.calls("ReplicationProtectedItems_Reprotect", item) == 1, world.counts()
+        # Jobs are read by name only to judge the plan's own calls: none while nothing is to judge.
+        job_reads = len(world.requests("ReplicationJobs_Get"))
+        assert job_reads <= 2 * len(ITEMS), world.requests("ReplicationJobs_Get")
+        time.sleep(3)
+        assert len(world.requests("ReplicationJobs_Get")) == job_reads
 
         # Fail back and commit: one go-ahead for this run, then the action a person commits to Git.
         world.approve("run-1")
@@ -43,6 +48,16 @@ def test_classic_group_from_apply_to_committed(world: World) -> None:
         assert conditions["Committed"]["status"] == "True"
         assert conditions["FailedBack"]["status"] == "True"
         assert all(i["shutdownConfirmed"] for i in committed["status"]["items"])
+        # The plan's calls answered with tracking ids; the items name the real jobs they led to.
+        tracking = {
+            r["job_id"]
+            for r in world.requests("ReplicationRecoveryPlans_UnplannedFailover")
+            + world.requests("ReplicationRecoveryPlans_FailoverCommit")
+        }
+        plan_jobs = world.simulator.runtime.state.jobs
+        for item in committed["status"]["items"]:
+            assert item["currentJob"]["name"] not in tracking, item
+            assert plan_jobs[item["currentJob"]["name"].lower()].recovery_plan == RECOVERY_PLAN
         assert world.calls("ReplicationRecoveryPlans_UnplannedFailover", RECOVERY_PLAN) == 1, world.counts()
         assert world.calls("ReplicationRecoveryPlans_FailoverCommit", RECOVERY_PLAN) == 1, world.counts()
         for item in ITEMS:
@@ -132,3 +147,31 @@ def test_an_on_premises_vm_powered_on_after_reprotect_blocks_failback_until_it_i
             assert world.calls("ReplicationRecoveryPlans_UnplannedFailover", RECOVERY_PLAN) == 1
     finally:
         _set_power(world, ON_PREMISES_VMS[0], on=False)  # the vcsim is shared by the session's tests
+
+
+def test_after_commit_the_group_is_protected_to_azure_again(world: World) -> None:
+    world.create_plan(action="Commit", afterCommit="ReprotectToAzure")
+    world.approve("run-1")
+    stages_seen: set[str] = set()
+    with world.operator():
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            plan = world.get_plan()
+            status = plan.get("status") or {}
+            stages_seen |= {i.get("stage") for i in status.get("items") or []}
+            if status.get("phase") in {"Completed", "Failed", "Paused"} and "ProtectedToAzure" in stages_seen:
+                break
+            time.sleep(0.3)
+        done = world.get_plan()
+        assert done["status"]["phase"] == "Completed", done["status"]
+    assert {"ReprotectingToAzure", "ProtectedToAzure"} <= stages_seen, stages_seen
+    assert {i["stage"] for i in done["status"]["items"]} == {"ProtectedToAzure"}
+    for item in ITEMS:
+        # Once back, once to Azure again: the second with the recorded InMageAzureV2 body.
+        assert world.calls("ReplicationProtectedItems_Reprotect", item) == 2, world.counts()
+        sent = world.simulator.runtime.state.items[item.lower()].reprotect_input
+        assert sent["instanceType"] == "InMageAzureV2", sent
+        assert sent["masterTargetId"] == sent["processServerId"], sent
+        assert sent["policyId"].endswith("/replicationPolicies/Policyv2a"), sent
+        assert sent["runAsAccountId"] == "2", sent
+    assert "ReprotectToAzureStarted" in {e["reason"] for e in world.events()}

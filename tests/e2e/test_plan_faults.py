@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from failback_operator.sim.asr.scenario import ItemStage
+from failback_operator.sim.asr.state import ItemState
 
 from .world import ITEMS, NAMESPACE, RECOVERY_PLAN, World
 
@@ -326,3 +328,41 @@ def test_failing_job_with_an_unknown_code_pauses_the_plan_with_site_recoverys_te
         world.wait_for("Completed", operator, timeout=120)
     assert world.calls(REPROTECT, ITEMS[0]) == 2, world.counts()
     assert world.calls(REPROTECT, ITEMS[1]) == 1, world.counts()
+
+
+# --- FB046: the recovery plan holds a machine that is not in the group ---------------------------
+
+
+def test_a_recovery_plan_holding_a_foreign_machine_blocks_the_group_until_it_holds_only_the_group(
+    world: World,
+) -> None:
+    state = world.simulator.runtime.state
+    with state.lock:  # someone added another machine to the group's recovery plan in the portal
+        spec = state.items[ITEMS[1].lower()].spec.model_copy(
+            update={"name": "payroll-db-new", "vm_name": "payroll-db", "on_premises_vm_name": "payroll-db"}
+        )
+        state.items["payroll-db-new"] = ItemState(
+            spec=spec, stage=ItemStage.FAILED_OVER_COMMITTED, booted_at=datetime.now(UTC)
+        )
+    world.create_plan(action="Commit")
+    world.approve("run-1")
+    with world.operator() as operator:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status = world.get_plan().get("status") or {}
+            if status.get("progression") == "FailbackBlocked" and "FB046" in status.get("message", ""):
+                break
+            time.sleep(0.5)
+        assert status.get("progression") == "FailbackBlocked", status
+        assert "payroll-db-new" in status["message"], status["message"]
+        assert "recovery plan rp-app1" in status["message"], status["message"]
+        _calls_stay(world)
+        assert world.calls(FAILOVER, RECOVERY_PLAN) == 0, world.counts()
+        assert {i["stage"] for i in status["items"]} == {"ProtectedToOnPremises"}
+
+        with state.lock:  # the machine is taken out of the plan: the group may go on
+            state.items["payroll-db-new"].protection_disabled = True
+        done = world.wait_for("Completed", operator, timeout=180)
+    assert world.calls(FAILOVER, RECOVERY_PLAN) == 1, world.counts()
+    assert world.calls(COMMIT, RECOVERY_PLAN) == 1, world.counts()
+    assert {i["stage"] for i in done["status"]["items"]} == {"Committed"}

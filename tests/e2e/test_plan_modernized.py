@@ -7,6 +7,7 @@ itself), then commit; an uncommitted planned failover can be cancelled instead.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,3 +96,31 @@ def test_uncommitted_planned_failover_cancelled_returns_the_items_to_protected(w
     stages = {s["stage"] for s in world.simulator.runtime.summary()["items"].values()}
     assert stages <= {"protected_to_on_premises", "syncing_to_on_premises"}, stages
     assert "CancelStarted" in {e["reason"] for e in world.events()}
+
+
+def test_after_commit_the_modernized_group_is_protected_to_azure_again(world: World) -> None:
+    world.create_plan(action="Commit", afterCommit="ReprotectToAzure", runAsAccount="vcenteruser")
+    world.approve("run-1")
+    stages_seen: set[str] = set()
+    with world.operator():
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            status = world.get_plan().get("status") or {}
+            stages_seen |= {i.get("stage") for i in status.get("items") or []}
+            if status.get("phase") in {"Completed", "Failed", "Paused"} and "ProtectedToAzure" in stages_seen:
+                break
+            time.sleep(0.3)
+        done = world.get_plan()
+        assert done["status"]["phase"] == "Completed", done["status"]
+    assert {"ReprotectingToAzure", "ProtectedToAzure"} <= stages_seen, stages_seen
+    assert {i["stage"] for i in done["status"]["items"]} == {"ProtectedToAzure"}
+    for item in MODERNIZED.items:
+        assert world.calls(REPROTECT, item) == 2, world.counts()
+        sent = world.simulator.runtime.state.items[item.lower()].reprotect_input
+        # As recorded: InMageRcmFailbackReprotectInput, the appliance's agent as process server.
+        assert sent["instanceType"] == "InMageRcmFailback", sent
+        assert sent["processServerId"] == APPLIANCE_ID, sent
+        assert sent["runAsAccountId"] == "vcenteruser", sent
+        assert sent["policyId"].endswith(
+            "/replicationPolicies/" + world.simulator.runtime.scenario.forward_policy
+        )

@@ -93,3 +93,25 @@ def test_plan_deleted_and_reapplied_continues_from_site_recovery(world: World) -
         done = world.wait_for("Completed", operator, timeout=180)
     assert {i["stage"] for i in done["status"]["items"]} == {"Committed"}
     _assert_one_call_each(world)
+
+
+def test_plan_reapplied_after_failback_confirms_the_shut_down_from_the_plan_job_and_commits(
+    world: World,
+) -> None:
+    """Applied again after the group failed back, to a new operator process that has read no job:
+    FB042 is read from the plan's job, by name."""
+    world.create_plan(action="Failback")
+    world.approve("run-1")
+    with world.operator() as operator:
+        world.wait_for("Committing", operator, progression="WaitingForCommitAction", timeout=180)
+        world.delete_plan()
+        world.cluster.kubectl(
+            "wait", "--for=delete", f"failbackplan/{world.plan}", "-n", "team-apps", "--timeout=60s"
+        )
+    world.create_plan(action="Commit")
+    world.approve("run-1")
+    with world.operator() as operator:
+        done = world.wait_for("Completed", operator, timeout=180)
+    assert all(i["shutdownConfirmed"] for i in done["status"]["items"])
+    assert {i["stage"] for i in done["status"]["items"]} == {"Committed"}
+    _assert_one_call_each(world)

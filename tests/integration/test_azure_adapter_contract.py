@@ -27,6 +27,7 @@ from failback_operator.azure.client import build_credential, build_management_cl
 from failback_operator.azure.site_recovery import item_ref
 from failback_operator.facts.asr import ProtectedItem
 from failback_operator.facts.spec import Architecture, OsType
+from failback_operator.rules.failback import shutdown_problems
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.sim.asr.scenario import ItemStage
 
@@ -190,10 +191,15 @@ async def test_classic_round_trip_reprotect_failback_commit(classic_sim, classic
     )
     runtime.advance(30)
     job = await classic_vault.job(failback.job_id)
+    assert job.id != failback.job_id  # the 202 named a tracking id; the GET answers with the job
     assert job.state == "Succeeded"
-    shutdown = [t for t in job.tasks if t.id == "ShutdownVmOnPrimaryForUFO"]
-    assert shutdown
-    assert all(t.state == "Succeeded" for t in shutdown)  # FB042: source-site operations ran
+    assert job.detailed
+    for name in CLASSIC_ITEMS:  # FB042: each machine's task in the shut-down group succeeded
+        assert shutdown_problems(job, {items[name].friendly_name or name}) == []
+    listed = {j.id: j for j in (await classic_vault.poll(started_at)).jobs}
+    assert failback.job_id not in listed
+    assert listed[job.id].tasks == ()
+    assert not listed[job.id].detailed
 
     commit = await classic_vault.start_plan_commit("rp-app1")
     runtime.advance(10)

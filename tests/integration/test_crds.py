@@ -78,7 +78,14 @@ def test_server_fills_the_schema_defaults(examples: ControlPlane) -> None:
     )
     assert plan["spec"]["approval"] == {"policy": "Required"}
     assert plan["spec"]["afterCommit"] == "None"
-    vault = json.loads(examples.kubectl("get", "recoveryvault", "pwstestvault", "--output=json").stdout)
+    # A vault of its own: the example vault is shared with tests that point it at the simulator.
+    vault_document = _example("20-recoveryvault.yaml")
+    vault_document["metadata"] = {"name": "defaults-probe"}
+    examples.kubectl("create", "--filename=-", input=json.dumps(vault_document))
+    try:
+        vault = json.loads(examples.kubectl("get", "recoveryvault", "defaults-probe", "--output=json").stdout)
+    finally:
+        examples.kubectl("delete", "recoveryvault", "defaults-probe", "--wait=false")
     assert vault["spec"]["cloud"]["resourceManager"] == "https://management.azure.com"
     master_target = json.loads(examples.kubectl("get", "mastertarget", "v2a-lmt-210", "--output=json").stdout)
     assert master_target["spec"]["remediation"] == {"enableDiskUuid": False}

@@ -34,10 +34,11 @@ def _reprotect_all(
     vault.simulator.runtime.advance(61)
 
 
-def _classic_plan_failover() -> models.RecoveryPlanUnplannedFailoverInput:
+def _classic_plan_failover(direction: str = "RecoveryToPrimary") -> models.RecoveryPlanUnplannedFailoverInput:
+    # A recovery plan keeps its sides (on-premises primary): failing back is RecoveryToPrimary.
     return models.RecoveryPlanUnplannedFailoverInput(
         properties=models.RecoveryPlanUnplannedFailoverInputProperties(
-            failover_direction="PrimaryToRecovery",
+            failover_direction=direction,
             source_site_operations="Required",
             provider_specific_details=[
                 models.RecoveryPlanInMageFailoverInput(recovery_point_type="LatestTime")
@@ -49,7 +50,7 @@ def _classic_plan_failover() -> models.RecoveryPlanUnplannedFailoverInput:
 def _modern_plan_failover() -> models.RecoveryPlanPlannedFailoverInput:
     return models.RecoveryPlanPlannedFailoverInput(
         properties=models.RecoveryPlanPlannedFailoverInputProperties(
-            failover_direction="PrimaryToRecovery",
+            failover_direction="RecoveryToPrimary",
             provider_specific_details=[
                 models.RecoveryPlanInMageRcmFailbackFailoverInput(
                     recovery_point_type="ApplicationConsistent",
@@ -72,6 +73,9 @@ def test_classic_group_fails_back_at_one_recovery_point_and_commits(classic: Vau
     assert plan.name == "rp-app1"
     assert "Commit" in plan.properties.allowed_operations
     job = classic.client.replication_jobs.get(*classic.scope, first.job_id)
+    # The 202 named a tracking id: the job answers under its own name, the plan's current job.
+    assert job.name != first.job_id
+    assert plan.properties.current_scenario.job_id.endswith(f"/replicationJobs/{job.name}")
     assert job.properties.target_instance_type == "RecoveryPlan"
     assert job.properties.scenario_name == "UnplannedFailover"
     details = job.properties.custom_details

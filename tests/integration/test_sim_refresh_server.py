@@ -128,6 +128,8 @@ def test_refresh_runs_a_listed_job_and_its_poller_ends_with_the_provider(classic
     assert job.properties.friendly_name == "Refresh server"
     assert job.properties.state == "Succeeded"
     assert job.properties.target_object_name == "PwsTestCS"
+    assert job.properties.tasks == []  # a job list shows no tasks (recorded): read the job by name
+    job = classic.client.replication_jobs.get(*classic.scope, job.name)
     assert [task.state for task in job.properties.tasks] == ["Succeeded", "Succeeded"]
     assert runtime.log.count(REFRESH) == 1
     assert runtime.log.count(REFRESH, "PwsTestCS") == 1

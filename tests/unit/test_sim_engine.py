@@ -66,8 +66,21 @@ def _body(state: SimState, stage: ItemStage, operation: Operation) -> dict[str, 
                     "logStorageAccountId": "/subscriptions/x/storageAccounts/v2aecystor",
                     "policyId": _policy(state, state.scenario.failback_policy),
                 }
+        elif classic:  # back to Azure, as recorded
+            details = {
+                "instanceType": "InMageAzureV2",
+                "masterTargetId": "30AE6187-5869-8E44-B8AF6AA66E3ECC8F",
+                "processServerId": "30AE6187-5869-8E44-B8AF6AA66E3ECC8F",
+                "runAsAccountId": "2",
+                "policyId": _policy(state, state.scenario.forward_policy),
+            }
         else:
-            details = {"instanceType": "InMageAzureV2" if classic else "InMageRcmFailback"}
+            details = {
+                "instanceType": "InMageRcmFailback",
+                "processServerId": "7d30ec24-f20e-4c17-8dfd-d7ccb444b072",
+                "runAsAccountId": "runas",
+                "policyId": _policy(state, state.scenario.forward_policy),
+            }
         return {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": details}}
     if operation in (Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER):
         return {
@@ -187,3 +200,20 @@ def test_failover_input_must_name_the_items_provider() -> None:
     with pytest.raises(ArmError, match="needs provider input 'InMage'"):
         start_item_operation(state, name, Operation.UNPLANNED_FAILOVER, wrong)
     assert not state.jobs
+
+
+def test_reprotect_to_azure_names_a_missing_field_and_checks_the_forward_policy() -> None:
+    state = _state(CLASSIC)
+    name = "V2A-W2K16-201-new"
+    state.items[name.lower()].stage = ItemStage.FAILED_BACK_COMMITTED
+    state.clock.advance(3600)  # past the agent window (FB028)
+    body = _body(state, ItemStage.FAILED_BACK_COMMITTED, Operation.REPROTECT)
+    del body["properties"]["providerSpecificDetails"]["policyId"]
+    with pytest.raises(ArmError) as missing:
+        start_item_operation(state, name, Operation.REPROTECT, body)
+    assert "'properties.providerSpecificDetails.policyId'" in missing.value.message
+    body["properties"]["providerSpecificDetails"]["policyId"] = _policy(state, state.scenario.failback_policy)
+    with pytest.raises(ArmError) as wrong_policy:
+        start_item_operation(state, name, Operation.REPROTECT, body)
+    assert "not a policy replicating to Azure" in wrong_policy.value.message
+    assert state.jobs == {}

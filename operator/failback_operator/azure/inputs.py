@@ -8,7 +8,7 @@ from typing import Literal
 from azure.mgmt.recoveryservicessiterecovery import models
 
 from failback_operator.errors import FailbackOperatorError
-from failback_operator.facts.reprotect import ReprotectValues
+from failback_operator.facts.reprotect import ReprotectToAzureValues, ReprotectValues
 from failback_operator.facts.spec import Architecture
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "modernized_group_failback_input",
     "modernized_reprotect_input",
     "reprotect_input",
+    "reprotect_to_azure_input",
     "retention_drive_as_offered",
 ]
 
@@ -234,4 +235,39 @@ def reprotect_input(values: ReprotectValues) -> models.ReverseReplicationInput:
         datastore_name=str(values.datastore),
         failback_policy_id=str(values.policy_id),
         run_as_account_id=values.run_as_account_id,
+    )
+
+
+def reprotect_to_azure_input(values: ReprotectToAzureValues) -> models.ReverseReplicationInput:
+    """Protect a failed-back machine to Azure again, with the bodies Site Recovery recorded.
+
+    Classic (item InMage, failback committed): InMageAzureV2ReprotectInput with the process server
+    as master target and process server, the run-as account and the forward policy, direction
+    RecoveryToPrimary (the item is active in its recovery location). Modernized (item
+    InMageRcmFailback): InMageRcmFailbackReprotectInput with the appliance's agent as process
+    server, the run-as account and the forward policy, no direction (as recorded).
+    """
+    if not values.complete or not values.process_server_id or not values.policy_id:
+        missing = ", ".join(values.missing) or "process server or policy"
+        raise ValueError(f"reprotect to Azure: values are missing: {missing}")
+    if values.architecture is Architecture.MODERNIZED:
+        return models.ReverseReplicationInput(
+            properties=models.ReverseReplicationInputProperties(
+                provider_specific_details=models.InMageRcmFailbackReprotectInput(
+                    process_server_id=values.process_server_id,
+                    run_as_account_id=values.run_as_account_id,
+                    policy_id=values.policy_id,
+                )
+            )
+        )
+    return models.ReverseReplicationInput(
+        properties=models.ReverseReplicationInputProperties(
+            failover_direction="RecoveryToPrimary",
+            provider_specific_details=models.InMageAzureV2ReprotectInput(
+                master_target_id=values.process_server_id,
+                process_server_id=values.process_server_id,
+                run_as_account_id=values.run_as_account_id,
+                policy_id=values.policy_id,
+            ),
+        )
     )

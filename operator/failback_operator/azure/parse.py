@@ -30,6 +30,7 @@ from failback_operator.facts.spec import Architecture, OsType
 
 __all__ = [
     "FAILBACK_POLICY_PROVIDERS",
+    "FORWARD_POLICY_PROVIDERS",
     "configuration_server_from_fabric",
     "failback_policy_from_policy",
     "job_from_sdk",
@@ -39,6 +40,8 @@ __all__ = [
 
 # Providers whose policies replicate Azure -> on-premises (classic InMage, modernized InMageRcmFailback).
 FAILBACK_POLICY_PROVIDERS = frozenset({"InMage", "InMageRcmFailback"})
+# Providers whose policies replicate on-premises -> Azure (classic InMageAzureV2, modernized InMageRcm).
+FORWARD_POLICY_PROVIDERS = frozenset({"InMageAzureV2", "InMageRcm"})
 
 
 def _when(value: Any) -> datetime | None:
@@ -456,13 +459,25 @@ def protected_item_from_sdk(item: models.ReplicationProtectedItem) -> ProtectedI
         active_location=props.active_location,
         allowed_operations=tuple(props.allowed_operations or ()),
         current_scenario=_current_scenario(props.current_scenario),
-        health_errors=_health_errors(props.health_errors),
+        health_errors=_item_health_errors(props),
         # Site Recovery empties the disk list after reprotect: unknown then, not zero disks.
         disk_count=len(disks) or None,
         policy_id=_text(props.policy_id),
         last_successful_failover=_when(props.last_successful_failover_time),
         **provider,
     )
+
+
+def _item_health_errors(props: models.ReplicationProtectedItemProperties) -> tuple[HealthError, ...]:
+    """`healthErrors`; older answers (2017) carry `replicationHealthErrors` and `failoverHealthErrors`."""
+    if props.health_errors is not None:
+        return _health_errors(props.health_errors)
+    older = [
+        models.HealthError(entry)
+        for key in ("replicationHealthErrors", "failoverHealthErrors")
+        for entry in _field(props, key) or ()
+    ]
+    return _health_errors(older)
 
 
 def _job_errors(errors: Iterable[models.JobErrorDetails] | None) -> tuple[JobError, ...]:
@@ -492,8 +507,57 @@ def _job_errors(errors: Iterable[models.JobErrorDetails] | None) -> tuple[JobErr
     return tuple(found)
 
 
-def job_from_sdk(job: models.Job) -> Job:
-    """A Site Recovery job with its tasks and errors; `id` is the job name taken from operation URLs."""
+def _child_job_id(job_id: str | None) -> str | None:
+    """The per-machine job a machine task names; before it runs the id ends in `replicationJobs/`."""
+    if not job_id or job_id.rstrip().endswith("/"):
+        return None
+    return _last_segment(job_id)
+
+
+def _field(model: Any, key: str) -> Any:
+    """A field of a (possibly not polymorphically deserialized) SDK model, by its wire name.
+
+    The SDK gives group and machine task details as their base types (GroupTaskDetails,
+    TaskTypeDetails), whose subclass fields are only reachable as the mapping they are.
+    """
+    if model is None:
+        return None
+    try:
+        return model[key]
+    except (KeyError, TypeError):
+        return None
+
+
+def _task_from_sdk(task: models.ASRTask) -> JobTask:
+    """A task with the group and machine tasks nested under it (recovery-plan jobs)."""
+    group = task.group_task_custom_details
+    job_task = _field(task.custom_details, "jobTask")
+    children = _field(group, "childTasks") or ()
+    return JobTask(
+        id=task.task_id or "",
+        name=task.name or "",
+        friendly_name=task.friendly_name,
+        state=task.state,
+        state_description=task.state_description,
+        start=_when(task.start_time),
+        end=_when(task.end_time),
+        errors=_job_errors(task.errors),
+        task_type=task.task_type,
+        group_type=_field(group, "rpGroupType"),
+        children=tuple(_task_from_sdk(models.ASRTask(child)) for child in children),
+        child_job_id=_child_job_id(_field(job_task, "jobId")),
+        child_job_scenario=_field(job_task, "jobScenarioName"),
+        target_object_name=_field(job_task, "targetObjectName")
+        or (task.friendly_name if task.task_type == "VirtualMachineTaskDetails" else None),
+    )
+
+
+def job_from_sdk(job: models.Job, *, detailed: bool = False) -> Job:
+    """A Site Recovery job; `id` is the job name (a GET by a tracking id may answer with another name).
+
+    A job list entry carries no tasks, errors or custom details: `detailed` (a GET by name) says
+    they were read, so that nobody takes "no tasks listed" for "no tasks run".
+    """
     props = job.properties or models.JobProperties()
     return Job(
         id=job.name or _last_segment(job.id) or "",
@@ -506,17 +570,8 @@ def job_from_sdk(job: models.Job) -> Job:
         target_object_id=props.target_object_id,
         target_object_name=props.target_object_name,
         errors=_job_errors(props.errors),
-        tasks=tuple(
-            JobTask(
-                id=t.task_id or "",
-                name=t.name or "",
-                friendly_name=t.friendly_name,
-                state=t.state,
-                state_description=t.state_description,
-                start=_when(t.start_time),
-                end=_when(t.end_time),
-                errors=_job_errors(t.errors),
-            )
-            for t in props.tasks or ()
-        ),
+        tasks=tuple(_task_from_sdk(t) for t in props.tasks or ()),
+        target_instance_type=props.target_instance_type,
+        allowed_actions=tuple(props.allowed_actions or ()),
+        detailed=detailed,
     )

@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from azure.mgmt.recoveryservicessiterecovery import models
 
-from failback_operator.facts.asr import ProtectedItem
+from failback_operator.facts.asr import ProtectedItem, RecoveryPlan
 
 __all__ = ["RecoveryPlan", "recovery_plan_from_sdk", "with_recovery_plans"]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RecoveryPlan:
-    """A recovery plan as Site Recovery reports it: its items and what it allows now."""
-
-    name: str
-    id: str | None = None
-    friendly_name: str | None = None
-    allowed_operations: tuple[str, ...] = ()
-    replication_providers: tuple[str, ...] = ()
-    current_scenario: str | None = None
-    current_scenario_status: str | None = None
-    # ARM ids of the plan's replication protected items, in group order.
-    item_ids: tuple[str, ...] = ()
 
 
 def recovery_plan_from_sdk(plan: models.RecoveryPlan) -> RecoveryPlan:

@@ -28,6 +28,7 @@ from failback_operator.azure.inputs import (
     modernized_failback_input,
     modernized_group_failback_input,
     reprotect_input,
+    reprotect_to_azure_input,
 )
 from failback_operator.azure.job_lookup import jobs_acting_on
 from failback_operator.azure.operation_url import job_id_from_headers
@@ -50,7 +51,7 @@ from failback_operator.facts.asr import (
     ProtectedItem,
     VaultFacts,
 )
-from failback_operator.facts.reprotect import ReprotectValues
+from failback_operator.facts.reprotect import ReprotectToAzureValues, ReprotectValues
 from failback_operator.facts.spec import RecoveryPointType
 from failback_operator.metrics import METRICS
 
@@ -202,8 +203,8 @@ class SiteRecovery:
         vcenters = await self.vcenters() if with_vcenters else ()
         return configuration_server_from_fabric(fabric, vcenters)
 
-    async def failback_policies(self) -> tuple[FailbackPolicy, ...]:
-        """Policies that replicate Azure -> on-premises, with the configuration servers mapped to them."""
+    async def replication_policies(self) -> tuple[FailbackPolicy, ...]:
+        """Every replication policy of the vault, with the configuration servers mapped to it."""
         policies = await self._read_all(
             "list policies", lambda: self._client.replication_policies.list(*self._vault)
         )
@@ -211,8 +212,11 @@ class SiteRecovery:
             "list protection container mappings",
             lambda: self._client.replication_protection_container_mappings.list(*self._vault),
         )
-        found = (failback_policy_from_policy(p, mappings) for p in policies)
-        return tuple(p for p in found if p.provider in FAILBACK_POLICY_PROVIDERS)
+        return tuple(failback_policy_from_policy(p, mappings) for p in policies)
+
+    async def failback_policies(self) -> tuple[FailbackPolicy, ...]:
+        """Policies that replicate Azure -> on-premises, with the configuration servers mapped to them."""
+        return tuple(p for p in await self.replication_policies() if p.provider in FAILBACK_POLICY_PROVIDERS)
 
     async def protected_items(self) -> tuple[ProtectedItem, ...]:
         """Every protected item of the vault in ONE paged list, whatever their number."""
@@ -250,9 +254,13 @@ class SiteRecovery:
         return tuple(j for j in jobs if j.start is None or j.start >= start)
 
     async def job(self, job_id: str) -> Job:
-        """One job by the id a started operation returned."""
+        """One job by name, with its tasks and errors (a list entry has neither).
+
+        A recovery-plan operation's tracking id answers first with a placeholder, then with the real
+        job under another name: the returned job's `id` is the name Site Recovery answered with.
+        """
         found = await self._read("get job", lambda: self._client.replication_jobs.get(*self._vault, job_id))
-        return job_from_sdk(found)
+        return job_from_sdk(found, detailed=True)
 
     async def jobs_for(
         self,
@@ -407,6 +415,12 @@ class SiteRecovery:
     ) -> StartedOperation:
         """FB029: reprotect one item with the plan's values (incomplete ones raise ValueError, unsent)."""
         return await self.start_reprotect(item, reprotect_input(values))
+
+    async def reprotect_to_azure(
+        self, item: ProtectedItem | ItemRef | str, values: ReprotectToAzureValues
+    ) -> StartedOperation:
+        """After a committed failback, protect one item to Azure again with the recorded body."""
+        return await self.start_reprotect(item, reprotect_to_azure_input(values))
 
     async def fail_back(
         self, item: ProtectedItem | ItemRef | str, point: RecoveryPointType

@@ -240,6 +240,9 @@ class JobError:
     recommended_action: str = ""
 
 
+FINAL_JOB_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "Suspended", "CompletedWithInformation"})
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class JobTask:
     """One task of a job; a skipped task has state `Other` and stateDescription `Skipped`."""
@@ -252,6 +255,19 @@ class JobTask:
     start: datetime | None = None
     end: datetime | None = None
     errors: tuple[JobError, ...] = ()
+    # TaskDetails, VirtualMachineTaskDetails, RecoveryPlanGroupTaskDetails,
+    # RecoveryPlanShutdownGroupTaskDetails (recovery-plan jobs nest group and machine tasks).
+    task_type: str | None = None
+    group_type: str | None = None  # rpGroupType of a group task: Shutdown, RpFailoverTask, BootGroup, ...
+    children: tuple[JobTask, ...] = ()  # groupTaskCustomDetails.childTasks
+    # A machine task of a recovery-plan job: the per-machine job it runs (None until it has started).
+    child_job_id: str | None = None
+    child_job_scenario: str | None = None
+    target_object_name: str | None = None  # the machine a VirtualMachineTaskDetails task acts on
+
+    def walk(self) -> tuple[JobTask, ...]:
+        """This task and every task nested under it, depth first."""
+        return (self, *(nested for child in self.children for nested in child.walk()))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -269,6 +285,39 @@ class Job:
     target_object_name: str | None = None
     errors: tuple[JobError, ...] = ()
     tasks: tuple[JobTask, ...] = ()
+    target_instance_type: str | None = None  # ProtectionEntity, RecoveryPlan, ...
+    allowed_actions: tuple[str, ...] = ()
+    # Whether tasks and errors were read (GET by name); a list entry carries neither.
+    detailed: bool = False
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job reached a final state."""
+        return self.state in FINAL_JOB_STATES
+
+    def all_tasks(self) -> tuple[JobTask, ...]:
+        """Every task of the job, nested ones included, depth first."""
+        return tuple(nested for task in self.tasks for nested in task.walk())
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RecoveryPlan:
+    """A recovery plan as Site Recovery reports it: its items and what it allows now."""
+
+    name: str
+    id: str | None = None
+    friendly_name: str | None = None
+    allowed_operations: tuple[str, ...] = ()
+    replication_providers: tuple[str, ...] = ()
+    current_scenario: str | None = None
+    current_scenario_status: str | None = None
+    # ARM ids of the plan's replication protected items, in group order.
+    item_ids: tuple[str, ...] = ()
+
+    @property
+    def item_names(self) -> tuple[str, ...]:
+        """The protected items' names (the last segment of their ARM ids)."""
+        return tuple(item_id.rstrip("/").rsplit("/", 1)[-1] for item_id in self.item_ids)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -278,7 +327,14 @@ class VaultFacts:
     observed_at: datetime | None = None
     configuration_server: ConfigurationServer | None = None
     failback_policies: tuple[FailbackPolicy, ...] = ()
+    # Policies that replicate on-premises -> Azure (InMageAzureV2, InMageRcm): reprotect to Azure.
+    forward_policies: tuple[FailbackPolicy, ...] = ()
     protected_items: tuple[ProtectedItem, ...] = ()
     jobs: tuple[Job, ...] = ()
+    # (tracking id, job name): a recovery-plan call answers with a tracking id that a GET by name
+    # follows to the real job, listed under its own name.
+    tracking_ids: tuple[tuple[str, str], ...] = ()
+    # The vault's recovery plans; None when they were not read (never "no plans").
+    recovery_plans: tuple[RecoveryPlan, ...] | None = None
     # Free-form notes the adapter could not map (kept out of the rules, shown for diagnosis).
     notes: tuple[str, ...] = field(default=())

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from failback_operator.facts.spec import Architecture
 
-__all__ = ["FAILOVER_DIRECTION", "ReprotectValues"]
+__all__ = ["FAILOVER_DIRECTION", "ReprotectToAzureValues", "ReprotectValues"]
 
 # Reprotect of a failed-over VM always runs from Azure (recovery) back to on-premises (primary).
 FAILOVER_DIRECTION = "RecoveryToPrimary"
@@ -25,6 +25,28 @@ class ReprotectValues:
     policy_id: str | None = None  # the failback policy, selected automatically
     run_as_account_id: str | None = None  # classic only
     log_storage_account_id: str | None = None  # modernized only
+    missing: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every required value is known."""
+        return not self.missing
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReprotectToAzureValues:
+    """What every item of a plan is protected to Azure again with, after its failback was committed.
+
+    As recorded: classic sends the process server as master target and process server
+    (InMageAzureV2ReprotectInput), the run-as account and the forward policy; modernized sends the
+    appliance's agent as process server (InMageRcmFailbackReprotectInput), the run-as account and
+    the forward policy.
+    """
+
+    architecture: Architecture
+    process_server_id: str | None = None
+    run_as_account_id: str | None = None
+    policy_id: str | None = None
     missing: tuple[str, ...] = ()
 
     @property

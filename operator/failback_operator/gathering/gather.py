@@ -19,9 +19,17 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.azure.parse import FAILBACK_POLICY_PROVIDERS, FORWARD_POLICY_PROVIDERS
 from failback_operator.azure.recovery_plan import with_recovery_plans
 from failback_operator.azure.site_recovery import SiteRecovery
-from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem, VaultFacts
+from failback_operator.facts.asr import (
+    ConfigurationServer,
+    FailbackPolicy,
+    Job,
+    ProtectedItem,
+    RecoveryPlan,
+    VaultFacts,
+)
 from failback_operator.facts.reservations import DiskReservation
 from failback_operator.facts.spec import Approval, FailbackPlanSpec, MasterTargetDeclaration
 from failback_operator.facts.vsphere import DiskPlacement
@@ -100,6 +108,7 @@ class Gathered:
 class _VaultRest:
     configuration_server: ConfigurationServer
     failback_policies: tuple[FailbackPolicy, ...]
+    forward_policies: tuple[FailbackPolicy, ...]
     jobs: tuple[Job, ...]
 
 
@@ -183,6 +192,7 @@ async def gather_failback_facts(
     sr_error: str | None = None
     vc_error: str | None = None
     items: tuple[ProtectedItem, ...] | None = None
+    recovery_plans: tuple[RecoveryPlan, ...] | None = None
     rest: _VaultRest | None = None
     reading: VCenterReading | None = None
     kept = dict(kept_items or {})
@@ -210,7 +220,8 @@ async def gather_failback_facts(
         started += [task for task in (items_task, rest_task) if task is not None]
         if items_task is not None:
             try:
-                items = with_kept_facts(await items_task, kept)
+                items_read, recovery_plans = await items_task
+                items = with_kept_facts(items_read, kept)
             except Exception as error:
                 sr_error = _vault_message(site_recovery, error, secrets)
         # The items name the on-premises VMs; the vCenter read runs while the rest of the vault is read.
@@ -253,8 +264,10 @@ async def gather_failback_facts(
             observed_at=now,
             configuration_server=rest.configuration_server,
             failback_policies=rest.failback_policies,
+            forward_policies=rest.forward_policies,
             protected_items=items,
             jobs=rest.jobs,
+            recovery_plans=recovery_plans,
         )
         kept = keep_cleared_facts(items, kept)
     vcenter_facts = None
@@ -294,15 +307,20 @@ def _vault_message(source: SiteRecoverySource | None, error: BaseException, secr
     return f"Site Recovery vault {where}: {_describe(error, secrets)}"
 
 
-async def _read_items(client: SiteRecovery) -> tuple[ProtectedItem, ...]:
-    """Every protected item of the vault (one paged list) with the recovery plan that holds it."""
+async def _read_items(client: SiteRecovery) -> tuple[tuple[ProtectedItem, ...], tuple[RecoveryPlan, ...]]:
+    """Every protected item of the vault (one paged list) with the plan that holds it; the plans too."""
     items, plans = await asyncio.gather(client.protected_items(), client.recovery_plans())
-    return with_recovery_plans(items, plans)
+    return with_recovery_plans(items, plans), plans
 
 
 async def _read_rest(client: SiteRecovery, jobs_since: datetime) -> _VaultRest:
     """The configuration server, the failback policies and the jobs started since `jobs_since`."""
     server, policies, jobs = await asyncio.gather(
-        client.configuration_server(), client.failback_policies(), client.recent_jobs(jobs_since)
+        client.configuration_server(), client.replication_policies(), client.recent_jobs(jobs_since)
     )
-    return _VaultRest(configuration_server=server, failback_policies=policies, jobs=jobs)
+    return _VaultRest(
+        configuration_server=server,
+        failback_policies=tuple(p for p in policies if p.provider in FAILBACK_POLICY_PROVIDERS),
+        forward_policies=tuple(p for p in policies if p.provider in FORWARD_POLICY_PROVIDERS),
+        jobs=jobs,
+    )

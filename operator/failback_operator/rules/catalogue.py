@@ -531,6 +531,17 @@ def _entries() -> tuple[RuleEntry, ...]:
             derived=True,
             check=f.check_fb045,
         ),
+        RuleEntry(
+            id="FB046",
+            title="Recovery plan holds exactly the group's machines",
+            section=fb,
+            severities=(B,),
+            severity_text="block",
+            when=(PRE_F, FB),
+            where=(SPEC, ASR),
+            derived=True,
+            check=f.check_fb046,
+        ),
     )
 
 

@@ -1,6 +1,8 @@
-"""Checks of the article's "Failback": FB040 to FB045."""
+"""Checks of the article's "Failback": FB040 to FB045, and FB046 (a recovery plan holds its group)."""
 
 from __future__ import annotations
+
+from collections.abc import Collection, Iterable
 
 from failback_operator.facts import EsxiHost, Job, JobTask
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
@@ -123,12 +125,68 @@ def _is_sync(task: JobTask) -> bool:
     )
 
 
-def shutdown_problems(job: Job) -> list[str]:
+SHUTDOWN_GROUP_TYPES = frozenset({"RecoveryPlanShutdownGroupTaskDetails"})
+MACHINE_TASK_TYPE = "VirtualMachineTaskDetails"
+
+
+def is_recovery_plan_job(job: Job) -> bool:
+    """A job run by a recovery plan: its per-machine work sits in machine tasks of its groups."""
+    return job.target_instance_type == "RecoveryPlan" or any(
+        task.task_type == MACHINE_TASK_TYPE for task in job.all_tasks()
+    )
+
+
+def machine_tasks(job: Job, machines: Collection[str], *, group_types: Collection[str] = ()) -> list[JobTask]:
+    """The machine tasks of a recovery-plan job acting on one of `machines` (names compared casefolded).
+
+    With `group_types`, only those under a group task of one of those types (e.g. the shut-down group).
+    """
+    wanted = {name.casefold() for name in machines if name}
+    groups = [t for t in job.tasks if not group_types or t.task_type in group_types]
+    return [
+        task
+        for group in groups
+        for task in group.walk()
+        if task.task_type == MACHINE_TASK_TYPE and (task.target_object_name or "").casefold() in wanted
+    ]
+
+
+def _plan_shutdown_problems(job: Job, machines: Collection[str]) -> list[str]:
+    """FB042 in a recovery-plan job: the shut-down group's task for the machine succeeded.
+
+    The shut-down group (RecoveryPlanShutdownGroupTaskDetails) holds one machine task per VM, whose
+    child job shuts the Azure VM down and synchronises its last changes.
+    """
+    shutdown_groups = [t for t in job.tasks if t.task_type in SHUTDOWN_GROUP_TYPES]
+    if not shutdown_groups:
+        return ["no shut-down group in the recovery plan job"]
+    tasks = machine_tasks(job, machines, group_types=SHUTDOWN_GROUP_TYPES)
+    if not tasks:
+        group = shutdown_groups[0]
+        return [
+            f"the shut-down group is {group.state_description or group.state} with no task for "
+            f"{listing(sorted(machines)) if machines else 'this machine'}"
+        ]
+    return [
+        f"shut-down of {task.target_object_name or task.friendly_name} is "
+        f"{task.state_description or task.state}"
+        for task in tasks
+        if task.state != "Succeeded"
+    ]
+
+
+def shutdown_problems(job: Job, machines: Collection[str] = ()) -> list[str]:
     """What is wrong with the failover job's shut-down and sync tasks; empty when both succeeded.
 
     Unplanned failover (classic) has separate shut-down and sync tasks; a planned failover
-    (modernized) shuts down in its failover task and syncs as part of it.
+    (modernized) shuts down in its failover task and syncs as part of it. A recovery-plan job
+    does it in its shut-down group, one machine task per VM (`machines`: the VM's names).
+    A job list entry has no tasks: until the job is read by name, nothing is confirmed.
     """
+    if not job.tasks:
+        return ["the job's tasks were not read (a job list shows none)" if not job.detailed else "no tasks"]
+    if is_recovery_plan_job(job):
+        return _plan_shutdown_problems(job, machines)
     problems: list[str] = []
     shutdown = [t for t in job.tasks if _is_shutdown(t)]
     if not shutdown:
@@ -144,6 +202,13 @@ def shutdown_problems(job: Job) -> list[str]:
     return problems
 
 
+def child_job_ids(jobs: Iterable[Job]) -> frozenset[str]:
+    """Ids of the per-machine child jobs the recovery-plan jobs among `jobs` name."""
+    return frozenset(
+        task.child_job_id for job in jobs for task in job.all_tasks() if task.child_job_id is not None
+    )
+
+
 def check_fb042(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB042: the failover job shut the Azure VM down and synchronised it before commit."""
     rule = "FB042"
@@ -152,13 +217,26 @@ def check_fb042(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             unverified(rule, Severity.BLOCK, master_target_ref(facts), "Site Recovery jobs were not read"),
         )
     findings: list[Finding] = []
+    # A recovery plan's per-machine child jobs are parts of its job, not failovers of their own.
+    children = child_job_ids(facts.vault.jobs)
     for entry in plan_items(facts):
         ref = item_ref(entry.name)
         item = entry.item
         names = {entry.name} | ({item.name, item.friendly_name} if item else set())
+        names.discard(None)
         ids = {item.source_vm_id, item.id} - {None} if item else set()
+        recovery_plan = entry.group.recovery_plan if entry.group else None
         mine = sorted(
-            (j for j in facts.vault.jobs if j.target_object_name in names or j.target_object_id in ids),
+            (
+                j
+                for j in facts.vault.jobs
+                if j.id not in children
+                and (
+                    j.target_object_name in names
+                    or j.target_object_id in ids
+                    or (recovery_plan is not None and j.target_object_name == recovery_plan)
+                )
+            ),
             key=lambda j: j.start.timestamp() if j.start else 0.0,
         )
         # Only a failover after the last reprotect is the failback; an older one went to Azure.
@@ -176,7 +254,7 @@ def check_fb042(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
             continue
         job = jobs[-1]
-        problems = shutdown_problems(job)
+        problems = shutdown_problems(job, {n for n in names if n})
         if problems:
             findings.append(
                 failed(
@@ -356,4 +434,76 @@ def check_fb045(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
     if not findings:
         findings.append(passed(rule, Severity.BLOCK, master_target_ref(facts), "no plans name a datastore"))
+    return tuple(findings)
+
+
+def check_fb046(facts: FailbackFacts, ctx: CheckContext) -> Findings:
+    """FB046: a group's recovery plan holds exactly the group's items before its failover or commit.
+
+    A recovery-plan failover or commit acts on every machine the plan holds: a machine that is not
+    in the group would be failed over or committed with it, one missing from the plan would be left.
+    """
+    rule = "FB046"
+    findings: list[Finding] = []
+    grouped = [(plan, group) for plan in facts.plans for group in plan.groups if group.recovery_plan]
+    if not grouped:
+        return (
+            passed(rule, Severity.BLOCK, master_target_ref(facts), "no group goes through a recovery plan"),
+        )
+    if facts.vault is None or facts.vault.recovery_plans is None:
+        return (
+            unverified(
+                rule, Severity.BLOCK, master_target_ref(facts), "Site Recovery's recovery plans were not read"
+            ),
+        )
+    by_name = {rp.name.casefold(): rp for rp in facts.vault.recovery_plans}
+    for plan, group in grouped:
+        assert group.recovery_plan is not None
+        ref = ObjectRef(kind="ReplicationGroup", name=f"{plan.name}/{group.name}")
+        found = by_name.get(group.recovery_plan.casefold())
+        if found is None:
+            findings.append(
+                failed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"recovery plan {group.recovery_plan} of group {group.name} does not exist in the vault",
+                    "create the recovery plan with exactly the group's machines, or name the right one in "
+                    "spec.groups[].recoveryPlan",
+                )
+            )
+            continue
+        held = {name.casefold(): name for name in found.item_names}
+        wanted = {name.casefold(): name for name in group.items}
+        foreign = sorted(held[key] for key in held.keys() - wanted.keys())
+        missing = sorted(wanted[key] for key in wanted.keys() - held.keys())
+        if not foreign and not missing:
+            findings.append(
+                passed(
+                    rule,
+                    Severity.BLOCK,
+                    ref,
+                    f"recovery plan {found.name} holds exactly group {group.name}: "
+                    f"{listing(sorted(wanted.values()))}",
+                )
+            )
+            continue
+        differences, changes = [], []
+        if foreign:
+            differences.append(f"holds {listing(foreign)}, not in group {group.name}")
+            changes.append(f"remove {listing(foreign)}")
+        if missing:
+            differences.append(f"lacks {listing(missing)} of group {group.name}")
+            changes.append(f"add {listing(missing)}")
+        findings.append(
+            failed(
+                rule,
+                Severity.BLOCK,
+                ref,
+                f"recovery plan {found.name} {'; '.join(differences)}: its failover and commit act on every "
+                "machine it holds",
+                f"in the vault, {' and '.join(changes)} in recovery plan {found.name} so that it holds "
+                "exactly the group's machines, or make the group list the same machines",
+            )
+        )
     return tuple(findings)

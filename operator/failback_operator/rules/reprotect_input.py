@@ -6,7 +6,7 @@ The values themselves are a fact (facts/reprotect.py) the adapter turns into the
 from __future__ import annotations
 
 from failback_operator.facts import Architecture, FailbackPlanSpec, FailbackPolicy, OsType
-from failback_operator.facts.reprotect import FAILOVER_DIRECTION, ReprotectValues
+from failback_operator.facts.reprotect import FAILOVER_DIRECTION, ReprotectToAzureValues, ReprotectValues
 from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.lookups import (
     configuration_server,
@@ -27,15 +27,31 @@ __all__ = [
 ]
 
 FAILBACK_POLICY_PROVIDERS = frozenset({"InMage", "InMageRcmFailback"})
+FORWARD_POLICY_PROVIDERS = frozenset({"InMageAzureV2", "InMageRcm"})
 
 
 def failback_policy_for(facts: FailbackFacts) -> FailbackPolicy | None:
     """The failback policy associated with the configuration server (selected automatically)."""
+    if facts.vault is None:
+        return None
+    return _associated_policy(facts, facts.vault.failback_policies, FAILBACK_POLICY_PROVIDERS)
+
+
+def forward_policy_for(facts: FailbackFacts) -> FailbackPolicy | None:
+    """The on-premises -> Azure policy associated with the configuration server (reprotect to Azure)."""
+    if facts.vault is None:
+        return None
+    return _associated_policy(facts, facts.vault.forward_policies, FORWARD_POLICY_PROVIDERS)
+
+
+def _associated_policy(
+    facts: FailbackFacts, policies: tuple[FailbackPolicy, ...], providers: frozenset[str]
+) -> FailbackPolicy | None:
     server = configuration_server(facts)
-    if facts.vault is None or server is None:
+    if server is None:
         return None
     names = {name.casefold() for name in (server.name, server.fabric_name) if name}
-    candidates = [p for p in facts.vault.failback_policies if p.provider in FAILBACK_POLICY_PROVIDERS]
+    candidates = [p for p in policies if p.provider in providers]
     for policy in candidates:
         if any(associated.casefold() in names for associated in policy.associated_configuration_servers):
             return policy
@@ -110,3 +126,28 @@ def group_reprotect_values(
     """Every item of the plan with the same values (FB030: one master target for the whole group)."""
     values = resolve_reprotect_values(facts, plan)
     return tuple((item, values) for item in plan.all_items())
+
+
+def resolve_reprotect_to_azure_values(facts: FailbackFacts, plan: FailbackPlanSpec) -> ReprotectToAzureValues:
+    """Resolve the reprotect-to-Azure input for a plan, naming what is missing instead of guessing it."""
+    back = resolve_reprotect_values(facts, plan)
+    policy = forward_policy_for(facts)
+    missing = [] if policy is not None else ["policy replicating to Azure (forward policy)"]
+    if facts.master_target.architecture is Architecture.MODERNIZED:
+        process_server_id = back.master_target_id  # the appliance's agent, as in the reprotect back
+        run_as = plan.run_as_account
+        if process_server_id is None:
+            missing.append("reprotect agent registered with the configuration server")
+        if not run_as:
+            missing.append("run-as account")
+    else:
+        process_server_id, run_as = back.process_server_id, back.run_as_account_id
+        if process_server_id is None:
+            missing.append("process server")
+    return ReprotectToAzureValues(
+        architecture=facts.master_target.architecture,
+        process_server_id=process_server_id,
+        run_as_account_id=run_as,
+        policy_id=policy.id if policy else None,
+        missing=tuple(missing),
+    )

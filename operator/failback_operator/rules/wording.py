@@ -1,4 +1,4 @@
-"""The article's wording of every rule, in English, as the catalogue states it (FB001 ... FB045)."""
+"""The article's wording of every rule, in English, as the catalogue states it (FB001 ... FB046)."""
 
 from __future__ import annotations
 
@@ -215,6 +215,11 @@ WORDING: Mapping[str, str] = MappingProxyType(
         "FB045": (
             "(derived, job error 8061) The datastore chosen for the plan is mounted read-write on the "
             "MT's ESXi host and is VMFS or vSAN."
+        ),
+        "FB046": (
+            "(derived, recovery-plan operations act on every machine of the plan) Before a group's failover "
+            "or commit, its recovery plan holds exactly the group's machines: none that is not in the group, "
+            "none of the group missing."
         ),
     }
 )

@@ -20,7 +20,7 @@ from failback_operator.azure.errors import (
 )
 from failback_operator.azure.site_recovery import SiteRecovery, StartedOperation
 from failback_operator.facts import Architecture, ProtectedItem
-from failback_operator.facts.reprotect import ReprotectValues
+from failback_operator.facts.reprotect import ReprotectToAzureValues, ReprotectValues
 from failback_operator.gathering.spec_facts import recovery_point_type
 from failback_operator.workflow import CallOutcome, StartOperation
 
@@ -35,6 +35,7 @@ class OperationContext:
     recovery_point: RecoveryPoint
     reprotect_values: ReprotectValues
     items: Mapping[str, ProtectedItem]
+    reprotect_to_azure_values: ReprotectToAzureValues | None = None
 
 
 async def _start(
@@ -43,12 +44,6 @@ async def _start(
     plan = action.recovery_plan
     item = context.items.get(action.items[0]) if action.items else None
     point = recovery_point_type(context.recovery_point, context.architecture)
-    if action.operation == Operation.REPROTECT_TO_AZURE:
-        raise Refused(
-            "reprotect to Azure after commit is not built into this version; protect the machines to "
-            "Azure again from the vault, or set spec.afterCommit to None",
-            operation="reprotect to Azure",
-        )
     if plan is not None and action.operation in (Operation.FAILOVER, Operation.COMMIT, Operation.CANCEL):
         if action.operation == Operation.COMMIT:
             return await site_recovery.start_plan_commit(plan)
@@ -62,6 +57,10 @@ async def _start(
     match action.operation:
         case Operation.REPROTECT:
             return await site_recovery.reprotect(item, context.reprotect_values)
+        case Operation.REPROTECT_TO_AZURE:
+            if context.reprotect_to_azure_values is None:
+                raise ValueError("reprotect to Azure: values were not resolved")
+            return await site_recovery.reprotect_to_azure(item, context.reprotect_to_azure_values)
         case Operation.FAILOVER:
             return await site_recovery.fail_back(item, point)
         case Operation.COMMIT:

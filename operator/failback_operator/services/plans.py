@@ -24,9 +24,14 @@ from failback_operator.metrics import METRICS
 from failback_operator.rules.evaluate import evaluate
 from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.model import Phase as RulePhase
-from failback_operator.rules.reprotect_input import group_reprotect_values, resolve_reprotect_values
+from failback_operator.rules.reprotect_input import (
+    group_reprotect_values,
+    resolve_reprotect_to_azure_values,
+    resolve_reprotect_values,
+)
 from failback_operator.services.executor import OperationContext, execute
 from failback_operator.services.failures import describe_failure
+from failback_operator.services.job_details import JobDetailReader
 from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
 from failback_operator.workflow import (
@@ -119,6 +124,8 @@ class PlanService:
     # Whether this replica holds the operator's Lease now; asked before each look and each call,
     # so that a leader that was paused past its lease's term takes no step when it resumes.
     may_act: Callable[[], bool] = field(default=_always)
+    # Job GETs by name for the jobs a plan must judge (a job list has no tasks or errors).
+    job_details: JobDetailReader = field(default_factory=JobDetailReader)
 
     async def look(self, namespace: str, name: str) -> timedelta:
         """Bring one plan a step further; returns when to look again."""
@@ -195,6 +202,16 @@ class PlanService:
     ) -> timedelta:
         namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         master_target_name = master_target_obj["metadata"]["name"]
+        if gathered.site_recovery is not None and gathered.facts.vault is not None:
+            vault_with_details = await self.job_details.read_for(
+                gathered.site_recovery,
+                gathered.facts.vault,
+                status.items or (),
+                {item: group.recovery_plan for group in gathered.plan.groups for item in group.items},
+            )
+            gathered = dataclasses.replace(
+                gathered, facts=dataclasses.replace(gathered.facts, vault=vault_with_details)
+            )
         now = self.clock()
         architecture = Architecture(master_target.architecture.value)
         request = PlanRequest(
@@ -283,6 +300,7 @@ class PlanService:
             recovery_point=spec.recovery_point,
             reprotect_values=next(iter(values.values()), None) or resolve_reprotect_values(facts, plan),
             items=items,
+            reprotect_to_azure_values=resolve_reprotect_to_azure_values(facts, plan),
         )
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:

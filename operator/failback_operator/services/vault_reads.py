@@ -80,8 +80,9 @@ class _SharedSiteRecovery(SiteRecovery):
             lambda: super(_SharedSiteRecovery, self).configuration_server(with_vcenters=with_vcenters),
         )
 
-    async def failback_policies(self) -> tuple[FailbackPolicy, ...]:
-        return await self._shared.read(self._cache, "policies", super().failback_policies)
+    async def replication_policies(self) -> tuple[FailbackPolicy, ...]:
+        # Failback and forward policies are both served from this one shared read.
+        return await self._shared.read(self._cache, "policies", super().replication_policies)
 
     async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
         # Read a day back once and filter per caller, so that every look shares one jobs list.

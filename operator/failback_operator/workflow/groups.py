@@ -110,7 +110,7 @@ def _group_step(
         return _cancel_step(name, recovery_plan, members, group_rank, request, now)
     if group_rank == _FAILED_BACK:
         # Failed back but not committed: FB042 is checked, and the commit step says what it waits for.
-        return _commit_step(name, recovery_plan, members, request, now, gate_reason, target)
+        return _commit_step(name, recovery_plan, members, request, observation, now, gate_reason, target)
     if group_rank >= target:
         return (
             _Step(
@@ -419,16 +419,32 @@ def _start_for_group(
     )
 
 
+def commit_consequence(architecture: Architecture) -> str:
+    """What a commit does that cannot be taken back, said before a person asks for it."""
+    if architecture == Architecture.CLASSIC:
+        # Microsoft's failback article: committing a classic failback removes the failed-over Azure VMs.
+        return (
+            "commit removes the failed-over Azure VMs of the group; the failback can then no longer be "
+            "undone, so check the on-premises VMs first"
+        )
+    return (
+        "commit ends the planned failover: it can no longer be cancelled (spec.action Cancel) and the "
+        "group stays on-premises; check the on-premises VMs first"
+    )
+
+
 def _commit_step(
     name: str,
     recovery_plan: str | None,
     members: list[ItemStatus],
     request: PlanRequest,
+    observation: Observation,
     now: datetime,
     gate_reason: tuple[Progression, str, datetime | None] | None,
     target: int,
 ) -> tuple[_Step, list[ItemStatus]]:
-    """Commit only once the failover job confirmed the Azure VM's shut-down and last sync (FB042)."""
+    """Commit only once the failover job confirmed the Azure VM's shut-down and last sync (FB042),
+    and through a recovery plan that holds exactly the group (FB046)."""
     unconfirmed = [m for m in members if m.shutdown_confirmed is not True]
     if unconfirmed:
         described = ", ".join(
@@ -449,13 +465,31 @@ def _commit_step(
             ),
             members,
         )
+    membership = [
+        f
+        for f in _blocking(observation.pre_failback)
+        if f.rule == "FB046" and f.object.name.endswith(f"/{name}")
+    ]
+    if recovery_plan is not None and membership:
+        return (
+            _Step(
+                rank=_FAILED_BACK,
+                phase=Phase.PREFLIGHT,
+                progression=Progression.FAILBACK_BLOCKED,
+                message=f"group {name}: commit blocked: {_describe(membership)}",
+            ),
+            members,
+        )
     if target <= _FAILED_BACK:
         return (
             _Step(
                 rank=_FAILED_BACK,
                 phase=Phase.COMMITTING,
                 progression=Progression.WAITING_FOR_COMMIT_ACTION,
-                message=f"group {name}: failed back; set spec.action to Commit to commit",
+                message=(
+                    f"group {name}: failed back; set spec.action to Commit to commit: "
+                    f"{commit_consequence(request.architecture)}"
+                ),
             ),
             members,
         )

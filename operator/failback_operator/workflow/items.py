@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from failback_operator.api.conditions import format_time
@@ -25,7 +26,7 @@ from failback_operator.api.vocabulary import (
 )
 from failback_operator.facts import Architecture, Job, JobError, ProtectedItem
 from failback_operator.rules.agent_window import AgentRetryAction, agent_not_installed_decision
-from failback_operator.rules.failback import shutdown_problems
+from failback_operator.rules.failback import child_job_ids, machine_tasks, shutdown_problems
 from failback_operator.rules.job_errors import AGENT_NOT_INSTALLED, explain_job_error
 from failback_operator.workflow.inputs import WorkflowSettings
 from failback_operator.workflow.progress import (
@@ -95,6 +96,13 @@ def _job_targets(job: Job, item: ItemStatus, fact: ProtectedItem | None, recover
     return any(c is not None and c.casefold() in folded for c in candidates)
 
 
+def _targets_plan(job: Job, recovery_plan: str) -> bool:
+    """A recovery plan's own job, not one of its per-machine child jobs (which target the machine)."""
+    return (job.target_object_name or "").casefold() == recovery_plan.casefold() or (
+        job.target_instance_type == "RecoveryPlan" and job.target_object_id == recovery_plan
+    )
+
+
 def _find_job(
     jobs: Sequence[Job],
     intent: ItemIntent,
@@ -102,14 +110,24 @@ def _find_job(
     fact: ProtectedItem | None,
     skew: timedelta,
 ) -> Job | None:
-    """The job a call with this intent started, if Site Recovery lists one (newest first)."""
+    """The job a call with this intent started, if Site Recovery lists one (newest first).
+
+    A call through a recovery plan started the plan's job: the per-machine child jobs it runs act
+    on the same machines with the same scenario, and a list does not tell them apart otherwise.
+    """
     since = intent.time - skew
+    children = child_job_ids(jobs)
     matches = [
         job
         for job in jobs
-        if job.scenario in _JOB_SCENARIOS[intent.operation]
+        if job.id not in children
+        and job.scenario in _JOB_SCENARIOS[intent.operation]
         and (job.start is None or job.start >= since)
-        and _job_targets(job, item, fact, intent.recovery_plan)
+        and (
+            _targets_plan(job, intent.recovery_plan)
+            if intent.recovery_plan
+            else _job_targets(job, item, fact, None)
+        )
     ]
     matches.sort(key=lambda j: j.start.timestamp() if j.start else 0.0, reverse=True)
     return matches[0] if matches else None
@@ -133,20 +151,55 @@ def _failover_job_still_to_be_listed(
 def _last_failover_job(
     jobs: Sequence[Job], item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None
 ) -> Job | None:
+    children = child_job_ids(jobs)
     found = [
         j
         for j in jobs
         if j.scenario in _JOB_SCENARIOS[Operation.FAILOVER]
         and j.state == "Succeeded"
+        and j.id not in children
         and _job_targets(j, item, fact, recovery_plan)
     ]
+    if recovery_plan is not None and any(_targets_plan(j, recovery_plan) for j in found):
+        # The group failed back through its plan: its child jobs are not failovers of their own.
+        found = [j for j in found if _targets_plan(j, recovery_plan)]
     found.sort(key=lambda j: j.start.timestamp() if j.start else 0.0, reverse=True)
     return found[0] if found else None
 
 
-def _job_error(job: Job) -> JobError | None:
-    errors = list(job.errors) or [e for task in job.tasks for e in task.errors]
-    return errors[0] if errors else None
+def needs_details(job: Job, operation: Operation) -> bool:
+    """Whether an ended job can only be judged from its GET by name: a failover's tasks (FB042),
+    a failure's error codes. A job list shows neither."""
+    if not job.finished or job.detailed or job.tasks or job.errors:
+        return False
+    return job.state != "Succeeded" or operation == Operation.FAILOVER
+
+
+def _job_error(job: Job, jobs_by_id: Mapping[str, Job], machines: Collection[str]) -> JobError | None:
+    """The error a failed job reports for this item.
+
+    A recovery-plan job keeps a machine's error in that machine's child job: the item's own failed
+    child job first, else the first failed child job of another machine of the plan.
+    """
+    errors = list(job.errors) or [e for task in job.all_tasks() for e in task.errors]
+    if errors:
+        return errors[0]
+    failed = [t for t in job.all_tasks() if t.child_job_id and t.state == "Failed"]
+    own = {t.child_job_id for t in machine_tasks(job, machines)}
+    failed.sort(key=lambda t: t.child_job_id not in own)
+    for task in failed:
+        child = jobs_by_id.get(task.child_job_id or "")
+        if child is None:
+            continue
+        found = list(child.errors) or [e for t in child.all_tasks() for e in t.errors]
+        if found:
+            if task.child_job_id in own:
+                return found[0]
+            machine = task.target_object_name or task.friendly_name
+            return dataclasses.replace(
+                found[0], message=f"on {machine}, in the same recovery plan job: {found[0].message}"
+            )
+    return None
 
 
 def _error_from(error: JobError | None, fallback: str, now: datetime) -> ItemError:
@@ -208,8 +261,13 @@ def _refresh_item(
     now: datetime,
     settings: WorkflowSettings,
     recovery_plan: str | None = None,
+    tracked: Mapping[str, str] | None = None,
 ) -> tuple[ItemStatus, list[_Issue]]:
-    """Bring one item's status up to date with Site Recovery; report what stops the plan."""
+    """Bring one item's status up to date with Site Recovery; report what stops the plan.
+
+    `tracked` maps a tracking id a recovery-plan call answered with to the job it led to: the
+    intent then records the real job's name.
+    """
     issues: list[_Issue] = []
     stage = item_stage(fact, architecture)
     item = _kept_facts(previous, fact) if fact is not None else previous
@@ -244,23 +302,31 @@ def _refresh_item(
         )
     shutdown_confirmed = item.shutdown_confirmed
     jobs_by_id = {j.id: j for j in jobs}
+    machines = {
+        n for n in (item.name, fact.name if fact else None, fact.friendly_name if fact else None) if n
+    }
+    if intent is not None and intent.job_name is not None and tracked and intent.job_name in tracked:
+        intent = intent.model_copy(update={"job_name": tracked[intent.job_name]})
     if intent is not None and intent.job_name is None:
         adopted = _find_job(jobs, intent, item, fact, settings.clock_skew)
         if adopted is not None:
             intent = intent.model_copy(update={"job_name": adopted.id})
     if intent is not None and intent.job_name is not None:
         job = jobs_by_id.get(intent.job_name)
-        if job is not None:
+        if job is not None and needs_details(job, intent.operation):
+            # A list entry has no tasks or errors: judge the job once it has been read by name.
+            current_job = _job_ref(job)
+        elif job is not None:
             current_job = _job_ref(job)
             if job.state == "Succeeded":
                 if intent.operation == Operation.FAILOVER:
-                    shutdown_confirmed = not shutdown_problems(job)
+                    shutdown_confirmed = not shutdown_problems(job, machines)
                 # Jobs and items are read apart: until the item shows the job's effect, the intent
                 # stays, or the next step would call again on an item list that lags behind.
                 if _effect_rank_reached(intent.operation, stage):
                     intent = None
             elif job.state in {"Failed", "Cancelled", "Suspended"}:
-                error = _job_error(job)
+                error = _job_error(job, jobs_by_id, machines)
                 refusals = (
                     agent_refusal(item, error, now, settings)
                     if intent.operation == Operation.REPROTECT and error is not None
@@ -312,8 +378,8 @@ def _refresh_item(
             )
     if stage == ItemStage.FAILED_BACK and shutdown_confirmed is None:
         job = _last_failover_job(jobs, item, fact, recovery_plan)
-        if job is not None:
-            shutdown_confirmed = not shutdown_problems(job)
+        if job is not None and (job.detailed or job.tasks):
+            shutdown_confirmed = not shutdown_problems(job, machines)
     item = item.model_copy(
         update={
             "stage": stage,

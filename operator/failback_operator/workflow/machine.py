@@ -251,7 +251,14 @@ def decide(
                 # Another plan moves this item: what it does is no change behind this plan's back.
                 previous = _unclaimed(previous)
             refreshed, found = _refresh_item(
-                previous, facts.get(item_name), jobs, request.architecture, now, settings, recovery_plan
+                previous,
+                facts.get(item_name),
+                jobs,
+                request.architecture,
+                now,
+                settings,
+                recovery_plan,
+                dict(observation.vault.tracking_ids),
             )
             if item_name in observation.claimed_by:
                 # Not this plan's to follow: once released, it starts from where the item then is.

@@ -54,6 +54,10 @@ def item_stage(item: ProtectedItem | None, architecture: Architecture) -> ItemSt
             return ItemStage.FAILOVER_TO_AZURE_PENDING_COMMIT
         if item.active_location == "Recovery" and "SwitchProtection" in item.allowed_operations:
             return ItemStage.FAILED_OVER_TO_AZURE
+        if item.protection_state == "Protected" and "UnplannedFailover" not in item.allowed_operations:
+            # Protected to Azure again, its initial replication still running (only
+            # DisableProtection allowed): not yet able to fail over.
+            return ItemStage.REPROTECTING_TO_AZURE
         return ItemStage.PROTECTED_TO_AZURE
     if provider == RETURN_PROVIDER[architecture]:
         if scenario in _REPROTECT_SCENARIOS:

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from failback_operator.azure import inputs
+from failback_operator.facts.reprotect import ReprotectToAzureValues, ReprotectValues
 from failback_operator.facts.spec import Architecture
-from failback_operator.rules.reprotect_input import ReprotectValues
 
 CLASSIC_REPROTECT = load_recording("reprotect_post_InMageAzureV2_to_InMage_202_and_job_get_inprogress.json")
 MODERNIZED_REPROTECT = load_recording(
@@ -203,3 +203,37 @@ def test_any_spelling_of_an_offered_letter_sends_the_offered_name(letter, suffix
     offered = letter + (":" if offered_colon else "")
     requested = (letter.lower() if lower else letter) + suffix
     assert inputs.retention_drive_as_offered(requested, ["C", offered]) == offered
+
+
+def _recorded_post_body(name: str) -> dict:
+    recording = load_recording(name)
+    (post,) = [v for k, v in recording.items() if k.lower().startswith("post")]
+    return post["RequestBody"]
+
+
+@pytest.mark.parametrize(
+    ("architecture", "name"),
+    [
+        (Architecture.CLASSIC, "reprotect_post_InMage_to_InMageAzureV2_202_and_job_get_succeeded.json"),
+        (
+            Architecture.MODERNIZED,
+            "reprotect_post_InMageRcmFailback_to_InMageRcm_202_and_job_get_inprogress.json",
+        ),
+    ],
+)
+def test_reprotect_to_azure_matches_recorded_request_body(architecture, name):
+    recorded = _recorded_post_body(name)
+    sent = recorded["properties"]["providerSpecificDetails"]
+    values = ReprotectToAzureValues(
+        architecture=architecture,
+        process_server_id=sent["processServerId"],
+        run_as_account_id=sent["runAsAccountId"],
+        policy_id=sent["policyId"],
+    )
+    assert wire(inputs.reprotect_to_azure_input(values)) == recorded
+
+
+def test_incomplete_reprotect_to_azure_values_build_no_request():
+    values = ReprotectToAzureValues(architecture=Architecture.CLASSIC, missing=("process server",))
+    with pytest.raises(ValueError, match="process server"):
+        inputs.reprotect_to_azure_input(values)

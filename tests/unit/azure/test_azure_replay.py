@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,8 +16,8 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from failback_operator.azure import parse
 from failback_operator.azure.job_lookup import jobs_acting_on
 from failback_operator.azure.operation_url import job_id_from_headers
-from failback_operator.azure.recovery_plan import recovery_plan_from_sdk
-from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
+from failback_operator.azure.recovery_plan import RecoveryPlan, recovery_plan_from_sdk
+from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, JobTask, ProtectedItem
 from failback_operator.facts.spec import Architecture, OsType
 
 RECORDING_FILES = sorted(RECORDINGS.glob("*.json"))
@@ -51,9 +52,14 @@ def posts(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
             yield from posts(value, f"{path}/{key}")
 
 
-def to_facts(body: dict[str, Any]) -> ProtectedItem | Job | ConfigurationServer | FailbackPolicy | None:
+Facts = ProtectedItem | Job | ConfigurationServer | FailbackPolicy | RecoveryPlan
+
+
+def to_facts(body: dict[str, Any]) -> Facts | None:
     """The adapter's parse of a body, after the SDK's own deserialization."""
     kind = str(body.get("type", "")).lower()
+    if kind.endswith("/replicationrecoveryplans"):
+        return recovery_plan_from_sdk(models.RecoveryPlan(body))
     if kind.endswith("/replicationprotecteditems"):
         return parse.protected_item_from_sdk(models.ReplicationProtectedItem(body))
     if kind.endswith("/replicationjobs"):
@@ -63,6 +69,38 @@ def to_facts(body: dict[str, Any]) -> ProtectedItem | Job | ConfigurationServer 
     if kind.endswith("/replicationpolicies"):
         return parse.failback_policy_from_policy(models.Policy(body))
     return None
+
+
+def task_tree(task: JobTask) -> tuple[Any, ...]:
+    """A task and its nested tasks as the fields the operator judges by."""
+    return (
+        task.id,
+        task.name,
+        task.state,
+        task.task_type,
+        task.group_type,
+        task.child_job_id,
+        task.child_job_scenario if task.child_job_id else None,
+        [task_tree(child) for child in task.children],
+    )
+
+
+def recorded_task_tree(task: dict[str, Any]) -> tuple[Any, ...]:
+    """The same fields read straight from a recorded task."""
+    group = task.get("groupTaskCustomDetails") or {}
+    job_task = (task.get("customDetails") or {}).get("jobTask") or {}
+    job_id = job_task.get("jobId") or ""
+    child_job = None if not job_id or job_id.endswith("/") else job_id.rsplit("/", 1)[-1]
+    return (
+        task["taskId"],
+        task["name"],
+        task["state"],
+        task.get("taskType"),
+        group.get("rpGroupType"),
+        child_job,
+        job_task.get("jobScenarioName") if child_job else None,
+        [recorded_task_tree(child) for child in group.get("childTasks") or []],
+    )
 
 
 @pytest.mark.parametrize("path", RECORDING_FILES, ids=lambda p: Path(p).stem)
@@ -84,18 +122,38 @@ def test_every_recorded_body_parses_into_facts_that_keep_its_state(path):
             assert facts.replication_health == props["replicationHealth"]
             assert facts.active_location == props["activeLocation"]
             assert facts.allowed_operations == tuple(props["allowedOperations"])
-            assert [h.code for h in facts.health_errors] == [e["errorCode"] for e in props["healthErrors"]]
+            # 2017 answers carry replicationHealthErrors (and failoverHealthErrors) instead of healthErrors.
+            recorded_errors = props.get("healthErrors")
+            if recorded_errors is None:
+                recorded_errors = props["replicationHealthErrors"] + (props.get("failoverHealthErrors") or [])
+            assert [h.code for h in facts.health_errors] == [e["errorCode"] for e in recorded_errors]
             assert len(facts.disks) == len(provider.get("protectedDisks") or [])
             assert facts.os_type in (OsType.WINDOWS, OsType.LINUX, None)
         elif isinstance(facts, Job):
             assert facts.id == body["name"]
-            assert facts.scenario == props["scenarioName"]
+            assert facts.scenario == (props["scenarioName"] or "")  # a tracking id's placeholder has none
             assert facts.state == props["state"]
             assert facts.target_object_name == props["targetObjectName"]
-            assert [t.name for t in facts.tasks] == [t["name"] for t in props["tasks"]]
-            assert [t.state for t in facts.tasks] == [t["state"] for t in props["tasks"]]
-            assert facts.start is not None
-            assert facts.start.tzinfo is UTC
+            assert facts.target_instance_type == props["targetInstanceType"]
+            assert facts.allowed_actions == tuple(props["allowedActions"])
+            assert [task_tree(t) for t in facts.tasks] == [recorded_task_tree(t) for t in props["tasks"]]
+            assert [e.code for e in facts.errors] == [
+                str(e["serviceErrorDetails"]["code"]) for e in props["errors"]
+            ]
+            if props.get("startTime"):
+                assert facts.start is not None
+                assert facts.start.tzinfo is UTC
+            else:
+                assert facts.start is None
+        elif isinstance(facts, RecoveryPlan):
+            assert facts.name == body["name"]
+            assert facts.allowed_operations == tuple(props["allowedOperations"])
+            assert facts.replication_providers == tuple(props["replicationProviders"])
+            assert facts.item_ids == tuple(
+                i["id"] for g in props["groups"] for i in g["replicationProtectedItems"]
+            )
+            scenario = (props.get("currentScenario") or {}).get("scenarioName")
+            assert facts.current_scenario == (None if scenario in (None, "None") else scenario)
         elif isinstance(facts, ConfigurationServer):
             assert facts.name == props["friendlyName"]
         else:
@@ -294,3 +352,69 @@ def test_modernized_items_say_whether_the_agent_registered_after_failover():
     assert registered.agent_registered_after_failover is True
     assert classic.agent_registered_after_failover is None
     assert classic.last_successful_failover == datetime(2021, 4, 6, 9, 50, 12, 820784, tzinfo=UTC)
+
+
+A2A_PLAN = "recoveryplan_unplannedfailover_A2A_PrimaryToRecovery_sourcesiteops_post_and_jobs.json"
+
+
+def _recorded_job(name: str, key: str, *, detailed: bool = True) -> Job:
+    return parse.job_from_sdk(models.Job(load_recording(name)[key]["ResponseBody"]), detailed=detailed)
+
+
+def test_a_recovery_plan_tracking_id_leads_to_the_real_job_under_another_name():
+    recording = load_recording(A2A_PLAN)
+    found = job_id_from_headers(recording["post_unplannedFailover"]["ResponseHeaders"])
+    assert found is not None
+    tracking, _ = found
+    placeholder = _recorded_job(A2A_PLAN, "get_job_1_placeholder_NotStarted")
+    shell = _recorded_job(A2A_PLAN, "get_job_2_shell_InProgress_no_tasks")
+    real = _recorded_job(A2A_PLAN, "get_job_final_Succeeded")
+    assert placeholder.id == shell.id == tracking
+    assert (placeholder.scenario, placeholder.state, placeholder.tasks) == ("", "NotStarted", ())
+    assert (shell.state, shell.tasks, shell.target_instance_type) == ("InProgress", (), "RecoveryPlan")
+    assert real.id != tracking
+    plan = recording["get_recoveryPlan_before_failover"]["ResponseBody"]
+    assert real.target_object_name == plan["name"]
+
+
+def test_fb042_reads_the_shut_down_group_of_a_recorded_recovery_plan_job():
+    from failback_operator.rules.failback import child_job_ids, shutdown_problems
+
+    done = _recorded_job(A2A_PLAN, "get_job_final_Succeeded")
+    assert shutdown_problems(done, {"a2aVM918"}) == []  # machine names compare casefolded
+    assert shutdown_problems(done, {"another-vm"}) != []
+    running = _recorded_job(A2A_PLAN, "get_job_3_real_job_shutdown_group_InProgress")
+    assert shutdown_problems(running, {"a2aVM918"}) == ["shut-down of a2avm918 is InProgress"]
+    # A list entry of the same job carries no tasks: nothing is confirmed from it.
+    listed = dataclasses.replace(done, tasks=(), detailed=False)
+    assert shutdown_problems(listed, {"a2aVM918"}) == [
+        "the job's tasks were not read (a job list shows none)"
+    ]
+    # The machine tasks name three per-machine child jobs, one per group; not yet named before they run.
+    assert child_job_ids([done]) == {
+        "6c831d34-df1c-4d78-ab4d-bee47daf0b84",
+        "31fbbc5e-9248-40d0-97da-96f356d7a701",
+        "68da6066-baec-485e-8899-9260883dc6f2",
+    }
+    assert child_job_ids([running]) == {"6c831d34-df1c-4d78-ab4d-bee47daf0b84"}
+
+
+def test_a_recorded_recovery_plan_commit_job_is_one_commit_group():
+    body = load_recording("recoveryplan_failovercommit_HyperVReplicaAzure_post_job_and_rp_get.json")
+    job = parse.job_from_sdk(
+        models.Job(body["get_job_via_AzureAsyncOperation"]["ResponseBody"]), detailed=True
+    )
+    (group,) = job.tasks
+    assert (group.group_type, group.task_type) == ("CommitGroup", "RecoveryPlanGroupTaskDetails")
+    (machine,) = group.children
+    assert (machine.target_object_name, machine.child_job_scenario) == ("vm1", "CommitFailover")
+    assert machine.child_job_id == "d9ee5f62-46b6-48f3-9365-327fc58e9885"
+
+
+def test_failed_jobs_in_a_recorded_list_carry_neither_tasks_nor_errors_but_offer_restart():
+    entries = load_recording("jobs_list_V2A_vault_with_failed_and_completedwithinformation.json")
+    jobs = [parse.job_from_sdk(models.Job(e)) for e in entries["value_first_80_entries"]]
+    failed = [j for j in jobs if j.state == "Failed"]
+    assert failed
+    assert all(j.allowed_actions == ("Restart",) and not j.errors and not j.tasks for j in failed)
+    assert not any(j.detailed for j in jobs)

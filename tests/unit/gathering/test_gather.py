@@ -85,9 +85,12 @@ class FakeSiteRecovery:
             raise self.fail_rest
         return ConfigurationServer(name="PwsTestCS", last_heartbeat=NOW)
 
-    async def failback_policies(self) -> tuple[FailbackPolicy, ...]:
-        self.calls.append("failback_policies")
-        return (FailbackPolicy(id="p", name="Ploicyv2a-failback", provider="InMage"),)
+    async def replication_policies(self) -> tuple[FailbackPolicy, ...]:
+        self.calls.append("replication_policies")
+        return (
+            FailbackPolicy(id="p", name="Ploicyv2a-failback", provider="InMage"),
+            FailbackPolicy(id="f", name="Policyv2a", provider="InMageAzureV2"),
+        )
 
     async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
         self.calls.append("recent_jobs")
@@ -141,6 +144,7 @@ async def test_both_sides_read() -> None:
     assert facts.vault.configuration_server is not None
     assert facts.vault.configuration_server.name == "PwsTestCS"
     assert [p.name for p in facts.vault.failback_policies] == ["Ploicyv2a-failback"]
+    assert [p.name for p in facts.vault.forward_policies] == ["Policyv2a"]
     assert [j.id for j in facts.vault.jobs] == ["j1"]
     # The recovery plan holding an item is filled in from the plans list (ids compare case-insensitively).
     assert facts.vault.protected_items[0].recovery_plan == "rp-app1"
@@ -151,7 +155,7 @@ async def test_both_sides_read() -> None:
     assert fake.closed
     assert fake.jobs_since == NOW - timedelta(days=1)
     assert sorted(fake.calls) == sorted(
-        ["protected_items", "recovery_plans", "configuration_server", "failback_policies", "recent_jobs"]
+        ["protected_items", "recovery_plans", "configuration_server", "replication_policies", "recent_jobs"]
     )
     # pyvmomi blocks: it ran in a worker thread, not on the event loop's.
     assert reader.thread is not threading.main_thread()

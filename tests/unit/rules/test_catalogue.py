@@ -8,9 +8,9 @@ from failback_operator.facts import Architecture
 from failback_operator.rules import CATALOGUE, RULES, Phase, RuleKind, Section, Severity, applicable
 
 
-def test_ids_fb001_to_fb045_in_order() -> None:
-    assert [entry.id for entry in CATALOGUE] == [f"FB{n:03d}" for n in range(1, 46)]
-    assert len(RULES) == 45
+def test_ids_fb001_to_fb046_in_order() -> None:
+    assert [entry.id for entry in CATALOGUE] == [f"FB{n:03d}" for n in range(1, 47)]
+    assert len(RULES) == 46
 
 
 def test_behaviours_and_checks() -> None:
@@ -46,11 +46,11 @@ def test_split_severities() -> None:
 
 
 def test_derived_rules() -> None:
-    assert {entry.id for entry in CATALOGUE if entry.derived} == {"FB025", "FB043", "FB044", "FB045"}
+    assert {entry.id for entry in CATALOGUE if entry.derived} == {"FB025", "FB043", "FB044", "FB045", "FB046"}
 
 
 def test_applicable_by_phase_and_architecture() -> None:
-    assert [e.id for e in applicable(Phase.FAILBACK, Architecture.CLASSIC)] == ["FB042"]
+    assert [e.id for e in applicable(Phase.FAILBACK, Architecture.CLASSIC)] == ["FB042", "FB046"]
     assert [e.id for e in applicable(Phase.POST_FAILBACK, Architecture.MODERNIZED)] == ["FB033", "FB034"]
     continuous_classic = [e.id for e in applicable(Phase.CONTINUOUS, Architecture.CLASSIC)]
     assert continuous_classic == ["FB004", "FB006", "FB014", "FB020", "FB031"]

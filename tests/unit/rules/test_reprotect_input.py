@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from failback_operator.facts import MasterTargetServer
+from failback_operator.facts import FailbackPolicy, MasterTargetServer
 from failback_operator.rules import FailbackFacts
 from failback_operator.rules.reprotect_input import (
     FAILOVER_DIRECTION,
     group_reprotect_values,
+    resolve_reprotect_to_azure_values,
     resolve_reprotect_values,
 )
 from tests.unit.rules.worlds import ITEM_1, ITEM_2, MT_ID, POLICY_ID, PS_ID, WORLDS, patched
@@ -103,3 +104,30 @@ def test_modernized_reprotect_agent_not_registered_is_named_missing() -> None:
     values = resolve_reprotect_values(world, world.plans[0])
     assert values.missing == ("reprotect agent Rcm-App-999 registered with the configuration server",)
     assert values.master_target_id is None
+
+
+def _with_forward_policy(world: FailbackFacts) -> FailbackFacts:
+    assert world.vault is not None
+    forward = FailbackPolicy(
+        id="/Subscriptions/s/.../replicationPolicies/Policyv2a",
+        name="Policyv2a",
+        provider="InMageAzureV2",
+        associated_configuration_servers=("PwsTestCS",),
+    )
+    return replace(world, vault=replace(world.vault, forward_policies=(forward,)))
+
+
+def test_classic_reprotect_to_azure_values_as_recorded() -> None:
+    world = _with_forward_policy(WORLDS["reprotected"]())
+    values = resolve_reprotect_to_azure_values(world, world.plans[0])
+    assert values.complete
+    assert values.process_server_id == PS_ID  # sent as master target and process server
+    assert values.run_as_account_id == "2"
+    assert values.policy_id == "/Subscriptions/s/.../replicationPolicies/Policyv2a"
+
+
+def test_reprotect_to_azure_without_a_forward_policy_names_it() -> None:
+    world = WORLDS["reprotected"]()
+    values = resolve_reprotect_to_azure_values(world, world.plans[0])
+    assert not values.complete
+    assert values.missing == ("policy replicating to Azure (forward policy)",)

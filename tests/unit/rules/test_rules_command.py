@@ -13,7 +13,7 @@ def test_json_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "--output", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     rules = document["rules"]
-    assert [rule["id"] for rule in rules] == [f"FB{n:03d}" for n in range(1, 46)]
+    assert [rule["id"] for rule in rules] == [f"FB{n:03d}" for n in range(1, 47)]
     fb014 = rules[13]
     assert fb014["architectures"] == ["Classic"]
     assert fb014["severity"] == "block / warn"

@@ -37,6 +37,7 @@ from failback_operator.facts import (
     ProcessServer,
     ProtectedDisk,
     ProtectedItem,
+    RecoveryPlan,
     RegisteredDatastore,
     ReplicationGroup,
     RetentionVolume,
@@ -244,6 +245,14 @@ def before_reprotect() -> FailbackFacts:
                 app_consistent_frequency_minutes=60,
                 multi_vm_sync_status="Enabled",
                 associated_configuration_servers=("PwsTestCS",),
+            ),
+        ),
+        recovery_plans=(
+            RecoveryPlan(
+                name="rp-app",
+                item_ids=tuple(
+                    f"/Subscriptions/s/.../replicationProtectedItems/{n}" for n in (ITEM_1, ITEM_2)
+                ),
             ),
         ),
         protected_items=(

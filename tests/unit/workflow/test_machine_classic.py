@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from failback_operator.api.conditions import find_condition
@@ -9,7 +10,7 @@ from failback_operator.api.resources import Action, AfterCommit, CommitMode
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ConditionType, ItemStage, Operation, Phase, Progression
-from failback_operator.facts import ReplicationGroup
+from failback_operator.facts import JobError, JobTask, ReplicationGroup
 from failback_operator.rules.model import Finding, ObjectRef, Severity, failed, passed
 from failback_operator.workflow import (
     CallOutcome,
@@ -556,6 +557,124 @@ def test_sync_progress_is_shown_per_item_while_syncing() -> None:
     )
     assert _item(wild.status, "vm-a").sync_progress_percent == 100
     assert _item(wild.status, "vm-b").sync_progress_percent is None
+
+
+def test_a_recovery_plan_holding_another_machine_blocks_the_commit_fb046() -> None:
+    decision, observation = _failed_back()
+    foreign = failed(
+        "FB046",
+        Severity.BLOCK,
+        ObjectRef(kind="ReplicationGroup", name="bring-apps-home/apps"),
+        "recovery plan rp-apps holds vm-z, not in group apps: its failover and commit act on every machine",
+        "in the vault, remove vm-z in recovery plan rp-apps",
+    )
+    blocked_observation = dataclasses.replace(observation, pre_failback=(foreign,))
+    commit = decide(request(Action.COMMIT), decision.status, blocked_observation, later(31))
+    assert not [a for a in commit.actions if isinstance(a, StartOperation)]
+    assert commit.status.progression == Progression.FAILBACK_BLOCKED
+    assert "FB046" in (commit.status.message or "")
+    assert "vm-z" in (commit.status.message or "")
+    # Without it, the same look commits through the recovery plan.
+    [start] = decide(request(Action.COMMIT), decision.status, observation, later(31)).actions
+    assert isinstance(start, StartOperation)
+    assert start.operation == Operation.COMMIT
+
+
+def test_before_commit_is_asked_status_and_event_say_that_commit_removes_the_azure_vms() -> None:
+    decision = _failed_back()[0]
+    assert decision.status.progression == Progression.WAITING_FOR_COMMIT_ACTION
+    text = "commit removes the failed-over Azure VMs of the group"
+    assert text in (decision.status.message or "")
+    ready = find_condition(decision.status.conditions or (), ConditionType.READY)
+    assert ready is not None
+    assert text in ready.message
+    assert any(text in e.message for e in decision.events if e.reason == "WaitingForCommitAction")
+
+
+def test_a_lost_answer_through_a_recovery_plan_adopts_the_plans_job_not_a_machines_child_job() -> None:
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = [a for a in decision.actions if isinstance(a, StartOperation)]
+    lost = record_outcome(decision.status, start, CallOutcome(), NOW).status  # the answer was lost
+    plan_job = job("real-1", "UnplannedFailover", "rp-apps", start=later(1))
+    # Listed too, and newer: the per-machine child jobs the plan job runs, on the same machines.
+    children = tuple(
+        job(f"child-{name}", "UnplannedFailover", name.upper(), start=later(2)) for name in ("vm-a", "vm-b")
+    )
+    looked = decide(
+        request(Action.FAILBACK),
+        lost,
+        observe(
+            item("vm-a", "FailingBack"),
+            item("vm-b", "FailingBack"),
+            jobs=(plan_job, *children),
+            approvals=(approval(),),
+        ),
+        later(3),
+    )
+    assert {i.intent.job_name for i in looked.status.items or () if i.intent} == {"real-1"}
+
+
+def test_a_machine_failing_in_a_plan_job_shows_its_child_jobs_error_on_each_item() -> None:
+    decision = decide(
+        request(Action.FAILBACK),
+        _protected_status(),
+        observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),)),
+        NOW,
+    )
+    [start] = [a for a in decision.actions if isinstance(a, StartOperation)]
+    status = record_outcome(decision.status, start, CallOutcome(job_name="plan-job"), NOW).status
+
+    def machine(name: str, state: str) -> JobTask:
+        return JobTask(
+            id=f"task-{name}",
+            name="Unknown",
+            state=state,
+            task_type="VirtualMachineTaskDetails",
+            child_job_id=f"child-{name}",
+            target_object_name=name.upper(),
+        )
+
+    boot = JobTask(
+        id="Group1",
+        name="Unknown",
+        state="Failed",
+        task_type="RecoveryPlanGroupTaskDetails",
+        group_type="BootGroup",
+        children=(machine("vm-a", "Succeeded"), machine("vm-b", "Failed")),
+    )
+    plan_job = dataclasses.replace(
+        job("plan-job", "UnplannedFailover", "rp-apps", state="Failed"),
+        target_instance_type="RecoveryPlan",
+        tasks=(boot,),
+        detailed=True,
+    )
+    error = JobError(code="8038", message="Failed to bring up the on-premises virtual machine")
+    child = dataclasses.replace(
+        job("child-vm-b", "UnplannedFailover", "VM-B", state="Failed"), errors=(error,), detailed=True
+    )
+    looked = decide(
+        request(Action.FAILBACK),
+        status,
+        observe(
+            item("vm-a", "Protected"),
+            item("vm-b", "Protected"),
+            jobs=(plan_job, child),
+            approvals=(approval(),),
+        ),
+        later(10),
+    )
+    errors = {i.name: i.last_error for i in looked.status.items or ()}
+    assert errors["vm-b"] is not None
+    assert (errors["vm-b"].code, errors["vm-b"].rule_id) == ("8038", "FB044")
+    assert errors["vm-a"] is not None
+    assert errors["vm-a"].code == "8038"
+    assert "on VM-B, in the same recovery plan job" in errors["vm-a"].message
+    assert looked.status.progression == Progression.JOB_FAILED
 
 
 def _failover_recorded() -> PlanStatus:

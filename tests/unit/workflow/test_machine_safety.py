@@ -394,6 +394,10 @@ def test_modernized_fails_back_by_planned_failover_and_can_cancel() -> None:
     failed_back = observe(
         item("vm-a", "FailedBack", Architecture.MODERNIZED), jobs=(planned,), approvals=(approval(),)
     )
+    waiting = decide(request(Action.FAILBACK, **modern), status, failed_back, later(20))  # type: ignore[arg-type]
+    # Before commit is asked: what a modernized commit does that cannot be taken back.
+    assert "commit ends the planned failover: it can no longer be cancelled" in (waiting.status.message or "")
+    assert "removes the failed-over Azure VMs" not in (waiting.status.message or "")
     cancel = decide(request(Action.CANCEL, **modern), status, failed_back, later(20))  # type: ignore[arg-type]
     [cancel_start] = _starts(cancel.actions)
     assert cancel_start.operation == Operation.CANCEL

@@ -20,6 +20,7 @@ CLASSIC = {
     "FailedBack": ItemStage.FAILED_BACK,
     "Committed": ItemStage.COMMITTED,
     "ProtectedToAzure": ItemStage.PROTECTED_TO_AZURE,
+    "SyncingToAzure": ItemStage.REPROTECTING_TO_AZURE,
 }
 MODERNIZED = {
     "FailedOverToAzure": ItemStage.FAILED_OVER_TO_AZURE,

@@ -86,6 +86,13 @@ CLASSIC_STATES: dict[str, dict[str, object]] = {
         active_location="Primary",
         allowed_operations=("UnplannedFailover", "DisableProtection", "TestFailover"),
     ),
+    # Protected to Azure again after the round trip, its initial replication still running.
+    "SyncingToAzure": dict(
+        instance_type="InMageAzureV2",
+        protection_state="Protected",
+        active_location="Primary",
+        allowed_operations=("DisableProtection",),
+    ),
 }
 
 MODERNIZED_STATES: dict[str, dict[str, object]] = {

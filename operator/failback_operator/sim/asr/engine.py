@@ -15,7 +15,15 @@ from failback_operator.sim.asr.errors import (
     ArmError,
     JobErrorText,
 )
-from failback_operator.sim.asr.jobs import JobPlan, ServerOperation, job_template
+from failback_operator.sim.asr.jobs import (
+    JobPlan,
+    JobTemplate,
+    MachinePhase,
+    ServerOperation,
+    job_template,
+    machine_phase_tasks,
+    plan_job_template,
+)
 from failback_operator.sim.asr.lifecycle import (
     RESYNC_DONE,
     Operation,
@@ -90,6 +98,8 @@ def _discover_retention_volumes(state: SimState, now: datetime) -> None:
 
 def _finish_job(state: SimState, job: JobState) -> None:
     job.settled = True
+    if job.child_of is not None:
+        return  # a per-machine child job: its recovery-plan job moves the items
     end = job.plan.end()
     for name in job.item_names:
         item = state.items[name.lower()]
@@ -183,6 +193,7 @@ def _check_reprotect_input(state: SimState, item: ItemState, body: dict[str, Any
             f"Reprotect of '{item.spec.vm_name}' needs provider input '{expected}', got '{instance_type}'."
         )
     if not toward_on_premises:
+        _check_reprotect_to_azure(state, details)
         return
     if classic:
         _check_classic_reprotect(state, item, details)
@@ -192,6 +203,7 @@ def _check_reprotect_input(state: SimState, item: ItemState, body: dict[str, Any
 
 def _check_classic_reprotect(state: SimState, item: ItemState, details: dict[str, Any]) -> None:
     scenario = state.scenario
+    _missing(details, ("masterTargetId", "processServerId", "retentionDrive", "datastoreName", "profileId"))
     master_target = next(
         (
             mt
@@ -242,8 +254,32 @@ def _check_classic_reprotect(state: SimState, item: ItemState, details: dict[str
         )
 
 
+def _check_reprotect_to_azure(state: SimState, details: dict[str, Any]) -> None:
+    """Reprotect of a failed-back machine to Azure, with the fields the recorded bodies send."""
+    scenario = state.scenario
+    if state.architecture is Architecture.CLASSIC:
+        _missing(details, ("masterTargetId", "processServerId", "policyId"))
+        known = {ps.id.lower() for ps in scenario.process_servers} | {
+            mt.id.lower() for mt in scenario.master_targets
+        }
+    else:
+        _missing(details, ("processServerId", "policyId"))
+        known = {appliance.id.lower() for appliance in scenario.appliances}
+    for key in ("masterTargetId", "processServerId"):
+        if key in details and str(details[key]).lower() not in known:
+            raise _bad_input(
+                f"Server '{details[key]}' ({key}) is not registered with the configuration server."
+            )
+    if str(details.get("policyId", "")).lower() != _policy_id(state, scenario.forward_policy).lower():
+        raise _bad_input(
+            f"Policy '{details.get('policyId')}' is not a policy replicating to Azure for this "
+            "configuration server."
+        )
+
+
 def _check_modernized_reprotect(state: SimState, details: dict[str, Any]) -> None:
     scenario = state.scenario
+    _missing(details, ("reprotectAgentId", "datastoreName", "logStorageAccountId", "policyId"))
     appliance = next(
         (a for a in scenario.appliances if a.id.lower() == str(details.get("reprotectAgentId", "")).lower()),
         None,
@@ -254,8 +290,6 @@ def _check_modernized_reprotect(state: SimState, details: dict[str, Any]) -> Non
         raise _bad_input(
             f"Datastore '{details.get('datastoreName')}' is not visible to appliance '{appliance.name}'."
         )
-    if not details.get("logStorageAccountId"):
-        raise _bad_input("Reprotect needs 'logStorageAccountId'.")
     if str(details.get("policyId", "")).lower() != _policy_id(state, scenario.failback_policy).lower():
         raise _bad_input(f"Policy '{details.get('policyId')}' is not the failback policy.")
 
@@ -285,16 +319,20 @@ def _check_agent(state: SimState, item: ItemState, now: datetime) -> None:
 
 def _pick_failure(
     state: SimState, operation: Operation | ServerOperation, item_names: list[str]
-) -> JobErrorText | None:
+) -> tuple[JobErrorText, str | None] | None:
+    """The injected failure of the job about to start, and the item it fails on (None: no items)."""
     wanted = _FAILURE_OPERATION[operation]
     for index, rule in enumerate(state.faults.job_failures):
         if rule.operation != wanted or state.job_failures_left.get(index, 0) <= 0:
             continue
-        if rule.item is not None and rule.item.lower() not in {name.lower() for name in item_names}:
+        lowered = {name.lower(): name for name in item_names}
+        if rule.item is not None and rule.item.lower() not in lowered:
             continue
         state.job_failures_left[index] -= 1
         # An undocumented code has only its message; it fails the job's last task.
-        return JOB_ERRORS.get(rule.code) or JobErrorText(rule.code, rule.message or "", "", "", "")
+        text = JOB_ERRORS.get(rule.code) or JobErrorText(rule.code, rule.message or "", "", "", "")
+        on_item = lowered[rule.item.lower()] if rule.item is not None else next(iter(item_names), None)
+        return text, on_item
     return None
 
 
@@ -345,17 +383,33 @@ def _new_job(
 ) -> JobState:
     now = state.clock.now()
     source_site_required = _source_site_required(operation, body)
-    template = job_template(operation, source_site_required=source_site_required, commits_first=commits_first)
+    if recovery_plan is not None:
+        template = plan_job_template(operation, source_site_required=source_site_required)
+    else:
+        template = job_template(
+            operation, source_site_required=source_site_required, commits_first=commits_first
+        )
     names = [item.name for item in items]
-    failure = _pick_failure(state, operation, names)
+    picked = _pick_failure(state, operation, names)
+    failure, failing_item = picked if picked else (None, None)
     if state.heartbeat_stopped and operation in _NEEDS_CONFIGURATION_SERVER:
         failure = replace(CONFIGURATION_SERVER_NOT_CONNECTED, failing_task=template.tasks[0].name)
+        failing_item = None
+    machine_failure: tuple[MachinePhase, str, JobErrorText] | None = None
+    if recovery_plan is not None and failure is not None and failing_item is not None:
+        # The error belongs to one machine's child job; the plan job fails at that machine's group.
+        phase = _phase_of(operation, failure, source_site_required)
+        if phase is not None:
+            group = next(task for task in template.tasks if task.phase is phase)
+            machine_failure = (phase, failing_item, failure)
+            failure = replace(failure, failing_task=group.task_id or group.name)
     plan = JobPlan(now, _duration(state, operation), template.tasks, failure)
     job_id = str(uuid.uuid4())
     if recovery_plan is not None:
         target_id, target_name, target_type = recovery_plan, recovery_plan, "RecoveryPlan"
     else:
         target_id, target_name, target_type = items[0].vm_id, items[0].spec.vm_name, "ProtectionEntity"
+    activity_id = f"{uuid.uuid4()} ActivityId: {uuid.uuid4()}"
     job = JobState(
         id=job_id,
         operation=operation,
@@ -372,9 +426,12 @@ def _new_job(
         source_site_required=source_site_required,
         toward_on_premises=any(target in _ON_PREMISES_SIDE for target in targets.values()),
         recovery_point=_recovery_point(state, operation, body, now),
-        activity_id=f"{uuid.uuid4()} ActivityId: {uuid.uuid4()}",
+        activity_id=activity_id,
+        tracking_id=str(uuid.uuid4()) if recovery_plan is not None else None,
     )
     state.jobs[job_id.lower()] = job
+    if recovery_plan is not None:
+        _start_machine_jobs(state, job, items, machine_failure)
     for item in items:
         item.current_job_id = job_id
         if operation is Operation.REPROTECT:
@@ -382,8 +439,138 @@ def _new_job(
     return job
 
 
+def _phase_of(operation: Operation, failure: JobErrorText, source_site_required: bool) -> MachinePhase | None:
+    """The plan group whose machine child job runs the task an error fails."""
+    phases = {
+        Operation.COMMIT: (MachinePhase.COMMIT,),
+        Operation.CANCEL: (MachinePhase.CANCEL,),
+    }.get(operation, (MachinePhase.SHUTDOWN, MachinePhase.FAILOVER, MachinePhase.BOOT))
+    for phase in phases:
+        tasks = machine_phase_tasks(operation, phase, source_site_required=source_site_required)
+        if any(task.name == failure.failing_task and not task.skipped for task in tasks):
+            return phase
+    return None
+
+
+def _start_machine_jobs(
+    state: SimState,
+    job: JobState,
+    items: list[ItemState],
+    machine_failure: tuple[MachinePhase, str, JobErrorText] | None,
+) -> None:
+    """The per-machine child jobs of a recovery-plan job, one per machine and group, in the groups' windows.
+
+    Groups after a failing one never start, so they get no child jobs.
+    """
+    assert isinstance(job.operation, Operation)
+    failing_index = job.plan.failing_index()
+    for index, (task, window) in enumerate(zip(job.plan.tasks, job.plan.task_windows(), strict=True)):
+        if task.phase is None or window is None:
+            continue
+        if failing_index is not None and index > failing_index:
+            break
+        start, end = window
+        tasks = machine_phase_tasks(job.operation, task.phase, source_site_required=job.source_site_required)
+        item_template: JobTemplate = job_template(
+            job.operation, source_site_required=job.source_site_required, commits_first=False
+        )
+        for item in items:
+            failure = None
+            if machine_failure is not None and machine_failure[:2] == (task.phase, item.name):
+                failure = machine_failure[2]
+            child = JobState(
+                id=str(uuid.uuid4()),
+                operation=job.operation,
+                plan=JobPlan(start, end - start, tasks, failure),
+                scenario_name=job.scenario_name,
+                friendly_name=job.friendly_name,
+                custom_instance_type=item_template.custom_instance_type,
+                target_object_id=item.vm_id,
+                target_object_name=item.spec.vm_name,
+                target_instance_type="ProtectionEntity",
+                item_names=[item.name],
+                targets={},
+                source_site_required=job.source_site_required,
+                toward_on_premises=job.toward_on_premises,
+                recovery_point=job.recovery_point,
+                activity_id=job.activity_id,
+                child_of=job.id,
+                phase=task.phase.value,
+            )
+            state.jobs[child.id.lower()] = child
+            job.child_jobs[(task.phase.value, item.name)] = child.id
+
+
+_DIRECTIONS = ("PrimaryToRecovery", "RecoveryToPrimary")
+# Where a machine runs at each stage seen from a recovery plan, which keeps the sides it was created
+# with (primary: the configuration server's fabric, recovery: Azure).
+_RUNS_IN_AZURE = frozenset(
+    {
+        ItemStage.FAILED_OVER,
+        ItemStage.FAILED_OVER_COMMITTED,
+        ItemStage.SYNCING_TO_ON_PREMISES,
+        ItemStage.PROTECTED_TO_ON_PREMISES,
+    }
+)
+
+
+def _check_direction(
+    state: SimState, item: ItemState, operation: Operation, body: dict[str, Any], *, via_plan: bool
+) -> None:
+    """failoverDirection, when sent, must be a known value and lead away from where the machine is active.
+
+    An item's direction starts at its activeLocation (Primary or Recovery, as the recordings show
+    each stage); a recovery plan's starts at the side of the plan the machines run on.
+    """
+    properties = body.get("properties")
+    direction = properties.get("failoverDirection") if isinstance(properties, dict) else None
+    if direction is None:
+        return
+    if direction not in _DIRECTIONS:
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            f"The value '{direction}' of 'properties.failoverDirection' is not valid. "
+            f"Allowed values: {', '.join(_DIRECTIONS)}.",
+        )
+    if via_plan:
+        expected = "RecoveryToPrimary" if item.stage in _RUNS_IN_AZURE else "PrimaryToRecovery"
+        where = "the recovery side (Azure)" if item.stage in _RUNS_IN_AZURE else "the primary side"
+    else:
+        location = item_view(state.architecture, item.stage).active_location
+        expected = "PrimaryToRecovery" if location == "Primary" else "RecoveryToPrimary"
+        where = f"its {location.lower()} location"
+    if direction != expected:  # wording modelled on the not-allowed refusal
+        raise ArmError(
+            400,
+            "OperationNotAllowed",
+            f"The operation '{operation.value}' in direction '{direction}' is not allowed for the "
+            f"replicated item '{item.spec.vm_name}': it is active in {where}, so the only allowed "
+            f"direction is '{expected}'.",
+            possible_causes="The failover direction does not match where the replicated item is active.",
+            recommended_action=f"Retry with failoverDirection '{expected}'.",
+        )
+
+
+def _missing(details: dict[str, Any], required: tuple[str, ...]) -> None:
+    """A required field of the provider input that is absent or empty is named in the error."""
+    absent = [key for key in required if details.get(key) in (None, "")]
+    if absent:
+        raise _bad_input(
+            "The request is missing required properties: "
+            + ", ".join(f"'properties.providerSpecificDetails.{key}'" for key in absent)
+            + "."
+        )
+
+
 def _admit(
-    state: SimState, item: ItemState, operation: Operation, body: dict[str, Any], now: datetime
+    state: SimState,
+    item: ItemState,
+    operation: Operation,
+    body: dict[str, Any],
+    now: datetime,
+    *,
+    via_plan: bool = False,
 ) -> Transition:
     unusable = _unusable_error(item)
     if unusable is not None:
@@ -393,6 +580,8 @@ def _admit(
     decision = plan_transition(state.architecture, item.stage, operation)
     if isinstance(decision, Refusal):
         raise _refusal_error(item, decision)
+    if operation in (Operation.REPROTECT, Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER):
+        _check_direction(state, item, operation, body, via_plan=via_plan)
     if operation is Operation.REPROTECT:
         _check_agent(state, item, now)
         _check_reprotect_input(state, item, body)
@@ -443,7 +632,9 @@ def start_plan_operation(
                 "replicated items. Reprotect each replicated item instead.",
             )
         now = state.clock.now()
-        targets = {item.name: _admit(state, item, operation, body, now).target for item in items}
+        targets = {
+            item.name: _admit(state, item, operation, body, now, via_plan=True).target for item in items
+        }
         return _new_job(state, operation, items, targets, body, commits_first=False, recovery_plan=real_name)
 
 
@@ -479,7 +670,8 @@ def start_refresh_provider(state: SimState, provider_name: str) -> JobState:
             raise _busy_provider_error(provider.friendly_name, running.id)
         operation = ServerOperation.REFRESH
         template = job_template(operation, source_site_required=False, commits_first=False)
-        failure = _pick_failure(state, operation, [])
+        picked = _pick_failure(state, operation, [])
+        failure = picked[0] if picked else None
         if state.heartbeat_stopped and operation in _NEEDS_CONFIGURATION_SERVER:
             failure = replace(CONFIGURATION_SERVER_NOT_CONNECTED, failing_task=template.tasks[0].name)
         job_id = str(uuid.uuid4())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -12,10 +12,13 @@ from failback_operator.sim.asr.lifecycle import Operation
 __all__ = [
     "JobPlan",
     "JobProgress",
+    "MachinePhase",
     "ServerOperation",
     "TaskPlan",
     "TaskProgress",
     "job_template",
+    "machine_phase_tasks",
+    "plan_job_template",
     "progress",
 ]
 
@@ -26,15 +29,31 @@ class ServerOperation(StrEnum):
     REFRESH = "Refresh"
 
 
+class MachinePhase(StrEnum):
+    """A group of a recovery-plan job whose machine tasks each run a per-machine child job."""
+
+    SHUTDOWN = "Shutdown"
+    FAILOVER = "RpFailoverTask"
+    BOOT = "BootGroup"
+    COMMIT = "CommitGroup"
+    CANCEL = "CancelFailoverGroup"  # modelled: no recovery-plan cancel job is recorded
+
+
 @dataclass(frozen=True)
 class TaskPlan:
-    """One task of a job as Site Recovery names it; skipped tasks show state Other / Skipped."""
+    """One task of a job as Site Recovery names it; skipped tasks show state Other / Skipped.
+
+    A recovery-plan job's group tasks name the phase whose per-machine child jobs they run; an
+    empty `task_id` is a GUID of its own in each job (as recorded).
+    """
 
     task_id: str
     name: str
     friendly_name: str
     weight: float = 1.0
     skipped: bool = False
+    task_type: str = "TaskDetails"
+    phase: MachinePhase | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +202,85 @@ def job_template(
     )
 
 
+_PLAN_FAILOVER_TASKS = (
+    TaskPlan("", "RpSrsPrerequisitesCheck", "Prerequisites check for the recovery plan", 0.5),
+    TaskPlan(
+        "ShutdownAllActionGroup",
+        "Unknown",
+        "All groups shutdown",
+        2,
+        task_type="RecoveryPlanShutdownGroupTaskDetails",
+        phase=MachinePhase.SHUTDOWN,
+    ),
+    TaskPlan(
+        "FailoverAllActionGroup",
+        "Unknown",
+        "Recovery plan failover",
+        3,
+        task_type="RecoveryPlanGroupTaskDetails",
+        phase=MachinePhase.FAILOVER,
+    ),
+    TaskPlan(
+        "Group1",
+        "Unknown",
+        "Group 1: Start",
+        1,
+        task_type="RecoveryPlanGroupTaskDetails",
+        phase=MachinePhase.BOOT,
+    ),
+    TaskPlan("", "EndRecoveryPlanTask", "Finalizing the recovery plan", 0.2),
+)
+
+# Which per-machine child job (by the plan group that starts it) runs each task of an item's job.
+# Recorded: the group tree and that each machine task names its own child job; modelled: which
+# of the item job's tasks each child job carries.
+_PHASE_OF_TASK: dict[str, MachinePhase] = {
+    "VmShutdownVmOnPrimary": MachinePhase.SHUTDOWN,
+    "VmPrepareForUnPlannedFailover": MachinePhase.SHUTDOWN,
+    "VmUfoPrerequisitesCheck": MachinePhase.FAILOVER,
+    "VmFailover": MachinePhase.FAILOVER,
+    "VmFoStartVmOnSecondary": MachinePhase.BOOT,
+    "VmPfoPrerequisitesCheck": MachinePhase.SHUTDOWN,
+    "VmPrepareForFailover": MachinePhase.SHUTDOWN,
+    "VmPrepareProtectedEntitiesTask": MachinePhase.FAILOVER,
+}
+
+
+def plan_job_template(operation: Operation, *, source_site_required: bool) -> JobTemplate:
+    """The job a recovery-plan operation starts: group tasks whose machine tasks run child jobs.
+
+    Failover (recorded, A2A): prerequisites, the shut-down groups (skipped when source-site
+    operations are not required), the failover group, the boot group, finalizing. Commit
+    (recorded, H2A): one commit group. Cancel: modelled on commit.
+    """
+    item = job_template(operation, source_site_required=source_site_required, commits_first=False)
+    if operation in (Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER):
+        tasks = tuple(
+            replace(task, skipped=True)
+            if task.phase is MachinePhase.SHUTDOWN and not source_site_required
+            else task
+            for task in _PLAN_FAILOVER_TASKS
+        )
+        return replace(item, tasks=tasks)
+    phase, label = (
+        (MachinePhase.COMMIT, "Commit") if operation is Operation.COMMIT else (MachinePhase.CANCEL, "Cancel")
+    )
+    group = TaskPlan(
+        "", "Unknown", f"Group 1: {label}", 1, task_type="RecoveryPlanGroupTaskDetails", phase=phase
+    )
+    return replace(item, tasks=(group,))
+
+
+def machine_phase_tasks(
+    operation: Operation, phase: MachinePhase, *, source_site_required: bool
+) -> tuple[TaskPlan, ...]:
+    """The tasks of the per-machine child job a recovery-plan group runs (modelled on the item job)."""
+    tasks = job_template(operation, source_site_required=source_site_required, commits_first=False).tasks
+    if phase in (MachinePhase.COMMIT, MachinePhase.CANCEL):
+        return tasks
+    return tuple(task for task in tasks if _PHASE_OF_TASK.get(task.name) is phase)
+
+
 @dataclass(frozen=True)
 class JobPlan:
     """A started job: when it started, how long it runs, and whether (and where) it fails."""
@@ -212,7 +310,7 @@ class JobPlan:
         if self.failure is None:
             return None
         for index, task in enumerate(self.tasks):
-            if task.name == self.failure.failing_task and not task.skipped:
+            if self.failure.failing_task in (task.name, task.task_id) and not task.skipped:
                 return index
         runnable = [index for index, task in enumerate(self.tasks) if not task.skipped]
         return runnable[-1]

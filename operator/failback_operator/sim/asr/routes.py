@@ -368,9 +368,12 @@ async def _jobs_list(call: ArmCall) -> ArmResult:
         jobs = sorted(call.state.jobs.values(), key=lambda job: job.plan.start, reverse=True)
         values = []
         for job in jobs:
+            if job.plan.start > now:
+                continue  # a machine's child job of a recovery-plan group that has not started yet
             job_state = progress(job.plan, now)
             if _job_matches(call, job, clauses, job_state.state):
-                values.append(job_bodies.job_body(call.state, job, job_state))
+                # Recorded: list entries carry no tasks, errors or custom details.
+                values.append(job_bodies.job_body(call.state, job, job_state, listed=True))
     return _paged(call, values)
 
 
@@ -385,6 +388,10 @@ async def _job_get(call: ArmCall) -> ArmResult:
     settle(call.state)
     with call.state.lock:
         job = _job_or_404(call, call.names[0])
+        if job.plan.start > call.state.clock.now():
+            raise ArmError(404, "NotFound", f"Job '{call.names[0]}' was not found.")
+        if job.tracking_id is not None and job.id.lower() != call.names[0].lower():
+            return ArmResult(200, job_bodies.tracked_job_body(call.state, job))
         return ArmResult(200, _job_body(call, job))
 
 
@@ -422,17 +429,19 @@ async def _plan_get(call: ArmCall) -> ArmResult:
 
 
 def _lro_accepted(call: ArmCall, resource_path: str, job: JobState) -> ArmResult:
+    """202 naming the job; a recovery-plan operation names a tracking id that leads to its job."""
     api = f"?api-version={call.api_version}"
-    call.record.job_id = job.id
+    answered = job.tracking_id or job.id
+    call.record.job_id = answered
     return ArmResult(
         202,
         None,
         {
-            "Location": f"{call.base_url}{resource_path}/operationresults/{job.id}{api}",
+            "Location": f"{call.base_url}{resource_path}/operationresults/{answered}{api}",
             "Azure-AsyncOperation": f"{call.base_url}{ids.vault_prefix(call.state)}"
-            f"/replicationOperationStatus/{job.id}{api}",
+            f"/replicationOperationStatus/{answered}{api}",
             **_retry_after(call.state.clock.real_seconds(LRO_RETRY_AFTER_SECONDS)),
-            "x-ms-request-id": ids.job_id(call.state, job.id),
+            "x-ms-request-id": ids.job_id(call.state, answered),
         },
     )
 

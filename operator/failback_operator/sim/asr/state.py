@@ -96,6 +96,13 @@ class JobState:
     recovery_point: RecoveryPoint | None = None
     activity_id: str = ""
     settled: bool = False
+    # A recovery-plan job is answered under a tracking id first (the 202's), then under its own id.
+    tracking_id: str | None = None
+    # A per-machine child job: the recovery-plan job (id) and group whose machine task runs it.
+    child_of: str | None = None
+    phase: str | None = None
+    # Recovery-plan job: (phase, item name) -> id of the child job its machine task runs.
+    child_jobs: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def failure(self) -> JobErrorText | None:
@@ -190,8 +197,18 @@ class SimState:
         ]
 
     def job(self, job_id: str) -> JobState | None:
-        """A job by id, case-insensitively."""
-        return self.jobs.get(job_id.lower())
+        """A job by id or by the tracking id a recovery-plan operation answered with, case-insensitively."""
+        found = self.jobs.get(job_id.lower())
+        if found is not None:
+            return found
+        return next(
+            (
+                job
+                for job in self.jobs.values()
+                if job.tracking_id and job.tracking_id.lower() == job_id.lower()
+            ),
+            None,
+        )
 
     def configuration_server_heartbeat(self) -> datetime:
         """The configuration server's last heartbeat: recent, or frozen when the heartbeat stopped."""

@@ -1,0 +1,87 @@
+"""Reads by name the few jobs a plan must judge, and keeps each ended job once read.
+
+A job list entry has no tasks, errors or custom details, so FB042 and the error table need a GET
+of the job by name. Only the jobs `workflow.job_reads.jobs_to_read` picks are read, a bounded
+number per look; an ended job never changes again, so it is read once and kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from failback_operator.api.status import ItemStatus
+from failback_operator.azure.errors import SiteRecoveryError
+from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.facts import Job
+from failback_operator.facts.asr import VaultFacts
+from failback_operator.workflow.job_reads import jobs_to_read
+
+__all__ = ["JobDetailReader"]
+
+log = logging.getLogger(__name__)
+
+V = TypeVar("V")
+
+
+def _keep(store: OrderedDict[str, V], key: str, value: V, size: int) -> None:
+    """Keep the newest `size` entries."""
+    store[key] = value
+    store.move_to_end(key)
+    while len(store) > size:
+        store.popitem(last=False)
+
+
+@dataclass
+class JobDetailReader:
+    """Job GETs for the plans: at most `limit_per_look` per look, ended jobs and tracking ids kept."""
+
+    limit_per_look: int = 6
+    kept: int = 1024
+    _ended: OrderedDict[str, Job] = field(default_factory=OrderedDict)
+    _tracked: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    reads: int = 0  # GETs sent, for tests and metrics
+
+    async def read_for(
+        self,
+        site_recovery: SiteRecovery,
+        vault: VaultFacts,
+        items: Sequence[ItemStatus],
+        recovery_plans: Mapping[str, str | None] | None = None,
+    ) -> VaultFacts:
+        """The vault's jobs with the ones the plan must judge read in full, and tracking ids followed.
+
+        `recovery_plans`: each item's group's recovery plan, whose jobs are the group's failovers.
+        """
+        tracked = {**dict(vault.tracking_ids), **self._tracked}
+        jobs = {job.id: self._ended.get(job.id, job) for job in vault.jobs}
+        budget = self.limit_per_look
+        asked: set[str] = set()
+        # Two rounds: a recovery-plan job read now may name failed child jobs to read next.
+        for _ in range(2):
+            wanted = jobs_to_read(items, list(jobs.values()), tracked, budget + len(asked), recovery_plans)
+            names = [name for name in wanted if name not in asked][:budget]
+            if not names:
+                break
+            for name in names:
+                asked.add(name)
+                budget -= 1
+                self.reads += 1
+                try:
+                    job = await site_recovery.job(name)
+                except SiteRecoveryError as error:
+                    log.info("job %s could not be read by name: %s", name, error)
+                    continue
+                if job.id != name:
+                    tracked[name] = job.id
+                    _keep(self._tracked, name, job.id, self.kept)
+                elif name not in jobs and not (job.finished or job.tasks):
+                    continue  # a tracking id's placeholder or shell: not a job of its own yet
+                if job.finished:
+                    _keep(self._ended, job.id, job, self.kept)
+                jobs[job.id] = job
+        return dataclasses.replace(vault, jobs=tuple(jobs.values()), tracking_ids=tuple(tracked.items()))

@@ -1,0 +1,74 @@
+"""Which jobs a plan must read by name: a job list shows no tasks, errors or custom details.
+
+Pure: the plan's items and the listed jobs in, job names out. Only the jobs the plan must judge
+are chosen (its own calls' jobs once they end, a tracking id not yet followed, the per-machine
+child jobs of its recovery-plan jobs that failed), never one per item in sync, and never more
+than `limit` per look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from failback_operator.api.status import ItemStatus
+from failback_operator.api.vocabulary import ItemStage
+from failback_operator.facts import Job
+from failback_operator.workflow.items import _last_failover_job, needs_details
+
+__all__ = ["jobs_to_read"]
+
+
+def jobs_to_read(
+    items: Sequence[ItemStatus],
+    jobs: Sequence[Job],
+    tracked: Mapping[str, str],
+    limit: int,
+    recovery_plans: Mapping[str, str | None] | None = None,
+) -> tuple[str, ...]:
+    """Names of the jobs to GET now, most needed first, at most `limit`.
+
+    1. The job of each pending intent that the list does not show under that name (a recovery-plan
+       call's tracking id, followed to the real job), or that has ended where only its details
+       tell the outcome (a failover's tasks, a failure's error).
+    2. The failed per-machine child jobs of those recovery-plan jobs, once read: a machine's error
+       code sits only there.
+    3. For an item failed back (or not yet looked at) with no call pending and its shut-down not
+       confirmed (a plan applied again, a status lost): the last failover job of its recovery plan
+       (or of the item), once; an ended job is kept.
+    """
+    listed = {job.id: job for job in jobs}
+    wanted: list[str] = []
+
+    def want(name: str | None) -> None:
+        if name and name not in wanted:
+            wanted.append(name)
+
+    own: list[str] = []
+    for item in items:
+        intent = item.intent
+        if intent is None or intent.job_name is None:
+            continue
+        name = tracked.get(intent.job_name, intent.job_name)
+        own.append(name)
+        job = listed.get(name)
+        if job is None or needs_details(job, intent.operation):
+            want(name)
+    for name in own:
+        job = listed.get(name)
+        if job is None or not job.detailed or job.state == "Succeeded":
+            continue
+        for task in job.all_tasks():
+            child = listed.get(task.child_job_id or "")
+            if task.state == "Failed" and task.child_job_id and (child is None or not child.detailed):
+                want(task.child_job_id)
+    plans = recovery_plans or {}
+    by_name = {item.name: item for item in items}
+    for name in [*plans, *(n for n in by_name if n not in plans)]:
+        item = by_name.get(name) or ItemStatus(name=name)  # a plan with no status yet: stage unknown
+        waiting = item.stage in (None, ItemStage.FAILED_BACK) and item.intent is None
+        if not waiting or item.shutdown_confirmed is not None:
+            continue
+        last = _last_failover_job(jobs, item, None, plans.get(name))
+        if last is not None and not last.detailed and not last.tasks:
+            want(last.id)
+    return tuple(wanted[: max(0, limit)])

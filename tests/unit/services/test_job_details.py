@@ -1,0 +1,159 @@
+"""Jobs read by name: only those a plan must judge, a bounded number per look, tracking ids followed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from failback_operator.api.status import ItemIntent, ItemStatus
+from failback_operator.api.vocabulary import Operation
+from failback_operator.azure.errors import NotFound
+from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.facts import Job, JobError, JobTask
+from failback_operator.facts.asr import VaultFacts
+from failback_operator.services.job_details import JobDetailReader
+from failback_operator.workflow.job_reads import jobs_to_read
+
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+
+
+def _item(name: str, operation: Operation | None = None, job_name: str | None = None) -> ItemStatus:
+    intent = ItemIntent(operation=operation, attempt=1, time=NOW, job_name=job_name) if operation else None
+    return ItemStatus(name=name, intent=intent)
+
+
+def _listed(job_id: str, scenario: str, state: str, target: str = "rp-app1") -> Job:
+    return Job(id=job_id, scenario=scenario, state=state, start=NOW, target_object_name=target)
+
+
+def _plan_job(job_id: str, state: str, failed_child: str | None = None) -> Job:
+    machine = JobTask(
+        id="m1",
+        name="Unknown",
+        state="Failed" if failed_child else "Succeeded",
+        task_type="VirtualMachineTaskDetails",
+        child_job_id=failed_child or "child-ok",
+        target_object_name="vm-a",
+    )
+    group = JobTask(
+        id="Group1",
+        name="Unknown",
+        state=machine.state,
+        task_type="RecoveryPlanGroupTaskDetails",
+        children=(machine,),
+    )
+    return Job(
+        id=job_id,
+        scenario="UnplannedFailover",
+        state=state,
+        start=NOW,
+        target_object_name="rp-app1",
+        target_instance_type="RecoveryPlan",
+        tasks=(group,),
+        detailed=True,
+    )
+
+
+def test_only_the_plans_own_jobs_that_need_judging_are_read() -> None:
+    syncing = [_item(f"vm-{n}") for n in range(50)]  # items in sync have no pending call
+    items = [
+        *syncing,
+        _item("vm-a", Operation.FAILOVER, "tracking-1"),  # not listed under this name
+        _item("vm-b", Operation.REPROTECT, "reprotect-done"),  # succeeded: its list entry is enough
+        _item("vm-c", Operation.REPROTECT, "reprotect-failed"),  # failed: only a GET has the error
+        _item("vm-d", Operation.REPROTECT, "reprotect-running"),
+    ]
+    jobs = [
+        _listed("reprotect-done", "SwitchReplicationGroupProtection", "Succeeded", "vm-b"),
+        _listed("reprotect-failed", "SwitchReplicationGroupProtection", "Failed", "vm-c"),
+        _listed("reprotect-running", "SwitchReplicationGroupProtection", "InProgress", "vm-d"),
+        *[
+            _listed(f"sync-{n}", "SwitchReplicationGroupProtection", "Succeeded", f"vm-{n}")
+            for n in range(50)
+        ],
+    ]
+    assert jobs_to_read(items, jobs, {}, limit=10) == ("tracking-1", "reprotect-failed")
+    assert jobs_to_read(items, jobs, {}, limit=1) == ("tracking-1",)
+    # Once followed, the tracking id's real job is what is judged: listed, running, nothing to read.
+    followed = [*jobs, _listed("real-1", "UnplannedFailover", "InProgress")]
+    assert jobs_to_read(items, followed, {"tracking-1": "real-1"}, limit=10) == ("reprotect-failed",)
+
+
+def test_a_failed_plan_jobs_failed_child_job_is_read_for_its_error() -> None:
+    items = [_item("vm-a", Operation.FAILOVER, "real-1")]
+    failed = _plan_job("real-1", "Failed", failed_child="child-failed")
+    assert jobs_to_read(items, [failed], {}, limit=5) == ("child-failed",)
+    succeeded = _plan_job("real-1", "Succeeded")
+    assert jobs_to_read(items, [succeeded], {}, limit=5) == ()
+
+
+class _FakeSiteRecovery:
+    """Answers job GETs from a table; a tracking id answers with the job it leads to."""
+
+    def __init__(self, answers: dict[str, Job]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    async def job(self, name: str) -> Job:
+        self.asked.append(name)
+        if name not in self.answers:
+            raise NotFound(f"job {name} not found", operation="get job")
+        return self.answers[name]
+
+
+async def test_the_reader_follows_a_tracking_id_reads_children_and_keeps_ended_jobs() -> None:
+    child_error = JobError(code="8038", message="not enough memory")
+    failed = _plan_job("real-1", "Failed", failed_child="child-failed")
+    child = Job(
+        id="child-failed",
+        scenario="UnplannedFailover",
+        state="Failed",
+        start=NOW,
+        target_object_name="vm-a",
+        errors=(child_error,),
+        detailed=True,
+    )
+    fake = _FakeSiteRecovery({"tracking-1": failed, "child-failed": child})
+    reader = JobDetailReader(limit_per_look=4)
+    vault = VaultFacts(
+        jobs=(
+            _listed("real-1", "UnplannedFailover", "Failed"),
+            _listed("child-failed", "UnplannedFailover", "Failed", "vm-a"),
+        )
+    )
+    items = [_item("vm-a", Operation.FAILOVER, "tracking-1")]
+    read = await reader.read_for(cast(SiteRecovery, fake), vault, items)
+    assert fake.asked == ["tracking-1", "child-failed"]
+    assert dict(read.tracking_ids) == {"tracking-1": "real-1"}
+    by_id = {j.id: j for j in read.jobs}
+    assert by_id["real-1"].detailed
+    assert by_id["child-failed"].errors == (child_error,)
+    # Ended jobs never change: the next look reads nothing again.
+    again = await reader.read_for(cast(SiteRecovery, fake), vault, items)
+    assert fake.asked == ["tracking-1", "child-failed"]
+    assert {j.id: j for j in again.jobs}["child-failed"].errors == (child_error,)
+
+
+async def test_a_placeholder_is_not_taken_for_a_job_and_a_missing_job_is_no_failure() -> None:
+    placeholder = Job(id="tracking-1", scenario="", state="NotStarted", detailed=True)
+    fake = _FakeSiteRecovery({"tracking-1": placeholder})
+    reader = JobDetailReader(limit_per_look=3)
+    items: list[Any] = [
+        _item("vm-a", Operation.FAILOVER, "tracking-1"),
+        _item("vm-b", Operation.COMMIT, "gone"),
+    ]
+    read = await reader.read_for(cast(SiteRecovery, fake), VaultFacts(), items)
+    assert fake.asked == ["tracking-1", "gone"]
+    assert read.jobs == ()
+    assert read.tracking_ids == ()
+
+
+def test_a_plan_applied_again_after_failback_reads_its_groups_last_failover_job_once() -> None:
+    plan_failover = _listed("real-1", "UnplannedFailover", "Succeeded")  # listed: no tasks
+    child = _listed("child-1", "UnplannedFailover", "Succeeded", "vm-a")  # on the machine itself
+    jobs = [plan_failover, child]
+    plans = {"vm-a": "rp-app1", "vm-b": "rp-app1"}
+    # No status yet (the plan was applied again): the group's plan job, not a machine's child job.
+    assert jobs_to_read([], jobs, {}, limit=5, recovery_plans=plans) == ("real-1",)
+    confirmed = [ItemStatus(name=n, shutdown_confirmed=True) for n in plans]
+    assert jobs_to_read(confirmed, jobs, {}, limit=5, recovery_plans=plans) == ()
