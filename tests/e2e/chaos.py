@@ -444,7 +444,14 @@ class ChaosRun:
     def _check_round(self, figures: Figures) -> None:
         for plan in self.plans:
             records = plan.simulator.runtime.log.records()
-            jobs = plan.simulator.runtime.summary()["jobs"]
+            state = plan.simulator.runtime.state
+            with state.lock:
+                # A recovery-plan job's per-machine child jobs are its own work, not further calls.
+                jobs = [
+                    {"scenarioName": job.scenario_name, "items": list(job.item_names)}
+                    for job in state.jobs.values()
+                    if job.child_of is None
+                ]
             self._one_job_each(plan, jobs)
             self._no_request_while_dead(plan, records)
             self._failovers_in_window(plan, records)
