@@ -6,6 +6,7 @@ import copy
 import json
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,16 @@ def _example(filename: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def examples(crds: ControlPlane) -> ControlPlane:
-    """The control plane with every example applied for real."""
+def examples(crds: ControlPlane) -> Iterator[ControlPlane]:
+    """The control plane with every example applied for real; its plans and approvals removed after.
+
+    The control plane is shared by the session: an example plan left behind would claim the items
+    of the tests that run after this module.
+    """
     crds.kubectl("apply", "--server-side", f"--filename={EXAMPLES}")
-    return crds
+    yield crds
+    for document in sorted(EXAMPLES.glob("[45]*.yaml")):  # the plans and the approval
+        crds.kubectl("delete", f"--filename={document}", "--ignore-not-found", "--wait=false")
 
 
 def test_crds_are_established(crds: ControlPlane) -> None:
