@@ -77,6 +77,16 @@ def _always() -> bool:
     return True
 
 
+def _same_status(stored: Mapping[str, Any] | None, status: Mapping[str, Any]) -> bool:
+    """Whether the stored status already says what `status` says (both read through the model)."""
+    if not stored:
+        return False
+    try:
+        return FailbackPlanStatus.model_validate(stored).to_status() == status
+    except ValueError:  # a status written by hand or an older version: write ours over it
+        return False
+
+
 @dataclass
 class PlanService:
     """Drives plans through the state machine; the Kopf daemon calls `look` in a loop."""
@@ -209,7 +219,8 @@ class PlanService:
             status = recorded.status
             obj = await self._write(obj, recorded)
             failpoints.reach("after-record", [action.operation.value])
-        return decision.requeue_after or self.settings.idle_poll
+        # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
+        return self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
 
     def _context(
         self,
@@ -227,10 +238,17 @@ class PlanService:
         )
 
     async def _write(self, obj: dict[str, Any], decision: Decision) -> dict[str, Any]:
-        """Write the decision's status with the read resourceVersion, then post its events."""
-        written = await self.store.replace_status(obj, decision.status.to_status())
-        await self._post(written, decision.events)
-        return written
+        """Write the decision's status with the read resourceVersion, then post its events.
+
+        A status equal to the stored one is not written again (a plan in sync costs no write per
+        look), unless the decision starts a call: its intent is always written first.
+        """
+        status = decision.status.to_status()
+        starts_a_call = any(isinstance(a, StartOperation) for a in decision.actions)
+        if starts_a_call or not _same_status(obj.get("status"), status):
+            obj = await self.store.replace_status(obj, status)
+        await self._post(obj, decision.events)
+        return obj
 
     async def _post(self, obj: Mapping[str, Any], events: Sequence[Event]) -> None:
         for event in events:
