@@ -11,7 +11,7 @@ from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.runtime import OperatorRuntime
 from failback_operator.services.kube import GROUP, VERSION, NotFoundError
 
-__all__ = ["approval_changed", "drive_plan", "plan_deleted", "spec_changed"]
+__all__ = ["approval_changed", "drive_plan", "index_plan", "plan_deleted", "spec_changed"]
 
 
 @kopf.daemon(GROUP, VERSION, "failbackplans", cancellation_timeout=30)
@@ -43,6 +43,18 @@ def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
     master_target = (spec or {}).get("masterTargetRef", {}).get("name")
     if master_target:
         runtime.infrastructure_wake_event("mastertargets", master_target).set()
+
+
+@kopf.on.event(GROUP, VERSION, "failbackplans")
+async def index_plan(
+    type: str | None, body: Any, name: str, namespace: str | None, memo: Any, **_: Any
+) -> None:
+    """Keep the plan index from the watch: looks and the vault poller read it instead of listing plans."""
+    runtime: OperatorRuntime = memo.runtime
+    if type == "DELETED":
+        runtime.plan_index.deleted(namespace or "", name)
+    elif body:
+        runtime.plan_index.seen(body)
 
 
 @kopf.on.update(GROUP, VERSION, "failbackplans", field="spec")

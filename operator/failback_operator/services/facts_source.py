@@ -23,6 +23,7 @@ from failback_operator.gathering import (
     gather_failback_facts,
     master_target_declaration,
 )
+from failback_operator.gathering.gather import VCenterReader
 from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.master_target_status import retention_waits_from_status
 from failback_operator.services.plans import PlanFacts
@@ -41,8 +42,11 @@ class GatheringFactsSource:
         clock: Callable[[], datetime],
         reads: SharedVaultReads,
         sources: SourceResolver,
+        vcenter_reader: VCenterReader | None = None,
     ) -> None:
         self._store = store
+        # None logs in and out per read; the operator passes a reader over kept sessions.
+        self._vcenter_reader = vcenter_reader
         self._clock = clock
         self._sources = sources
         self._reads = reads
@@ -105,6 +109,7 @@ class GatheringFactsSource:
             reservations=_other_reservations(master_target_obj, namespace, name),
             kept_items=self._kept.get(vault_key),
             connect=self._reads.connect,
+            vcenter_reader=self._vcenter_reader,
         )
         self._kept[vault_key] = dict(gathered.kept_items)
         problems.extend(gathered.errors)

@@ -25,6 +25,7 @@ from failback_operator.rules.model import Phase as RulePhase
 from failback_operator.rules.reprotect_input import resolve_reprotect_values
 from failback_operator.services.executor import OperationContext, execute
 from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
+from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
 from failback_operator.workflow import (
     Decision,
@@ -99,6 +100,8 @@ class PlanService:
     # Whether this replica holds the operator's Lease now; asked before each look and each call,
     # so that a leader that was paused past its lease's term takes no step when it resumes.
     may_act: Callable[[], bool] = field(default=_always)
+    # The plans kept from watch events; without it, each look lists every plan (tests, tools).
+    index: PlanIndex | None = None
 
     async def look(self, namespace: str, name: str) -> timedelta:
         """Bring one plan a step further; returns when to look again."""
@@ -136,7 +139,8 @@ class PlanService:
             for a in await self.store.list("failbackapprovals", namespace)
             if a["spec"]["planRef"]["name"] == name
         ]
-        claimed_by = claims_on(await self.store.list("failbackplans"), obj)
+        others = await self.index.objects() if self.index else await self.store.list("failbackplans")
+        claimed_by = claims_on(others, obj)
         gathered = await self.facts_source.read(
             namespace, name, spec, generation, master_target_obj, approval_objs
         )

@@ -1,76 +1,222 @@
-"""One poller per vault: reads its items and jobs in one batch and wakes the plans that depend on them.
+"""One poller per vault: reads its items and jobs in one batch and wakes the plans a change concerns.
 
 Plans look at their own pace (every active poll while jobs run); the poller makes them look as
 soon as Site Recovery reports a change, so a finished job or a protected item is acted on at once
-without every plan reading the vault more often.
+without every plan reading the vault more often. The poller itself reads at a slow pace, and
+faster only while it matters: while a plan has recorded an intent whose job is not listed yet, and
+while a running job is within the span that jobs of its kind have taken to end in this vault. The
+faster pace is bounded by a read budget, counted in list pages.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from failback_operator.facts.asr import Job, ProtectedItem
 from failback_operator.services.kube import KubeStore
+from failback_operator.services.plan_index import IndexedPlan, PlanIndex
 from failback_operator.services.sources import SourceResolver
 from failback_operator.services.vault_reads import SharedVaultReads
 
-__all__ = ["VaultPoller", "vault_fingerprint"]
+__all__ = [
+    "JobDurations",
+    "PollPace",
+    "VaultPoller",
+    "concerned_plans",
+    "job_durations",
+    "next_poll",
+    "vault_facts",
+    "vault_fingerprint",
+]
+
+_RUNNING = frozenset({"NotStarted", "InProgress"})
+
+
+def _item_line(item: ProtectedItem) -> str:
+    return "|".join(
+        str(part)
+        for part in (
+            item.name,
+            item.instance_type,
+            item.protection_state,
+            item.active_location,
+            ",".join(sorted(item.allowed_operations)),
+            item.current_scenario.name if item.current_scenario else "",
+            item.replication_health,
+        )
+    )
+
+
+def vault_facts(items: Iterable[ProtectedItem], jobs: Iterable[Job]) -> dict[str, str]:
+    """What a plan's next step depends on, per item and per job: key -> condensed state."""
+    facts = {f"item|{item.name.casefold()}": _item_line(item) for item in items}
+    facts.update({f"job|{job.id}": f"{job.state}" for job in jobs})
+    return facts
 
 
 def vault_fingerprint(items: Iterable[ProtectedItem], jobs: Iterable[Job]) -> str:
-    """What a plan's next step depends on, condensed: item states and job states, in a stable order."""
-    lines = sorted(
-        "|".join(
-            str(part)
-            for part in (
-                item.name,
-                item.instance_type,
-                item.protection_state,
-                item.active_location,
-                ",".join(sorted(item.allowed_operations)),
-                item.current_scenario.name if item.current_scenario else "",
-                item.replication_health,
-            )
-        )
-        for item in items
-    )
-    lines += sorted(f"job|{job.id}|{job.state}" for job in jobs)
+    """The whole vault's `vault_facts`, condensed, in a stable order."""
+    lines = sorted(f"{key}={value}" for key, value in vault_facts(items, jobs).items())
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def concerned_plans(
+    plans: Iterable[IndexedPlan],
+    changed: Iterable[str],
+    jobs: Mapping[str, Job],
+    items: Iterable[ProtectedItem] = (),
+) -> list[IndexedPlan]:
+    """The plans a change concerns: they name the item, or know the job, or the job acts on their
+    items (by VM name, as Site Recovery names a job's target) or recovery plans.
+
+    A changed job whose target is not named concerns every plan of the vault (better a look too many).
+    """
+    item_of_vm = {(i.friendly_name or i.name).casefold(): i.name.casefold() for i in items}
+    names: set[str] = set()
+    job_ids: set[str] = set()
+    everyone = False
+    for key in changed:
+        kind, _, name = key.partition("|")
+        if kind == "item":
+            names.add(name)
+            continue
+        job_ids.add(name.casefold())
+        job = jobs.get(name)
+        target = (job.target_object_name or "").casefold() if job else ""
+        if target:
+            names.update({target, item_of_vm.get(target, target)})
+        elif job is not None:
+            everyone = True
+    plans = list(plans)
+    if everyone:
+        return plans
+    return [
+        plan for plan in plans if plan.items & names or plan.recovery_plans & names or plan.jobs & job_ids
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class JobDurations:
+    """How long jobs of one kind took to end in this vault: the shortest and the longest seen."""
+
+    shortest: timedelta
+    longest: timedelta
+
+
+def job_durations(jobs: Iterable[Job]) -> dict[str, JobDurations]:
+    """Per scenario, the span of durations of the jobs that ended (the recent jobs list is the history)."""
+    seen: dict[str, list[timedelta]] = {}
+    for job in jobs:
+        if (
+            job.state not in _RUNNING
+            and job.start is not None
+            and job.end is not None
+            and job.end >= job.start
+        ):
+            seen.setdefault(job.scenario, []).append(job.end - job.start)
+    return {
+        scenario: JobDurations(shortest=min(durations), longest=max(durations))
+        for scenario, durations in seen.items()
+    }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PollPace:
+    """The poller's paces: slow by default, fast while an end is due, never above the read budget."""
+
+    interval: timedelta = timedelta(seconds=10)
+    fast: timedelta = timedelta(seconds=1)
+    # Reads per second the fast pace may spend on one vault (ARM refills ~25 per second per principal).
+    reads_per_second: float = 4.0
+    page_size: int = 100
+
+
+def _due(job: Job, now: datetime, durations: Mapping[str, JobDurations], pace: PollPace) -> timedelta:
+    """When this running job's end is worth looking for."""
+    assert job.start is not None
+    elapsed = now - job.start
+    known = durations.get(job.scenario)
+    if known is None:
+        # No job of this kind has ended here yet: look at a pace proportional to its age,
+        # so its end is seen at most about a tenth of its duration late.
+        return max(pace.fast, elapsed / 10)
+    if elapsed < known.shortest:
+        # Not before the shortest such job took: wake just before it could end.
+        return max(pace.fast, known.shortest - elapsed)
+    if elapsed <= known.longest:
+        return pace.fast
+    # Longer than any such job so far: back off with the overrun.
+    return max(pace.fast, (elapsed - known.longest) / 10)
+
+
+def next_poll(
+    jobs: Sequence[Job],
+    now: datetime,
+    pace: PollPace,
+    *,
+    durations: Mapping[str, JobDurations],
+    awaiting_job: bool,
+    listed: int,
+) -> timedelta:
+    """The delay before the next poll of a vault, given its jobs, its plans and what a poll costs.
+
+    `listed` is the number of items and jobs the poll read, for its cost in pages.
+    """
+    due = pace.fast if awaiting_job else pace.interval
+    for job in jobs:
+        if job.state in _RUNNING and job.start is not None:
+            due = min(due, _due(job, now, durations, pace))
+    pages = max(2, math.ceil(listed / pace.page_size))
+    budget = timedelta(seconds=pages / pace.reads_per_second)
+    return min(pace.interval, max(due, budget))
 
 
 @dataclass
 class VaultPoller:
-    """Reads each vault once per poll through the shared reads and wakes its plans on a change."""
+    """Reads each vault once per poll through the shared reads and wakes the plans a change concerns."""
 
     store: KubeStore
     sources: SourceResolver
     reads: SharedVaultReads
     wake: Callable[[str, str], None]
     clock: Callable[[], datetime]
-    interval: timedelta
-    _seen: dict[str, str] = field(default_factory=dict)
+    pace: PollPace
+    index: PlanIndex
+    _seen: dict[str, dict[str, str]] = field(default_factory=dict)
+    polls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def interval(self) -> timedelta:
+        return self.pace.interval
 
     async def poll(self, vault: str) -> timedelta:
-        """One batched read of the vault; plans naming it are woken when anything changed."""
+        """One batched read of the vault; the plans whose items or jobs changed are woken."""
         obj = await self.store.get("recoveryvaults", vault)
         _, source = await self.sources.site_recovery(obj)
         client = self.reads.connect(source.config, source.identity)
         items = await client.protected_items()
         jobs = await client.recent_jobs(self.clock() - timedelta(days=1))
-        fingerprint = vault_fingerprint(items, jobs)
-        if self._seen.get(vault) != fingerprint:
-            self._seen[vault] = fingerprint
-            for plan in await self.store.list("failbackplans"):
-                if _vault_of(plan) == vault:
-                    self.wake(plan["metadata"]["namespace"], plan["metadata"]["name"])
-        return self.interval
-
-
-def _vault_of(plan: dict[str, Any]) -> str | None:
-    ref = (plan.get("spec") or {}).get("vaultRef") or {}
-    name: str | None = ref.get("name")
-    return name
+        self.polls[vault] = self.polls.get(vault, 0) + 1
+        facts = vault_facts(items, jobs)
+        before = self._seen.get(vault)
+        self._seen[vault] = facts
+        plans = await self.index.of_vault(vault)
+        if before is None:
+            woken = list(plans)  # the first poll: every plan of the vault sees where things are
+        else:
+            changed = {key for key in facts.keys() | before.keys() if facts.get(key) != before.get(key)}
+            woken = concerned_plans(plans, changed, {job.id: job for job in jobs}, items) if changed else []
+        for plan in woken:
+            self.wake(plan.namespace, plan.name)
+        return next_poll(
+            jobs,
+            self.clock(),
+            self.pace,
+            durations=job_durations(jobs),
+            awaiting_job=any(plan.awaits_job for plan in plans),
+            listed=len(items) + len(jobs),
+        )

@@ -13,8 +13,7 @@ import failback_operator.services.plans as plans
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
-from failback_operator.api.vocabulary import Phase, Progression
-from failback_operator.api.vocabulary import Operation
+from failback_operator.api.vocabulary import Operation, Phase, Progression
 from failback_operator.services.plans import PlanFacts, PlanService
 from failback_operator.workflow import CallOutcome, Decision, StartOperation, WorkflowSettings
 
@@ -96,7 +95,9 @@ async def test_no_pace_given_is_the_idle_wait(monkeypatch: pytest.MonkeyPatch, r
     assert delay == WorkflowSettings().idle_poll
 
 
-async def test_an_unchanged_status_is_not_written_again(monkeypatch: pytest.MonkeyPatch, repo_root: Path) -> None:
+async def test_an_unchanged_status_is_not_written_again(
+    monkeypatch: pytest.MonkeyPatch, repo_root: Path
+) -> None:
     _, store = await _look(monkeypatch, repo_root, Decision(status=SYNCING), stored_status=SYNCING)
     assert store.writes == []
 

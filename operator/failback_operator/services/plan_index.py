@@ -1,0 +1,122 @@
+"""Every FailbackPlan the operator watches, kept from its watch events instead of listed per look.
+
+A look needs the other active plans (an item belongs to one plan at a time) and the vault poller
+needs the plans a change concerns; both read this index. It is filled once by a list (before the
+first look, so that no claim is missed while the watch is still streaming the existing plans) and
+then kept by the watch events Kopf already receives: no cluster-wide list per look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["IndexedPlan", "PlanIndex"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedPlan:
+    """What the index keeps of a plan: the slim object `claims_on` reads, and what wakes it."""
+
+    namespace: str
+    name: str
+    vault: str | None
+    # The slim object: metadata (name, namespace, creationTimestamp), spec.groups and status.phase.
+    obj: Mapping[str, Any]
+    # Names a vault change may concern, case-folded: items, recovery plans, the jobs in status.
+    items: frozenset[str]
+    recovery_plans: frozenset[str]
+    jobs: frozenset[str]
+    # An intent recorded without its job yet: the next vault poll should come soon.
+    awaits_job: bool
+
+
+def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
+    meta = plan.get("metadata") or {}
+    spec = plan.get("spec") or {}
+    status = plan.get("status") or {}
+    groups = spec.get("groups") or []
+    items = [item.get("name", "") for group in groups for item in group.get("items") or []]
+    recovery_plans = [group.get("recoveryPlan") or "" for group in groups]
+    jobs: set[str] = set()
+    awaits_job = False
+    for item in status.get("items") or []:
+        intent = item.get("intent") or {}
+        if intent and not intent.get("jobName"):
+            awaits_job = True
+        for name in (intent.get("jobName"), (item.get("currentJob") or {}).get("name")):
+            if name:
+                jobs.add(name.casefold())
+    return IndexedPlan(
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        vault=(spec.get("vaultRef") or {}).get("name"),
+        obj={
+            "metadata": {
+                "name": meta.get("name"),
+                "namespace": meta.get("namespace"),
+                "creationTimestamp": meta.get("creationTimestamp", ""),
+            },
+            "spec": {"groups": groups},
+            "status": {"phase": status.get("phase")},
+        },
+        items=frozenset(i.casefold() for i in items if i),
+        recovery_plans=frozenset(r.casefold() for r in recovery_plans if r),
+        jobs=frozenset(jobs),
+        awaits_job=awaits_job,
+    )
+
+
+class PlanIndex:
+    """Plans by namespace and name, primed by one list and kept current by watch events."""
+
+    def __init__(self, list_plans: Callable[[], Awaitable[Iterable[Mapping[str, Any]]]]) -> None:
+        self._list_plans = list_plans
+        self._plans: dict[tuple[str, str], IndexedPlan] = {}
+        # Plans deleted while the priming list was on its way: the list must not bring them back.
+        self._deleted: set[tuple[str, str]] = set()
+        self._primed = False
+        self._lock = asyncio.Lock()
+        self.lists = 0
+
+    async def prime(self) -> None:
+        """List the plans once, at the first need; watch events keep the index from then on."""
+        async with self._lock:
+            if self._primed:
+                return
+            listed = await self._list_plans()
+            self.lists += 1
+            for plan in listed:
+                indexed = _slim(plan)
+                key = (indexed.namespace, indexed.name)
+                # An event seen meanwhile is newer than the list.
+                if key not in self._plans and key not in self._deleted:
+                    self._plans[key] = indexed
+            self._deleted.clear()
+            self._primed = True
+
+    def seen(self, plan: Mapping[str, Any]) -> None:
+        """A watch event with the plan as it is now."""
+        indexed = _slim(plan)
+        key = (indexed.namespace, indexed.name)
+        self._plans[key] = indexed
+        self._deleted.discard(key)
+
+    def deleted(self, namespace: str, name: str) -> None:
+        """The plan is gone."""
+        self._plans.pop((namespace, name), None)
+        if not self._primed:
+            self._deleted.add((namespace, name))
+
+    async def plans(self) -> tuple[IndexedPlan, ...]:
+        await self.prime()
+        return tuple(self._plans.values())
+
+    async def objects(self) -> list[Mapping[str, Any]]:
+        """The slim plan objects, as `claims_on` reads them."""
+        return [plan.obj for plan in await self.plans()]
+
+    async def of_vault(self, vault: str) -> tuple[IndexedPlan, ...]:
+        return tuple(plan for plan in await self.plans() if plan.vault == vault)

@@ -1,0 +1,206 @@
+"""The vault poller wakes exactly the plans a change concerns, and polls fast only while an end is due."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from failback_operator.facts import Job, ProtectedItem
+from failback_operator.services.plan_index import PlanIndex
+from failback_operator.services.vault_poller import (
+    PollPace,
+    VaultPoller,
+    concerned_plans,
+    job_durations,
+    next_poll,
+)
+
+NOW = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)
+PACE = PollPace(interval=timedelta(seconds=10), fast=timedelta(seconds=1), reads_per_second=4)
+
+
+def _plan(
+    name: str, items: tuple[str, ...], vault: str = "vault-a", status: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "metadata": {"namespace": "team-apps", "name": name, "creationTimestamp": "2026-11-28T20:00:00Z"},
+        "spec": {
+            "vaultRef": {"name": vault},
+            "groups": [{"name": "g", "recoveryPlan": f"rp-{name}", "items": [{"name": i} for i in items]}],
+        },
+        "status": status or {},
+    }
+
+
+def _item(name: str, state: str = "Protected") -> ProtectedItem:
+    return ProtectedItem(name=name, friendly_name=name.removesuffix("-new"), protection_state=state)
+
+
+def _job(job_id: str, target: str | None, state: str = "InProgress", **times: datetime) -> Job:
+    return Job(
+        id=job_id,
+        scenario="SwitchReplicationGroupProtection",
+        state=state,
+        target_object_name=target,
+        **times,
+    )
+
+
+async def _index(*plans: Mapping[str, Any]) -> PlanIndex:
+    async def listed() -> list[Mapping[str, Any]]:
+        return list(plans)
+
+    index = PlanIndex(listed)
+    await index.prime()
+    return index
+
+
+async def test_an_item_change_wakes_only_the_plan_naming_it() -> None:
+    index = await _index(_plan("app1", ("vm-a-new",)), _plan("app2", ("vm-b-new",)))
+    woken = concerned_plans(await index.of_vault("vault-a"), {"item|vm-b-new"}, {})
+    assert [p.name for p in woken] == ["app2"]
+
+
+async def test_a_job_change_wakes_the_plan_of_its_vm_or_recovery_plan() -> None:
+    """Site Recovery names a job's target by VM name (or recovery plan), not by item name."""
+    index = await _index(_plan("app1", ("vm-a-new",)), _plan("app2", ("vm-b-new",)))
+    plans = await index.of_vault("vault-a")
+    items = (_item("vm-a-new"), _item("vm-b-new"))
+    by_vm = {"j1": _job("j1", "vm-a")}
+    assert [p.name for p in concerned_plans(plans, {"job|j1"}, by_vm, items)] == ["app1"]
+    by_plan = {"j2": _job("j2", "rp-app2")}
+    assert [p.name for p in concerned_plans(plans, {"job|j2"}, by_plan, items)] == ["app2"]
+    unnamed = {"j3": _job("j3", None)}
+    assert len(concerned_plans(plans, {"job|j3"}, unnamed, items)) == 2
+
+
+async def test_a_job_a_plan_recorded_wakes_it_by_its_id() -> None:
+    waiting = _plan(
+        "app1",
+        ("vm-a-new",),
+        status={"items": [{"name": "vm-a-new", "intent": {"operation": "Reprotect", "jobName": "J-42"}}]},
+    )
+    index = await _index(waiting, _plan("app2", ("vm-b-new",)))
+    woken = concerned_plans(await index.of_vault("vault-a"), {"job|j-42"}, {})
+    assert [p.name for p in woken] == ["app1"]
+
+
+async def test_the_index_follows_watch_events_and_lists_once() -> None:
+    index = await _index(_plan("app1", ("vm-a-new",)))
+    index.seen(_plan("app2", ("vm-b-new",), vault="vault-b"))
+    index.deleted("team-apps", "app1")
+    assert [p.name for p in await index.plans()] == ["app2"]
+    assert [p.name for p in await index.of_vault("vault-b")] == ["app2"]
+    assert index.lists == 1
+
+
+async def test_a_plan_deleted_before_the_first_list_stays_deleted() -> None:
+    async def listed() -> list[Mapping[str, Any]]:
+        return [_plan("app1", ("vm-a-new",))]
+
+    index = PlanIndex(listed)
+    index.deleted("team-apps", "app1")
+    assert await index.plans() == ()
+
+
+def test_nothing_running_polls_at_the_slow_pace() -> None:
+    done = _job("j1", "vm-a", state="Succeeded", start=NOW - timedelta(minutes=5), end=NOW)
+    delay = next_poll([done], NOW, PACE, durations=job_durations([done]), awaiting_job=False, listed=10)
+    assert delay == PACE.interval
+
+
+def test_an_intent_waiting_for_its_job_polls_fast() -> None:
+    assert next_poll([], NOW, PACE, durations={}, awaiting_job=True, listed=10) == PACE.fast
+
+
+def test_a_running_job_is_polled_fast_only_within_the_span_jobs_of_its_kind_took() -> None:
+    history = [
+        _job(
+            "old1",
+            "vm-x",
+            state="Succeeded",
+            start=NOW - timedelta(hours=2),
+            end=NOW - timedelta(hours=2) + d,
+        )
+        for d in (timedelta(seconds=60), timedelta(seconds=80))
+    ]
+    durations = job_durations(history)
+
+    def delay(elapsed: float) -> timedelta:
+        running = _job("j1", "vm-a", start=NOW - timedelta(seconds=elapsed))
+        return next_poll([*history, running], NOW, PACE, durations=durations, awaiting_job=False, listed=10)
+
+    assert delay(10) == PACE.interval  # far from any end seen
+    assert delay(55) == timedelta(seconds=5)  # wakes when the shortest such job had ended
+    assert delay(70) == PACE.fast  # inside the span: every fast poll
+    assert delay(80 + 200) == timedelta(seconds=10)  # long overdue: backs off with the overrun
+
+
+def test_a_job_of_a_kind_never_seen_ending_is_polled_in_proportion_to_its_age() -> None:
+    def delay(elapsed: float) -> timedelta:
+        running = _job("j1", "vm-a", start=NOW - timedelta(seconds=elapsed))
+        return next_poll([running], NOW, PACE, durations={}, awaiting_job=False, listed=10)
+
+    assert delay(5) == PACE.fast
+    assert delay(40) == timedelta(seconds=4)
+    assert delay(600) == PACE.interval
+
+
+def test_the_fast_pace_stays_within_the_read_budget() -> None:
+    """5,000 items and 1,000 jobs are 60 pages a poll: at 4 reads a second, one poll in 15 s at most."""
+    delay = next_poll([], NOW, PACE, durations={}, awaiting_job=True, listed=6000)
+    assert delay == PACE.interval  # the budget (15 s) is above the slow pace: the slow pace it is
+
+
+class _Store:
+    async def get(self, plural: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        return {"metadata": {"name": name}, "spec": {}}
+
+
+class _Sources:
+    async def site_recovery(self, obj: Any) -> tuple[None, Any]:
+        return None, type("Source", (), {"config": None, "identity": None})()
+
+
+class _Reads:
+    def __init__(self) -> None:
+        self.items: tuple[ProtectedItem, ...] = (_item("vm-a-new"), _item("vm-b-new"))
+        self.jobs: tuple[Job, ...] = ()
+
+    def connect(self, *_: Any) -> Any:
+        reads = self
+
+        class Client:
+            async def protected_items(self) -> tuple[ProtectedItem, ...]:
+                return reads.items
+
+            async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
+                return reads.jobs
+
+        return Client()
+
+
+async def test_the_poller_wakes_all_at_first_then_only_the_plans_concerned() -> None:
+    index = await _index(
+        _plan("app1", ("vm-a-new",)), _plan("app2", ("vm-b-new",)), _plan("other", ("x",), "b")
+    )
+    woken: list[str] = []
+    reads = _Reads()
+    poller = VaultPoller(
+        store=_Store(),  # type: ignore[arg-type]
+        sources=_Sources(),  # type: ignore[arg-type]
+        reads=reads,  # type: ignore[arg-type]
+        wake=lambda namespace, name: woken.append(name),
+        clock=lambda: NOW,
+        pace=PACE,
+        index=index,
+    )
+    await poller.poll("vault-a")
+    assert sorted(woken) == ["app1", "app2"]
+    woken.clear()
+    await poller.poll("vault-a")
+    assert woken == []  # nothing changed
+    reads.jobs = (_job("j1", "vm-b", start=NOW - timedelta(seconds=3)),)
+    assert await poller.poll("vault-a") == PACE.fast  # a job of a kind never seen ending, just started
+    assert woken == ["app2"]
