@@ -18,14 +18,21 @@ from failback_operator import cli
 from failback_operator.facts.vsphere import RunAsPrivileges
 from failback_operator.gathering import gather
 from failback_operator.rules.config import RuleConfig
-from failback_operator.vsphere.connection import VCenterEndpoint
+from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
 from failback_operator.vsphere.reader import VCenterQuery, VCenterReading
 
-_real_read = gather.read_vcenter
+_real_read_facts = gather.read_vcenter_facts
 
 
 def _read_with_gaps_filled(endpoint: VCenterEndpoint, query: VCenterQuery) -> VCenterReading:
-    reading = _real_read(endpoint, query)
+    """A vCenter reader (log in, read, log out) with the gaps filled."""
+    with vcenter_session(endpoint) as session:
+        return _read_facts_with_gaps_filled(session, query)
+
+
+def _read_facts_with_gaps_filled(session: VCenterSession, query: VCenterQuery) -> VCenterReading:
+    """What every vCenter read goes through, over a fresh or a kept session alike."""
+    reading = _real_read_facts(session, query)
     facts = reading.facts
     host = facts.master_target_host
     if host is not None:
@@ -53,5 +60,5 @@ def _read_with_gaps_filled(endpoint: VCenterEndpoint, query: VCenterQuery) -> VC
 
 
 if __name__ == "__main__":
-    gather.read_vcenter = _read_with_gaps_filled
+    gather.read_vcenter_facts = _read_facts_with_gaps_filled
     sys.exit(cli.main(sys.argv[1:]))
