@@ -3,9 +3,10 @@
 Plans look at their own pace (every active poll while jobs run); the poller makes them look as
 soon as Site Recovery reports a change, so a finished job or a protected item is acted on at once
 without every plan reading the vault more often. The poller itself reads at a slow pace, and
-faster only while it matters: while a plan has recorded an intent whose job is not listed yet, and
-while a running job is within the span that jobs of its kind have taken to end in this vault. The
-faster pace is bounded by a read budget, counted in list pages.
+faster only while it matters: while a plan has recorded an intent whose job is not listed yet, while
+a running job is within the span that jobs of its kind have taken to end in this vault, and when a
+machine a plan waits for is expected to finish replicating back (from its progress). The faster
+pace is bounded by a read budget, counted in list pages.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from failback_operator.services.vault_reads import SharedVaultReads
 __all__ = [
     "JobDurations",
     "PollPace",
+    "SyncProgress",
     "VaultPoller",
     "concerned_plans",
     "job_durations",
@@ -124,6 +126,40 @@ def job_durations(jobs: Iterable[Job]) -> dict[str, JobDurations]:
     }
 
 
+@dataclass
+class SyncProgress:
+    """When each watched machine is expected to finish replicating back, from the progress reported.
+
+    A resync is no job: its end shows only as the item turning protected. Its progress, seen at two
+    polls, gives its rate and so its expected end.
+    """
+
+    _first: dict[str, tuple[datetime, int]] = field(default_factory=dict)
+
+    def expected_ends(
+        self, items: Iterable[ProtectedItem], watched: frozenset[str], now: datetime
+    ) -> list[datetime]:
+        ends: list[datetime] = []
+        syncing: set[str] = set()
+        for item in items:
+            key = item.name.casefold()
+            percent = item.sync_progress_percent
+            if key not in watched or percent is None or not 0 <= percent < 100:
+                continue
+            syncing.add(key)
+            first = self._first.get(key)
+            if first is None or percent < first[1]:
+                self._first[key] = (now, percent)
+                continue
+            since, was = first
+            if percent > was:
+                rate = (percent - was) / (now - since).total_seconds()
+                ends.append(now + timedelta(seconds=(100 - percent) / rate))
+        for key in set(self._first) - syncing:
+            del self._first[key]
+        return ends
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PollPace:
     """The poller's paces: slow by default, fast while an end is due, never above the read budget."""
@@ -161,15 +197,19 @@ def next_poll(
     durations: Mapping[str, JobDurations],
     awaiting_job: bool,
     listed: int,
+    sync_ends: Sequence[datetime] = (),
 ) -> timedelta:
     """The delay before the next poll of a vault, given its jobs, its plans and what a poll costs.
 
-    `listed` is the number of items and jobs the poll read, for its cost in pages.
+    `listed` is the number of items and jobs the poll read, for its cost in pages; `sync_ends` are
+    when the machines the plans wait for are expected to be protected.
     """
     due = pace.fast if awaiting_job else pace.interval
     for job in jobs:
         if job.state in _RUNNING and job.start is not None:
             due = min(due, _due(job, now, durations, pace))
+    for end in sync_ends:
+        due = min(due, max(pace.fast, end - now))
     pages = max(2, math.ceil(listed / pace.page_size))
     budget = timedelta(seconds=pages / pace.reads_per_second)
     return min(pace.interval, max(due, budget))
@@ -187,6 +227,7 @@ class VaultPoller:
     pace: PollPace
     index: PlanIndex
     _seen: dict[str, dict[str, str]] = field(default_factory=dict)
+    _syncs: dict[str, SyncProgress] = field(default_factory=dict)
     polls: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -212,11 +253,14 @@ class VaultPoller:
             woken = concerned_plans(plans, changed, {job.id: job for job in jobs}, items) if changed else []
         for plan in woken:
             self.wake(plan.namespace, plan.name)
+        now = self.clock()
+        watched = frozenset(name for plan in plans for name in plan.items)
         return next_poll(
             jobs,
-            self.clock(),
+            now,
             self.pace,
             durations=job_durations(jobs),
             awaiting_job=any(plan.awaits_job for plan in plans),
             listed=len(items) + len(jobs),
+            sync_ends=self._syncs.setdefault(vault, SyncProgress()).expected_ends(items, watched, now),
         )

@@ -10,6 +10,7 @@ from failback_operator.facts import Job, ProtectedItem
 from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.vault_poller import (
     PollPace,
+    SyncProgress,
     VaultPoller,
     concerned_plans,
     job_durations,
@@ -204,3 +205,30 @@ async def test_the_poller_wakes_all_at_first_then_only_the_plans_concerned() -> 
     reads.jobs = (_job("j1", "vm-b", start=NOW - timedelta(seconds=3)),)
     assert await poller.poll("vault-a") == PACE.fast  # a job of a kind never seen ending, just started
     assert woken == ["app2"]
+
+
+def test_a_machine_replicating_back_is_polled_for_when_its_progress_says_it_ends() -> None:
+    """A resync is no job: its expected end comes from the progress seen at two polls."""
+    progress = SyncProgress()
+    watched = frozenset({"vm-a-new"})
+
+    def syncing(percent: int) -> tuple[ProtectedItem, ...]:
+        return (
+            ProtectedItem(
+                name="vm-a-new", protection_state="ProtectionInitiated", sync_progress_percent=percent
+            ),
+            ProtectedItem(name="not-a-plans", sync_progress_percent=percent),
+        )
+
+    assert progress.expected_ends(syncing(10), watched, NOW) == []  # one sight gives no rate
+    later = NOW + timedelta(seconds=100)
+    ends = progress.expected_ends(syncing(60), watched, later)
+    assert ends == [later + timedelta(seconds=80)]  # 50 % in 100 s: the last 40 % in 80 s
+    delay = next_poll([], later, PACE, durations={}, awaiting_job=False, listed=10, sync_ends=ends)
+    assert delay == PACE.interval
+    near = later + timedelta(seconds=76)
+    assert next_poll(
+        [], near, PACE, durations={}, awaiting_job=False, listed=10, sync_ends=ends
+    ) == timedelta(seconds=4)
+    done = (ProtectedItem(name="vm-a-new", protection_state="Protected", sync_progress_percent=100),)
+    assert progress.expected_ends(done, watched, near) == []
