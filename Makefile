@@ -8,12 +8,14 @@ BIN := $(CACHE)/bin
 # Each checkout runs its own code, whichever checkout created the shared virtualenv.
 RUN := PYTHONPATH=$(CURDIR)/operator PATH=$(BIN):$(VENV)/bin:$$PATH FAILBACK_CACHE=$(CACHE)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help venv tools lint typecheck unit pytest test demo demo-down clean-cache
+.PHONY: help venv tools lint typecheck unit pytest test bench demo demo-down clean-cache
 
 help:
 	@echo "make demo   bring up the local control plane with the CRDs and examples"
 	@echo "make test   ruff, mypy and pytest (builds what is missing first)"
+	@echo "make bench  the operator against the critical path and the scripts (BENCH_ARGS='--help')"
 
 venv: $(VENV)/.installed
 
@@ -27,8 +29,8 @@ tools:
 	FAILBACK_CACHE=$(CACHE) bash tools/testenv/build-tools.sh
 
 lint: venv
-	$(RUN) ruff check operator tests
-	$(RUN) ruff format --check operator tests
+	$(RUN) ruff check operator tests bench
+	$(RUN) ruff format --check operator tests bench
 
 typecheck: venv
 	$(RUN) mypy
@@ -40,6 +42,10 @@ pytest: venv tools
 	$(RUN) pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The operator against Site Recovery's critical path and the scripts teams write (docs/performance.md).
+bench: venv tools
+	$(RUN) PYTHONPATH=$(CURDIR)/operator:$(CURDIR) python -m bench $(BENCH_ARGS)
 
 demo: venv tools
 	$(RUN) python -m failback_operator demo

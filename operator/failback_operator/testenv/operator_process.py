@@ -36,6 +36,8 @@ class OperatorProcess:
     process: ManagedProcess | None = None
     liveness_port: int = 0
     standalone: bool = True
+    # Debug logging, as the tests want it; a benchmark measures the operator without it.
+    verbose: bool = True
 
     def start(self, timeout: float = 60.0) -> None:
         self.liveness_port = free_port()
@@ -47,7 +49,7 @@ class OperatorProcess:
                 "run",
                 *(["--standalone"] if self.standalone else []),
                 f"--liveness=http://127.0.0.1:{self.liveness_port}/healthz",
-                "--verbose",
+                *(["--verbose"] if self.verbose else []),
             ],
             self.log_path,
         )

@@ -23,6 +23,8 @@ class RequestRecord:
     status: int = 0
     job_id: str | None = None
     fault: str | None = None
+    # The query string: a list's later pages carry `$skiptoken` (reads per list, for benchmarks).
+    query: str = ""
 
 
 class RequestLog:
