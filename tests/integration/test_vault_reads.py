@@ -122,3 +122,20 @@ async def test_the_configuration_is_read_on_its_own_slower_period(classic_sim: A
         assert reads.reads["configuration server True"] == 2
     finally:
         await reads.close()
+
+
+async def test_the_vault_poller_reads_afresh_within_the_shared_time(classic_sim: AsrSimulator) -> None:
+    """Looks share the poller's reads; the poller's own reads never come from the shared copy."""
+    clock = _Clock()
+    reads = SharedVaultReads(
+        ttl_seconds=10, jobs_since=lambda: datetime.now(UTC) - timedelta(days=1), monotonic=clock
+    )
+    config, identity = _source(classic_sim)
+    try:
+        await reads.connect(config, identity).protected_items()
+        reads.expire(config, identity, ("items", "jobs"))
+        await reads.connect(config, identity).protected_items()
+        await reads.connect(config, identity).protected_items()  # a look after the poll shares it
+        assert classic_sim.runtime.log.count(LIST_ITEMS) == 2
+    finally:
+        await reads.close()

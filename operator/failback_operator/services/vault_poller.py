@@ -21,7 +21,7 @@ from failback_operator.facts.asr import Job, ProtectedItem
 from failback_operator.services.kube import KubeStore
 from failback_operator.services.plan_index import IndexedPlan, PlanIndex
 from failback_operator.services.sources import SourceResolver
-from failback_operator.services.vault_reads import SharedVaultReads
+from failback_operator.services.vault_reads import POLLED_KINDS, SharedVaultReads
 
 __all__ = [
     "JobDurations",
@@ -238,6 +238,8 @@ class VaultPoller:
         """One batched read of the vault; the plans whose items or jobs changed are woken."""
         obj = await self.store.get("recoveryvaults", vault)
         _, source = await self.sources.site_recovery(obj)
+        # Afresh: the shared reads serve looks for a while, but a poll is there to see what is new.
+        self.reads.expire(source.config, source.identity, POLLED_KINDS)
         client = self.reads.connect(source.config, source.identity)
         items = await client.protected_items()
         jobs = await client.recent_jobs(self.clock() - timedelta(days=1))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -23,10 +23,12 @@ from failback_operator.azure.recovery_plan import RecoveryPlan
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
 
-__all__ = ["CONFIGURATION_KINDS", "SharedVaultReads"]
+__all__ = ["CONFIGURATION_KINDS", "POLLED_KINDS", "SharedVaultReads"]
 
 T = TypeVar("T")
 
+# What the vault poller reads afresh at each poll, for every look to share.
+POLLED_KINDS = ("items", "jobs")
 # What a vault's configuration is made of: read on the configuration period, not the TTL.
 CONFIGURATION_KINDS = frozenset(
     {"fabric name", "recovery plans", "configuration server True", "configuration server False", "policies"}
@@ -131,6 +133,15 @@ class SharedVaultReads:
         if cache is None:
             cache = self._vaults[key] = _VaultCache(client=self._connect(config, identity))
         return _SharedSiteRecovery(self, cache)
+
+    def expire(
+        self, config: VaultConfig, identity: ClientSecret | WorkloadIdentity, kinds: Iterable[str]
+    ) -> None:
+        """Read these kinds afresh at their next read (the vault poller's own reads must be new)."""
+        cache = self._vaults.get(_key(config, identity))
+        if cache is not None:
+            for kind in kinds:
+                cache.entries.pop(kind, None)
 
     async def read(self, cache: _VaultCache, kind: str, fetch: Callable[[], Awaitable[T]]) -> T:
         lock = cache.locks.setdefault(kind, asyncio.Lock())

@@ -168,6 +168,10 @@ class _Reads:
     def __init__(self) -> None:
         self.items: tuple[ProtectedItem, ...] = (_item("vm-a-new"), _item("vm-b-new"))
         self.jobs: tuple[Job, ...] = ()
+        self.expired: list[tuple[str, ...]] = []
+
+    def expire(self, config: Any, identity: Any, kinds: Any) -> None:
+        self.expired.append(tuple(kinds))
 
     def connect(self, *_: Any) -> Any:
         reads = self
@@ -199,6 +203,7 @@ async def test_the_poller_wakes_all_at_first_then_only_the_plans_concerned() -> 
     )
     await poller.poll("vault-a")
     assert sorted(woken) == ["app1", "app2"]
+    assert reads.expired == [("items", "jobs")]  # a poll reads afresh, never the looks' shared copy
     woken.clear()
     await poller.poll("vault-a")
     assert woken == []  # nothing changed
