@@ -1,14 +1,16 @@
 """Every FailbackPlan the operator watches, kept from its watch events instead of listed per look.
 
 A look needs the other active plans (an item belongs to one plan at a time) and the vault poller
-needs the plans a change concerns; both read this index. It is filled once by a list (before the
-first look, so that no claim is missed while the watch is still streaming the existing plans) and
-then kept by the watch events Kopf already receives: no cluster-wide list per look.
+needs the plans a change concerns; both read this index. It is filled by a list (before the first
+look, so that no claim is missed while the watch is still streaming the existing plans) and then
+kept by the watch events Kopf already receives: no cluster-wide list per look, one every few
+minutes at most.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,45 +72,60 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
 
 
 class PlanIndex:
-    """Plans by namespace and name, primed by one list and kept current by watch events."""
+    """Plans by namespace and name, listed now and then and kept current by watch events in between.
 
-    def __init__(self, list_plans: Callable[[], Awaitable[Iterable[Mapping[str, Any]]]]) -> None:
+    The list is taken again every `relist_seconds`: an operator that watches some namespaces only
+    still sees, at that pace, the plans of the others that may claim the same items.
+    """
+
+    def __init__(
+        self,
+        list_plans: Callable[[], Awaitable[Iterable[Mapping[str, Any]]]],
+        *,
+        relist_seconds: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._list_plans = list_plans
+        self._relist_seconds = relist_seconds
+        self._monotonic = monotonic
         self._plans: dict[tuple[str, str], IndexedPlan] = {}
-        # Plans deleted while the priming list was on its way: the list must not bring them back.
-        self._deleted: set[tuple[str, str]] = set()
-        self._primed = False
+        # Each plan's last watch event, numbered: a list started before it must not undo it.
+        self._events = 0
+        self._event_of: dict[tuple[str, str], int] = {}
+        self._listed_at: float | None = None
         self._lock = asyncio.Lock()
         self.lists = 0
 
     async def prime(self) -> None:
-        """List the plans once, at the first need; watch events keep the index from then on."""
+        """List the plans at the first need and every `relist_seconds`; events keep them in between."""
         async with self._lock:
-            if self._primed:
+            if self._listed_at is not None and self._monotonic() - self._listed_at < self._relist_seconds:
                 return
-            listed = await self._list_plans()
+            before = self._events
+            listed = {(p.namespace, p.name): p for p in map(_slim, await self._list_plans())}
             self.lists += 1
-            for plan in listed:
-                indexed = _slim(plan)
-                key = (indexed.namespace, indexed.name)
-                # An event seen meanwhile is newer than the list.
-                if key not in self._plans and key not in self._deleted:
-                    self._plans[key] = indexed
-            self._deleted.clear()
-            self._primed = True
+            newer = {key for key, number in self._event_of.items() if number > before}
+            for key in set(self._plans) - set(listed) - newer:
+                del self._plans[key]
+            for key, plan in listed.items():
+                if key not in newer:
+                    self._plans[key] = plan
+            self._listed_at = self._monotonic()
 
     def seen(self, plan: Mapping[str, Any]) -> None:
         """A watch event with the plan as it is now."""
         indexed = _slim(plan)
         key = (indexed.namespace, indexed.name)
         self._plans[key] = indexed
-        self._deleted.discard(key)
+        self._events += 1
+        self._event_of[key] = self._events
 
     def deleted(self, namespace: str, name: str) -> None:
         """The plan is gone."""
-        self._plans.pop((namespace, name), None)
-        if not self._primed:
-            self._deleted.add((namespace, name))
+        key = (namespace, name)
+        self._plans.pop(key, None)
+        self._events += 1
+        self._event_of[key] = self._events
 
     async def plans(self) -> tuple[IndexedPlan, ...]:
         await self.prime()

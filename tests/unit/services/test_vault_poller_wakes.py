@@ -96,12 +96,14 @@ async def test_the_index_follows_watch_events_and_lists_once() -> None:
     assert index.lists == 1
 
 
-async def test_a_plan_deleted_before_the_first_list_stays_deleted() -> None:
+async def test_a_plan_deleted_while_the_list_is_on_its_way_stays_deleted() -> None:
+    index: PlanIndex
+
     async def listed() -> list[Mapping[str, Any]]:
+        index.deleted("team-apps", "app1")  # the watch's event overtakes the list's answer
         return [_plan("app1", ("vm-a-new",))]
 
     index = PlanIndex(listed)
-    index.deleted("team-apps", "app1")
     assert await index.plans() == ()
 
 
@@ -237,3 +239,21 @@ def test_a_machine_replicating_back_is_polled_for_when_its_progress_says_it_ends
     ) == timedelta(seconds=4)
     done = (ProtectedItem(name="vm-a-new", protection_state="Protected", sync_progress_percent=100),)
     assert progress.expected_ends(done, watched, near) == []
+
+
+async def test_the_index_lists_again_now_and_then_without_undoing_newer_events() -> None:
+    """Plans of namespaces this operator does not watch still count, at the relisting pace."""
+    listed: list[Mapping[str, Any]] = [_plan("app1", ("vm-a-new",))]
+    clock = [0.0]
+
+    async def list_plans() -> list[Mapping[str, Any]]:
+        return list(listed)
+
+    index = PlanIndex(list_plans, relist_seconds=300, monotonic=lambda: clock[0])
+    assert [p.name for p in await index.plans()] == ["app1"]
+    listed.append(_plan("elsewhere", ("vm-b-new",)))  # created in a namespace not watched
+    clock[0] += 10
+    assert [p.name for p in await index.plans()] == ["app1"]  # not before the relisting pace
+    clock[0] += 300
+    assert sorted(p.name for p in await index.plans()) == ["app1", "elsewhere"]
+    assert index.lists == 2
