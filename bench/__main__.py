@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, help="write the full result here")
     parser.add_argument("--markdown", type=Path, help="write the table here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    parser.add_argument("--operator-verbose", action="store_true", help="debug log in the operator's log")
     return parser
 
 
@@ -54,6 +55,7 @@ def main(argv: list[str]) -> int:
         sequential_speedup=args.sequential_speedup,
         scripts=not args.no_scripts,
         timeout_seconds=args.timeout,
+        operator_verbose=args.operator_verbose,
     )
     workdir = Path(tempfile.mkdtemp(prefix="failback-bench-"))
     try:

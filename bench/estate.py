@@ -50,6 +50,8 @@ class BenchParams:
     sequential_speedup: float = 10.0
     scripts: bool = True
     timeout_seconds: float = 1800.0
+    # Debug logging in the operator's log (costs CPU: off for measuring).
+    operator_verbose: bool = False
 
     @property
     def machines(self) -> int:

@@ -218,7 +218,7 @@ def _operator_phase(
         workdir / "operator.log",
         {"FAILBACK_OPERATOR_NAMESPACE": "failback-system"},
         entry=(str(GAPS_SHIM),),
-        verbose=False,
+        verbose=params.operator_verbose,
     )
     operator.start()
     try:
@@ -347,4 +347,19 @@ def run_bench(params: BenchParams, workdir: Path) -> RunResult:
                 )
             finally:
                 simulator.runtime.clock.set_time_scale(params.time_scale)
+        # The simulator's request log and jobs, for a closer look at a kept work directory.
+        with simulator.runtime.state.lock:
+            jobs = [
+                {
+                    "id": j.id,
+                    "operation": str(j.operation),
+                    "target": j.target_object_name,
+                    "start": j.plan.start.isoformat(),
+                    "end": j.plan.end().isoformat(),
+                }
+                for j in simulator.runtime.state.jobs.values()
+            ]
+        (workdir / "simulator.json").write_text(
+            json.dumps({"requests": simulator.runtime.log.records(), "jobs": jobs}, indent=0, default=str)
+        )
     return RunResult(params=asdict(params), started=started, operator=operator, rows=rows)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from failback_operator.facts.asr import Job, ProtectedItem
+from failback_operator.rules.failback import REPROTECT_SCENARIOS
 from failback_operator.services.kube import KubeStore
 from failback_operator.services.plan_index import IndexedPlan, PlanIndex
 from failback_operator.services.sources import SourceResolver
@@ -206,7 +207,9 @@ def next_poll(
     """
     due = pace.fast if awaiting_job else pace.interval
     for job in jobs:
-        if job.state in _RUNNING and job.start is not None:
+        # No step follows a reprotect's end (the machine replicates back first; that end is
+        # expected from its progress): a reprotect job is seen ending at the slow pace.
+        if job.state in _RUNNING and job.start is not None and job.scenario not in REPROTECT_SCENARIOS:
             due = min(due, _due(job, now, durations, pace))
     for end in sync_ends:
         due = min(due, max(pace.fast, end - now))

@@ -38,14 +38,14 @@ def _item(name: str, state: str = "Protected") -> ProtectedItem:
     return ProtectedItem(name=name, friendly_name=name.removesuffix("-new"), protection_state=state)
 
 
-def _job(job_id: str, target: str | None, state: str = "InProgress", **times: datetime) -> Job:
-    return Job(
-        id=job_id,
-        scenario="SwitchReplicationGroupProtection",
-        state=state,
-        target_object_name=target,
-        **times,
-    )
+def _job(
+    job_id: str,
+    target: str | None,
+    state: str = "InProgress",
+    scenario: str = "UnplannedFailover",
+    **times: datetime,
+) -> Job:
+    return Job(id=job_id, scenario=scenario, state=state, target_object_name=target, **times)
 
 
 async def _index(*plans: Mapping[str, Any]) -> PlanIndex:
@@ -148,6 +148,14 @@ def test_a_job_of_a_kind_never_seen_ending_is_polled_in_proportion_to_its_age() 
     assert delay(5) == PACE.fast
     assert delay(40) == timedelta(seconds=4)
     assert delay(600) == PACE.interval
+
+
+def test_a_reprotect_job_is_seen_ending_at_the_slow_pace() -> None:
+    """No step follows a reprotect's end: the resync after it is what a plan waits for."""
+    running = _job(
+        "j1", "vm-a", scenario="SwitchReplicationGroupProtection", start=NOW - timedelta(seconds=3)
+    )
+    assert next_poll([running], NOW, PACE, durations={}, awaiting_job=False, listed=10) == PACE.interval
 
 
 def test_the_fast_pace_stays_within_the_read_budget() -> None:
