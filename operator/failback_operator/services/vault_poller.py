@@ -25,12 +25,12 @@ from failback_operator.services.sources import SourceResolver
 from failback_operator.services.vault_reads import POLLED_KINDS, SharedVaultReads
 
 __all__ = [
+    "JobClock",
     "JobDurations",
     "PollPace",
     "SyncProgress",
     "VaultPoller",
     "concerned_plans",
-    "job_durations",
     "next_poll",
     "vault_facts",
     "vault_fingerprint",
@@ -110,21 +110,39 @@ class JobDurations:
     longest: timedelta
 
 
-def job_durations(jobs: Iterable[Job]) -> dict[str, JobDurations]:
-    """Per scenario, the span of durations of the jobs that ended (the recent jobs list is the history)."""
-    seen: dict[str, list[timedelta]] = {}
-    for job in jobs:
-        if (
-            job.state not in _RUNNING
-            and job.start is not None
-            and job.end is not None
-            and job.end >= job.start
-        ):
-            seen.setdefault(job.scenario, []).append(job.end - job.start)
-    return {
-        scenario: JobDurations(shortest=min(durations), longest=max(durations))
-        for scenario, durations in seen.items()
-    }
+@dataclass
+class JobClock:
+    """Running jobs' ages and ended jobs' lengths, on the operator's own clock.
+
+    A job's age counts from when a poll first saw it running (right after the call that started
+    it, since a plan waiting for its job's listing makes the poller hurry); its length ends when a
+    poll first sees it ended. Site Recovery's own timestamps are on its clock, not ours.
+    """
+
+    _first_seen: dict[str, datetime] = field(default_factory=dict)
+    lengths: dict[str, JobDurations] = field(default_factory=dict)
+
+    def running(self, jobs: Iterable[Job], now: datetime) -> list[tuple[Job, timedelta]]:
+        """The running jobs with their ages; the lengths of the jobs seen ending are learned."""
+        ages: list[tuple[Job, timedelta]] = []
+        listed: set[str] = set()
+        for job in jobs:
+            listed.add(job.id)
+            if job.state in _RUNNING:
+                ages.append((job, now - self._first_seen.setdefault(job.id, now)))
+            elif job.id in self._first_seen:
+                self._learn(job.scenario, now - self._first_seen.pop(job.id))
+        for gone in set(self._first_seen) - listed:
+            del self._first_seen[gone]
+        return ages
+
+    def _learn(self, scenario: str, length: timedelta) -> None:
+        known = self.lengths.get(scenario)
+        self.lengths[scenario] = (
+            JobDurations(shortest=length, longest=length)
+            if known is None
+            else JobDurations(shortest=min(known.shortest, length), longest=max(known.longest, length))
+        )
 
 
 @dataclass
@@ -172,45 +190,44 @@ class PollPace:
     page_size: int = 100
 
 
-def _due(job: Job, now: datetime, durations: Mapping[str, JobDurations], pace: PollPace) -> timedelta:
+def _due(job: Job, age: timedelta, lengths: Mapping[str, JobDurations], pace: PollPace) -> timedelta:
     """When this running job's end is worth looking for."""
-    assert job.start is not None
-    elapsed = now - job.start
-    known = durations.get(job.scenario)
+    known = lengths.get(job.scenario)
     if known is None:
-        # No job of this kind has ended here yet: look at a pace proportional to its age,
-        # so its end is seen at most about a tenth of its duration late.
-        return max(pace.fast, elapsed / 10)
-    if elapsed < known.shortest:
+        # No job of this kind was seen ending yet: look at a pace proportional to its age,
+        # so its end is seen at most about a tenth of its length late.
+        return max(pace.fast, age / 10)
+    if age < known.shortest:
         # Not before the shortest such job took: wake just before it could end.
-        return max(pace.fast, known.shortest - elapsed)
-    if elapsed <= known.longest:
+        return max(pace.fast, known.shortest - age)
+    if age <= known.longest:
         return pace.fast
     # Longer than any such job so far: back off with the overrun.
-    return max(pace.fast, (elapsed - known.longest) / 10)
+    return max(pace.fast, (age - known.longest) / 10)
 
 
 def next_poll(
-    jobs: Sequence[Job],
+    running: Sequence[tuple[Job, timedelta]],
     now: datetime,
     pace: PollPace,
     *,
-    durations: Mapping[str, JobDurations],
+    lengths: Mapping[str, JobDurations],
     awaiting_job: bool,
     listed: int,
     sync_ends: Sequence[datetime] = (),
 ) -> timedelta:
-    """The delay before the next poll of a vault, given its jobs, its plans and what a poll costs.
+    """The delay before the next poll of a vault, given its running jobs, its plans and what a poll costs.
 
-    `listed` is the number of items and jobs the poll read, for its cost in pages; `sync_ends` are
-    when the machines the plans wait for are expected to be protected.
+    `running` are the running jobs with their ages (`JobClock`); `listed` is the number of items and
+    jobs the poll read, for its cost in pages; `sync_ends` are when the machines the plans wait for
+    are expected to be protected.
     """
     due = pace.fast if awaiting_job else pace.interval
-    for job in jobs:
+    for job, age in running:
         # No step follows a reprotect's end (the machine replicates back first; that end is
         # expected from its progress): a reprotect job is seen ending at the slow pace.
-        if job.state in _RUNNING and job.start is not None and job.scenario not in REPROTECT_SCENARIOS:
-            due = min(due, _due(job, now, durations, pace))
+        if job.scenario not in REPROTECT_SCENARIOS:
+            due = min(due, _due(job, age, lengths, pace))
     for end in sync_ends:
         due = min(due, max(pace.fast, end - now))
     pages = max(2, math.ceil(listed / pace.page_size))
@@ -231,6 +248,7 @@ class VaultPoller:
     index: PlanIndex
     _seen: dict[str, dict[str, str]] = field(default_factory=dict)
     _syncs: dict[str, SyncProgress] = field(default_factory=dict)
+    _jobs: dict[str, JobClock] = field(default_factory=dict)
     polls: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -260,11 +278,12 @@ class VaultPoller:
             self.wake(plan.namespace, plan.name)
         now = self.clock()
         watched = frozenset(name for plan in plans for name in plan.items)
+        job_clock = self._jobs.setdefault(vault, JobClock())
         return next_poll(
-            jobs,
+            job_clock.running(jobs, now),
             now,
             self.pace,
-            durations=job_durations(jobs),
+            lengths=job_clock.lengths,
             awaiting_job=any(plan.awaits_job for plan in plans),
             listed=len(items) + len(jobs),
             sync_ends=self._syncs.setdefault(vault, SyncProgress()).expected_ends(items, watched, now),

@@ -9,11 +9,12 @@ from typing import Any
 from failback_operator.facts import Job, ProtectedItem
 from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.vault_poller import (
+    JobClock,
+    JobDurations,
     PollPace,
     SyncProgress,
     VaultPoller,
     concerned_plans,
-    job_durations,
     next_poll,
 )
 
@@ -108,31 +109,36 @@ async def test_a_plan_deleted_while_the_list_is_on_its_way_stays_deleted() -> No
 
 
 def test_nothing_running_polls_at_the_slow_pace() -> None:
-    done = _job("j1", "vm-a", state="Succeeded", start=NOW - timedelta(minutes=5), end=NOW)
-    delay = next_poll([done], NOW, PACE, durations=job_durations([done]), awaiting_job=False, listed=10)
-    assert delay == PACE.interval
+    assert next_poll([], NOW, PACE, lengths={}, awaiting_job=False, listed=10) == PACE.interval
 
 
 def test_an_intent_waiting_for_its_job_polls_fast() -> None:
-    assert next_poll([], NOW, PACE, durations={}, awaiting_job=True, listed=10) == PACE.fast
+    assert next_poll([], NOW, PACE, lengths={}, awaiting_job=True, listed=10) == PACE.fast
+
+
+def test_jobs_are_timed_on_the_operators_clock_from_when_a_poll_first_saw_them() -> None:
+    """Site Recovery's timestamps are on its own clock (a simulator's may even run faster)."""
+    clock = JobClock()
+    running = _job("j1", "vm-a", start=NOW + timedelta(days=3))  # whatever Site Recovery's clock says
+    assert clock.running([running], NOW) == [(running, timedelta(0))]
+    later = NOW + timedelta(seconds=30)
+    assert clock.running([running], later) == [(running, timedelta(seconds=30))]
+    ended = _job("j1", "vm-a", state="Succeeded")
+    assert clock.running([ended], NOW + timedelta(seconds=60)) == []
+    assert clock.lengths["UnplannedFailover"].shortest == timedelta(seconds=60)
+    assert clock.running([ended], NOW + timedelta(seconds=90)) == []  # learned once
 
 
 def test_a_running_job_is_polled_fast_only_within_the_span_jobs_of_its_kind_took() -> None:
-    history = [
-        _job(
-            "old1",
-            "vm-x",
-            state="Succeeded",
-            start=NOW - timedelta(hours=2),
-            end=NOW - timedelta(hours=2) + d,
-        )
-        for d in (timedelta(seconds=60), timedelta(seconds=80))
-    ]
-    durations = job_durations(history)
+    lengths = {
+        "UnplannedFailover": JobDurations(shortest=timedelta(seconds=60), longest=timedelta(seconds=80))
+    }
 
-    def delay(elapsed: float) -> timedelta:
-        running = _job("j1", "vm-a", start=NOW - timedelta(seconds=elapsed))
-        return next_poll([*history, running], NOW, PACE, durations=durations, awaiting_job=False, listed=10)
+    def delay(age: float) -> timedelta:
+        running = _job("j1", "vm-a")
+        return next_poll(
+            [(running, timedelta(seconds=age))], NOW, PACE, lengths=lengths, awaiting_job=False, listed=10
+        )
 
     assert delay(10) == PACE.interval  # far from any end seen
     assert delay(55) == timedelta(seconds=5)  # wakes when the shortest such job had ended
@@ -141,9 +147,11 @@ def test_a_running_job_is_polled_fast_only_within_the_span_jobs_of_its_kind_took
 
 
 def test_a_job_of_a_kind_never_seen_ending_is_polled_in_proportion_to_its_age() -> None:
-    def delay(elapsed: float) -> timedelta:
-        running = _job("j1", "vm-a", start=NOW - timedelta(seconds=elapsed))
-        return next_poll([running], NOW, PACE, durations={}, awaiting_job=False, listed=10)
+    def delay(age: float) -> timedelta:
+        running = _job("j1", "vm-a")
+        return next_poll(
+            [(running, timedelta(seconds=age))], NOW, PACE, lengths={}, awaiting_job=False, listed=10
+        )
 
     assert delay(5) == PACE.fast
     assert delay(40) == timedelta(seconds=4)
@@ -152,15 +160,14 @@ def test_a_job_of_a_kind_never_seen_ending_is_polled_in_proportion_to_its_age() 
 
 def test_a_reprotect_job_is_seen_ending_at_the_slow_pace() -> None:
     """No step follows a reprotect's end: the resync after it is what a plan waits for."""
-    running = _job(
-        "j1", "vm-a", scenario="SwitchReplicationGroupProtection", start=NOW - timedelta(seconds=3)
-    )
-    assert next_poll([running], NOW, PACE, durations={}, awaiting_job=False, listed=10) == PACE.interval
+    running = _job("j1", "vm-a", scenario="SwitchReplicationGroupProtection")
+    delay = next_poll([(running, timedelta(seconds=3))], NOW, PACE, lengths={}, awaiting_job=False, listed=10)
+    assert delay == PACE.interval
 
 
 def test_the_fast_pace_stays_within_the_read_budget() -> None:
     """5,000 items and 1,000 jobs are 60 pages a poll: at 4 reads a second, one poll in 15 s at most."""
-    delay = next_poll([], NOW, PACE, durations={}, awaiting_job=True, listed=6000)
+    delay = next_poll([], NOW, PACE, lengths={}, awaiting_job=True, listed=6000)
     assert delay == PACE.interval  # the budget (15 s) is above the slow pace: the slow pace it is
 
 
@@ -239,12 +246,12 @@ def test_a_machine_replicating_back_is_polled_for_when_its_progress_says_it_ends
     later = NOW + timedelta(seconds=100)
     ends = progress.expected_ends(syncing(60), watched, later)
     assert ends == [later + timedelta(seconds=80)]  # 50 % in 100 s: the last 40 % in 80 s
-    delay = next_poll([], later, PACE, durations={}, awaiting_job=False, listed=10, sync_ends=ends)
+    delay = next_poll([], later, PACE, lengths={}, awaiting_job=False, listed=10, sync_ends=ends)
     assert delay == PACE.interval
     near = later + timedelta(seconds=76)
-    assert next_poll(
-        [], near, PACE, durations={}, awaiting_job=False, listed=10, sync_ends=ends
-    ) == timedelta(seconds=4)
+    assert next_poll([], near, PACE, lengths={}, awaiting_job=False, listed=10, sync_ends=ends) == timedelta(
+        seconds=4
+    )
     done = (ProtectedItem(name="vm-a-new", protection_state="Protected", sync_progress_percent=100),)
     assert progress.expected_ends(done, watched, near) == []
 
