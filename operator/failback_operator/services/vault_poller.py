@@ -27,11 +27,13 @@ from failback_operator.services.vault_reads import POLLED_KINDS, SharedVaultRead
 __all__ = [
     "JobClock",
     "JobDurations",
+    "NextPolls",
     "PollPace",
     "SyncProgress",
     "VaultPoller",
     "concerned_plans",
     "next_poll",
+    "next_polls",
     "vault_facts",
     "vault_fingerprint",
 ]
@@ -206,6 +208,48 @@ def _due(job: Job, age: timedelta, lengths: Mapping[str, JobDurations], pace: Po
     return max(pace.fast, (age - known.longest) / 10)
 
 
+@dataclass(frozen=True, slots=True)
+class NextPolls:
+    """When to read each list again: the jobs for jobs' ends, the items for replication's end."""
+
+    jobs: timedelta
+    items: timedelta
+
+
+def next_polls(
+    running: Sequence[tuple[Job, timedelta]],
+    now: datetime,
+    pace: PollPace,
+    *,
+    lengths: Mapping[str, JobDurations],
+    awaiting_job: bool,
+    jobs_listed: int,
+    items_listed: int,
+    sync_ends: Sequence[datetime] = (),
+) -> NextPolls:
+    """The delays before the next reads of a vault's jobs and items, and never above the read budget.
+
+    `running` are the running jobs with their ages (`JobClock`); `*_listed` how many jobs and items
+    the lists hold, for their cost in pages; `sync_ends` when the machines the plans wait for are
+    expected to be protected.
+    """
+    jobs_due = pace.fast if awaiting_job else pace.interval
+    for job, age in running:
+        # No step follows a reprotect's end (the machine replicates back first; that end is
+        # expected from its progress): a reprotect job is seen ending at the slow pace.
+        if job.scenario not in REPROTECT_SCENARIOS:
+            jobs_due = min(jobs_due, _due(job, age, lengths, pace))
+    items_due = pace.interval
+    for end in sync_ends:
+        items_due = min(items_due, max(pace.fast, end - now))
+
+    def within_budget(due: timedelta, listed: int) -> timedelta:
+        pages = max(1, math.ceil(listed / pace.page_size))
+        return min(pace.interval, max(due, timedelta(seconds=pages / pace.reads_per_second)))
+
+    return NextPolls(jobs=within_budget(jobs_due, jobs_listed), items=within_budget(items_due, items_listed))
+
+
 def next_poll(
     running: Sequence[tuple[Job, timedelta]],
     now: datetime,
@@ -216,23 +260,31 @@ def next_poll(
     listed: int,
     sync_ends: Sequence[datetime] = (),
 ) -> timedelta:
-    """The delay before the next poll of a vault, given its running jobs, its plans and what a poll costs.
+    """The delay before the vault's next read of either list (`listed` counted for each)."""
+    polls = next_polls(
+        running,
+        now,
+        pace,
+        lengths=lengths,
+        awaiting_job=awaiting_job,
+        jobs_listed=listed,
+        items_listed=listed,
+        sync_ends=sync_ends,
+    )
+    return min(polls.jobs, polls.items)
 
-    `running` are the running jobs with their ages (`JobClock`); `listed` is the number of items and
-    jobs the poll read, for its cost in pages; `sync_ends` are when the machines the plans wait for
-    are expected to be protected.
-    """
-    due = pace.fast if awaiting_job else pace.interval
-    for job, age in running:
-        # No step follows a reprotect's end (the machine replicates back first; that end is
-        # expected from its progress): a reprotect job is seen ending at the slow pace.
-        if job.scenario not in REPROTECT_SCENARIOS:
-            due = min(due, _due(job, age, lengths, pace))
-    for end in sync_ends:
-        due = min(due, max(pace.fast, end - now))
-    pages = max(2, math.ceil(listed / pace.page_size))
-    budget = timedelta(seconds=pages / pace.reads_per_second)
-    return min(pace.interval, max(due, budget))
+
+@dataclass
+class _VaultWatch:
+    """What the poller keeps of one vault between polls."""
+
+    items: tuple[ProtectedItem, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    facts: dict[str, str] | None = None
+    due: dict[str, datetime] = field(default_factory=dict)
+    sync_ends: list[datetime] = field(default_factory=list)
+    syncs: SyncProgress = field(default_factory=SyncProgress)
+    job_clock: JobClock = field(default_factory=JobClock)
 
 
 @dataclass
@@ -246,9 +298,7 @@ class VaultPoller:
     clock: Callable[[], datetime]
     pace: PollPace
     index: PlanIndex
-    _seen: dict[str, dict[str, str]] = field(default_factory=dict)
-    _syncs: dict[str, SyncProgress] = field(default_factory=dict)
-    _jobs: dict[str, JobClock] = field(default_factory=dict)
+    _watches: dict[str, _VaultWatch] = field(default_factory=dict)
     polls: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -256,35 +306,47 @@ class VaultPoller:
         return self.pace.interval
 
     async def poll(self, vault: str) -> timedelta:
-        """One batched read of the vault; the plans whose items or jobs changed are woken."""
+        """Read the vault's lists that are due; wake the plans whose items or jobs changed."""
         obj = await self.store.get("recoveryvaults", vault)
         _, source = await self.sources.site_recovery(obj)
+        watch = self._watches.setdefault(vault, _VaultWatch())
+        now = self.clock()
+        # A little early is on time: the daemon's sleep ends close to, not exactly at, a due time.
+        due = {kind for kind in POLLED_KINDS if watch.due.get(kind, now) <= now + timedelta(milliseconds=200)}
         # Afresh: the shared reads serve looks for a while, but a poll is there to see what is new.
-        self.reads.expire(source.config, source.identity, POLLED_KINDS)
+        self.reads.expire(source.config, source.identity, due)
         client = self.reads.connect(source.config, source.identity)
-        items = await client.protected_items()
-        jobs = await client.recent_jobs(self.clock() - timedelta(days=1))
+        if "items" in due:
+            watch.items = await client.protected_items()
+        if "jobs" in due:
+            watch.jobs = await client.recent_jobs(now - timedelta(days=1))
         self.polls[vault] = self.polls.get(vault, 0) + 1
-        facts = vault_facts(items, jobs)
-        before = self._seen.get(vault)
-        self._seen[vault] = facts
+        facts = vault_facts(watch.items, watch.jobs)
+        before, watch.facts = watch.facts, facts
         plans = await self.index.of_vault(vault)
         if before is None:
             woken = list(plans)  # the first poll: every plan of the vault sees where things are
         else:
             changed = {key for key in facts.keys() | before.keys() if facts.get(key) != before.get(key)}
-            woken = concerned_plans(plans, changed, {job.id: job for job in jobs}, items) if changed else []
+            jobs = {job.id: job for job in watch.jobs}
+            woken = concerned_plans(plans, changed, jobs, watch.items) if changed else []
         for plan in woken:
             self.wake(plan.namespace, plan.name)
         now = self.clock()
-        watched = frozenset(name for plan in plans for name in plan.items)
-        job_clock = self._jobs.setdefault(vault, JobClock())
-        return next_poll(
-            job_clock.running(jobs, now),
+        if "items" in due:
+            watched = frozenset(name for plan in plans for name in plan.items)
+            watch.sync_ends = watch.syncs.expected_ends(watch.items, watched, now)
+        polls = next_polls(
+            watch.job_clock.running(watch.jobs, now),
             now,
             self.pace,
-            lengths=job_clock.lengths,
+            lengths=watch.job_clock.lengths,
             awaiting_job=any(plan.awaits_job for plan in plans),
-            listed=len(items) + len(jobs),
-            sync_ends=self._syncs.setdefault(vault, SyncProgress()).expected_ends(items, watched, now),
+            jobs_listed=len(watch.jobs),
+            items_listed=len(watch.items),
+            sync_ends=watch.sync_ends,
         )
+        for kind, delay in (("jobs", polls.jobs), ("items", polls.items)):
+            at = now + delay
+            watch.due[kind] = at if kind in due else min(watch.due.get(kind, at), at)
+        return max(timedelta(0), min(watch.due.values()) - now)

@@ -209,24 +209,34 @@ async def test_the_poller_wakes_all_at_first_then_only_the_plans_concerned() -> 
     )
     woken: list[str] = []
     reads = _Reads()
+    clock = [NOW]
     poller = VaultPoller(
         store=_Store(),  # type: ignore[arg-type]
         sources=_Sources(),  # type: ignore[arg-type]
         reads=reads,  # type: ignore[arg-type]
         wake=lambda namespace, name: woken.append(name),
-        clock=lambda: NOW,
+        clock=lambda: clock[0],
         pace=PACE,
         index=index,
     )
-    await poller.poll("vault-a")
+
+    async def poll_when_due(delay: timedelta) -> timedelta:
+        clock[0] += delay
+        return await poller.poll("vault-a")
+
+    delay = await poll_when_due(timedelta(0))
     assert sorted(woken) == ["app1", "app2"]
-    assert reads.expired == [("items", "jobs")]  # a poll reads afresh, never the looks' shared copy
+    assert [set(kinds) for kinds in reads.expired] == [{"items", "jobs"}]  # afresh, not the looks' copy
     woken.clear()
-    await poller.poll("vault-a")
+    delay = await poll_when_due(delay)
     assert woken == []  # nothing changed
-    reads.jobs = (_job("j1", "vm-b", start=NOW - timedelta(seconds=3)),)
-    assert await poller.poll("vault-a") == PACE.fast  # a job of a kind never seen ending, just started
+    reads.jobs = (_job("j1", "vm-b"),)
+    delay = await poll_when_due(delay)
     assert woken == ["app2"]
+    assert delay == PACE.fast  # a job of a kind never seen ending, just started: its jobs list soon
+    reads.expired.clear()
+    await poll_when_due(delay)
+    assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]  # the items list is not due yet
 
 
 def test_a_machine_replicating_back_is_polled_for_when_its_progress_says_it_ends() -> None:
