@@ -53,8 +53,12 @@ async def index_plan(
     runtime: OperatorRuntime = memo.runtime
     if type == "DELETED":
         runtime.plan_index.deleted(namespace or "", name)
-    elif body:
-        runtime.plan_index.seen(body)
+    elif body and runtime.plan_index.seen(body):
+        # The plan started a job: the vault's poller looks for it now, and then for its end.
+        vault = ((body.get("spec") or {}).get("vaultRef") or {}).get("name")
+        if vault and runtime.vault_poller is not None:
+            runtime.vault_poller.hurry(vault)
+            runtime.infrastructure_wake_event("vault-poller", vault).set()
 
 
 @kopf.on.update(GROUP, VERSION, "failbackplans", field="spec")

@@ -112,13 +112,15 @@ class PlanIndex:
                     self._plans[key] = plan
             self._listed_at = self._monotonic()
 
-    def seen(self, plan: Mapping[str, Any]) -> None:
-        """A watch event with the plan as it is now."""
+    def seen(self, plan: Mapping[str, Any]) -> bool:
+        """A watch event with the plan as it is now; whether it names a job it did not name before."""
         indexed = _slim(plan)
         key = (indexed.namespace, indexed.name)
+        before = self._plans.get(key)
         self._plans[key] = indexed
         self._events += 1
         self._event_of[key] = self._events
+        return bool(indexed.jobs - (before.jobs if before else frozenset()))
 
     def deleted(self, namespace: str, name: str) -> None:
         """The plan is gone."""

@@ -305,6 +305,12 @@ class VaultPoller:
     def interval(self) -> timedelta:
         return self.pace.interval
 
+    def hurry(self, vault: str) -> None:
+        """A plan started a job: read the vault's jobs at the next poll (the caller wakes the poller)."""
+        watch = self._watches.get(vault)
+        if watch is not None:
+            watch.due["jobs"] = self.clock()
+
     async def poll(self, vault: str) -> timedelta:
         """Read the vault's lists that are due; wake the plans whose items or jobs changed."""
         obj = await self.store.get("recoveryvaults", vault)

@@ -282,3 +282,32 @@ async def test_the_index_lists_again_now_and_then_without_undoing_newer_events()
     clock[0] += 300
     assert sorted(p.name for p in await index.plans()) == ["app1", "elsewhere"]
     assert index.lists == 2
+
+
+async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
+    """A short job started between two slow polls is looked for at once, then its end."""
+    index = await _index(_plan("app1", ("vm-a-new",)))
+    recorded = _plan(
+        "app1",
+        ("vm-a-new",),
+        status={"items": [{"name": "vm-a-new", "intent": {"operation": "Commit", "jobName": "J-7"}}]},
+    )
+    assert index.seen(recorded) is True
+    assert index.seen(recorded) is False  # the same job again: nothing new
+    reads = _Reads()
+    clock = [NOW]
+    poller = VaultPoller(
+        store=_Store(),  # type: ignore[arg-type]
+        sources=_Sources(),  # type: ignore[arg-type]
+        reads=reads,  # type: ignore[arg-type]
+        wake=lambda namespace, name: None,
+        clock=lambda: clock[0],
+        pace=PACE,
+        index=index,
+    )
+    assert await poller.poll("vault-a") == PACE.interval
+    clock[0] += timedelta(seconds=2)
+    reads.expired.clear()
+    poller.hurry("vault-a")
+    await poller.poll("vault-a")
+    assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]
