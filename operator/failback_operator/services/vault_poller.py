@@ -322,10 +322,16 @@ class VaultPoller:
         # Afresh: the shared reads serve looks for a while, but a poll is there to see what is new.
         self.reads.expire(source.config, source.identity, due)
         client = self.reads.connect(source.config, source.identity)
+        if "jobs" in due:
+            jobs = await client.recent_jobs(now - timedelta(days=1))
+            ended = {job.id for job in jobs if job.state not in _RUNNING}
+            if "items" not in due and ended - {job.id for job in watch.jobs if job.state not in _RUNNING}:
+                # A job ended: its items changed with it, and the plans woken must see both.
+                due.add("items")
+                self.reads.expire(source.config, source.identity, ("items",))
+            watch.jobs = jobs
         if "items" in due:
             watch.items = await client.protected_items()
-        if "jobs" in due:
-            watch.jobs = await client.recent_jobs(now - timedelta(days=1))
         self.polls[vault] = self.polls.get(vault, 0) + 1
         facts = vault_facts(watch.items, watch.jobs)
         before, watch.facts = watch.facts, facts
@@ -334,8 +340,8 @@ class VaultPoller:
             woken = list(plans)  # the first poll: every plan of the vault sees where things are
         else:
             changed = {key for key in facts.keys() | before.keys() if facts.get(key) != before.get(key)}
-            jobs = {job.id: job for job in watch.jobs}
-            woken = concerned_plans(plans, changed, jobs, watch.items) if changed else []
+            by_id = {job.id: job for job in watch.jobs}
+            woken = concerned_plans(plans, changed, by_id, watch.items) if changed else []
         for plan in woken:
             self.wake(plan.namespace, plan.name)
         now = self.clock()

@@ -311,3 +311,31 @@ async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
     poller.hurry("vault-a")
     await poller.poll("vault-a")
     assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]
+
+
+async def test_a_job_seen_ending_has_its_items_read_with_it() -> None:
+    """Plans woken by a job's end must see the items it changed, not the items of before."""
+    index = await _index(_plan("app1", ("vm-a-new",)))
+    reads = _Reads()
+    reads.jobs = (_job("j1", "vm-a"),)
+    clock = [NOW]
+    poller = VaultPoller(
+        store=_Store(),  # type: ignore[arg-type]
+        sources=_Sources(),  # type: ignore[arg-type]
+        reads=reads,  # type: ignore[arg-type]
+        wake=lambda namespace, name: None,
+        clock=lambda: clock[0],
+        pace=PACE,
+        index=index,
+    )
+    delay = await poller.poll("vault-a")
+    assert delay == PACE.fast
+    clock[0] += delay
+    reads.expired.clear()
+    await poller.poll("vault-a")
+    assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]  # still running: the jobs only
+    reads.jobs = (_job("j1", "vm-a", state="Succeeded"),)
+    clock[0] += PACE.fast
+    reads.expired.clear()
+    await poller.poll("vault-a")
+    assert {kind for kinds in reads.expired for kind in kinds} == {"jobs", "items"}
