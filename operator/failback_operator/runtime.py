@@ -165,6 +165,9 @@ def build_runtime(
         interval=vault_poll,
         fast=min(vault_poll, timedelta(seconds=float(environ.get("FAILBACK_VAULT_FAST_POLL_SECONDS", "1")))),
         reads_per_second=float(environ.get("FAILBACK_VAULT_READS_PER_SECOND", "4")),
+        quiet=max(
+            vault_poll, timedelta(seconds=float(environ.get("FAILBACK_VAULT_QUIET_POLL_SECONDS", "60")))
+        ),
     )
     plan_index = PlanIndex(lambda: store.list("failbackplans"))
     reads = SharedVaultReads(

@@ -15,7 +15,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from failback_operator.api.vocabulary import Operation
+
 __all__ = ["IndexedPlan", "PlanIndex"]
+
+_REPROTECTS = frozenset({Operation.REPROTECT.value, Operation.REPROTECT_TO_AZURE.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,9 @@ class IndexedPlan:
     items: frozenset[str]
     recovery_plans: frozenset[str]
     jobs: frozenset[str]
+    # Jobs whose end the plan's next step follows (failover, commit, cancel; not a reprotect,
+    # which the replication back follows).
+    step_jobs: frozenset[str]
     # An intent recorded without its job yet: the next vault poll should come soon.
     awaits_job: bool
 
@@ -43,11 +50,14 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
     items = [item.get("name", "") for group in groups for item in group.get("items") or []]
     recovery_plans = [group.get("recoveryPlan") or "" for group in groups]
     jobs: set[str] = set()
+    step_jobs: set[str] = set()
     awaits_job = False
     for item in status.get("items") or []:
         intent = item.get("intent") or {}
         if intent and not intent.get("jobName"):
             awaits_job = True
+        if intent.get("jobName") and intent.get("operation") not in _REPROTECTS:
+            step_jobs.add(intent["jobName"].casefold())
         for name in (intent.get("jobName"), (item.get("currentJob") or {}).get("name")):
             if name:
                 jobs.add(name.casefold())
@@ -67,6 +77,7 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
         items=frozenset(i.casefold() for i in items if i),
         recovery_plans=frozenset(r.casefold() for r in recovery_plans if r),
         jobs=frozenset(jobs),
+        step_jobs=frozenset(step_jobs),
         awaits_job=awaits_job,
     )
 
@@ -113,14 +124,14 @@ class PlanIndex:
             self._listed_at = self._monotonic()
 
     def seen(self, plan: Mapping[str, Any]) -> bool:
-        """A watch event with the plan as it is now; whether it names a job it did not name before."""
+        """A watch event with the plan as it is now; whether it started a job its next step follows."""
         indexed = _slim(plan)
         key = (indexed.namespace, indexed.name)
         before = self._plans.get(key)
         self._plans[key] = indexed
         self._events += 1
         self._event_of[key] = self._events
-        return bool(indexed.jobs - (before.jobs if before else frozenset()))
+        return bool(indexed.step_jobs - (before.step_jobs if before else frozenset()))
 
     def deleted(self, namespace: str, name: str) -> None:
         """The plan is gone."""

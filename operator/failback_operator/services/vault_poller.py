@@ -1,12 +1,14 @@
-"""One poller per vault: reads its items and jobs in one batch and wakes the plans a change concerns.
+"""One poller per vault: reads its items and jobs and wakes the plans a change concerns.
 
 Plans look at their own pace (every active poll while jobs run); the poller makes them look as
 soon as Site Recovery reports a change, so a finished job or a protected item is acted on at once
-without every plan reading the vault more often. The poller itself reads at a slow pace, and
-faster only while it matters: while a plan has recorded an intent whose job is not listed yet, while
-a running job is within the span that jobs of its kind have taken to end in this vault, and when a
-machine a plan waits for is expected to finish replicating back (from its progress). The faster
-pace is bounded by a read budget, counted in list pages.
+without every plan reading the vault more often. Each list has its own time. The jobs list is read
+at a quiet pace, and fast while a plan has recorded an intent whose job is not listed yet, or a
+job a step follows (failover, commit, cancel) is within the span jobs of its kind took to end
+here (timed on the operator's clock). The items list is read at the quiet pace, at the plain pace
+while a machine a plan waits for is reprotected or replicates back at a rate not yet known, and
+fast when its progress says it is about to be protected; a job's end brings its items with it.
+The fast pace is bounded by a read budget, counted in list pages.
 """
 
 from __future__ import annotations
@@ -159,8 +161,9 @@ class SyncProgress:
 
     def expected_ends(
         self, items: Iterable[ProtectedItem], watched: frozenset[str], now: datetime
-    ) -> list[datetime]:
-        ends: list[datetime] = []
+    ) -> list[datetime | None]:
+        """Per watched machine replicating back, its expected end (None until its rate is known)."""
+        ends: list[datetime | None] = []
         syncing: set[str] = set()
         for item in items:
             key = item.name.casefold()
@@ -171,11 +174,14 @@ class SyncProgress:
             first = self._first.get(key)
             if first is None or percent < first[1]:
                 self._first[key] = (now, percent)
+                ends.append(None)
                 continue
             since, was = first
             if percent > was:
                 rate = (percent - was) / (now - since).total_seconds()
                 ends.append(now + timedelta(seconds=(100 - percent) / rate))
+            else:
+                ends.append(None)
         for key in set(self._first) - syncing:
             del self._first[key]
         return ends
@@ -185,8 +191,11 @@ class SyncProgress:
 class PollPace:
     """The poller's paces: slow by default, fast while an end is due, never above the read budget."""
 
+    # While a plan waits on the vault for something not yet expected at a known time.
     interval: timedelta = timedelta(seconds=10)
     fast: timedelta = timedelta(seconds=1)
+    # While nothing a plan's next step follows is under way (changes made by others show then).
+    quiet: timedelta = timedelta(seconds=60)
     # Reads per second the fast pace may spend on one vault (ARM refills ~25 per second per principal).
     reads_per_second: float = 4.0
     page_size: int = 100
@@ -225,27 +234,29 @@ def next_polls(
     awaiting_job: bool,
     jobs_listed: int,
     items_listed: int,
-    sync_ends: Sequence[datetime] = (),
+    sync_ends: Sequence[datetime | None] = (),
 ) -> NextPolls:
-    """The delays before the next reads of a vault's jobs and items, and never above the read budget.
+    """The delays before the next reads of a vault's jobs and items, never above the read budget.
 
     `running` are the running jobs with their ages (`JobClock`); `*_listed` how many jobs and items
     the lists hold, for their cost in pages; `sync_ends` when the machines the plans wait for are
-    expected to be protected.
+    expected to finish replicating back (None while not yet known).
     """
-    jobs_due = pace.fast if awaiting_job else pace.interval
+    jobs_due = pace.fast if awaiting_job else pace.quiet
+    items_due = pace.quiet
     for job, age in running:
-        # No step follows a reprotect's end (the machine replicates back first; that end is
-        # expected from its progress): a reprotect job is seen ending at the slow pace.
-        if job.scenario not in REPROTECT_SCENARIOS:
+        if job.scenario in REPROTECT_SCENARIOS:
+            # No step follows a reprotect's end, but the replication back does: its progress
+            # (on the items) is read at the plain pace until its end can be expected.
+            items_due = min(items_due, pace.interval)
+        else:
             jobs_due = min(jobs_due, _due(job, age, lengths, pace))
-    items_due = pace.interval
     for end in sync_ends:
-        items_due = min(items_due, max(pace.fast, end - now))
+        items_due = min(items_due, pace.interval if end is None else max(pace.fast, end - now))
 
     def within_budget(due: timedelta, listed: int) -> timedelta:
         pages = max(1, math.ceil(listed / pace.page_size))
-        return min(pace.interval, max(due, timedelta(seconds=pages / pace.reads_per_second)))
+        return min(pace.quiet, max(due, timedelta(seconds=pages / pace.reads_per_second)))
 
     return NextPolls(jobs=within_budget(jobs_due, jobs_listed), items=within_budget(items_due, items_listed))
 
@@ -258,7 +269,7 @@ def next_poll(
     lengths: Mapping[str, JobDurations],
     awaiting_job: bool,
     listed: int,
-    sync_ends: Sequence[datetime] = (),
+    sync_ends: Sequence[datetime | None] = (),
 ) -> timedelta:
     """The delay before the vault's next read of either list (`listed` counted for each)."""
     polls = next_polls(
@@ -282,7 +293,7 @@ class _VaultWatch:
     jobs: tuple[Job, ...] = ()
     facts: dict[str, str] | None = None
     due: dict[str, datetime] = field(default_factory=dict)
-    sync_ends: list[datetime] = field(default_factory=list)
+    sync_ends: list[datetime | None] = field(default_factory=list)
     syncs: SyncProgress = field(default_factory=SyncProgress)
     job_clock: JobClock = field(default_factory=JobClock)
 

@@ -11,11 +11,13 @@ from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.vault_poller import (
     JobClock,
     JobDurations,
+    NextPolls,
     PollPace,
     SyncProgress,
     VaultPoller,
     concerned_plans,
     next_poll,
+    next_polls,
 )
 
 NOW = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)
@@ -108,8 +110,8 @@ async def test_a_plan_deleted_while_the_list_is_on_its_way_stays_deleted() -> No
     assert await index.plans() == ()
 
 
-def test_nothing_running_polls_at_the_slow_pace() -> None:
-    assert next_poll([], NOW, PACE, lengths={}, awaiting_job=False, listed=10) == PACE.interval
+def test_nothing_running_polls_at_the_quiet_pace() -> None:
+    assert next_poll([], NOW, PACE, lengths={}, awaiting_job=False, listed=10) == PACE.quiet
 
 
 def test_an_intent_waiting_for_its_job_polls_fast() -> None:
@@ -140,10 +142,10 @@ def test_a_running_job_is_polled_fast_only_within_the_span_jobs_of_its_kind_took
             [(running, timedelta(seconds=age))], NOW, PACE, lengths=lengths, awaiting_job=False, listed=10
         )
 
-    assert delay(10) == PACE.interval  # far from any end seen
+    assert delay(10) == timedelta(seconds=50)  # far from any end seen: not before the shortest
     assert delay(55) == timedelta(seconds=5)  # wakes when the shortest such job had ended
     assert delay(70) == PACE.fast  # inside the span: every fast poll
-    assert delay(80 + 200) == timedelta(seconds=10)  # long overdue: backs off with the overrun
+    assert delay(80 + 200) == timedelta(seconds=20)  # long overdue: backs off with the overrun
 
 
 def test_a_job_of_a_kind_never_seen_ending_is_polled_in_proportion_to_its_age() -> None:
@@ -155,20 +157,28 @@ def test_a_job_of_a_kind_never_seen_ending_is_polled_in_proportion_to_its_age() 
 
     assert delay(5) == PACE.fast
     assert delay(40) == timedelta(seconds=4)
-    assert delay(600) == PACE.interval
+    assert delay(600) == PACE.quiet
 
 
-def test_a_reprotect_job_is_seen_ending_at_the_slow_pace() -> None:
-    """No step follows a reprotect's end: the resync after it is what a plan waits for."""
+def test_a_reprotect_job_is_followed_by_its_items_not_its_end() -> None:
+    """No step follows a reprotect's end: the replication back after it is what a plan waits for."""
     running = _job("j1", "vm-a", scenario="SwitchReplicationGroupProtection")
-    delay = next_poll([(running, timedelta(seconds=3))], NOW, PACE, lengths={}, awaiting_job=False, listed=10)
-    assert delay == PACE.interval
+    polls = next_polls(
+        [(running, timedelta(seconds=3))],
+        NOW,
+        PACE,
+        lengths={},
+        awaiting_job=False,
+        jobs_listed=10,
+        items_listed=10,
+    )
+    assert polls == NextPolls(jobs=PACE.quiet, items=PACE.interval)
 
 
 def test_the_fast_pace_stays_within_the_read_budget() -> None:
-    """5,000 items and 1,000 jobs are 60 pages a poll: at 4 reads a second, one poll in 15 s at most."""
+    """6,000 jobs are 60 pages: at 4 reads a second, one read of them in 15 s at most."""
     delay = next_poll([], NOW, PACE, lengths={}, awaiting_job=True, listed=6000)
-    assert delay == PACE.interval  # the budget (15 s) is above the slow pace: the slow pace it is
+    assert delay == timedelta(seconds=15)
 
 
 class _Store:
@@ -252,12 +262,14 @@ def test_a_machine_replicating_back_is_polled_for_when_its_progress_says_it_ends
             ProtectedItem(name="not-a-plans", sync_progress_percent=percent),
         )
 
-    assert progress.expected_ends(syncing(10), watched, NOW) == []  # one sight gives no rate
+    assert progress.expected_ends(syncing(10), watched, NOW) == [None]  # one sight gives no rate
     later = NOW + timedelta(seconds=100)
     ends = progress.expected_ends(syncing(60), watched, later)
     assert ends == [later + timedelta(seconds=80)]  # 50 % in 100 s: the last 40 % in 80 s
     delay = next_poll([], later, PACE, lengths={}, awaiting_job=False, listed=10, sync_ends=ends)
-    assert delay == PACE.interval
+    assert delay == PACE.quiet  # 80 s away
+    first_sight = next_poll([], NOW, PACE, lengths={}, awaiting_job=False, listed=10, sync_ends=[None])
+    assert first_sight == PACE.interval  # a second sight soon, for the rate
     near = later + timedelta(seconds=76)
     assert next_poll([], near, PACE, lengths={}, awaiting_job=False, listed=10, sync_ends=ends) == timedelta(
         seconds=4
@@ -294,6 +306,12 @@ async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
     )
     assert index.seen(recorded) is True
     assert index.seen(recorded) is False  # the same job again: nothing new
+    reprotecting = _plan(
+        "app2",
+        ("vm-b-new",),
+        status={"items": [{"name": "vm-b-new", "intent": {"operation": "Reprotect", "jobName": "J-8"}}]},
+    )
+    assert index.seen(reprotecting) is False  # the replication back follows a reprotect, not a step
     reads = _Reads()
     clock = [NOW]
     poller = VaultPoller(
@@ -305,7 +323,7 @@ async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
         pace=PACE,
         index=index,
     )
-    assert await poller.poll("vault-a") == PACE.interval
+    assert await poller.poll("vault-a") == PACE.quiet
     clock[0] += timedelta(seconds=2)
     reads.expired.clear()
     poller.hurry("vault-a")
