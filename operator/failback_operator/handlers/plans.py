@@ -53,11 +53,12 @@ async def index_plan(
     runtime: OperatorRuntime = memo.runtime
     if type == "DELETED":
         runtime.plan_index.deleted(namespace or "", name)
-    elif body and runtime.plan_index.seen(body):
-        # The plan started a job: the vault's poller looks for it now, and then for its end.
+    elif body:
+        hurry = runtime.plan_index.seen(body)
         vault = ((body.get("spec") or {}).get("vaultRef") or {}).get("name")
-        if vault and runtime.vault_poller is not None:
-            runtime.vault_poller.hurry(vault)
+        if hurry and vault and runtime.vault_poller is not None:
+            # The plan started a job: the vault's poller looks for it now, and then for its end.
+            runtime.vault_poller.hurry(vault, hurry)
             runtime.infrastructure_wake_event("vault-poller", vault).set()
 
 

@@ -15,11 +15,21 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from failback_operator.api.vocabulary import Operation
+from failback_operator.api.vocabulary import ItemStage, Operation
 
 __all__ = ["IndexedPlan", "PlanIndex"]
 
 _REPROTECTS = frozenset({Operation.REPROTECT.value, Operation.REPROTECT_TO_AZURE.value})
+_IN_FLIGHT = frozenset(
+    stage.value
+    for stage in (
+        ItemStage.REPROTECTING,
+        ItemStage.SYNCING,
+        ItemStage.FAILING_BACK,
+        ItemStage.COMMITTING,
+        ItemStage.REPROTECTING_TO_AZURE,
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +48,12 @@ class IndexedPlan:
     # Jobs whose end the plan's next step follows (failover, commit, cancel; not a reprotect,
     # which the replication back follows).
     step_jobs: frozenset[str]
+    # Jobs whose end is followed by the replication back (reprotects).
+    reprotect_jobs: frozenset[str]
     # An intent recorded without its job yet: the next vault poll should come soon.
     awaits_job: bool
+    # A machine is being reprotected, replicates back, fails back or commits: the plan waits on the vault.
+    in_flight: bool
 
 
 def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
@@ -51,13 +65,19 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
     recovery_plans = [group.get("recoveryPlan") or "" for group in groups]
     jobs: set[str] = set()
     step_jobs: set[str] = set()
+    reprotect_jobs: set[str] = set()
     awaits_job = False
+    in_flight = False
     for item in status.get("items") or []:
         intent = item.get("intent") or {}
         if intent and not intent.get("jobName"):
             awaits_job = True
-        if intent.get("jobName") and intent.get("operation") not in _REPROTECTS:
-            step_jobs.add(intent["jobName"].casefold())
+        if intent.get("jobName"):
+            (reprotect_jobs if intent.get("operation") in _REPROTECTS else step_jobs).add(
+                intent["jobName"].casefold()
+            )
+        if item.get("stage") in _IN_FLIGHT:
+            in_flight = True
         for name in (intent.get("jobName"), (item.get("currentJob") or {}).get("name")):
             if name:
                 jobs.add(name.casefold())
@@ -78,7 +98,9 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
         recovery_plans=frozenset(r.casefold() for r in recovery_plans if r),
         jobs=frozenset(jobs),
         step_jobs=frozenset(step_jobs),
+        reprotect_jobs=frozenset(reprotect_jobs),
         awaits_job=awaits_job,
+        in_flight=in_flight or awaits_job,
     )
 
 
@@ -123,15 +145,24 @@ class PlanIndex:
                     self._plans[key] = plan
             self._listed_at = self._monotonic()
 
-    def seen(self, plan: Mapping[str, Any]) -> bool:
-        """A watch event with the plan as it is now; whether it started a job its next step follows."""
+    def seen(self, plan: Mapping[str, Any]) -> frozenset[str]:
+        """A watch event with the plan as it is now; the vault lists to read now for the jobs it started.
+
+        A failover, commit or cancel job: the jobs, for its end. A reprotect job: both, since the
+        replication back that follows it shows on the items.
+        """
         indexed = _slim(plan)
         key = (indexed.namespace, indexed.name)
         before = self._plans.get(key)
         self._plans[key] = indexed
         self._events += 1
         self._event_of[key] = self._events
-        return bool(indexed.step_jobs - (before.step_jobs if before else frozenset()))
+        hurry: set[str] = set()
+        if indexed.step_jobs - (before.step_jobs if before else frozenset()):
+            hurry.add("jobs")
+        if indexed.reprotect_jobs - (before.reprotect_jobs if before else frozenset()):
+            hurry.update(("jobs", "items"))
+        return frozenset(hurry)
 
     def deleted(self, namespace: str, name: str) -> None:
         """The plan is gone."""

@@ -235,15 +235,18 @@ def next_polls(
     jobs_listed: int,
     items_listed: int,
     sync_ends: Sequence[datetime | None] = (),
+    in_flight: bool = False,
 ) -> NextPolls:
     """The delays before the next reads of a vault's jobs and items, never above the read budget.
 
     `running` are the running jobs with their ages (`JobClock`); `*_listed` how many jobs and items
     the lists hold, for their cost in pages; `sync_ends` when the machines the plans wait for are
-    expected to finish replicating back (None while not yet known).
+    expected to finish replicating back (None while not yet known); `in_flight` whether a plan has
+    machines under way.
     """
     jobs_due = pace.fast if awaiting_job else pace.quiet
-    items_due = pace.quiet
+    # A plan whose machines are under way waits on the items (states, progress) at the plain pace.
+    items_due = pace.interval if in_flight else pace.quiet
     for job, age in running:
         if job.scenario in REPROTECT_SCENARIOS:
             # No step follows a reprotect's end, but the replication back does: its progress
@@ -316,11 +319,12 @@ class VaultPoller:
     def interval(self) -> timedelta:
         return self.pace.interval
 
-    def hurry(self, vault: str) -> None:
-        """A plan started a job: read the vault's jobs at the next poll (the caller wakes the poller)."""
+    def hurry(self, vault: str, kinds: Iterable[str]) -> None:
+        """A plan started a job: read these lists at the next poll (the caller wakes the poller)."""
         watch = self._watches.get(vault)
         if watch is not None:
-            watch.due["jobs"] = self.clock()
+            for kind in kinds:
+                watch.due[kind] = self.clock()
 
     async def poll(self, vault: str) -> timedelta:
         """Read the vault's lists that are due; wake the plans whose items or jobs changed."""
@@ -368,6 +372,7 @@ class VaultPoller:
             jobs_listed=len(watch.jobs),
             items_listed=len(watch.items),
             sync_ends=watch.sync_ends,
+            in_flight=any(plan.in_flight for plan in plans),
         )
         for kind, delay in (("jobs", polls.jobs), ("items", polls.items)):
             at = now + delay

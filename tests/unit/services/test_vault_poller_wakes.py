@@ -304,14 +304,15 @@ async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
         ("vm-a-new",),
         status={"items": [{"name": "vm-a-new", "intent": {"operation": "Commit", "jobName": "J-7"}}]},
     )
-    assert index.seen(recorded) is True
-    assert index.seen(recorded) is False  # the same job again: nothing new
+    assert index.seen(recorded) == {"jobs"}
+    assert index.seen(recorded) == frozenset()  # the same job again: nothing new
     reprotecting = _plan(
         "app2",
         ("vm-b-new",),
         status={"items": [{"name": "vm-b-new", "intent": {"operation": "Reprotect", "jobName": "J-8"}}]},
     )
-    assert index.seen(reprotecting) is False  # the replication back follows a reprotect, not a step
+    # The replication back follows a reprotect: its progress shows on the items.
+    assert index.seen(reprotecting) == {"jobs", "items"}
     reads = _Reads()
     clock = [NOW]
     poller = VaultPoller(
@@ -326,7 +327,7 @@ async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
     assert await poller.poll("vault-a") == PACE.quiet
     clock[0] += timedelta(seconds=2)
     reads.expired.clear()
-    poller.hurry("vault-a")
+    poller.hurry("vault-a", {"jobs"})
     await poller.poll("vault-a")
     assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]
 
@@ -357,3 +358,20 @@ async def test_a_job_seen_ending_has_its_items_read_with_it() -> None:
     reads.expired.clear()
     await poller.poll("vault-a")
     assert {kind for kinds in reads.expired for kind in kinds} == {"jobs", "items"}
+
+
+def test_a_plan_with_machines_under_way_has_the_items_read_at_the_plain_pace() -> None:
+    """After a restart no job is hurried for: the plans' own stages say they wait on the vault."""
+    polls = next_polls(
+        [], NOW, PACE, lengths={}, awaiting_job=False, jobs_listed=1, items_listed=1, in_flight=True
+    )
+    assert polls == NextPolls(jobs=PACE.quiet, items=PACE.interval)
+
+
+async def test_a_plan_is_under_way_while_a_machine_is() -> None:
+    syncing = _plan("app1", ("vm-a-new",), status={"items": [{"name": "vm-a-new", "stage": "Syncing"}]})
+    waiting = _plan(
+        "app2", ("vm-b-new",), status={"items": [{"name": "vm-b-new", "stage": "ProtectedToOnPremises"}]}
+    )
+    index = await _index(syncing, waiting)
+    assert {p.name: p.in_flight for p in await index.plans()} == {"app1": True, "app2": False}
