@@ -179,5 +179,10 @@ class PlanIndex:
         """The slim plan objects, as `claims_on` reads them."""
         return [plan.obj for plan in await self.plans()]
 
+    async def naming(self, plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The slim objects of the plans naming an item `plan` names: all `claims_on` needs for it."""
+        mine = _slim(plan).items
+        return [other.obj for other in await self.plans() if other.items & mine]
+
     async def of_vault(self, vault: str) -> tuple[IndexedPlan, ...]:
         return tuple(plan for plan in await self.plans() if plan.vault == vault)

@@ -139,7 +139,7 @@ class PlanService:
             for a in await self.store.list("failbackapprovals", namespace)
             if a["spec"]["planRef"]["name"] == name
         ]
-        others = await self.index.objects() if self.index else await self.store.list("failbackplans")
+        others = await self.index.naming(obj) if self.index else await self.store.list("failbackplans")
         claimed_by = claims_on(others, obj)
         gathered = await self.facts_source.read(
             namespace, name, spec, generation, master_target_obj, approval_objs

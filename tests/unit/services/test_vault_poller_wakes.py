@@ -375,3 +375,15 @@ async def test_a_plan_is_under_way_while_a_machine_is() -> None:
     )
     index = await _index(syncing, waiting)
     assert {p.name: p.in_flight for p in await index.plans()} == {"app1": True, "app2": False}
+
+
+async def test_the_index_gives_a_look_only_the_plans_naming_its_items() -> None:
+    from failback_operator.workflow import claims_on
+
+    older = _plan("app1", ("vm-a-new",))
+    newer = _plan("app2", ("vm-a-new", "vm-b-new"))
+    newer["metadata"]["creationTimestamp"] = "2026-11-28T21:00:00Z"
+    index = await _index(older, newer, _plan("app3", ("vm-c-new",)))
+    naming = await index.naming(newer)
+    assert sorted(p["metadata"]["name"] for p in naming) == ["app1", "app2"]
+    assert claims_on(naming, newer) == {"vm-a-new": "team-apps/app1"}
