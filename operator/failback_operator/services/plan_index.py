@@ -146,10 +146,10 @@ class PlanIndex:
             self._listed_at = self._monotonic()
 
     def seen(self, plan: Mapping[str, Any]) -> frozenset[str]:
-        """A watch event with the plan as it is now; the vault lists to read now for the jobs it started.
+        """A watch event with the plan as it is now; the vault lists to hurry for the jobs it started.
 
-        A failover, commit or cancel job: the jobs, for its end. A reprotect job: both, since the
-        replication back that follows it shows on the items.
+        A failover, commit or cancel job: the jobs, for its end. A reprotect job: the items, since
+        the replication back that follows it shows there.
         """
         indexed = _slim(plan)
         key = (indexed.namespace, indexed.name)
@@ -161,7 +161,7 @@ class PlanIndex:
         if indexed.step_jobs - (before.step_jobs if before else frozenset()):
             hurry.add("jobs")
         if indexed.reprotect_jobs - (before.reprotect_jobs if before else frozenset()):
-            hurry.update(("jobs", "items"))
+            hurry.add("items")
         return frozenset(hurry)
 
     def deleted(self, namespace: str, name: str) -> None:

@@ -187,6 +187,15 @@ class PlanService:
             unreadable=gathered.problems,
         )
         decision = decide(request, status, observation, now, self.settings)
+        log.debug(
+            "plan %s/%s: %s/%s, %d action(s), next look in %s",
+            namespace,
+            name,
+            decision.status.phase,
+            decision.status.progression,
+            len(decision.actions),
+            decision.requeue_after,
+        )
         starting = [a.operation.value for a in decision.actions if isinstance(a, StartOperation)]
         failpoints.reach("before-intent", starting)
         obj = await self._write(obj, decision)

@@ -320,11 +320,18 @@ class VaultPoller:
         return self.pace.interval
 
     def hurry(self, vault: str, kinds: Iterable[str]) -> None:
-        """A plan started a job: read these lists at the next poll (the caller wakes the poller)."""
+        """A plan started a job (the caller wakes the poller).
+
+        "jobs": a failover, commit or cancel, whose end its next step follows: read the jobs now.
+        "items": a reprotect, which the replication back follows: read the items at the plain pace.
+        """
         watch = self._watches.get(vault)
-        if watch is not None:
-            for kind in kinds:
-                watch.due[kind] = self.clock()
+        if watch is None:
+            return
+        now = self.clock()
+        for kind in kinds:
+            at = now if kind == "jobs" else now + self.pace.interval
+            watch.due[kind] = min(watch.due.get(kind, at), at)
 
     async def poll(self, vault: str) -> timedelta:
         """Read the vault's lists that are due; wake the plans whose items or jobs changed."""

@@ -312,7 +312,7 @@ async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
         status={"items": [{"name": "vm-b-new", "intent": {"operation": "Reprotect", "jobName": "J-8"}}]},
     )
     # The replication back follows a reprotect: its progress shows on the items.
-    assert index.seen(reprotecting) == {"jobs", "items"}
+    assert index.seen(reprotecting) == {"items"}
     reads = _Reads()
     clock = [NOW]
     poller = VaultPoller(
@@ -387,3 +387,23 @@ async def test_the_index_gives_a_look_only_the_plans_naming_its_items() -> None:
     naming = await index.naming(newer)
     assert sorted(p["metadata"]["name"] for p in naming) == ["app1", "app2"]
     assert claims_on(naming, newer) == {"vm-a-new": "team-apps/app1"}
+
+
+async def test_a_reprotect_started_has_the_items_read_at_the_plain_pace_not_at_once() -> None:
+    index = await _index(_plan("app1", ("vm-a-new",)))
+    reads = _Reads()
+    clock = [NOW]
+    poller = VaultPoller(
+        store=_Store(),  # type: ignore[arg-type]
+        sources=_Sources(),  # type: ignore[arg-type]
+        reads=reads,  # type: ignore[arg-type]
+        wake=lambda namespace, name: None,
+        clock=lambda: clock[0],
+        pace=PACE,
+        index=index,
+    )
+    assert await poller.poll("vault-a") == PACE.quiet
+    poller.hurry("vault-a", {"items"})
+    reads.expired.clear()
+    assert await poller.poll("vault-a") == PACE.interval  # nothing read now, the items in 10 s
+    assert reads.expired == [()]
