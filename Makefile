@@ -12,13 +12,15 @@ PYTEST_ARGS ?=
 IMAGE ?= ghcr.io/failback-io/failback-operator:0.1.0
 # `make chaos CHAOS_ARGS="--kills 200 --seed 7"`: see tests/e2e/chaos.py and docs/reliability.md.
 CHAOS_ARGS ?= --kills 60
+BENCH_ARGS ?=
 
-.PHONY: help venv tools lint typecheck unit pytest test chaos demo image lock clean-cache
+.PHONY: help venv tools lint typecheck unit pytest test chaos bench demo image lock clean-cache
 
 help:
 	@echo "make demo   bring a Windows and a Linux group home on local parts (DEMO_ARGS=--keep to stay)"
 	@echo "make test   ruff, mypy and pytest (builds what is missing first)"
 	@echo "make chaos  plans driven to Completed through operator kills and faults (CHAOS_ARGS=--kills N)"
+	@echo "make bench  the operator against the critical path and the scripts (BENCH_ARGS='--help')"
 
 venv: $(VENV)/.installed
 
@@ -32,8 +34,8 @@ tools:
 	FAILBACK_CACHE=$(CACHE) bash tools/testenv/build-tools.sh
 
 lint: venv
-	$(RUN) ruff check operator tests
-	$(RUN) ruff format --check operator tests
+	$(RUN) ruff check operator tests bench
+	$(RUN) ruff format --check operator tests bench
 
 typecheck: venv
 	$(RUN) mypy
@@ -48,6 +50,10 @@ test: lint typecheck pytest
 
 chaos: venv tools
 	$(RUN) python -m tests.e2e.chaos $(CHAOS_ARGS)
+
+# The operator against Site Recovery's critical path and the scripts teams write (docs/performance.md).
+bench: venv tools
+	$(RUN) PYTHONPATH=$(CURDIR)/operator:$(CURDIR) python -m bench $(BENCH_ARGS)
 
 demo: venv tools
 	$(RUN) python -m failback_operator demo $(DEMO_ARGS)

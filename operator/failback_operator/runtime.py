@@ -15,13 +15,15 @@ from failback_operator.services.approvals import ApprovalService
 from failback_operator.services.kube import KubeStore
 from failback_operator.services.leadership import ElectionSettings
 from failback_operator.services.master_targets import MasterTargetService
+from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.plans import PlanService
 from failback_operator.services.reconciling import ReconcileSettings
 from failback_operator.services.reservations import DiskSlotLedger
-from failback_operator.services.vault_poller import VaultPoller
+from failback_operator.services.vault_poller import PollPace, VaultPoller
 from failback_operator.services.vault_reads import SharedVaultReads
 from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
+from failback_operator.vsphere.sessions import VCenterSessions
 from failback_operator.workflow import WorkflowSettings
 
 __all__ = [
@@ -119,6 +121,8 @@ class OperatorRuntime:
     vcenters: VCenterService
     master_targets: MasterTargetService
     reconcile: ReconcileSettings
+    # Every plan, kept from the watch: looks and the vault poller read it instead of listing plans.
+    plan_index: PlanIndex
     vault_reads: SharedVaultReads | None = None
     # The FailbackApproval status writer; None only where a test builds a runtime without one.
     approvals: ApprovalService | None = None
@@ -149,6 +153,7 @@ def build_runtime(
 
     `may_act` says whether this replica still holds the operator's Lease (always, when standalone).
     """
+    from failback_operator.gathering import kept_session_reader
     from failback_operator.services.facts_source import GatheringFactsSource
     from failback_operator.services.kube import load_api_client
     from failback_operator.services.sources import SourceResolver
@@ -159,6 +164,15 @@ def build_runtime(
     settings = settings_from_environment(environ)
     ledger = DiskSlotLedger(store, utc_now, capacity=settings.rules.master_target_disk_slots)
     vault_poll = timedelta(seconds=float(environ.get("FAILBACK_VAULT_POLL_SECONDS", "10")))
+    pace = PollPace(
+        interval=vault_poll,
+        fast=min(vault_poll, timedelta(seconds=float(environ.get("FAILBACK_VAULT_FAST_POLL_SECONDS", "1")))),
+        reads_per_second=float(environ.get("FAILBACK_VAULT_READS_PER_SECOND", "4")),
+        quiet=max(
+            vault_poll, timedelta(seconds=float(environ.get("FAILBACK_VAULT_QUIET_POLL_SECONDS", "60")))
+        ),
+    )
+    plan_index = PlanIndex(lambda: store.list("failbackplans"))
     reads = SharedVaultReads(
         # Shared long enough to absorb a burst of looks, never so long that a look sees nothing new.
         ttl_seconds=float(
@@ -169,17 +183,25 @@ def build_runtime(
         ),
         # One jobs list a day back serves every plan's job tracking and adoption.
         jobs_since=lambda: utc_now() - timedelta(days=1),
+        # The configuration changes rarely; a retention volume awaited (FB022) is still seen in time.
+        configuration_ttl_seconds=min(
+            float(environ.get("FAILBACK_VAULT_CONFIGURATION_SECONDS", "60")),
+            settings.rules.retention_volume_poll.total_seconds(),
+        ),
     )
     sources = SourceResolver(store)
     reconcile = reconcile_settings_from_environment(environ)
+    # One logged-in session per vCenter for every look, renewed when vCenter drops it.
+    vcenter_reader = kept_session_reader(VCenterSessions())
     plans = PlanService(
         store=store,
         facts_source=GatheringFactsSource(
-            store, utc_now, reads, sources, read_timeout=reconcile.read_timeout
+            store, utc_now, reads, sources, read_timeout=reconcile.read_timeout, vcenter_reader=vcenter_reader
         ),
         ledger=ledger,
         clock=utc_now,
         settings=settings,
+        index=plan_index,
     )
     if may_act is not None:
         plans.may_act = may_act
@@ -206,14 +228,22 @@ def build_runtime(
             settings=reconcile,
             rules=settings.rules,
             connect=reads.connect,
+            vcenter_reader=vcenter_reader,
         ),
         vault_reads=reads,
         reconcile=reconcile,
         approvals=ApprovalService(
             store=store, clock=utc_now, **({"may_act": may_act} if may_act is not None else {})
         ),
+        plan_index=plan_index,
     )
     runtime.vault_poller = VaultPoller(
-        store=store, sources=sources, reads=reads, wake=runtime.wake, clock=utc_now, interval=vault_poll
+        store=store,
+        sources=sources,
+        reads=reads,
+        wake=runtime.wake,
+        clock=utc_now,
+        pace=pace,
+        index=plan_index,
     )
     return runtime

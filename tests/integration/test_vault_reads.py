@@ -86,3 +86,56 @@ async def test_a_changed_secret_gets_a_reader_of_its_own(classic_sim: AsrSimulat
         assert classic_sim.runtime.log.count(LIST_ITEMS) == 1  # the same identity shares its reader
     finally:
         await reads.close()
+
+
+async def test_the_configuration_is_read_on_its_own_slower_period(classic_sim: AsrSimulator) -> None:
+    """Items move with every step; fabric, configuration server, policies and recovery plans rarely do."""
+    clock = _Clock()
+    reads = SharedVaultReads(
+        ttl_seconds=5,
+        configuration_ttl_seconds=60,
+        jobs_since=lambda: datetime.now(UTC) - timedelta(days=1),
+        monotonic=clock,
+    )
+    config, identity = _source(classic_sim)
+
+    async def look() -> None:
+        client = reads.connect(config, identity)
+        await asyncio.gather(
+            client.protected_items(),
+            client.recovery_plans(),
+            client.configuration_server(),
+            client.failback_policies(),
+        )
+
+    try:
+        await look()
+        for _ in range(5):
+            clock.now += 6  # past the items' TTL, inside the configuration's period
+            await look()
+        assert reads.reads["items"] == 6
+        configuration = ("recovery plans", "configuration server True", "policies", "fabric name")
+        assert {kind: reads.reads.get(kind) for kind in configuration} == dict.fromkeys(configuration, 1)
+        clock.now += 31  # the configuration's period is over: read once more
+        await look()
+        assert reads.reads["policies"] == 2
+        assert reads.reads["configuration server True"] == 2
+    finally:
+        await reads.close()
+
+
+async def test_the_vault_poller_reads_afresh_within_the_shared_time(classic_sim: AsrSimulator) -> None:
+    """Looks share the poller's reads; the poller's own reads never come from the shared copy."""
+    clock = _Clock()
+    reads = SharedVaultReads(
+        ttl_seconds=10, jobs_since=lambda: datetime.now(UTC) - timedelta(days=1), monotonic=clock
+    )
+    config, identity = _source(classic_sim)
+    try:
+        await reads.connect(config, identity).protected_items()
+        reads.expire(config, identity, ("items", "jobs"))
+        await reads.connect(config, identity).protected_items()
+        await reads.connect(config, identity).protected_items()  # a look after the poll shares it
+        assert classic_sim.runtime.log.count(LIST_ITEMS) == 2
+    finally:
+        await reads.close()

@@ -217,3 +217,39 @@ def test_reprotect_to_azure_names_a_missing_field_and_checks_the_forward_policy(
         start_item_operation(state, name, Operation.REPROTECT, body)
     assert "not a policy replicating to Azure" in wrong_policy.value.message
     assert state.jobs == {}
+
+
+def _reprotect_all(state: SimState) -> list[str]:
+    names = [item.name for item in state.items.values() if item.stage is ItemStage.FAILED_OVER_COMMITTED]
+    for name in names:
+        body = _body(state, ItemStage.FAILED_OVER_COMMITTED, Operation.REPROTECT)
+        start_item_operation(state, name, Operation.REPROTECT, body)
+    return names
+
+
+def test_a_process_server_resyncs_as_many_items_at_once_as_the_scenario_allows() -> None:
+    durations = CLASSIC.job_durations.model_copy(update={"process_server_resyncs": 1})
+    state = _state(CLASSIC.model_copy(update={"job_durations": durations}))
+    names = _reprotect_all(state)
+    assert len(names) >= 2
+    state.clock.advance(20 * 60 + 60 * 60)  # reprotect, then one resync
+    settle(state)
+    stages = sorted(state.items[n.lower()].stage.value for n in names)
+    assert stages.count(ItemStage.PROTECTED_TO_ON_PREMISES.value) == 1  # the others waited for the slot
+    state.clock.advance(60 * 60 * (len(names) - 1))
+    settle(state)
+    assert {state.items[n.lower()].stage for n in names} == {ItemStage.PROTECTED_TO_ON_PREMISES}
+
+
+def test_job_lengths_are_drawn_within_the_spread_and_repeat_with_the_seed() -> None:
+    durations = CLASSIC.job_durations.model_copy(update={"spread": 0.5, "seed": 7})
+
+    def lengths() -> list[float]:
+        state = _state(CLASSIC.model_copy(update={"job_durations": durations}))
+        _reprotect_all(state)
+        return [job.plan.duration.total_seconds() / 60 for job in state.jobs.values()]
+
+    drawn = lengths()
+    assert all(10 <= minutes <= 30 for minutes in drawn)
+    assert len(set(drawn)) == len(drawn)  # not all the same length
+    assert lengths() == drawn

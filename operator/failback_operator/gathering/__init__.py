@@ -18,6 +18,7 @@ from failback_operator.gathering.gather import (
     SiteRecoverySource,
     VCenterSource,
     gather_failback_facts,
+    kept_session_reader,
     read_vcenter,
     vcenter_query,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "failback_plan_facts",
     "gather_failback_facts",
     "keep_cleared_facts",
+    "kept_session_reader",
     "master_target_declaration",
     "network_path",
     "read_vcenter",

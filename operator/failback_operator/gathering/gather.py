@@ -44,12 +44,14 @@ from failback_operator.vsphere.reader import (
     VmRef,
     read_vcenter_facts,
 )
+from failback_operator.vsphere.sessions import VCenterSessions
 
 __all__ = [
     "Gathered",
     "SiteRecoverySource",
     "VCenterSource",
     "gather_failback_facts",
+    "kept_session_reader",
     "read_vcenter",
     "vcenter_query",
 ]
@@ -116,6 +118,15 @@ def read_vcenter(endpoint: VCenterEndpoint, query: VCenterQuery) -> VCenterReadi
     """Log in, read everything the query names, log out (blocking: run it in a thread)."""
     with vcenter_session(endpoint) as session:
         return read_vcenter_facts(session, query)
+
+
+def kept_session_reader(sessions: VCenterSessions) -> VCenterReader:
+    """A reader that reads through a kept, logged-in session instead of logging in per read."""
+
+    def read(endpoint: VCenterEndpoint, query: VCenterQuery) -> VCenterReading:
+        return sessions.run(endpoint, lambda session: read_vcenter_facts(session, query))
+
+    return read
 
 
 def _plan_item_names(plans: Iterable[FailbackPlanSpec]) -> list[str]:

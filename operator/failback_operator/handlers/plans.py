@@ -13,7 +13,7 @@ from failback_operator.metrics import METRICS
 from failback_operator.runtime import OperatorRuntime
 from failback_operator.services.kube import GROUP, VERSION, NotFoundError
 
-__all__ = ["approval_changed", "drive_plan", "plan_deleted", "spec_changed"]
+__all__ = ["approval_changed", "drive_plan", "index_plan", "plan_deleted", "spec_changed"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,23 @@ def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
     master_target = (spec or {}).get("masterTargetRef", {}).get("name")
     if master_target:
         runtime.infrastructure_wake_event("mastertargets", master_target).set()
+
+
+@kopf.on.event(GROUP, VERSION, "failbackplans")
+async def index_plan(
+    type: str | None, body: Any, name: str, namespace: str | None, memo: Any, **_: Any
+) -> None:
+    """Keep the plan index from the watch: looks and the vault poller read it instead of listing plans."""
+    runtime: OperatorRuntime = memo.runtime
+    if type == "DELETED":
+        runtime.plan_index.deleted(namespace or "", name)
+    elif body:
+        hurry = runtime.plan_index.seen(body)
+        vault = ((body.get("spec") or {}).get("vaultRef") or {}).get("name")
+        if hurry and vault and runtime.vault_poller is not None:
+            # The plan started a job: the vault's poller looks for it now, and then for its end.
+            runtime.vault_poller.hurry(vault, hurry)
+            runtime.infrastructure_wake_event("vault-poller", vault).set()
 
 
 @kopf.on.update(GROUP, VERSION, "failbackplans", field="spec")

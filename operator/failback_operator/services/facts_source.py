@@ -23,6 +23,7 @@ from failback_operator.gathering import (
     gather_failback_facts,
     master_target_declaration,
 )
+from failback_operator.gathering.gather import VCenterReader
 from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.master_target_status import retention_waits_from_status
 from failback_operator.services.plans import PlanFacts
@@ -42,8 +43,11 @@ class GatheringFactsSource:
         reads: SharedVaultReads,
         sources: SourceResolver,
         read_timeout: timedelta = timedelta(minutes=2),
+        vcenter_reader: VCenterReader | None = None,
     ) -> None:
         self._store = store
+        # None logs in and out per read; the operator passes a reader over kept sessions.
+        self._vcenter_reader = vcenter_reader
         self._clock = clock
         self._sources = sources
         self._reads = reads
@@ -109,6 +113,7 @@ class GatheringFactsSource:
             kept_items=self._kept.get(vault_key),
             timeout_seconds=self._read_timeout.total_seconds(),
             connect=self._reads.connect,
+            vcenter_reader=self._vcenter_reader,
         )
         self._kept[vault_key] = dict(gathered.kept_items)
         problems.extend(gathered.errors)

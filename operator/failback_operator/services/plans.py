@@ -33,6 +33,7 @@ from failback_operator.services.executor import OperationContext, execute
 from failback_operator.services.failures import describe_failure
 from failback_operator.services.job_details import JobDetailReader
 from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
+from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
 from failback_operator.workflow import (
     Decision,
@@ -112,6 +113,16 @@ def _always() -> bool:
     return True
 
 
+def _same_status(stored: Mapping[str, Any] | None, status: Mapping[str, Any]) -> bool:
+    """Whether the stored status already says what `status` says (both read through the model)."""
+    if not stored:
+        return False
+    try:
+        return FailbackPlanStatus.model_validate(stored).to_status() == status
+    except ValueError:  # a status written by hand or an older version: write ours over it
+        return False
+
+
 @dataclass
 class PlanService:
     """Drives plans through the state machine; the Kopf daemon calls `look` in a loop."""
@@ -126,6 +137,8 @@ class PlanService:
     may_act: Callable[[], bool] = field(default=_always)
     # Job GETs by name for the jobs a plan must judge (a job list has no tasks or errors).
     job_details: JobDetailReader = field(default_factory=JobDetailReader)
+    # The plans kept from watch events; without it, each look lists every plan (tests, tools).
+    index: PlanIndex | None = None
 
     async def look(self, namespace: str, name: str) -> timedelta:
         """Bring one plan a step further; returns when to look again."""
@@ -177,7 +190,8 @@ class PlanService:
             for a in await self.store.list("failbackapprovals", namespace)
             if a["spec"]["planRef"]["name"] == name
         ]
-        claimed_by = claims_on(await self.store.list("failbackplans"), obj)
+        others = await self.index.naming(obj) if self.index else await self.store.list("failbackplans")
+        claimed_by = claims_on(others, obj)
         gathered = await self.facts_source.read(
             namespace, name, spec, generation, master_target_obj, approval_objs
         )
@@ -240,6 +254,15 @@ class PlanService:
             unreadable=gathered.problems,
         )
         decision = decide(request, status, observation, now, self.settings)
+        log.debug(
+            "plan %s/%s: %s/%s, %d action(s), next look in %s",
+            namespace,
+            name,
+            decision.status.phase,
+            decision.status.progression,
+            len(decision.actions),
+            decision.requeue_after,
+        )
         starting = [a.operation.value for a in decision.actions if isinstance(a, StartOperation)]
         failpoints.reach("before-intent", starting)
         # Nothing but the call stands between the intent and the call: events wait until after it,
@@ -283,7 +306,8 @@ class PlanService:
             events.extend(recorded.events)
             failpoints.reach("after-record", [action.operation.value])
         await self._post(obj, events)
-        return decision.requeue_after or self.settings.idle_poll
+        # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
+        return self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
 
     def _context(
         self,
@@ -304,13 +328,19 @@ class PlanService:
         )
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:
-        """Write the decision's status with the read resourceVersion, then post its events (if `post`)."""
+        """Write the decision's status with the read resourceVersion, then post its events (if `post`).
+
+        A status equal to the stored one is not written again (a plan in sync costs no write per
+        look), unless the decision starts a call: its intent is always written first.
+        """
         status = decision.status.to_status()
-        written = await self.store.replace_status(obj, status)
+        starts_a_call = any(isinstance(a, StartOperation) for a in decision.actions)
+        if starts_a_call or not _same_status(obj.get("status"), status):
+            obj = await self.store.replace_status(obj, status)
         METRICS.observe_plan(obj["metadata"]["namespace"], obj["metadata"]["name"], status)
         if post:
-            await self._post(written, decision.events)
-        return written
+            await self._post(obj, decision.events)
+        return obj
 
     async def _post(self, obj: Mapping[str, Any], events: Sequence[Event]) -> None:
         for event in events:

@@ -2,7 +2,9 @@
 
 ARM throttles reads per principal and subscription, so looks that happen close together share
 one list of protected items, recovery plans, jobs, the configuration server and the policies
-instead of reading them again. A shared read is reused for a short time only (the TTL), and a
+instead of reading them again. Items and jobs, which move with every step, are reused for a short
+time only (the TTL); the configuration (fabric, configuration server with its vCenters, policies,
+recovery plans), which rarely changes, is read once and refreshed on its own slower period. A
 newer read always replaces an older one, so what a plan sees never goes back in time.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -21,9 +23,16 @@ from failback_operator.azure.recovery_plan import RecoveryPlan
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
 
-__all__ = ["SharedVaultReads"]
+__all__ = ["CONFIGURATION_KINDS", "POLLED_KINDS", "SharedVaultReads"]
 
 T = TypeVar("T")
+
+# What the vault poller reads afresh at each poll, for every look to share.
+POLLED_KINDS = ("items", "jobs")
+# What a vault's configuration is made of: read on the configuration period, not the TTL.
+CONFIGURATION_KINDS = frozenset(
+    {"fabric name", "recovery plans", "configuration server True", "configuration server False", "policies"}
+)
 
 
 @dataclass
@@ -95,18 +104,23 @@ class _SharedSiteRecovery(SiteRecovery):
 
 
 class SharedVaultReads:
-    """Hands out vault clients whose reads are shared for `ttl_seconds`; counts real reads for tests."""
+    """Hands out vault clients whose reads are shared; counts real reads for tests and the benchmark.
+
+    Items and jobs are shared for `ttl_seconds`, the configuration for `configuration_ttl_seconds`.
+    """
 
     def __init__(
         self,
         ttl_seconds: float,
         jobs_since: Callable[[], datetime],
+        configuration_ttl_seconds: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
         connect: Callable[
             [VaultConfig, ClientSecret | WorkloadIdentity], SiteRecovery
         ] = SiteRecovery.connect,
     ) -> None:
         self.ttl_seconds = ttl_seconds
+        self.configuration_ttl_seconds = configuration_ttl_seconds
         self.jobs_since = jobs_since
         self._monotonic = monotonic
         self._connect = connect
@@ -121,11 +135,21 @@ class SharedVaultReads:
             cache = self._vaults[key] = _VaultCache(client=self._connect(config, identity))
         return _SharedSiteRecovery(self, cache)
 
+    def expire(
+        self, config: VaultConfig, identity: ClientSecret | WorkloadIdentity, kinds: Iterable[str]
+    ) -> None:
+        """Read these kinds afresh at their next read (the vault poller's own reads must be new)."""
+        cache = self._vaults.get(_key(config, identity))
+        if cache is not None:
+            for kind in kinds:
+                cache.entries.pop(kind, None)
+
     async def read(self, cache: _VaultCache, kind: str, fetch: Callable[[], Awaitable[T]]) -> T:
         lock = cache.locks.setdefault(kind, asyncio.Lock())
         async with lock:  # a burst of looks waits for one read instead of sending many
             entry = cache.entries.get(kind)
-            if entry is not None and self._monotonic() - entry.read_at < self.ttl_seconds:
+            ttl = self.configuration_ttl_seconds if kind in CONFIGURATION_KINDS else self.ttl_seconds
+            if entry is not None and self._monotonic() - entry.read_at < ttl:
                 value: T = entry.value
                 return value
             fresh = await fetch()

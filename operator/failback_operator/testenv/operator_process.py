@@ -38,6 +38,8 @@ class OperatorProcess:
     standalone: bool = True
     # More arguments of `run` (e.g. --metrics, --log-format).
     extra_args: tuple[str, ...] = ()
+    # Debug logging, as the tests want it; a benchmark measures the operator without it.
+    verbose: bool = True
 
     def start(self, timeout: float = 60.0) -> None:
         self.liveness_port = free_port()
@@ -51,6 +53,7 @@ class OperatorProcess:
                 f"--liveness=http://127.0.0.1:{self.liveness_port}/healthz",
                 "--verbose",
                 *self.extra_args,
+                *(["--verbose"] if self.verbose else []),
             ],
             self.log_path,
         )

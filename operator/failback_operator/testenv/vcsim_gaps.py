@@ -14,25 +14,35 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from failback_operator import cli
 from failback_operator.facts.vsphere import RunAsPrivileges
 from failback_operator.gathering import gather
 from failback_operator.rules.config import RuleConfig
-from failback_operator.vsphere.connection import VCenterEndpoint
-from failback_operator.vsphere.reader import VCenterQuery, VCenterReading
+from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from failback_operator.vsphere.reader import VCenterQuery, VCenterReading, read_vcenter_facts
 
-__all__ = ["ENTRY", "install", "read_with_gaps_filled"]
+__all__ = ["ENTRY", "install", "read_facts_with_gaps_filled", "read_with_gaps_filled"]
 
 # The program arguments that run the command through this module (for OperatorProcess's entry).
 ENTRY = ("-m", "failback_operator.testenv.vcsim_gaps")
 
-_real_read = gather.read_vcenter
+_real_read_facts = read_vcenter_facts
 
 
 def read_with_gaps_filled(endpoint: VCenterEndpoint, query: VCenterQuery) -> VCenterReading:
-    """The real reading of vcsim, with the two facts vcsim cannot give completed as vCenter would."""
-    reading = _real_read(endpoint, query)
+    """A vCenter read (log in, read, log out) with the two facts vcsim cannot give completed."""
+    with vcenter_session(endpoint) as session:
+        return read_facts_with_gaps_filled(session, query)
+
+
+def read_facts_with_gaps_filled(
+    session: VCenterSession, query: VCenterQuery, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> VCenterReading:
+    """The real reading of vcsim over a fresh or a kept session, completed as vCenter would report it."""
+    reading = _real_read_facts(session, query, now)
     facts = reading.facts
     host = facts.master_target_host
     if host is not None:
@@ -60,8 +70,9 @@ def read_with_gaps_filled(endpoint: VCenterEndpoint, query: VCenterQuery) -> VCe
 
 
 def install() -> None:
-    """Make every vCenter read of this process go through `read_with_gaps_filled`."""
-    gather.read_vcenter = read_with_gaps_filled
+    """Make every vCenter read of this process, over fresh or kept sessions, fill the gaps."""
+    # gather reads through its module-level name; patching it covers fresh and kept sessions alike.
+    setattr(gather, "read_vcenter_facts", read_facts_with_gaps_filled)  # noqa: B010
 
 
 if __name__ == "__main__":

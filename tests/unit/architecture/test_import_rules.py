@@ -57,7 +57,18 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     ),
     # The wiring of the long-lived parts, and the Kopf glue over it.
     "runtime": frozenset(
-        {"api", "facts", "rules", "workflow", "services", "storage", "election", "gathering", "metrics"}
+        {
+            "api",
+            "facts",
+            "rules",
+            "workflow",
+            "services",
+            "storage",
+            "election",
+            "gathering",
+            "metrics",
+            "vsphere",
+        }
     ),
     "handlers": frozenset({"runtime", "services", "storage", "election", "metrics"}),
     # Commands.

@@ -15,8 +15,9 @@ from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.services.facts_source import GatheringFactsSource
 from failback_operator.services.kube import NotFoundError
+from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.sources import SourceResolver
-from failback_operator.services.vault_poller import VaultPoller
+from failback_operator.services.vault_poller import PollPace, VaultPoller
 from failback_operator.services.vault_reads import SharedVaultReads
 
 REPO = Path(__file__).resolve().parents[3]
@@ -71,6 +72,10 @@ async def test_a_plan_on_a_vault_without_workload_identity_gets_the_reason() -> 
     assert any("WorkloadIdentityCredential" in problem for problem in read.problems), read.problems
 
 
+async def _no_plans() -> list[dict[str, Any]]:
+    return []
+
+
 async def test_the_vault_poller_says_a_lasting_failure_once_without_a_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -82,7 +87,8 @@ async def test_the_vault_poller_says_a_lasting_failure_once_without_a_traceback(
         reads=_reads(),
         wake=lambda namespace, name: None,
         clock=lambda: NOW,
-        interval=timedelta(seconds=10),
+        pace=PollPace(interval=timedelta(seconds=10)),
+        index=PlanIndex(_no_plans),
     )
     for _ in range(3):
         assert await poller.poll("pwstestvault") == timedelta(seconds=10)

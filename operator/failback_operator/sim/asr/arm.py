@@ -120,7 +120,15 @@ async def handle_arm(request: web.Request) -> web.StreamResponse:
     activity_id = str(uuid.uuid4())
     segments = [segment for segment in request.path.split("/") if segment]
     record = runtime.log.add(
-        RequestRecord(0, runtime.clock.now().isoformat(), request.method, request.path, "Unknown", None)
+        RequestRecord(
+            0,
+            runtime.clock.now().isoformat(),
+            request.method,
+            request.path,
+            "Unknown",
+            None,
+            query=request.query_string,
+        )
     )
     extra = {"x-ms-request-id": activity_id, "x-ms-correlation-request-id": activity_id}
     faults = runtime.state.faults

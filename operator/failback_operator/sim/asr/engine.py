@@ -72,13 +72,41 @@ def settle(state: SimState) -> None:
             if job.settled or now < job.plan.end():
                 continue
             _finish_job(state, job)
+        _assign_resync_slots(state, now)
         for item in state.items.values():
             done = RESYNC_DONE.get(item.stage)
             if done is None or item.resync_started is None:
                 continue
-            if now >= item.resync_started + timedelta(minutes=state.scenario.job_durations.resync_minutes):
+            end = state.resync_end(item)
+            if end is not None and now >= end:
                 item.stage = done
         _discover_retention_volumes(state, now)
+
+
+def _assign_resync_slots(state: SimState, now: datetime) -> None:
+    """Process server concurrency: a waiting resync starts when a slot is free, in arrival order."""
+    limit = state.scenario.job_durations.process_server_resyncs
+    if limit is None:
+        return
+    if len(state.resync_slots) != limit:
+        state.resync_slots = [datetime.min.replace(tzinfo=now.tzinfo)] * limit
+    waiting = sorted(
+        (
+            i
+            for i in state.items.values()
+            if i.stage in RESYNC_DONE and i.resync_started is not None and i.resync_slot_at is None
+        ),
+        key=lambda i: (i.resync_started, i.name),
+    )
+    for item in waiting:
+        assert item.resync_started is not None
+        slot = min(range(limit), key=lambda n: state.resync_slots[n])
+        if state.resync_slots[slot] > now:
+            break  # every slot is busy now: the rest wait
+        item.resync_slot_at = max(item.resync_started, state.resync_slots[slot])
+        end = state.resync_end(item)
+        assert end is not None
+        state.resync_slots[slot] = end
 
 
 def _discover_retention_volumes(state: SimState, now: datetime) -> None:
@@ -110,6 +138,8 @@ def _finish_job(state: SimState, job: JobState) -> None:
         item.stage = job.targets[name]
         if item.stage in RESYNC_DONE:
             item.resync_started = end
+            item.resync_slot_at = None
+            item.resync_minutes = state.draw_minutes(state.scenario.job_durations.resync_minutes)
         if job.operation in (Operation.UNPLANNED_FAILOVER, Operation.PLANNED_FAILOVER):
             item.last_failover_time = job.plan.start
             item.recovery_point = job.recovery_point
@@ -346,7 +376,7 @@ def _duration(state: SimState, operation: Operation | ServerOperation) -> timede
         Operation.COMMIT: durations.commit_minutes,
         Operation.CANCEL: durations.cancel_minutes,
     }[operation]
-    return timedelta(minutes=minutes)
+    return timedelta(minutes=state.draw_minutes(minutes))
 
 
 def _source_site_required(operation: Operation, body: dict[str, Any]) -> bool:

@@ -36,8 +36,16 @@ def _resync_percentage(state: SimState, item: ItemState) -> int:
         ItemStage.SYNCING_TO_AZURE,
     ):
         return 100
-    total = timedelta(minutes=state.scenario.job_durations.resync_minutes).total_seconds() or 1.0
-    done = (state.clock.now() - item.resync_started).total_seconds()
+    end = state.resync_end(item)
+    if end is None:
+        return 0  # waiting for a process server slot
+    minutes = (
+        item.resync_minutes
+        if item.resync_minutes is not None
+        else state.scenario.job_durations.resync_minutes
+    )
+    total = timedelta(minutes=minutes).total_seconds() or 1.0
+    done = total - (end - state.clock.now()).total_seconds()
     return max(0, min(99, int(done * 100 / total)))
 
 

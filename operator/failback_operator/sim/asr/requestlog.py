@@ -26,6 +26,8 @@ class RequestRecord:
     fault: str | None = None
     # When the request arrived, by the wall clock (the simulated clock runs faster).
     received_at: float = field(default_factory=time.time)
+    # The query string: a list's later pages carry `$skiptoken` (reads per list, for benchmarks).
+    query: str = ""
 
 
 class RequestLog:

@@ -88,6 +88,8 @@ class SimRuntime:
             item.stage = stage
             item.current_job_id = None
             item.resync_started = self.clock.now() if "syncing" in stage.value else None
+            item.resync_slot_at = None
+            item.resync_minutes = None
 
     def add_retention_volume(self, master_target: str, volume: RetentionVolume) -> RetentionVolumeState:
         """A disk added to a master target now: listed once Site Recovery discovers it (FB022).

@@ -208,6 +208,13 @@ class JobDurations(_Model):
     commit_minutes: float = Field(default=2.0, gt=0)
     cancel_minutes: float = Field(default=5.0, gt=0)
     refresh_minutes: float = Field(default=2.0, gt=0)  # "Refresh server" of the configuration server
+    # Each job's and each resync's length is drawn uniformly within +/- this fraction of its
+    # duration above, from a generator seeded with `seed`: the same scenario gives the same draws.
+    spread: float = Field(default=0.0, ge=0, lt=1)
+    seed: int = 0
+    # How many items one process server replicates back at once; the others wait for a slot
+    # before their resync starts. None: no limit.
+    process_server_resyncs: int | None = Field(default=None, ge=1)
 
 
 # Failback job errors Microsoft documents; the simulator words them as the documentation does.

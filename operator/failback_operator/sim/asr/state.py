@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ class ItemState:
     booted_at: datetime
     current_job_id: str | None = None
     resync_started: datetime | None = None
+    # The resync's drawn length, and when a process server slot let it start (concurrency limit).
+    resync_minutes: float | None = None
+    resync_slot_at: datetime | None = None
     protection_disabled: bool = False
     azure_vm_deleted: bool = False
     last_failover_time: datetime | None = None
@@ -125,6 +129,10 @@ class SimState:
     # Master target name (lowercase) -> its retention volumes, listed or still undiscovered.
     retention_volumes: dict[str, list[RetentionVolumeState]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Draws job and resync lengths (scenario `job_durations.spread`), seeded for repeatable runs.
+    rng: random.Random = field(default_factory=random.Random)
+    # When each process server resync slot is free again (scenario `process_server_resyncs`).
+    resync_slots: list[datetime] = field(default_factory=list)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, clock: SimClock) -> SimState:
@@ -141,7 +149,13 @@ class SimState:
                 booted_at=booted_at,
                 last_failover_time=booted_at if failed_over else None,
             )
-        state = cls(scenario=scenario, clock=clock, items=items, faults=scenario.faults)
+        state = cls(
+            scenario=scenario,
+            clock=clock,
+            items=items,
+            faults=scenario.faults,
+            rng=random.Random(scenario.job_durations.seed),
+        )
         state.heartbeat_stopped = scenario.configuration_server.heartbeat_stopped
         if state.heartbeat_stopped:
             state.heartbeat_stopped_at = now - timedelta(hours=1)
@@ -163,6 +177,23 @@ class SimState:
     def architecture(self) -> Architecture:
         """Classic or modernized, as the scenario says."""
         return self.scenario.architecture
+
+    def draw_minutes(self, minutes: float) -> float:
+        """A job's or resync's length: `minutes`, spread as the scenario says."""
+        spread = self.scenario.job_durations.spread
+        return minutes * self.rng.uniform(1 - spread, 1 + spread) if spread else minutes
+
+    def resync_end(self, item: ItemState) -> datetime | None:
+        """When the item's resync ends: from its process server slot, for its drawn length."""
+        start = (
+            item.resync_slot_at if self.scenario.job_durations.process_server_resyncs else item.resync_started
+        )
+        if start is None:
+            return None
+        minutes = item.resync_minutes
+        return start + timedelta(
+            minutes=self.scenario.job_durations.resync_minutes if minutes is None else minutes
+        )
 
     def item(self, name: str) -> ItemState | None:
         """An item by ARM name, compared case-insensitively; disabled items are gone."""

@@ -1,0 +1,188 @@
+"""Every FailbackPlan the operator watches, kept from its watch events instead of listed per look.
+
+A look needs the other active plans (an item belongs to one plan at a time) and the vault poller
+needs the plans a change concerns; both read this index. It is filled by a list (before the first
+look, so that no claim is missed while the watch is still streaming the existing plans) and then
+kept by the watch events Kopf already receives: no cluster-wide list per look, one every few
+minutes at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from failback_operator.api.vocabulary import ItemStage, Operation
+
+__all__ = ["IndexedPlan", "PlanIndex"]
+
+_REPROTECTS = frozenset({Operation.REPROTECT.value, Operation.REPROTECT_TO_AZURE.value})
+_IN_FLIGHT = frozenset(
+    stage.value
+    for stage in (
+        ItemStage.REPROTECTING,
+        ItemStage.SYNCING,
+        ItemStage.FAILING_BACK,
+        ItemStage.COMMITTING,
+        ItemStage.REPROTECTING_TO_AZURE,
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedPlan:
+    """What the index keeps of a plan: the slim object `claims_on` reads, and what wakes it."""
+
+    namespace: str
+    name: str
+    vault: str | None
+    # The slim object: metadata (name, namespace, creationTimestamp), spec.groups and status.phase.
+    obj: Mapping[str, Any]
+    # Names a vault change may concern, case-folded: items, recovery plans, the jobs in status.
+    items: frozenset[str]
+    recovery_plans: frozenset[str]
+    jobs: frozenset[str]
+    # Jobs whose end the plan's next step follows (failover, commit, cancel; not a reprotect,
+    # which the replication back follows).
+    step_jobs: frozenset[str]
+    # Jobs whose end is followed by the replication back (reprotects).
+    reprotect_jobs: frozenset[str]
+    # An intent recorded without its job yet: the next vault poll should come soon.
+    awaits_job: bool
+    # A machine is being reprotected, replicates back, fails back or commits: the plan waits on the vault.
+    in_flight: bool
+
+
+def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
+    meta = plan.get("metadata") or {}
+    spec = plan.get("spec") or {}
+    status = plan.get("status") or {}
+    groups = spec.get("groups") or []
+    items = [item.get("name", "") for group in groups for item in group.get("items") or []]
+    recovery_plans = [group.get("recoveryPlan") or "" for group in groups]
+    jobs: set[str] = set()
+    step_jobs: set[str] = set()
+    reprotect_jobs: set[str] = set()
+    awaits_job = False
+    in_flight = False
+    for item in status.get("items") or []:
+        intent = item.get("intent") or {}
+        if intent and not intent.get("jobName"):
+            awaits_job = True
+        if intent.get("jobName"):
+            (reprotect_jobs if intent.get("operation") in _REPROTECTS else step_jobs).add(
+                intent["jobName"].casefold()
+            )
+        if item.get("stage") in _IN_FLIGHT:
+            in_flight = True
+        for name in (intent.get("jobName"), (item.get("currentJob") or {}).get("name")):
+            if name:
+                jobs.add(name.casefold())
+    return IndexedPlan(
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        vault=(spec.get("vaultRef") or {}).get("name"),
+        obj={
+            "metadata": {
+                "name": meta.get("name"),
+                "namespace": meta.get("namespace"),
+                "creationTimestamp": meta.get("creationTimestamp", ""),
+            },
+            "spec": {"groups": groups},
+            "status": {"phase": status.get("phase")},
+        },
+        items=frozenset(i.casefold() for i in items if i),
+        recovery_plans=frozenset(r.casefold() for r in recovery_plans if r),
+        jobs=frozenset(jobs),
+        step_jobs=frozenset(step_jobs),
+        reprotect_jobs=frozenset(reprotect_jobs),
+        awaits_job=awaits_job,
+        in_flight=in_flight or awaits_job,
+    )
+
+
+class PlanIndex:
+    """Plans by namespace and name, listed now and then and kept current by watch events in between.
+
+    The list is taken again every `relist_seconds`: an operator that watches some namespaces only
+    still sees, at that pace, the plans of the others that may claim the same items.
+    """
+
+    def __init__(
+        self,
+        list_plans: Callable[[], Awaitable[Iterable[Mapping[str, Any]]]],
+        *,
+        relist_seconds: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._list_plans = list_plans
+        self._relist_seconds = relist_seconds
+        self._monotonic = monotonic
+        self._plans: dict[tuple[str, str], IndexedPlan] = {}
+        # Each plan's last watch event, numbered: a list started before it must not undo it.
+        self._events = 0
+        self._event_of: dict[tuple[str, str], int] = {}
+        self._listed_at: float | None = None
+        self._lock = asyncio.Lock()
+        self.lists = 0
+
+    async def prime(self) -> None:
+        """List the plans at the first need and every `relist_seconds`; events keep them in between."""
+        async with self._lock:
+            if self._listed_at is not None and self._monotonic() - self._listed_at < self._relist_seconds:
+                return
+            before = self._events
+            listed = {(p.namespace, p.name): p for p in map(_slim, await self._list_plans())}
+            self.lists += 1
+            newer = {key for key, number in self._event_of.items() if number > before}
+            for key in set(self._plans) - set(listed) - newer:
+                del self._plans[key]
+            for key, plan in listed.items():
+                if key not in newer:
+                    self._plans[key] = plan
+            self._listed_at = self._monotonic()
+
+    def seen(self, plan: Mapping[str, Any]) -> frozenset[str]:
+        """A watch event with the plan as it is now; the vault lists to hurry for the jobs it started.
+
+        A failover, commit or cancel job: the jobs, for its end. A reprotect job: the items, since
+        the replication back that follows it shows there.
+        """
+        indexed = _slim(plan)
+        key = (indexed.namespace, indexed.name)
+        before = self._plans.get(key)
+        self._plans[key] = indexed
+        self._events += 1
+        self._event_of[key] = self._events
+        hurry: set[str] = set()
+        if indexed.step_jobs - (before.step_jobs if before else frozenset()):
+            hurry.add("jobs")
+        if indexed.reprotect_jobs - (before.reprotect_jobs if before else frozenset()):
+            hurry.add("items")
+        return frozenset(hurry)
+
+    def deleted(self, namespace: str, name: str) -> None:
+        """The plan is gone."""
+        key = (namespace, name)
+        self._plans.pop(key, None)
+        self._events += 1
+        self._event_of[key] = self._events
+
+    async def plans(self) -> tuple[IndexedPlan, ...]:
+        await self.prime()
+        return tuple(self._plans.values())
+
+    async def objects(self) -> list[Mapping[str, Any]]:
+        """The slim plan objects, as `claims_on` reads them."""
+        return [plan.obj for plan in await self.plans()]
+
+    async def naming(self, plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The slim objects of the plans naming an item `plan` names: all `claims_on` needs for it."""
+        mine = _slim(plan).items
+        return [other.obj for other in await self.plans() if other.items & mine]
+
+    async def of_vault(self, vault: str) -> tuple[IndexedPlan, ...]:
+        return tuple(plan for plan in await self.plans() if plan.vault == vault)
