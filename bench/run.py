@@ -118,7 +118,7 @@ class RunResult:
 
 def _furnish_vcsim(server: VcsimServer, master_targets: list[str], workdir: Path) -> None:
     """The master target VMs on one ESXi host with a VMFS datastore (the machines come home as new VMs)."""
-    from tests.integration.vsphere.vcsim_builders import Inventory
+    from tests.support.vcsim_builders import Inventory
 
     endpoint = VCenterEndpoint(
         host=server.host,

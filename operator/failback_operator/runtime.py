@@ -11,18 +11,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from failback_operator.election.leadership import ElectionSettings
+from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.services.approvals import ApprovalService
-from failback_operator.services.kube import KubeStore
-from failback_operator.services.leadership import ElectionSettings
 from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.plans import PlanService
 from failback_operator.services.reconciling import ReconcileSettings
-from failback_operator.services.reservations import DiskSlotLedger
 from failback_operator.services.vault_poller import PollPace, VaultPoller
-from failback_operator.services.vault_reads import SharedVaultReads
 from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
+from failback_operator.storage.kube import KubeStore
+from failback_operator.storage.reservations import DiskSlotLedger
 from failback_operator.vsphere.sessions import VCenterSessions
 from failback_operator.workflow import WorkflowSettings
 
@@ -154,9 +154,9 @@ def build_runtime(
     `may_act` says whether this replica still holds the operator's Lease (always, when standalone).
     """
     from failback_operator.gathering import kept_session_reader
-    from failback_operator.services.facts_source import GatheringFactsSource
-    from failback_operator.services.kube import load_api_client
-    from failback_operator.services.sources import SourceResolver
+    from failback_operator.gathering.sources import SourceResolver
+    from failback_operator.services.plan_facts import GatheringFactsSource
+    from failback_operator.storage.kube import load_api_client
 
     store = KubeStore(
         load_api_client(), operator_namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", "failback-system")

@@ -42,9 +42,9 @@ from failback_operator.testenv.controlplane import ControlPlane, running_control
 from failback_operator.testenv.operator_process import OperatorProcess
 from failback_operator.testenv.processes import free_port
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
+from tests.support.preflight_setup import GAPS_SHIM
+from tests.support.vcsim_builders import VCSIM_MODEL
 
-from ..integration.preflight_setup import GAPS_SHIM
-from ..integration.vsphere.vcsim_builders import VCSIM_MODEL
 from .world import (
     CLASSIC_GROUPS,
     MODERNIZED,

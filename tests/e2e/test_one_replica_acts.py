@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from failback_operator.handlers.leading import LEASE_LOST_EXIT_STATUS
+from failback_operator.election.leading import LEASE_LOST_EXIT_STATUS
 from failback_operator.testenv.operator_process import OperatorProcess
 
 from .world import ITEMS, RECOVERY_PLAN, World

@@ -2,7 +2,7 @@
 
 Real parts only: kube-apiserver and etcd, the Site Recovery simulator over HTTPS through the real
 SDK and azure-identity, and vcsim through pyvmomi. The operator runs through the vcsim gaps shim
-(tests/integration/vcsim_gaps.py), which supplies the two facts vcsim cannot model.
+(tests/support/vcsim_gaps.py), which supplies the two facts vcsim cannot model.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import time
 import pytest
 
 from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+from tests.support.vcsim_builders import Inventory
 
-from ..integration.vsphere.vcsim_builders import Inventory
 from .world import ITEMS, ON_PREMISES_VMS, RECOVERY_PLAN, World
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.vcsim]

@@ -20,10 +20,9 @@ from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import OperatorProcess, running_operator
 from failback_operator.testenv.vcsim import VcsimServer
 from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
-
-from ..integration.asr_sim_support import scenario
-from ..integration.preflight_setup import GAPS_SHIM, Setup, classic_setup, modernized_setup
-from ..integration.vsphere.vcsim_builders import MASTER_TARGET_HOST, Inventory
+from tests.support.asr_sim import scenario
+from tests.support.preflight_setup import GAPS_SHIM, Setup, classic_setup, modernized_setup
+from tests.support.vcsim_builders import MASTER_TARGET_HOST, Inventory
 
 MASTER_TARGET = "V2A-PS-200"
 DATASTORE = "datastore1"

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
-
-from .asr_sim_support import Vault, scenario, sdk_client
+from tests.support.asr_sim import Vault, scenario, sdk_client
 
 
 @pytest.fixture(autouse=True)

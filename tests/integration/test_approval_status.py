@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from failback_operator.services.approvals import ApprovalService
-from failback_operator.services.kube import KubeStore
+from failback_operator.storage.kube import KubeStore
 from failback_operator.testenv.controlplane import ControlPlane
 
 from ..unit.argocd.lua import run_health

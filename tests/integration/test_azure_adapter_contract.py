@@ -30,8 +30,7 @@ from failback_operator.facts.spec import Architecture, OsType
 from failback_operator.rules.failback import shutdown_problems
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.sim.asr.scenario import ItemStage
-
-from .asr_sim_support import scenario
+from tests.support.asr_sim import scenario
 
 CLASSIC_ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 

@@ -8,8 +8,8 @@ import requests
 from failback_operator.azure import OperationOutcomeUnknown, SiteRecovery, Throttled
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.sim.asr.providers import recovery_services_providers
+from tests.support.asr_sim import scenario
 
-from .asr_sim_support import scenario
 from .test_azure_adapter_contract import connect
 
 MASTER_TARGET = "V2A-PS-200"

@@ -10,7 +10,7 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from failback_operator.services.kube import KubeStore
+from failback_operator.storage.kube import KubeStore
 from failback_operator.testenv.controlplane import ControlPlane
 
 pytestmark = pytest.mark.controlplane

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
-from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
+from failback_operator.storage.kube import KubeStore, NotFoundError, StatusConflict
+from failback_operator.storage.reservations import DiskSlotLedger, NotEnoughDiskSlots
 from failback_operator.testenv.controlplane import ControlPlane
 
 pytestmark = pytest.mark.controlplane

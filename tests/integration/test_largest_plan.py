@@ -15,7 +15,7 @@ from failback_operator.api.resources import Action
 from failback_operator.api.status import FailbackPlanStatus, ItemError, ItemIntent, ItemStatus
 from failback_operator.api.vocabulary import ItemStage, Operation
 from failback_operator.facts import ReplicationGroup
-from failback_operator.services.kube import KubeStore
+from failback_operator.storage.kube import KubeStore
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.workflow import decide
 

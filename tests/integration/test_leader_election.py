@@ -15,9 +15,9 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from failback_operator.services.elector import LeaderElector
-from failback_operator.services.leadership import ElectionSettings
-from failback_operator.services.leases import LeaseConflict, LeaseStore
+from failback_operator.election.elector import LeaderElector
+from failback_operator.election.leadership import ElectionSettings
+from failback_operator.storage.leases import LeaseConflict, LeaseStore
 from failback_operator.testenv.controlplane import ControlPlane
 
 pytestmark = pytest.mark.controlplane

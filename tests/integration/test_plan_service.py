@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from failback_operator.services.kube import KubeStore
 from failback_operator.services.plans import PlanFacts, PlanService
-from failback_operator.services.reservations import DiskSlotLedger
+from failback_operator.storage.kube import KubeStore
+from failback_operator.storage.reservations import DiskSlotLedger
 from failback_operator.testenv.controlplane import ControlPlane
 
 pytestmark = pytest.mark.controlplane

@@ -27,11 +27,10 @@ from failback_operator.sim.asr import AsrSimulator, SimulatorThread, load_scenar
 from failback_operator.sim.asr.scenario import Scenario
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from tests.support.asr_sim import EXAMPLES, scenario
+from tests.support.preflight_setup import Outcome, Setup, classic_setup, modernized_setup, run_preflight
 from tests.support.real_parts import require_vcsim
-
-from .asr_sim_support import EXAMPLES, scenario
-from .preflight_setup import Outcome, Setup, classic_setup, modernized_setup, run_preflight
-from .vsphere.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
+from tests.support.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
 
 pytestmark = pytest.mark.vcsim
 

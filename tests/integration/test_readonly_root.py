@@ -23,8 +23,7 @@ from failback_operator.testenv.binaries import find_binary
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import OperatorProcess, running_operator
 from failback_operator.testenv.readonly_root import ENTRY, WRITABLE_DIRS_ENV
-
-from .asr_sim_support import scenario
+from tests.support.asr_sim import scenario
 
 pytestmark = pytest.mark.controlplane
 

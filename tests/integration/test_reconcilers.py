@@ -25,26 +25,25 @@ import yaml
 from kubernetes import client
 
 from failback_operator.api.status import MasterTargetStatus
+from failback_operator.gathering.sources import SourceResolver
 from failback_operator.rules import RuleConfig
-from failback_operator.services.kube import KubeStore
 from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.reconciling import ReconcileSettings
-from failback_operator.services.reservations import DiskSlotLedger
-from failback_operator.services.sources import SourceResolver
 from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.sim.asr.scenario import RetentionVolume as SimRetentionVolume
+from failback_operator.storage.kube import KubeStore
+from failback_operator.storage.reservations import DiskSlotLedger
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import running_operator
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from tests.support.asr_sim import scenario
+from tests.support.preflight_setup import Setup, classic_setup, modernized_setup
 from tests.support.real_parts import require_vcsim
-
-from .asr_sim_support import scenario
-from .preflight_setup import Setup, classic_setup, modernized_setup
-from .vcsim_gaps import _read_with_gaps_filled as read_with_vcsim_gaps_filled
-from .vsphere.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
+from tests.support.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
+from tests.support.vcsim_gaps import _read_with_gaps_filled as read_with_vcsim_gaps_filled
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.vcsim]
 
@@ -830,6 +829,9 @@ async def test_running_operator_keeps_statuses_current_without_changes(
         "FAILBACK_RECONCILE_POLL_SECONDS": "1",
         "FAILBACK_RECONCILE_RETRY_SECONDS": "1",
         "FAILBACK_READ_TIMEOUT_SECONDS": "20",
+        # The configuration server's health is read with the vault's configuration, shared for a
+        # minute by default; this test's 30-second waits want it read afresh each second.
+        "FAILBACK_VAULT_CONFIGURATION_SECONDS": "1",
     }
 
     async def wait_for(plural: str, name: str, test: Any) -> dict[str, Any]:

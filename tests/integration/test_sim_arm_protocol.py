@@ -8,8 +8,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.identity import ClientSecretCredential
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
-
-from .asr_sim_support import (
+from tests.support.asr_sim import (
     FirstResponse,
     Vault,
     classic_reprotect_input,

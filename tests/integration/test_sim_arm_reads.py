@@ -6,7 +6,7 @@ import json
 
 from azure.mgmt.recoveryservicessiterecovery import models
 
-from .asr_sim_support import Vault, missing_fields, raw_get, recorded, vault_path
+from tests.support.asr_sim import Vault, missing_fields, raw_get, recorded, vault_path
 
 
 def test_classic_fabric_is_the_configuration_server_with_master_targets(classic: Vault) -> None:

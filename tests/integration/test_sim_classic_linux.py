@@ -6,7 +6,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.recoveryservicessiterecovery import models
 
-from .asr_sim_support import Vault, classic_failback_input, policy_id
+from tests.support.asr_sim import Vault, classic_failback_input, policy_id
 
 ITEM = "V2A-RHEL8-301-new"
 LINUX_MASTER_TARGET = "5B1E2C7A-3D44-4E1F-9A0B-77C1D2E3F410"

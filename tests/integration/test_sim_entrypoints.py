@@ -14,8 +14,14 @@ from azure.mgmt.recoveryservicessiterecovery import models
 from azure.mgmt.recoveryservicessiterecovery.aio import SiteRecoveryManagementClient
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
-
-from .asr_sim_support import EXAMPLES, FirstResponse, classic_reprotect_input, item_path, scenario, sdk_client
+from tests.support.asr_sim import (
+    EXAMPLES,
+    FirstResponse,
+    classic_reprotect_input,
+    item_path,
+    scenario,
+    sdk_client,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.recoveryservicessiterecovery import models
 
 from failback_operator.sim.asr import SimulatorThread
-
-from .asr_sim_support import (
+from tests.support.asr_sim import (
     FirstResponse,
     Vault,
     classic_reprotect_input,

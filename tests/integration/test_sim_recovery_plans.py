@@ -8,12 +8,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.recoveryservicessiterecovery import models
 
-from .asr_sim_support import (
-    FirstResponse,
-    Vault,
-    classic_reprotect_input,
-    modern_reprotect_input,
-)
+from tests.support.asr_sim import FirstResponse, Vault, classic_reprotect_input, modern_reprotect_input
 
 CLASSIC_ITEMS = ("V2A-W2K16-201-new", "V2A-W2K19-202-new")
 MODERN_ITEMS = (

@@ -10,8 +10,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from failback_operator.sim.asr import SimulatorThread
 from failback_operator.sim.asr.scenario import JobFailure
-
-from .asr_sim_support import (
+from tests.support.asr_sim import (
     FirstResponse,
     Vault,
     classic_reprotect_input,

@@ -7,8 +7,7 @@ from typing import Any
 from azure.mgmt.recoveryservicessiterecovery import models
 
 from failback_operator.sim.asr.scenario import ItemStage
-
-from .asr_sim_support import (
+from tests.support.asr_sim import (
     FirstResponse,
     Vault,
     classic_failback_input,

@@ -9,7 +9,7 @@ import pytest
 
 from failback_operator.azure.config import ClientSecret, VaultConfig
 from failback_operator.azure.errors import SiteRecoveryError
-from failback_operator.services.vault_reads import SharedVaultReads
+from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.sim.asr import AsrSimulator
 
 LIST_ITEMS = "ReplicationProtectedItems_List"

@@ -28,17 +28,17 @@ from failback_operator.facts.reprotect import ReprotectValues
 from failback_operator.facts.reservations import DiskReservation
 from failback_operator.facts.retention_waits import RetentionWait
 from failback_operator.facts.spec import (
-    Approval,
-    ApprovalPolicy,
+    ApprovalRequirement,
     Architecture,
     DowntimeWindow,
-    FailbackPlanSpec,
     MasterTargetDeclaration,
     NetworkPath,
     OsType,
+    PlanDeclaration,
     RecoveryPointType,
     ReplicationGroup,
     RootVolumeLayout,
+    RunApproval,
 )
 from failback_operator.facts.vsphere import (
     DiskPlacement,
@@ -56,8 +56,7 @@ from failback_operator.facts.vsphere import (
 )
 
 __all__ = [
-    "Approval",
-    "ApprovalPolicy",
+    "ApprovalRequirement",
     "Architecture",
     "ConfigurationServer",
     "CurrentScenario",
@@ -66,7 +65,6 @@ __all__ = [
     "DiskReservation",
     "DowntimeWindow",
     "EsxiHost",
-    "FailbackPlanSpec",
     "FailbackPolicy",
     "HealthError",
     "HostDatastore",
@@ -79,6 +77,7 @@ __all__ = [
     "NetworkPath",
     "OnPremisesVm",
     "OsType",
+    "PlanDeclaration",
     "PortProbe",
     "ProcessServer",
     "ProtectedDisk",
@@ -91,6 +90,7 @@ __all__ = [
     "RetentionVolume",
     "RetentionWait",
     "RootVolumeLayout",
+    "RunApproval",
     "RunAsAccount",
     "RunAsPrivileges",
     "ScsiController",

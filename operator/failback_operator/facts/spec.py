@@ -13,17 +13,17 @@ from enum import StrEnum
 from failback_operator.api.resources import Architecture, OsType, RootVolumeLayout
 
 __all__ = [
-    "Approval",
-    "ApprovalPolicy",
+    "ApprovalRequirement",
     "Architecture",
     "DowntimeWindow",
-    "FailbackPlanSpec",
     "MasterTargetDeclaration",
     "NetworkPath",
     "OsType",
+    "PlanDeclaration",
     "RecoveryPointType",
     "ReplicationGroup",
     "RootVolumeLayout",
+    "RunApproval",
 ]
 
 
@@ -86,7 +86,7 @@ class DowntimeWindow:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ApprovalPolicy:
+class ApprovalRequirement:
     """Whether a second person must approve a run of the plan before failback."""
 
     required: bool = False
@@ -97,7 +97,7 @@ class ApprovalPolicy:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Approval:
+class RunApproval:
     """A FailbackApproval: one person's go-ahead for one run of one plan."""
 
     name: str
@@ -109,7 +109,7 @@ class Approval:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class FailbackPlanSpec:
+class PlanDeclaration:
     """A FailbackPlan as declared: what to bring home, through which master target, and when."""
 
     name: str
@@ -123,7 +123,7 @@ class FailbackPlanSpec:
     items: tuple[str, ...] = ()
     groups: tuple[ReplicationGroup, ...] = ()
     window: DowntimeWindow | None = None
-    approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    approval: ApprovalRequirement = field(default_factory=ApprovalRequirement)
     # The token of the current run (`spec.run`); approvals must name it.
     run: str | None = None
     generation: int | None = None

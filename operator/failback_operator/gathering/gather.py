@@ -31,7 +31,7 @@ from failback_operator.facts.asr import (
     VaultFacts,
 )
 from failback_operator.facts.reservations import DiskReservation
-from failback_operator.facts.spec import Approval, FailbackPlanSpec, MasterTargetDeclaration
+from failback_operator.facts.spec import MasterTargetDeclaration, PlanDeclaration, RunApproval
 from failback_operator.facts.vsphere import DiskPlacement
 from failback_operator.gathering.kept_facts import keep_cleared_facts, with_kept_facts
 from failback_operator.rules.inputs import FailbackFacts
@@ -129,7 +129,7 @@ def kept_session_reader(sessions: VCenterSessions) -> VCenterReader:
     return read
 
 
-def _plan_item_names(plans: Iterable[FailbackPlanSpec]) -> list[str]:
+def _plan_item_names(plans: Iterable[PlanDeclaration]) -> list[str]:
     names: dict[str, None] = {}
     for plan in plans:
         names.update(dict.fromkeys(plan.all_items()))
@@ -138,7 +138,7 @@ def _plan_item_names(plans: Iterable[FailbackPlanSpec]) -> list[str]:
 
 def vcenter_query(
     master_target: MasterTargetDeclaration,
-    plans: Sequence[FailbackPlanSpec],
+    plans: Sequence[PlanDeclaration],
     items: Iterable[ProtectedItem],
     *,
     run_as_user: str | None = None,
@@ -180,12 +180,12 @@ async def _bounded(call: Awaitable[T], timeout_seconds: float) -> T:
 
 async def gather_failback_facts(
     master_target: MasterTargetDeclaration,
-    plans: Sequence[FailbackPlanSpec],
+    plans: Sequence[PlanDeclaration],
     *,
     site_recovery: SiteRecoverySource | None,
     vcenter: VCenterSource | None,
     now: datetime,
-    approvals: Sequence[Approval] = (),
+    approvals: Sequence[RunApproval] = (),
     reservations: Sequence[DiskReservation] = (),
     kept_items: Mapping[str, ProtectedItem] | None = None,
     placements_at_reprotect: tuple[DiskPlacement, ...] | None = None,

@@ -23,17 +23,17 @@ from datetime import datetime
 
 from failback_operator.api import resources as api
 from failback_operator.facts.spec import (
-    Approval,
-    ApprovalPolicy,
+    ApprovalRequirement,
     Architecture,
     DowntimeWindow,
-    FailbackPlanSpec,
     MasterTargetDeclaration,
     NetworkPath,
     OsType,
+    PlanDeclaration,
     RecoveryPointType,
     ReplicationGroup,
     RootVolumeLayout,
+    RunApproval,
 )
 
 __all__ = [
@@ -116,11 +116,11 @@ def failback_plan_facts(
     vcenter_host: str | None = None,
     generation: int | None = None,
     requested_by: str | None = None,
-) -> FailbackPlanSpec:
+) -> PlanDeclaration:
     """A FailbackPlan as the rules read it, for the architecture of the master target it names."""
     groups = _groups(spec)
     window = spec.window
-    return FailbackPlanSpec(
+    return PlanDeclaration(
         name=name,
         namespace=namespace,
         vault=spec.vault_ref.name,
@@ -130,7 +130,7 @@ def failback_plan_facts(
         retention_drive=spec.retention_drive,
         groups=groups,
         window=DowntimeWindow(start=window.start, end=window.end) if window is not None else None,
-        approval=ApprovalPolicy(required=spec.approval.policy is api.ApprovalPolicy.REQUIRED),
+        approval=ApprovalRequirement(required=spec.approval.policy is api.ApprovalPolicy.REQUIRED),
         run=spec.run,
         generation=generation,
         requested_by=requested_by,
@@ -143,9 +143,9 @@ def failback_plan_facts(
 
 def approval_facts(
     name: str, namespace: str, spec: api.FailbackApprovalSpec, *, created: datetime | None = None
-) -> Approval:
+) -> RunApproval:
     """A FailbackApproval as the rules read it (FB040 matches its plan and run)."""
-    return Approval(
+    return RunApproval(
         name=name,
         plan=spec.plan_ref.name,
         run=spec.run,

@@ -11,7 +11,7 @@ import kopf
 from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.metrics import METRICS
 from failback_operator.runtime import OperatorRuntime
-from failback_operator.services.kube import GROUP, VERSION, NotFoundError
+from failback_operator.storage.kube import GROUP, VERSION, NotFoundError
 
 __all__ = ["approval_changed", "drive_plan", "index_plan", "plan_deleted", "spec_changed"]
 

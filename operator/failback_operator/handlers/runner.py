@@ -1,6 +1,6 @@
 """Runs Kopf with this operator's handlers, the way `failback-operator run` starts it.
 
-By default the replica first wins the operator's Lease (handlers/leading.py); `standalone` skips
+By default the replica first wins the operator's Lease (election/leading.py); `standalone` skips
 the election, for a single process run by hand.
 """
 
@@ -12,7 +12,7 @@ import signal
 
 import kopf
 
-from failback_operator.services.elector import LeaderElector
+from failback_operator.election.elector import LeaderElector
 
 __all__ = ["RetriesAreWarnings", "leader_memo", "run_operator"]
 
@@ -101,12 +101,12 @@ def _shut_down(shutdown: asyncio.Event, number: signal.Signals) -> None:
 
 
 async def _run_elected(namespaces: list[str], liveness: str | None) -> int:
-    from failback_operator.handlers.leading import lead_while_elected
-    from failback_operator.handlers.liveness import replica_ready, serving_liveness
+    from failback_operator.election.leading import lead_while_elected
+    from failback_operator.election.liveness import replica_ready, serving_liveness
     from failback_operator.metrics import METRICS
     from failback_operator.runtime import election_settings_from_environment, replica_identity
-    from failback_operator.services.kube import load_api_client
-    from failback_operator.services.leases import LeaseStore
+    from failback_operator.storage.kube import load_api_client
+    from failback_operator.storage.leases import LeaseStore
 
     settings = election_settings_from_environment()
     shutdown = asyncio.Event()

@@ -8,7 +8,7 @@ import kopf
 
 from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.runtime import OperatorRuntime
-from failback_operator.services.kube import GROUP, VERSION
+from failback_operator.storage.kube import GROUP, VERSION
 
 __all__ = ["vault_spec_changed", "watch_vault"]
 

@@ -41,7 +41,7 @@ from failback_operator.gathering import (
 )
 from failback_operator.preflight.documents import InputError, Preflight, Resource, load_preflight_input
 from failback_operator.preflight.report import blocking_count, merge_findings, print_table, report_json
-from failback_operator.rules import Phase, evaluate
+from failback_operator.rules import CheckPhase, evaluate
 from failback_operator.rules.model import Finding
 
 __all__ = ["EXIT_BLOCKED", "EXIT_CLEAR", "EXIT_UNUSABLE_INPUT", "add_parser", "run_preflight"]
@@ -135,7 +135,7 @@ async def run_preflight(
                 timeout_seconds=timeout_seconds,
             )
             errors.extend(f"MasterTarget {name}: {error}" for error in gathered.errors)
-            phases.append(evaluate(gathered.facts, Phase.PRE_REPROTECT, now))
+            phases.append(evaluate(gathered.facts, CheckPhase.PRE_REPROTECT, now))
             failing_back = tuple(
                 facts
                 for facts, plan in zip(plan_facts, plans, strict=True)
@@ -143,7 +143,7 @@ async def run_preflight(
             )
             if failing_back:
                 facts = dataclasses.replace(gathered.facts, plans=failing_back)
-                phases.append(evaluate(facts, Phase.PRE_FAILBACK, now))
+                phases.append(evaluate(facts, CheckPhase.PRE_FAILBACK, now))
     return PreflightResult(findings=merge_findings(*phases), errors=tuple(errors))
 
 

@@ -8,10 +8,10 @@ from failback_operator.rules.inputs import CheckContext, FailbackFacts
 from failback_operator.rules.job_errors import JobErrorRemedy, explain_job_error
 from failback_operator.rules.master_target import master_target_disk_slots
 from failback_operator.rules.model import (
+    CheckPhase,
     Finding,
     ObjectRef,
     Outcome,
-    Phase,
     RuleKind,
     Section,
     Severity,
@@ -24,6 +24,7 @@ __all__ = [
     "CATALOGUE",
     "RULES",
     "CheckContext",
+    "CheckPhase",
     "DiskSlotUsage",
     "FailbackFacts",
     "FailbackGate",
@@ -31,7 +32,6 @@ __all__ = [
     "JobErrorRemedy",
     "ObjectRef",
     "Outcome",
-    "Phase",
     "RuleConfig",
     "RuleEntry",
     "RuleKind",

@@ -16,7 +16,7 @@ from failback_operator.rules import (
     reprotect,
 )
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
-from failback_operator.rules.model import Finding, Phase, RuleKind, Section, Severity, Source
+from failback_operator.rules.model import CheckPhase, Finding, RuleKind, Section, Severity, Source
 from failback_operator.rules.wording import WORDING
 
 Check = Callable[[FailbackFacts, CheckContext], tuple[Finding, ...]]
@@ -25,8 +25,8 @@ BOTH = frozenset({Architecture.CLASSIC, Architecture.MODERNIZED})
 CLASSIC = frozenset({Architecture.CLASSIC})
 
 B, W, INF = Severity.BLOCK, Severity.WARN, Severity.INFO
-PRE_R, REP, PRE_F = Phase.PRE_REPROTECT, Phase.REPROTECT, Phase.PRE_FAILBACK
-FB, CONT, POST = Phase.FAILBACK, Phase.CONTINUOUS, Phase.POST_FAILBACK
+PRE_R, REP, PRE_F = CheckPhase.PRE_REPROTECT, CheckPhase.REPROTECT, CheckPhase.PRE_FAILBACK
+FB, CONT, POST = CheckPhase.FAILBACK, CheckPhase.CONTINUOUS, CheckPhase.POST_FAILBACK
 VC, ASR, SPEC, PROBE = Source.VCENTER, Source.SITE_RECOVERY, Source.SPEC, Source.PROBE
 
 
@@ -39,7 +39,7 @@ class RuleEntry:
     section: Section
     severities: tuple[Severity, ...]
     severity_text: str
-    when: tuple[Phase, ...]
+    when: tuple[CheckPhase, ...]
     where: tuple[Source, ...]
     architectures: frozenset[Architecture] = BOTH
     kind: RuleKind = RuleKind.CHECK
@@ -549,7 +549,7 @@ CATALOGUE: tuple[RuleEntry, ...] = _entries()
 RULES: Mapping[str, RuleEntry] = MappingProxyType({entry.id: entry for entry in CATALOGUE})
 
 
-def applicable(phase: Phase, architecture: Architecture) -> tuple[RuleEntry, ...]:
+def applicable(phase: CheckPhase, architecture: Architecture) -> tuple[RuleEntry, ...]:
     """The checks that run in a phase for an architecture, in catalogue order."""
     return tuple(
         entry

@@ -7,11 +7,11 @@ from datetime import datetime
 from failback_operator.rules.catalogue import applicable
 from failback_operator.rules.config import RuleConfig
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
-from failback_operator.rules.model import Finding, Phase, sort_findings
+from failback_operator.rules.model import CheckPhase, Finding, sort_findings
 
 
 def evaluate(
-    facts: FailbackFacts, phase: Phase, now: datetime, config: RuleConfig | None = None
+    facts: FailbackFacts, phase: CheckPhase, now: datetime, config: RuleConfig | None = None
 ) -> tuple[Finding, ...]:
     """All findings of the checks that apply to `phase` and the master target's architecture, sorted."""
     context = CheckContext(phase=phase, now=now, config=config or RuleConfig())

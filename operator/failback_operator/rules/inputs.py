@@ -6,18 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from failback_operator.facts import (
-    Approval,
     DiskPlacement,
     DiskReservation,
-    FailbackPlanSpec,
     MasterTargetDeclaration,
+    PlanDeclaration,
     PortProbe,
     RetentionWait,
+    RunApproval,
     VaultFacts,
     VCenterFacts,
 )
 from failback_operator.rules.config import RuleConfig
-from failback_operator.rules.model import Phase
+from failback_operator.rules.model import CheckPhase
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -31,8 +31,8 @@ class FailbackFacts:
     master_target: MasterTargetDeclaration
     vault: VaultFacts | None = None
     vcenter: VCenterFacts | None = None
-    plans: tuple[FailbackPlanSpec, ...] = ()
-    approvals: tuple[Approval, ...] = ()
+    plans: tuple[PlanDeclaration, ...] = ()
+    approvals: tuple[RunApproval, ...] = ()
     # Reservations other active plans hold on master targets' disk slots (FB027).
     reservations: tuple[DiskReservation, ...] = ()
     # Retention drives the master target did not list yet, kept in its status by the operator (FB022);
@@ -47,6 +47,6 @@ class FailbackFacts:
 class CheckContext:
     """The phase being checked, the injected clock's now, and the tunables."""
 
-    phase: Phase
+    phase: CheckPhase
     now: datetime
     config: RuleConfig = field(default_factory=RuleConfig)

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from failback_operator.facts import (
     ConfigurationServer,
     EsxiHost,
-    FailbackPlanSpec,
     MasterTargetServer,
     OnPremisesVm,
     OsType,
+    PlanDeclaration,
     ProcessServer,
     ProtectedItem,
     ReplicationGroup,
@@ -30,7 +30,7 @@ FORWARD_PROVIDERS = frozenset({"InMageAzureV2", "InMageRcm"})
 class PlanItem:
     """One item a plan names, with its group and what Site Recovery reports about it (None if unknown)."""
 
-    plan: FailbackPlanSpec
+    plan: PlanDeclaration
     group: ReplicationGroup | None
     name: str
     item: ProtectedItem | None
@@ -46,7 +46,7 @@ def item_ref(name: str) -> ObjectRef:
     return ObjectRef(kind="ProtectedItem", name=name)
 
 
-def plan_ref(plan: FailbackPlanSpec) -> ObjectRef:
+def plan_ref(plan: PlanDeclaration) -> ObjectRef:
     """A FailbackPlan as the object of a finding."""
     return ObjectRef(kind="FailbackPlan", name=f"{plan.namespace}/{plan.name}")
 

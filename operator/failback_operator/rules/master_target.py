@@ -22,7 +22,7 @@ from failback_operator.rules.lookups import (
     plan_items,
     registered_master_target,
 )
-from failback_operator.rules.model import Finding, ObjectRef, Phase, Severity, failed, passed, unverified
+from failback_operator.rules.model import CheckPhase, Finding, ObjectRef, Severity, failed, passed, unverified
 from failback_operator.rules.retention import (
     RetentionWaitAction,
     default_retention_drive,
@@ -218,7 +218,7 @@ def check_fb020(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     rule, mt = "FB020", master_target_ref(facts)
     vm = facts.vcenter.master_target_vm if facts.vcenter else None
     if vm is None:
-        severity = Severity.BLOCK if ctx.phase is Phase.CONTINUOUS else Severity.WARN
+        severity = Severity.BLOCK if ctx.phase is CheckPhase.CONTINUOUS else Severity.WARN
         return (unverified(rule, severity, mt, "the master target VM was not read from vCenter"),)
     findings: list[Finding] = []
     if vm.storage_drs_enabled is not False:
@@ -233,7 +233,7 @@ def check_fb020(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
         )
     recorded = facts.placements_at_reprotect
-    if ctx.phase is Phase.CONTINUOUS and recorded is not None:
+    if ctx.phase is CheckPhase.CONTINUOUS and recorded is not None:
         now = {p.disk: p for p in vm.disk_placements}
         moved = [
             f"{before.disk}: {before.datastore} -> {now[before.disk].datastore}"
@@ -256,7 +256,7 @@ def check_fb020(facts: FailbackFacts, ctx: CheckContext) -> Findings:
             )
     if not findings:
         message = f"master target {vm.name} is excluded from Storage DRS"
-        if ctx.phase is Phase.CONTINUOUS:
+        if ctx.phase is CheckPhase.CONTINUOUS:
             message += (
                 "; no disk placement recorded at reprotect yet"
                 if recorded is None

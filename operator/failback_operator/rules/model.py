@@ -25,7 +25,7 @@ class Outcome(StrEnum):
     INFO = "info"
 
 
-class Phase(StrEnum):
+class CheckPhase(StrEnum):
     """When a rule applies, in the article's order of events."""
 
     PRE_REPROTECT = "pre-reprotect"

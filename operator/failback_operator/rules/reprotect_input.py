@@ -5,7 +5,7 @@ The values themselves are a fact (facts/reprotect.py) the adapter turns into the
 
 from __future__ import annotations
 
-from failback_operator.facts import Architecture, FailbackPlanSpec, FailbackPolicy, OsType
+from failback_operator.facts import Architecture, FailbackPolicy, OsType, PlanDeclaration
 from failback_operator.facts.reprotect import FAILOVER_DIRECTION, ReprotectToAzureValues, ReprotectValues
 from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.lookups import (
@@ -58,7 +58,7 @@ def _associated_policy(
     return None
 
 
-def resolve_reprotect_values(facts: FailbackFacts, plan: FailbackPlanSpec) -> ReprotectValues:
+def resolve_reprotect_values(facts: FailbackFacts, plan: PlanDeclaration) -> ReprotectValues:
     """Resolve the reprotect input for a plan, naming what is missing instead of guessing it."""
     declaration = facts.master_target
     architecture = declaration.architecture
@@ -121,14 +121,14 @@ def resolve_reprotect_values(facts: FailbackFacts, plan: FailbackPlanSpec) -> Re
 
 
 def group_reprotect_values(
-    facts: FailbackFacts, plan: FailbackPlanSpec
+    facts: FailbackFacts, plan: PlanDeclaration
 ) -> tuple[tuple[str, ReprotectValues], ...]:
     """Every item of the plan with the same values (FB030: one master target for the whole group)."""
     values = resolve_reprotect_values(facts, plan)
     return tuple((item, values) for item in plan.all_items())
 
 
-def resolve_reprotect_to_azure_values(facts: FailbackFacts, plan: FailbackPlanSpec) -> ReprotectToAzureValues:
+def resolve_reprotect_to_azure_values(facts: FailbackFacts, plan: PlanDeclaration) -> ReprotectToAzureValues:
     """Resolve the reprotect-to-Azure input for a plan, naming what is missing instead of guessing it."""
     back = resolve_reprotect_values(facts, plan)
     policy = forward_policy_for(facts)

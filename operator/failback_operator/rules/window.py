@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from failback_operator.facts import Approval, DowntimeWindow, FailbackPlanSpec
+from failback_operator.facts import DowntimeWindow, PlanDeclaration, RunApproval
 
 
 class WindowState(StrEnum):
@@ -25,7 +25,7 @@ class FailbackGate:
 
     window: WindowState
     approved: bool
-    approval: Approval | None = None
+    approval: RunApproval | None = None
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     reasons: tuple[str, ...] = ()
@@ -47,13 +47,13 @@ def window_state(window: DowntimeWindow | None, now: datetime) -> WindowState:
     return WindowState.OPEN
 
 
-def _run_token(plan: FailbackPlanSpec) -> str | None:
+def _run_token(plan: PlanDeclaration) -> str | None:
     if plan.run:
         return plan.run
     return None if plan.generation is None else str(plan.generation)
 
 
-def approval_problem(plan: FailbackPlanSpec, approval: Approval) -> str | None:
+def approval_problem(plan: PlanDeclaration, approval: RunApproval) -> str | None:
     """Why an approval does not approve the plan's current run, or None when it does."""
     if approval.plan != plan.name:
         return f"approval {approval.name} names plan {approval.plan}, not {plan.name}"
@@ -72,7 +72,7 @@ def approval_problem(plan: FailbackPlanSpec, approval: Approval) -> str | None:
     return None
 
 
-def failback_gate(plan: FailbackPlanSpec, approvals: Iterable[Approval], now: datetime) -> FailbackGate:
+def failback_gate(plan: PlanDeclaration, approvals: Iterable[RunApproval], now: datetime) -> FailbackGate:
     """Decide whether the plan may fail back at `now` (FB040)."""
     state = window_state(plan.window, now)
     reasons: list[str] = []
@@ -84,7 +84,7 @@ def failback_gate(plan: FailbackPlanSpec, approvals: Iterable[Approval], now: da
         reasons.append(f"the downtime window opens at {opens_at:%Y-%m-%dT%H:%M:%SZ}")
     elif state is WindowState.CLOSED:
         reasons.append(f"the downtime window closed at {closes_at:%Y-%m-%dT%H:%M:%SZ}")
-    accepted: Approval | None = None
+    accepted: RunApproval | None = None
     if plan.approval.required:
         problems: list[str] = []
         for approval in approvals:

@@ -12,7 +12,7 @@ from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.status import FailbackApprovalStatus
 from failback_operator.facts import Architecture
 from failback_operator.gathering.spec_facts import approval_facts, failback_plan_facts
-from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
+from failback_operator.storage.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.workflow.approvals import approval_status, judge_approval
 
 __all__ = ["ApprovalService"]

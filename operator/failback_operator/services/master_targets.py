@@ -35,6 +35,7 @@ from failback_operator.gathering import (
     read_vcenter,
 )
 from failback_operator.gathering.gather import SiteRecoveryConnector, VCenterReader
+from failback_operator.gathering.sources import SourceResolver
 from failback_operator.rules import FailbackFacts, Finding, RuleConfig
 from failback_operator.rules.lookups import registered_master_target
 from failback_operator.rules.retention import (
@@ -45,20 +46,19 @@ from failback_operator.rules.retention import (
     refresh_requested,
     wanted_retention_drives,
 )
-from failback_operator.services.kube import KubeStore, NotFoundError
-from failback_operator.services.master_target_status import (
-    build_master_target_status,
-    master_target_findings,
-    plan_retention_drives,
-    retention_waits_from_status,
-)
 from failback_operator.services.reconciling import (
     ReconcileSettings,
     post_events,
     redact,
     write_whole_status,
 )
-from failback_operator.services.sources import SourceResolver
+from failback_operator.status.master_targets import (
+    build_master_target_status,
+    master_target_findings,
+    plan_retention_drives,
+    retention_waits_from_status,
+)
+from failback_operator.storage.kube import KubeStore, NotFoundError
 from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
 from failback_operator.vsphere.remediation import enable_disk_uuid
 from failback_operator.workflow import Event

@@ -19,11 +19,11 @@ from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
 from failback_operator.api.vocabulary import EventReason, EventType
 from failback_operator.azure.site_recovery import SiteRecovery
-from failback_operator.facts import Approval, Architecture, DiskPlacement, FailbackPlanSpec, ProtectedItem
+from failback_operator.facts import Architecture, DiskPlacement, PlanDeclaration, ProtectedItem, RunApproval
 from failback_operator.metrics import METRICS
 from failback_operator.rules.evaluate import evaluate
 from failback_operator.rules.inputs import FailbackFacts
-from failback_operator.rules.model import Phase as RulePhase
+from failback_operator.rules.model import CheckPhase
 from failback_operator.rules.reprotect_input import (
     group_reprotect_values,
     resolve_reprotect_to_azure_values,
@@ -32,9 +32,9 @@ from failback_operator.rules.reprotect_input import (
 from failback_operator.services.executor import OperationContext, execute
 from failback_operator.services.failures import describe_failure
 from failback_operator.services.job_details import JobDetailReader
-from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.services.plan_index import PlanIndex
-from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
+from failback_operator.storage.kube import KubeStore, NotFoundError, StatusConflict
+from failback_operator.storage.reservations import DiskSlotLedger, NotEnoughDiskSlots
 from failback_operator.workflow import (
     Decision,
     Event,
@@ -58,10 +58,10 @@ log = logging.getLogger(__name__)
 # The phases whose checks a plan evaluates on every look. FB042 (failback) is judged on the
 # failover job by the workflow itself (rules.failback.shutdown_problems), before commit.
 EVALUATED_PHASES = (
-    RulePhase.PRE_REPROTECT,
-    RulePhase.PRE_FAILBACK,
-    RulePhase.CONTINUOUS,
-    RulePhase.POST_FAILBACK,
+    CheckPhase.PRE_REPROTECT,
+    CheckPhase.PRE_FAILBACK,
+    CheckPhase.CONTINUOUS,
+    CheckPhase.POST_FAILBACK,
 )
 
 
@@ -89,8 +89,8 @@ class PlanFacts:
     # A client for the calls this look makes; None when the vault cannot be reached or signed in to.
     site_recovery: SiteRecovery | None
     facts: FailbackFacts
-    plan: FailbackPlanSpec
-    approvals: tuple[Approval, ...] = ()
+    plan: PlanDeclaration
+    approvals: tuple[RunApproval, ...] = ()
     # Why a side could not be read; the rules then report what they cannot check.
     problems: tuple[str, ...] = ()
 
@@ -243,10 +243,10 @@ class PlanService:
         findings = {phase: evaluate(facts, phase, now, self.settings.rules) for phase in EVALUATED_PHASES}
         observation = Observation(
             vault=gathered.facts.vault,
-            pre_reprotect=findings[RulePhase.PRE_REPROTECT],
-            pre_failback=findings[RulePhase.PRE_FAILBACK],
-            continuous=findings[RulePhase.CONTINUOUS],
-            post_failback=findings[RulePhase.POST_FAILBACK],
+            pre_reprotect=findings[CheckPhase.PRE_REPROTECT],
+            pre_failback=findings[CheckPhase.PRE_FAILBACK],
+            continuous=findings[CheckPhase.CONTINUOUS],
+            post_failback=findings[CheckPhase.POST_FAILBACK],
             master_target_disks=_master_target_placements(gathered.facts),
             approvals=gathered.approvals,
             claimed_by=claimed_by,
@@ -314,7 +314,7 @@ class PlanService:
         architecture: Architecture,
         spec: ApiPlanSpec,
         facts: FailbackFacts,
-        plan: FailbackPlanSpec,
+        plan: PlanDeclaration,
         items: Mapping[str, ProtectedItem],
     ) -> OperationContext:
         # FB030: every item of the plan is reprotected with the same values (FB029), resolved once.

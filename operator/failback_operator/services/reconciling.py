@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from failback_operator.metrics import METRICS
-from failback_operator.services.kube import KubeStore, NotFoundError, StatusConflict
+from failback_operator.storage.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.workflow import Event
 
 __all__ = ["ReconcileSettings", "StatusBuild", "post_events", "redact", "write_whole_status"]

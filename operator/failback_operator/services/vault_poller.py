@@ -22,11 +22,11 @@ from datetime import datetime, timedelta
 
 from failback_operator.azure.errors import SiteRecoveryError
 from failback_operator.facts.asr import Job, ProtectedItem
+from failback_operator.gathering.sources import SourceResolver
+from failback_operator.gathering.vault_reads import POLLED_KINDS, SharedVaultReads
 from failback_operator.rules.failback import REPROTECT_SCENARIOS
-from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.plan_index import IndexedPlan, PlanIndex
-from failback_operator.services.sources import SourceResolver
-from failback_operator.services.vault_reads import POLLED_KINDS, SharedVaultReads
+from failback_operator.storage.kube import KubeStore, NotFoundError
 
 __all__ = [
     "JobClock",

@@ -13,12 +13,12 @@ from failback_operator.api.vocabulary import ConditionType, Reason
 from failback_operator.azure.errors import AuthenticationFailed, ConfigurationServerNotFound
 from failback_operator.azure.site_recovery import SiteRecovery
 from failback_operator.gathering import SiteRecoverySource
+from failback_operator.gathering.sources import SourceResolver
 from failback_operator.rules import RuleConfig
-from failback_operator.services.connection_conditions import ReadFailure, condition_events
-from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.reconciling import ReconcileSettings, redact, write_whole_status
-from failback_operator.services.sources import SourceResolver
-from failback_operator.services.vault_status import VaultReading, build_vault_status
+from failback_operator.status.connections import ReadFailure, condition_events
+from failback_operator.status.vaults import VaultReading, build_vault_status
+from failback_operator.storage.kube import KubeStore, NotFoundError
 
 __all__ = ["VaultService", "read_vault"]
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from failback_operator.api.status import VCenterStatus
 from failback_operator.api.vocabulary import ConditionType, Reason
+from failback_operator.gathering.sources import SourceResolver
 from failback_operator.rules import RuleConfig
-from failback_operator.services.connection_conditions import ReadFailure, condition_events
-from failback_operator.services.kube import KubeStore, NotFoundError
 from failback_operator.services.reconciling import ReconcileSettings, redact, write_whole_status
-from failback_operator.services.sources import SourceResolver
-from failback_operator.services.vcenter_status import build_vcenter_status
+from failback_operator.status.connections import ReadFailure, condition_events
+from failback_operator.status.vcenters import build_vcenter_status
+from failback_operator.storage.kube import KubeStore, NotFoundError
 from failback_operator.vsphere.about import VCenterAbout, read_vcenter_about
 from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
 from failback_operator.vsphere.errors import VCenterAuthError, VCenterError

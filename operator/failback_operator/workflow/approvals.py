@@ -8,7 +8,7 @@ from datetime import datetime
 from failback_operator.api.conditions import set_condition
 from failback_operator.api.status import FailbackApprovalStatus
 from failback_operator.api.vocabulary import ConditionType, Reason
-from failback_operator.facts import Approval, FailbackPlanSpec
+from failback_operator.facts import PlanDeclaration, RunApproval
 from failback_operator.rules.window import approval_problem
 
 __all__ = ["ApprovalVerdict", "approval_status", "judge_approval"]
@@ -23,7 +23,7 @@ class ApprovalVerdict:
     message: str
 
 
-def judge_approval(approval: Approval, plan: FailbackPlanSpec | None, namespace: str) -> ApprovalVerdict:
+def judge_approval(approval: RunApproval, plan: PlanDeclaration | None, namespace: str) -> ApprovalVerdict:
     """The same judgement as the failback gate (FB040), for one approval and the plan it names."""
     if plan is None:
         return ApprovalVerdict(

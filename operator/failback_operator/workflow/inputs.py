@@ -8,7 +8,7 @@ from datetime import timedelta
 from types import MappingProxyType
 
 from failback_operator.api.resources import Action, AfterCommit, CommitMode
-from failback_operator.facts import Approval, Architecture, DiskPlacement, FailbackPlanSpec, VaultFacts
+from failback_operator.facts import Architecture, DiskPlacement, PlanDeclaration, RunApproval, VaultFacts
 from failback_operator.rules.config import RuleConfig
 from failback_operator.rules.model import Finding
 
@@ -19,7 +19,7 @@ __all__ = ["Observation", "PlanRequest", "WorkflowSettings"]
 class PlanRequest:
     """A FailbackPlan as the workflow needs it: what to bring home and how far to go."""
 
-    plan: FailbackPlanSpec
+    plan: PlanDeclaration
     action: Action
     commit: CommitMode
     after_commit: AfterCommit
@@ -52,7 +52,7 @@ class Observation:
     # The master target's disk placement as vCenter shows it now; kept in status when reprotect
     # completes, so that FB020 can tell whether Storage vMotion moved the disks since. None: not read.
     master_target_disks: tuple[DiskPlacement, ...] | None = None
-    approvals: tuple[Approval, ...] = ()
+    approvals: tuple[RunApproval, ...] = ()
     # Items another active plan owns: item name -> "namespace/plan".
     claimed_by: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # Whether this plan holds its disk-slot reservation on the master target (FB027).

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.real_parts import require_vcsim
-from vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, VMFS_DATASTORE, Inventory
+from tests.support.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, VMFS_DATASTORE, Inventory
 
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session

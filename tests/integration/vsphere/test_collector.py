@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from pyVmomi import vim
-from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
+from tests.support.vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.vsphere.collector import PropertyRead, container_view, retrieve, start_at, view_objects
 from failback_operator.vsphere.connection import VCenterSession

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from pyVmomi import vim
-from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
+from tests.support.vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.vsphere.connection import VCenterSession
 from failback_operator.vsphere.errors import VCenterNotFoundError

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
+from tests.support.vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.vsphere.connection import VCenterSession
 from failback_operator.vsphere.reader import PlanItemVm, VCenterQuery, VmRef, read_vcenter_facts

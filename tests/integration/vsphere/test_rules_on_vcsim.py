@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
-from vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
+from tests.support.vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
 from failback_operator.facts.asr import ProtectedItem, VaultFacts
-from failback_operator.facts.spec import FailbackPlanSpec, MasterTargetDeclaration, OsType
+from failback_operator.facts.spec import MasterTargetDeclaration, OsType, PlanDeclaration
 from failback_operator.facts.vsphere import VCenterFacts
-from failback_operator.rules import CATALOGUE, CheckContext, FailbackFacts, Phase
+from failback_operator.rules import CATALOGUE, CheckContext, CheckPhase, FailbackFacts
 from failback_operator.vsphere.connection import VCenterSession
 from failback_operator.vsphere.reader import PlanItemVm, VCenterQuery, VmRef, read_vcenter_facts
 
@@ -28,7 +28,7 @@ class Built:
 
     master_target: str
     items: tuple[PlanItemVm, ...] = ()
-    plans: tuple[FailbackPlanSpec, ...] = ()
+    plans: tuple[PlanDeclaration, ...] = ()
     vault: VaultFacts | None = None
 
 
@@ -98,7 +98,7 @@ def name_collision(inv: Inventory, unique: str) -> Built:
         f"erp-{unique}", host=inv.host(MASTER_TARGET_HOST), datastore=VMFS_DATASTORE, power_on=False
     )
     item = PlanItemVm(item=f"erp-{unique}", vm=VmRef(instance_uuid="00000000-0000-0000-0000-0000000e7e70"))
-    plan = FailbackPlanSpec(name=f"plan-{unique}", master_target="mt", items=(f"erp-{unique}",))
+    plan = PlanDeclaration(name=f"plan-{unique}", master_target="mt", items=(f"erp-{unique}",))
     # Its disk count, kept from before reprotect, so the slot check (FB027) has what it needs.
     vault = VaultFacts(protected_items=(ProtectedItem(name=f"erp-{unique}", disk_count=1),))
     return Built(built.master_target, items=(item,), plans=(plan,), vault=vault)
@@ -151,7 +151,7 @@ def test_scenario_fails_its_rule_and_no_other(
         # read, listing the scenario's items where it has any.
         vault=built.vault or VaultFacts(),
     )
-    context = CheckContext(phase=Phase.PRE_REPROTECT, now=datetime.now(UTC))
+    context = CheckContext(phase=CheckPhase.PRE_REPROTECT, now=datetime.now(UTC))
     checks = {entry.id: entry.check for entry in CATALOGUE if entry.id in VCENTER_RULES}
     assert set(checks) == set(VCENTER_RULES)
 

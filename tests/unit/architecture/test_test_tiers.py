@@ -12,19 +12,6 @@ E2E = sorted((TESTS / "e2e").rglob("*.py"))
 REAL_PART_TIERS = sorted((TESTS / "integration").rglob("*.py")) + E2E
 
 
-# layout-move: begin
-# The helpers e2e still takes from tests/integration until the layout change moves them into
-# tests/support (docs/architecture.md); the move drops this list and its use.
-NOT_YET_MOVED = frozenset(
-    {
-        "tests.integration.asr_sim_support",
-        "tests.integration.preflight_setup",
-        "tests.integration.vsphere.vcsim_builders",
-    }
-)
-# layout-move: end
-
-
 def _imported(path: Path) -> list[str]:
     """Every module a test file imports, relative imports resolved to `tests.` names."""
     package = ".".join(path.relative_to(TESTS.parent).parent.parts)
@@ -44,9 +31,6 @@ def _imported(path: Path) -> list[str]:
 @pytest.mark.parametrize("path", E2E, ids=[p.name for p in E2E])
 def test_e2e_imports_no_integration_module(path: Path) -> None:
     reaching = [name for name in _imported(path) if name.startswith("tests.integration")]
-    # layout-move: begin
-    reaching = [name for name in reaching if name not in NOT_YET_MOVED]
-    # layout-move: end
     assert reaching == [], "shared helpers belong in tests/support"
 
 

@@ -16,7 +16,7 @@ from failback_operator.azure.config import ClientSecret, VaultConfig
 from failback_operator.azure.errors import AuthenticationFailed
 from failback_operator.azure.recovery_plan import RecoveryPlan
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
-from failback_operator.facts.spec import FailbackPlanSpec, MasterTargetDeclaration, OsType, ReplicationGroup
+from failback_operator.facts.spec import MasterTargetDeclaration, OsType, PlanDeclaration, ReplicationGroup
 from failback_operator.facts.vsphere import MasterTargetVm, VCenterFacts
 from failback_operator.gathering.gather import (
     SiteRecoverySource,
@@ -37,7 +37,7 @@ ITEM_ID = (
 )
 
 MASTER_TARGET = MasterTargetDeclaration(name="v2a-ps-200", os_type=OsType.WINDOWS, vm_name="V2A-PS-200")
-PLAN = FailbackPlanSpec(
+PLAN = PlanDeclaration(
     name="windows-apps",
     namespace="team-apps",
     master_target="v2a-ps-200",

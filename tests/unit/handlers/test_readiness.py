@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from failback_operator.handlers.liveness import replica_ready, serving_liveness
+from failback_operator.election.liveness import replica_ready, serving_liveness
 from failback_operator.testenv.processes import free_port
 
 

@@ -8,17 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from failback_operator.facts import Architecture
-from failback_operator.rules import CATALOGUE, Phase, RuleKind, applicable, evaluate
+from failback_operator.rules import CATALOGUE, CheckPhase, RuleKind, applicable, evaluate
 from failback_operator.rules.reprotect_input import resolve_reprotect_values
 from tests.unit.rules.worlds import NOW, WORLDS, patched
 
 
 def test_modernized_world_passes_every_pre_reprotect_check() -> None:
     world = WORLDS["modernized-before-reprotect"]()
-    findings = evaluate(world, Phase.PRE_REPROTECT, NOW)
+    findings = evaluate(world, CheckPhase.PRE_REPROTECT, NOW)
     assert [f for f in findings if not f.passed] == []
     ran = {f.rule for f in findings}
-    assert ran == {e.id for e in applicable(Phase.PRE_REPROTECT, Architecture.MODERNIZED)}
+    assert ran == {e.id for e in applicable(CheckPhase.PRE_REPROTECT, Architecture.MODERNIZED)}
     values = resolve_reprotect_values(world, world.plans[0])
     assert values.complete
     assert values.policy_id == world.vault.failback_policies[0].id  # type: ignore[union-attr]
@@ -26,7 +26,7 @@ def test_modernized_world_passes_every_pre_reprotect_check() -> None:
 
 def test_modernized_policy_values_are_not_the_classic_ones() -> None:
     world = WORLDS["modernized-before-reprotect"]()
-    fb003 = [f for f in evaluate(world, Phase.PRE_REPROTECT, NOW) if f.rule == "FB003"]
+    fb003 = [f for f in evaluate(world, CheckPhase.PRE_REPROTECT, NOW) if f.rule == "FB003"]
     assert len(fb003) == 1
     assert fb003[0].passed
     assert "appconsistency-policy-failback" in fb003[0].message
@@ -94,10 +94,10 @@ def _drop(paths: list[str]) -> dict[str, Any]:
 @given(
     st.sampled_from(["before-reprotect", "reprotected", "failing-back", "modernized-before-reprotect"]),
     st.lists(st.sampled_from(NULLABLE), max_size=6, unique=True),
-    st.sampled_from(list(Phase)),
+    st.sampled_from(list(CheckPhase)),
 )
 def test_missing_facts_never_crash_and_every_check_reports(
-    world: str, missing: list[str], phase: Phase
+    world: str, missing: list[str], phase: CheckPhase
 ) -> None:
     clean = WORLDS[world]()
     present = [path for path in missing if _exists(clean, path)]
@@ -114,5 +114,5 @@ def test_missing_facts_never_crash_and_every_check_reports(
 
 def test_every_check_is_reachable_from_some_phase() -> None:
     checks = {e.id for e in CATALOGUE if e.kind is RuleKind.CHECK}
-    reachable = {e.id for phase in Phase for arch in Architecture for e in applicable(phase, arch)}
+    reachable = {e.id for phase in CheckPhase for arch in Architecture for e in applicable(phase, arch)}
     assert checks == reachable

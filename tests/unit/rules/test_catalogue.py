@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from failback_operator.facts import Architecture
-from failback_operator.rules import CATALOGUE, RULES, Phase, RuleKind, Section, Severity, applicable
+from failback_operator.rules import CATALOGUE, RULES, CheckPhase, RuleKind, Section, Severity, applicable
 
 
 def test_ids_fb001_to_fb046_in_order() -> None:
@@ -50,9 +50,9 @@ def test_derived_rules() -> None:
 
 
 def test_applicable_by_phase_and_architecture() -> None:
-    assert [e.id for e in applicable(Phase.FAILBACK, Architecture.CLASSIC)] == ["FB042", "FB046"]
-    assert [e.id for e in applicable(Phase.POST_FAILBACK, Architecture.MODERNIZED)] == ["FB033", "FB034"]
-    continuous_classic = [e.id for e in applicable(Phase.CONTINUOUS, Architecture.CLASSIC)]
+    assert [e.id for e in applicable(CheckPhase.FAILBACK, Architecture.CLASSIC)] == ["FB042", "FB046"]
+    assert [e.id for e in applicable(CheckPhase.POST_FAILBACK, Architecture.MODERNIZED)] == ["FB033", "FB034"]
+    continuous_classic = [e.id for e in applicable(CheckPhase.CONTINUOUS, Architecture.CLASSIC)]
     assert continuous_classic == ["FB004", "FB006", "FB014", "FB020", "FB031"]
-    assert "FB014" not in [e.id for e in applicable(Phase.CONTINUOUS, Architecture.MODERNIZED)]
-    assert applicable(Phase.REPROTECT, Architecture.CLASSIC) == ()
+    assert "FB014" not in [e.id for e in applicable(CheckPhase.CONTINUOUS, Architecture.MODERNIZED)]
+    assert applicable(CheckPhase.REPROTECT, Architecture.CLASSIC) == ()

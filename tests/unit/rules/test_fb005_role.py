@@ -10,7 +10,7 @@ import pytest
 
 from failback_operator.rules.config import DEFAULT_RUN_AS_PRIVILEGES, SITE_RECOVERY_ROLE
 from failback_operator.rules.inputs import CheckContext
-from failback_operator.rules.model import Phase
+from failback_operator.rules.model import CheckPhase
 from failback_operator.rules.prerequisites import check_fb005
 from tests.unit.rules.worlds import NOW, WORLDS
 
@@ -23,7 +23,7 @@ def _fb005(privileges: frozenset[str]) -> list[tuple[bool, str]]:
     assert world.vcenter is not None
     grant = dataclasses.replace(world.vcenter.run_as_privileges[0], privileges=privileges)
     facts = dataclasses.replace(world, vcenter=dataclasses.replace(world.vcenter, run_as_privileges=(grant,)))
-    findings = check_fb005(facts, CheckContext(phase=Phase.PRE_REPROTECT, now=NOW))
+    findings = check_fb005(facts, CheckContext(phase=CheckPhase.PRE_REPROTECT, now=NOW))
     return [(f.passed, f.message) for f in findings]
 
 

@@ -14,16 +14,16 @@ import pytest
 from failback_operator.rules import CATALOGUE
 from failback_operator.rules.catalogue import RuleEntry
 from failback_operator.rules.inputs import CheckContext
-from failback_operator.rules.model import Phase, Source
+from failback_operator.rules.model import CheckPhase, Source
 from tests.unit.rules.worlds import NOW, WORLDS
 
 # A clean world in which the plan's items stand where each phase applies.
 PHASE_WORLDS = {
-    Phase.PRE_REPROTECT: "before-reprotect",
-    Phase.PRE_FAILBACK: "reprotected",
-    Phase.CONTINUOUS: "reprotected",
-    Phase.FAILBACK: "failing-back",
-    Phase.POST_FAILBACK: "failing-back",
+    CheckPhase.PRE_REPROTECT: "before-reprotect",
+    CheckPhase.PRE_FAILBACK: "reprotected",
+    CheckPhase.CONTINUOUS: "reprotected",
+    CheckPhase.FAILBACK: "failing-back",
+    CheckPhase.POST_FAILBACK: "failing-back",
 }
 SIDES = {Source.SITE_RECOVERY: "vault", Source.VCENTER: "vcenter"}
 # Where a rule reads a fact from one system or, failing that, the other, one side may be missing.
@@ -53,7 +53,7 @@ BOTH_MISSING = [
 
 @pytest.mark.parametrize(("entry", "phase", "source"), CASES)
 def test_a_rule_never_passes_without_a_system_it_reads(
-    entry: RuleEntry, phase: Phase, source: Source
+    entry: RuleEntry, phase: CheckPhase, source: Source
 ) -> None:
     assert entry.check is not None
     world = WORLDS[PHASE_WORLDS[phase]]()
@@ -64,7 +64,7 @@ def test_a_rule_never_passes_without_a_system_it_reads(
 
 
 @pytest.mark.parametrize(("entry", "phase"), BOTH_MISSING)
-def test_a_rule_never_passes_with_neither_system_read(entry: RuleEntry, phase: Phase) -> None:
+def test_a_rule_never_passes_with_neither_system_read(entry: RuleEntry, phase: CheckPhase) -> None:
     """Where one system stands in for the other (ALTERNATIVES), losing both still never passes."""
     assert entry.check is not None
     facts = dataclasses.replace(WORLDS[PHASE_WORLDS[phase]](), vault=None, vcenter=None)

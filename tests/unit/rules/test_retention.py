@@ -14,7 +14,7 @@ from failback_operator.facts import (
     RetentionVolume,
     RetentionWait,
 )
-from failback_operator.rules import CheckContext, FailbackFacts, Finding, Phase
+from failback_operator.rules import CheckContext, CheckPhase, FailbackFacts, Finding
 from failback_operator.rules.config import RuleConfig
 from failback_operator.rules.master_target import check_fb021
 from failback_operator.rules.retention import (
@@ -275,7 +275,7 @@ def test_an_appliance_wants_no_retention_drive() -> None:
 
 
 def _fb021(facts: FailbackFacts, now: datetime = NOW) -> list[Finding]:
-    return list(check_fb021(facts, CheckContext(phase=Phase.PRE_REPROTECT, now=now, config=CONFIG)))
+    return list(check_fb021(facts, CheckContext(phase=CheckPhase.PRE_REPROTECT, now=now, config=CONFIG)))
 
 
 def _wanting_g(*waits: RetentionWait, kept: bool = True) -> FailbackFacts:

@@ -12,10 +12,10 @@ from failback_operator.facts import Architecture
 from failback_operator.rules import (
     CATALOGUE,
     RULES,
+    CheckPhase,
     FailbackFacts,
     Finding,
     Outcome,
-    Phase,
     RuleKind,
     evaluate,
 )
@@ -24,11 +24,11 @@ from tests.unit.rules.worlds import NOW, WORLDS, patched
 SCENARIOS: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "scenarios.yaml").read_text())
 # The world in which each phase is checked when nothing is wrong.
 CLEAN_WORLD = {
-    Phase.PRE_REPROTECT: "before-reprotect",
-    Phase.PRE_FAILBACK: "reprotected",
-    Phase.CONTINUOUS: "reprotected",
-    Phase.FAILBACK: "failing-back",
-    Phase.POST_FAILBACK: "reprotected",
+    CheckPhase.PRE_REPROTECT: "before-reprotect",
+    CheckPhase.PRE_FAILBACK: "reprotected",
+    CheckPhase.CONTINUOUS: "reprotected",
+    CheckPhase.FAILBACK: "failing-back",
+    CheckPhase.POST_FAILBACK: "reprotected",
 }
 _RANK = {Outcome.PASS: 0, Outcome.INFO: 1, Outcome.WARN: 2, Outcome.BLOCK: 3}
 
@@ -47,7 +47,7 @@ CHECK_PHASES = [
 
 
 @pytest.mark.parametrize(("rule", "phase"), CHECK_PHASES, ids=[f"{r}-{p}" for r, p in CHECK_PHASES])
-def test_rule_passes_in_clean_world(rule: str, phase: Phase) -> None:
+def test_rule_passes_in_clean_world(rule: str, phase: CheckPhase) -> None:
     world = WORLDS[CLEAN_WORLD[phase]]()
     findings = [f for f in evaluate(world, phase, NOW) if f.rule == rule]
     assert findings, f"{rule} produced no finding in {phase}"
@@ -56,7 +56,7 @@ def test_rule_passes_in_clean_world(rule: str, phase: Phase) -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["id"] for s in SCENARIOS])
 def test_scenario(scenario: dict[str, Any]) -> None:
-    rule, phase = scenario["rule"], Phase(scenario["phase"])
+    rule, phase = scenario["rule"], CheckPhase(scenario["phase"])
     clean = WORLDS[scenario["world"]]()
     broken: FailbackFacts = patched(clean, scenario.get("set", {}))
     findings = evaluate(broken, phase, NOW)
@@ -83,7 +83,7 @@ def test_every_check_has_a_failing_scenario() -> None:
 def test_scenarios_name_known_rules_and_phases() -> None:
     for scenario in SCENARIOS:
         entry = RULES[scenario["rule"]]
-        assert Phase(scenario["phase"]) in entry.when, scenario["id"]
+        assert CheckPhase(scenario["phase"]) in entry.when, scenario["id"]
         assert scenario["id"].startswith(entry.id)
         for other in scenario.get("also", []):
             assert other in RULES
@@ -94,7 +94,7 @@ def test_findings_are_sorted_blocking_first() -> None:
         WORLDS["before-reprotect"](),
         {"vcenter.master_target_vm.snapshots": [{"name": "nightly"}], "plans.0.network_path": "Internet"},
     )
-    outcomes = [f.outcome for f in evaluate(broken, Phase.PRE_REPROTECT, NOW)]
+    outcomes = [f.outcome for f in evaluate(broken, CheckPhase.PRE_REPROTECT, NOW)]
     assert outcomes == sorted(
         outcomes, key=lambda o: [Outcome.BLOCK, Outcome.WARN, Outcome.INFO, Outcome.PASS].index(o)
     )
@@ -105,7 +105,7 @@ def test_findings_are_sorted_blocking_first() -> None:
 def test_classic_only_rules_do_not_run_for_modernized() -> None:
     world = WORLDS["before-reprotect"]()
     modern = patched(world, {"master_target.architecture": "Modernized"})
-    rules = {f.rule for f in evaluate(modern, Phase.PRE_REPROTECT, NOW)}
+    rules = {f.rule for f in evaluate(modern, CheckPhase.PRE_REPROTECT, NOW)}
     classic_only = {
         entry.id for entry in CATALOGUE if entry.architectures == frozenset({Architecture.CLASSIC})
     }
@@ -117,7 +117,7 @@ def test_classic_only_rules_do_not_run_for_modernized() -> None:
 def test_missing_facts_never_pass() -> None:
     world = WORLDS["before-reprotect"]()
     blind = patched(world, {"vault": None, "vcenter": None})
-    findings = evaluate(blind, Phase.PRE_REPROTECT, NOW)
+    findings = evaluate(blind, CheckPhase.PRE_REPROTECT, NOW)
     needs_facts = {
         "FB001",
         "FB003",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from failback_operator.rules import Outcome, Phase, evaluate, rule_statuses
+from failback_operator.rules import CheckPhase, Outcome, evaluate, rule_statuses
 from tests.unit.rules.worlds import NOW, WORLDS, patched
 
 
@@ -15,7 +15,7 @@ def test_one_entry_per_rule_with_the_worst_outcome() -> None:
             "vcenter.master_target_vm.tools_running_status": "guestToolsNotRunning",
         },
     )
-    findings = evaluate(world, Phase.PRE_REPROTECT, NOW)
+    findings = evaluate(world, CheckPhase.PRE_REPROTECT, NOW)
     statuses = {status.rule: status for status in rule_statuses(findings)}
     assert list(statuses) == sorted({f.rule for f in findings})
     assert statuses["FB023"].outcome is Outcome.BLOCK

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from failback_operator.facts import Approval, ApprovalPolicy, DowntimeWindow, FailbackPlanSpec
+from failback_operator.facts import ApprovalRequirement, DowntimeWindow, PlanDeclaration, RunApproval
 from failback_operator.rules.window import WindowState, approval_problem, failback_gate, window_state
 from tests.unit.rules.worlds import NOW
 
@@ -28,24 +28,24 @@ def test_window_bounds(offset: timedelta, state: WindowState) -> None:
 
 
 def test_no_window_never_opens() -> None:
-    gate = failback_gate(FailbackPlanSpec(name="p"), [], NOW)
+    gate = failback_gate(PlanDeclaration(name="p"), [], NOW)
     assert gate.window is WindowState.NOT_DECLARED
     assert not gate.allowed
     assert gate.reasons == ("the plan declares no downtime window",)
 
 
-def plan(**approval: object) -> FailbackPlanSpec:
-    return FailbackPlanSpec(
+def plan(**approval: object) -> PlanDeclaration:
+    return PlanDeclaration(
         name="p",
         namespace="apps",
         window=WINDOW,
         run="run-7",
         requested_by="alice",
-        approval=ApprovalPolicy(required=True, **approval),  # type: ignore[arg-type]
+        approval=ApprovalRequirement(required=True, **approval),  # type: ignore[arg-type]
     )
 
 
-def approval(**fields: object) -> Approval:
+def approval(**fields: object) -> RunApproval:
     values: dict[str, object] = {
         "name": "ok",
         "plan": "p",
@@ -54,7 +54,7 @@ def approval(**fields: object) -> Approval:
         "namespace": "apps",
     }
     values.update(fields)
-    return Approval(**values)  # type: ignore[arg-type]
+    return RunApproval(**values)  # type: ignore[arg-type]
 
 
 def test_inside_window_with_approval() -> None:
@@ -102,7 +102,9 @@ def test_one_good_approval_among_stale_ones() -> None:
 
 
 def test_generation_stands_in_for_missing_run_token() -> None:
-    no_token = FailbackPlanSpec(name="p", window=WINDOW, generation=4, approval=ApprovalPolicy(required=True))
+    no_token = PlanDeclaration(
+        name="p", window=WINDOW, generation=4, approval=ApprovalRequirement(required=True)
+    )
     assert failback_gate(no_token, [approval(run="4", namespace=None)], NOW).allowed
     assert not failback_gate(no_token, [approval(run="3", namespace=None)], NOW).allowed
 

@@ -15,15 +15,13 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from failback_operator.facts import (
-    Approval,
-    ApprovalPolicy,
+    ApprovalRequirement,
     Architecture,
     ConfigurationServer,
     CurrentScenario,
     DiscoveredVCenter,
     DowntimeWindow,
     EsxiHost,
-    FailbackPlanSpec,
     FailbackPolicy,
     HostDatastore,
     Job,
@@ -34,6 +32,7 @@ from failback_operator.facts import (
     NetworkPath,
     OnPremisesVm,
     OsType,
+    PlanDeclaration,
     ProcessServer,
     ProtectedDisk,
     ProtectedItem,
@@ -41,6 +40,7 @@ from failback_operator.facts import (
     RegisteredDatastore,
     ReplicationGroup,
     RetentionVolume,
+    RunApproval,
     RunAsAccount,
     RunAsPrivileges,
     ScsiController,
@@ -332,7 +332,7 @@ def before_reprotect() -> FailbackFacts:
             ),
         ),
     )
-    plan = FailbackPlanSpec(
+    plan = PlanDeclaration(
         name="bring-app-home",
         namespace="apps",
         vault="vault",
@@ -341,7 +341,7 @@ def before_reprotect() -> FailbackFacts:
         datastore="datastore1",
         groups=(ReplicationGroup(name="app", items=(ITEM_1, ITEM_2), recovery_plan="rp-app"),),
         window=DowntimeWindow(start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=3)),
-        approval=ApprovalPolicy(required=True),
+        approval=ApprovalRequirement(required=True),
         run="run-1",
         requested_by="alice",
         network_path=NetworkPath.SITE_TO_SITE_VPN,
@@ -364,7 +364,7 @@ def before_reprotect() -> FailbackFacts:
         vcenter=vcenter,
         plans=(plan,),
         approvals=(
-            Approval(
+            RunApproval(
                 name="go-run-1", plan="bring-app-home", run="run-1", approved_by="bob", namespace="apps"
             ),
         ),

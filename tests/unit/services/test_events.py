@@ -6,7 +6,7 @@ from typing import Any
 
 from kubernetes import client
 
-from failback_operator.services.kube import KubeStore
+from failback_operator.storage.kube import KubeStore
 
 
 class RecordingCore:

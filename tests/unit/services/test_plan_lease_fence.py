@@ -49,7 +49,7 @@ async def test_a_look_with_the_lease_goes_on_to_read_the_plan() -> None:
 
 
 def test_the_runtime_hands_the_lease_check_to_the_plan_service(monkeypatch: Any) -> None:
-    import failback_operator.services.kube as kube
+    import failback_operator.storage.kube as kube
 
     monkeypatch.setattr(kube, "load_api_client", lambda: None)
     leading = [True]

@@ -25,19 +25,19 @@ import failback_operator.services.plans as plans
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.vocabulary import Operation
 from failback_operator.facts import (
-    Approval,
     Architecture,
     Job,
     MasterTargetDeclaration,
     ProtectedItem,
     RetentionWait,
+    RunApproval,
     VaultFacts,
 )
 from failback_operator.gathering import failback_plan_facts
 from failback_operator.rules import catalogue
 from failback_operator.rules.catalogue import CATALOGUE, RuleEntry
 from failback_operator.rules.inputs import CheckContext, FailbackFacts
-from failback_operator.rules.model import Finding, ObjectRef, Phase, RuleKind, Severity, failed
+from failback_operator.rules.model import CheckPhase, Finding, ObjectRef, RuleKind, Severity, failed
 from failback_operator.services.plans import PlanFacts, PlanService
 from failback_operator.workflow import CallOutcome, StartOperation
 
@@ -66,15 +66,15 @@ FAILED_BACK_JOBS = (
     job("job-fo", "UnplannedFailover", RECOVERY_PLAN, state="Succeeded", tasks=shutdown_tasks()),
 )
 # The stages at which each phase's rules must take effect.
-STAGES: Mapping[Phase, tuple[Stage, ...]] = {
-    Phase.PRE_REPROTECT: (Stage("FailedOverToAzure", "Reprotect", Operation.REPROTECT),),
-    Phase.PRE_FAILBACK: (Stage("Protected", "Failback", Operation.FAILOVER),),
+STAGES: Mapping[CheckPhase, tuple[Stage, ...]] = {
+    CheckPhase.PRE_REPROTECT: (Stage("FailedOverToAzure", "Reprotect", Operation.REPROTECT),),
+    CheckPhase.PRE_FAILBACK: (Stage("Protected", "Failback", Operation.FAILOVER),),
     # From the end of reprotect until failback: while syncing (said) and when protected (blocks).
-    Phase.CONTINUOUS: (
+    CheckPhase.CONTINUOUS: (
         Stage("Syncing", "Failback", None),
         Stage("Protected", "Failback", Operation.FAILOVER),
     ),
-    Phase.POST_FAILBACK: (Stage("FailedBack", "Failback", None, FAILED_BACK_JOBS),),
+    CheckPhase.POST_FAILBACK: (Stage("FailedBack", "Failback", None, FAILED_BACK_JOBS),),
 }
 
 
@@ -135,7 +135,7 @@ class StageFacts:
         )
         items: tuple[ProtectedItem, ...] = tuple(item(n, self.stage.state) for n in ITEMS)
         vault = VaultFacts(observed_at=NOW, protected_items=items, jobs=self.stage.jobs)
-        approval = Approval(name="go", plan=name, run=RUN, approved_by="ops-lead", namespace=namespace)
+        approval = RunApproval(name="go", plan=name, run=RUN, approved_by="ops-lead", namespace=namespace)
         facts = FailbackFacts(
             master_target=MasterTargetDeclaration(name=master_target_obj["metadata"]["name"]),
             vault=vault,
@@ -191,7 +191,7 @@ def _worst(entry: RuleEntry) -> Severity:
     raise AssertionError(f"{entry.id} is a check without a severity")
 
 
-def _only_failing(target: RuleEntry, phase: Phase, severity: Severity) -> tuple[RuleEntry, ...]:
+def _only_failing(target: RuleEntry, phase: CheckPhase, severity: Severity) -> tuple[RuleEntry, ...]:
     """The catalogue with every check passing, except `target`, which fails in `phase` only."""
 
     def passes(facts: FailbackFacts, ctx: CheckContext) -> tuple[Finding, ...]:
@@ -214,43 +214,43 @@ CHECK_PHASES = [
     for entry in CATALOGUE
     if entry.kind is RuleKind.CHECK and Architecture.CLASSIC in entry.architectures
     for phase in entry.when
-    if phase is not Phase.FAILBACK
+    if phase is not CheckPhase.FAILBACK
 ]
 
 
 def test_every_check_phase_has_a_stage_where_the_operator_applies_it() -> None:
     phases = {phase for entry in CATALOGUE if entry.check is not None for phase in entry.when}
     # FAILBACK (FB042) is judged by the workflow on the failover job: see the test below.
-    assert phases - {Phase.FAILBACK} == set(STAGES)
+    assert phases - {CheckPhase.FAILBACK} == set(STAGES)
     assert set(STAGES) == set(plans.EVALUATED_PHASES)
 
 
 @pytest.mark.parametrize(("entry", "phase"), CHECK_PHASES)
 async def test_a_rule_failing_in_its_phase_shows_in_the_plan_and_a_block_stops_the_step(
-    monkeypatch: pytest.MonkeyPatch, entry: RuleEntry, phase: Phase
+    monkeypatch: pytest.MonkeyPatch, entry: RuleEntry, phase: CheckPhase
 ) -> None:
     severity = _worst(entry)
     monkeypatch.setattr(catalogue, "CATALOGUE", _only_failing(entry, phase, severity))
     for stage in STAGES[phase]:
         looked = await look_once(monkeypatch, stage)
-        kind = "PostFailbackAdvice" if phase is Phase.POST_FAILBACK else "PrerequisitesMet"
+        kind = "PostFailbackAdvice" if phase is CheckPhase.POST_FAILBACK else "PrerequisitesMet"
         condition = looked.condition(kind)
         assert condition is not None, (stage, looked.status)
         assert entry.id in condition["message"], (stage, condition)
-        if severity is Severity.BLOCK and phase is not Phase.POST_FAILBACK:
+        if severity is Severity.BLOCK and phase is not CheckPhase.POST_FAILBACK:
             assert condition["status"] == "False"
             if stage.guarded is not Operation.REPROTECT:  # a failover is blocked with the remedy
                 assert f"remedy: fix {entry.id}" in looked.status["message"], looked.status["message"]
             assert stage.guarded not in looked.calls, (stage, looked.status["message"])
             assert any(entry.id in message for _, _, message in looked.events), looked.events
-        if phase is Phase.POST_FAILBACK:
+        if phase is CheckPhase.POST_FAILBACK:
             assert condition["status"] == "True"
             assert ("Normal", "PostFailbackAdvice", condition["message"]) in looked.events
 
 
 @pytest.mark.parametrize("phase", list(STAGES))
 async def test_with_every_rule_passing_the_guarded_step_is_taken(
-    monkeypatch: pytest.MonkeyPatch, phase: Phase
+    monkeypatch: pytest.MonkeyPatch, phase: CheckPhase
 ) -> None:
     """The counterpart: the stages above do take their step when nothing fails."""
     monkeypatch.setattr(
@@ -297,7 +297,7 @@ def _helper(entry: RuleEntry) -> Callable[..., Any]:
 
 async def test_fb042_is_judged_on_the_failover_job_before_commit(monkeypatch: pytest.MonkeyPatch) -> None:
     entry = catalogue.RULES["FB042"]
-    assert entry.when == (Phase.FAILBACK,)
+    assert entry.when == (CheckPhase.FAILBACK,)
     skipped = (
         job("job-fo", "UnplannedFailover", RECOVERY_PLAN, state="Succeeded", tasks=shutdown_tasks("Other")),
     )

@@ -13,12 +13,12 @@ import yaml
 
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
-from failback_operator.services.facts_source import GatheringFactsSource
-from failback_operator.services.kube import NotFoundError
+from failback_operator.gathering.sources import SourceResolver
+from failback_operator.gathering.vault_reads import SharedVaultReads
+from failback_operator.services.plan_facts import GatheringFactsSource
 from failback_operator.services.plan_index import PlanIndex
-from failback_operator.services.sources import SourceResolver
 from failback_operator.services.vault_poller import PollPace, VaultPoller
-from failback_operator.services.vault_reads import SharedVaultReads
+from failback_operator.storage.kube import NotFoundError
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import yaml
 
 from failback_operator.api.status import FailbackApprovalStatus
 from failback_operator.api.vocabulary import Reason
-from failback_operator.facts import Approval, ApprovalPolicy, FailbackPlanSpec
+from failback_operator.facts import ApprovalRequirement, PlanDeclaration, RunApproval
 from failback_operator.workflow.approvals import approval_status, judge_approval
 
 from ..argocd.lua import load_api_yaml, run_health
@@ -20,19 +20,19 @@ LATER = datetime(2026, 11, 28, 22, 0, 0, tzinfo=UTC)
 APPROVALS = (
     Path(__file__).resolve().parents[3] / "argocd/resource_customizations/failback.io/FailbackApproval"
 )
-APPROVAL = Approval(
+APPROVAL = RunApproval(
     name="windows-apps-2026-11-28", plan="windows-apps", run="2026-11-28", namespace="team-apps"
 )
 
 
-def _plan(run: str = "2026-11-28", required: bool = True) -> FailbackPlanSpec:
-    return FailbackPlanSpec(
+def _plan(run: str = "2026-11-28", required: bool = True) -> PlanDeclaration:
+    return PlanDeclaration(
         name="windows-apps",
         namespace="team-apps",
         vault="pwstestvault",
         master_target="v2a-ps-200",
         run=run,
-        approval=ApprovalPolicy(required=required),
+        approval=ApprovalRequirement(required=required),
     )
 
 
@@ -46,7 +46,7 @@ def _plan(run: str = "2026-11-28", required: bool = True) -> FailbackPlanSpec:
     ],
 )
 def test_the_status_written_is_the_argocd_testdata_of_that_state(
-    plan: FailbackPlanSpec | None, accepted: bool, reason: Reason, testdata: str, health: str
+    plan: PlanDeclaration | None, accepted: bool, reason: Reason, testdata: str, health: str
 ) -> None:
     verdict = judge_approval(APPROVAL, plan, "team-apps")
     assert (verdict.accepted, verdict.reason) == (accepted, reason)

@@ -7,7 +7,7 @@ from failback_operator.api.resources import Action
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ItemStage, Operation, Phase, Progression
-from failback_operator.facts import Architecture, FailbackPlanSpec, JobError, ReplicationGroup
+from failback_operator.facts import Architecture, JobError, PlanDeclaration, ReplicationGroup
 from failback_operator.gathering.spec_facts import failback_plan_facts
 from failback_operator.rules.lookups import item_ref
 from failback_operator.rules.model import ObjectRef, Severity, failed, passed
@@ -188,7 +188,7 @@ def test_a_single_machine_group_without_recovery_plan_fails_back_through_the_ite
 
 
 def test_items_outside_any_group_are_groups_of_one() -> None:
-    plan = FailbackPlanSpec(name="p", items=("vm-x",), groups=TWO_GROUPS)
+    plan = PlanDeclaration(name="p", items=("vm-x",), groups=TWO_GROUPS)
     base = request()
     shaped = PlanRequest(
         plan=plan,

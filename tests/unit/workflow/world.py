@@ -6,19 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 from failback_operator.api.resources import Action, AfterCommit, CommitMode
 from failback_operator.facts import (
-    Approval,
-    ApprovalPolicy,
+    ApprovalRequirement,
     Architecture,
     CurrentScenario,
     DowntimeWindow,
-    FailbackPlanSpec,
     Job,
     JobError,
     JobTask,
     OsType,
+    PlanDeclaration,
     ProtectedDisk,
     ProtectedItem,
     ReplicationGroup,
+    RunApproval,
     VaultFacts,
 )
 from failback_operator.workflow import Observation, PlanRequest, WorkflowSettings
@@ -206,12 +206,12 @@ def request(
     window: DowntimeWindow | None = WINDOW,
     generation: int = 3,
 ) -> PlanRequest:
-    plan = FailbackPlanSpec(
+    plan = PlanDeclaration(
         name="windows-apps",
         namespace="team-apps",
         groups=groups,
         window=window,
-        approval=ApprovalPolicy(required=approval_required),
+        approval=ApprovalRequirement(required=approval_required),
         run=run,
         generation=generation,
     )
@@ -226,8 +226,8 @@ def request(
     )
 
 
-def approval(run: str = "run-1") -> Approval:
-    return Approval(
+def approval(run: str = "run-1") -> RunApproval:
+    return RunApproval(
         name=f"approve-{run}", plan="windows-apps", run=run, approved_by="ops-lead", namespace="team-apps"
     )
 

@@ -24,7 +24,7 @@ from failback_operator.gathering import (
     vcenter_endpoint,
     vcenter_login_from_secret,
 )
-from failback_operator.services.kube import KubeStore
+from failback_operator.storage.kube import KubeStore
 
 __all__ = ["SourceResolver"]
 

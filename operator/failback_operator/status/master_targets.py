@@ -33,10 +33,10 @@ from failback_operator.facts import DiskReservation, RetentionWait
 from failback_operator.facts import HostDatastore as HostDatastoreFacts
 from failback_operator.rules import (
     CheckContext,
+    CheckPhase,
     FailbackFacts,
     Finding,
     Outcome,
-    Phase,
     RuleConfig,
     RuleStatus,
     applicable,
@@ -111,9 +111,9 @@ def master_target_findings(
     facts: FailbackFacts, now: datetime, config: RuleConfig | None = None
 ) -> tuple[Finding, ...]:
     """The findings of the master target's own pre-reprotect rules, for its architecture."""
-    context = CheckContext(phase=Phase.PRE_REPROTECT, now=now, config=config or RuleConfig())
+    context = CheckContext(phase=CheckPhase.PRE_REPROTECT, now=now, config=config or RuleConfig())
     findings: list[Finding] = []
-    for entry in applicable(Phase.PRE_REPROTECT, facts.master_target.architecture):
+    for entry in applicable(CheckPhase.PRE_REPROTECT, facts.master_target.architecture):
         if entry.id in MASTER_TARGET_RULES and entry.check is not None:
             findings.extend(entry.check(facts, context))
     return tuple(findings)

@@ -11,9 +11,9 @@ from datetime import datetime
 from failback_operator.api.status import RunAsPrivileges, VCenterStatus
 from failback_operator.api.vocabulary import Reason
 from failback_operator.facts import MasterTargetDeclaration, VCenterAbout, VCenterFacts
-from failback_operator.rules import CheckContext, FailbackFacts, Finding, Phase, RuleConfig
+from failback_operator.rules import CheckContext, CheckPhase, FailbackFacts, Finding, RuleConfig
 from failback_operator.rules.prerequisites import check_fb005
-from failback_operator.services.connection_conditions import ReadFailure, Readiness, connection_conditions
+from failback_operator.status.connections import ReadFailure, Readiness, connection_conditions
 
 __all__ = ["build_vcenter_status", "missing_privileges", "run_as_findings"]
 
@@ -26,7 +26,7 @@ def run_as_findings(
         master_target=MasterTargetDeclaration(name=vcenter),
         vcenter=VCenterFacts(vcenter=vcenter, observed_at=now, run_as_privileges=about.run_as_privileges),
     )
-    context = CheckContext(phase=Phase.PRE_REPROTECT, now=now, config=config or RuleConfig())
+    context = CheckContext(phase=CheckPhase.PRE_REPROTECT, now=now, config=config or RuleConfig())
     return check_fb005(facts, context)
 
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from failback_operator.services.elector import LeaderElector
-from failback_operator.services.leadership import ElectionSettings, LeaseRecord
-from failback_operator.services.leases import LeaseConflict
+from failback_operator.election.elector import LeaderElector
+from failback_operator.election.leadership import ElectionSettings, LeaseRecord
+from failback_operator.storage.leases import LeaseConflict
 
 SETTINGS = ElectionSettings(lease_duration=15, renew_deadline=10, retry_period=2)
 

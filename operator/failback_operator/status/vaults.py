@@ -30,9 +30,9 @@ from failback_operator.facts import (
     RegisteredDatastore,
     VaultFacts,
 )
-from failback_operator.rules import CheckContext, FailbackFacts, Finding, Phase, RuleConfig
+from failback_operator.rules import CheckContext, CheckPhase, FailbackFacts, Finding, RuleConfig
 from failback_operator.rules.prerequisites import check_fb003, check_fb004
-from failback_operator.services.connection_conditions import ReadFailure, Readiness, connection_conditions
+from failback_operator.status.connections import ReadFailure, Readiness, connection_conditions
 
 __all__ = ["VaultReading", "associated_failback_policy", "build_vault_status", "vault_findings"]
 
@@ -74,7 +74,7 @@ def vault_findings(
             observed_at=now, configuration_server=server, failback_policies=reading.failback_policies
         ),
     )
-    context = CheckContext(phase=Phase.PRE_REPROTECT, now=now, config=config or RuleConfig())
+    context = CheckContext(phase=CheckPhase.PRE_REPROTECT, now=now, config=config or RuleConfig())
     return (*check_fb003(facts, context), *check_fb004(facts, context))
 
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import NoReturn, Protocol
 
-from failback_operator.services.leadership import ElectionSettings
+from failback_operator.election.leadership import ElectionSettings
 
 __all__ = ["LEASE_LOST_EXIT_STATUS", "Elector", "lead_while_elected"]
 
@@ -27,7 +27,7 @@ LEASE_LOST_EXIT_STATUS = 75
 
 
 class Elector(Protocol):
-    """What the gate needs from services.elector.LeaderElector."""
+    """What the gate needs from election.elector.LeaderElector."""
 
     settings: ElectionSettings
 

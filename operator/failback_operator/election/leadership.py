@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 # The Lease as stored; the decisions below only read it.
-from failback_operator.services.leases import LeaseRecord
+from failback_operator.storage.leases import LeaseRecord
 
 __all__ = [
     "ElectionSettings",

@@ -14,7 +14,7 @@ from failback_operator.api.resources import (
 )
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.status import MasterTargetStatus
-from failback_operator.facts import Approval, Architecture, DiskReservation, ProtectedItem
+from failback_operator.facts import Architecture, DiskReservation, ProtectedItem, RunApproval
 from failback_operator.gathering import (
     SiteRecoverySource,
     VCenterSource,
@@ -24,11 +24,11 @@ from failback_operator.gathering import (
     master_target_declaration,
 )
 from failback_operator.gathering.gather import VCenterReader
-from failback_operator.services.kube import KubeStore, NotFoundError
-from failback_operator.services.master_target_status import retention_waits_from_status
+from failback_operator.gathering.sources import SourceResolver
+from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.services.plans import PlanFacts
-from failback_operator.services.sources import SourceResolver
-from failback_operator.services.vault_reads import SharedVaultReads
+from failback_operator.status.master_targets import retention_waits_from_status
+from failback_operator.storage.kube import KubeStore, NotFoundError
 
 __all__ = ["GatheringFactsSource"]
 
@@ -96,7 +96,7 @@ class GatheringFactsSource:
             vcenter_host=vcenter_host,
             generation=generation,
         )
-        approval_list: list[Approval] = [
+        approval_list: list[RunApproval] = [
             approval_facts(a["metadata"]["name"], namespace, FailbackApprovalSpec.model_validate(a["spec"]))
             for a in approvals
         ]

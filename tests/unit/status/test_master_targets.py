@@ -13,7 +13,7 @@ from failback_operator.api.status import (
 )
 from failback_operator.facts import RetentionWait, Snapshot
 from failback_operator.rules import FailbackFacts
-from failback_operator.services.master_target_status import (
+from failback_operator.status.master_targets import (
     MASTER_TARGET_RULES,
     build_master_target_status,
     retention_waits_from_status,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from failback_operator.services.leadership import (
+from failback_operator.election.leadership import (
     ElectionSettings,
     LeaseRecord,
     Observation,
@@ -22,7 +22,7 @@ from failback_operator.services.leadership import (
     release_record,
     renewal_lost,
 )
-from failback_operator.services.leases import LeaseConflict
+from failback_operator.storage.leases import LeaseConflict
 
 __all__ = ["LeaderElector", "LeaseAccess"]
 
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 class LeaseAccess(Protocol):
-    """Reads and conditional writes of the one Lease (services.leases.LeaseStore in the operator)."""
+    """Reads and conditional writes of the one Lease (storage.leases.LeaseStore in the operator)."""
 
     async def read(self) -> LeaseRecord | None: ...
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from failback_operator.api.status import RecoveryVaultStatus
 from failback_operator.api.vocabulary import Reason
-from failback_operator.services.connection_conditions import ReadFailure, condition_events
-from failback_operator.services.vault_status import VaultReading, build_vault_status
+from failback_operator.status.connections import ReadFailure, condition_events
+from failback_operator.status.vaults import VaultReading, build_vault_status
 from tests.unit.rules.worlds import NOW, before_reprotect
 
 

@@ -16,17 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[3] / "operator" / "failback_operator"
 FORBIDDEN = ("kopf", "kubernetes", "azure", "pyVmomi", "pyVim", "aiohttp", "requests", "socket", "urllib")
 CORE_FILES = sorted((PACKAGE / "rules").glob("*.py")) + sorted((PACKAGE / "facts").glob("*.py"))
 PURE_PACKAGES = ("api", "facts", "rules", "workflow", "status")
-# layout-move: begin
-# The pure status builders, named one by one while they still live among the services.
-PURE_MODULES: tuple[str, ...] = (
-    "failback_operator.services.master_target_status",
-    "failback_operator.services.vault_status",
-    "failback_operator.services.vcenter_status",
-    "failback_operator.services.connection_conditions",
-)
-# layout-move: becomes: # Pure modules outside the pure packages (none: status/ holds the status builders).
-# layout-move: becomes: PURE_MODULES: tuple[str, ...] = ()
-# layout-move: end
+# Pure modules outside the pure packages (none: status/ holds the status builders).
+PURE_MODULES: tuple[str, ...] = ()
 PURE_FILES = sorted(
     {path for package in PURE_PACKAGES for path in (PACKAGE / package).rglob("*.py")}
     | {PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py") for module in PURE_MODULES}

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from failback_operator.runtime import election_settings_from_environment, replica_identity
-from failback_operator.services.leadership import (
+from failback_operator.election.leadership import (
     ElectionSettings,
     LeaseRecord,
     Observation,
@@ -19,6 +18,7 @@ from failback_operator.services.leadership import (
     release_record,
     renewal_lost,
 )
+from failback_operator.runtime import election_settings_from_environment, replica_identity
 
 SETTINGS = ElectionSettings(lease_duration=15, renew_deadline=10, retry_period=2)
 WALL = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from typing import Any
 from failback_operator.api.status import DiskSlotReservation, MasterTargetStatus
 from failback_operator.errors import FailbackOperatorError
 from failback_operator.facts.reservations import MASTER_TARGET_DISK_SLOTS
-from failback_operator.services.kube import KubeStore, StatusConflict
+from failback_operator.storage.kube import KubeStore, StatusConflict
 
 __all__ = ["DISK_SLOTS", "DiskSlotLedger", "NotEnoughDiskSlots"]
 

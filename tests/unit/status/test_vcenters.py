@@ -8,8 +8,8 @@ from failback_operator.api.status import VCenterStatus
 from failback_operator.api.vocabulary import Reason
 from failback_operator.facts import RunAsPrivileges
 from failback_operator.rules.config import DEFAULT_RUN_AS_PRIVILEGES
-from failback_operator.services.connection_conditions import ReadFailure
-from failback_operator.services.vcenter_status import build_vcenter_status
+from failback_operator.status.connections import ReadFailure
+from failback_operator.status.vcenters import build_vcenter_status
 from failback_operator.vsphere.about import VCenterAbout
 from tests.unit.rules.worlds import NOW
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from failback_operator.rules import RuleConfig
-from failback_operator.services.reservations import DiskSlotLedger, NotEnoughDiskSlots
+from failback_operator.storage.reservations import DiskSlotLedger, NotEnoughDiskSlots
 
 NOW = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)
 

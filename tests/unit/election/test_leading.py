@@ -7,8 +7,8 @@ from typing import NoReturn
 
 import pytest
 
-from failback_operator.handlers.leading import LEASE_LOST_EXIT_STATUS, lead_while_elected
-from failback_operator.services.leadership import ElectionSettings
+from failback_operator.election.leadership import ElectionSettings
+from failback_operator.election.leading import LEASE_LOST_EXIT_STATUS, lead_while_elected
 
 
 class Exited(Exception):
@@ -136,7 +136,7 @@ async def test_the_elected_memo_fences_the_plans_on_the_lease(monkeypatch: pytes
     """What runner.py hands Kopf reaches the plan service built at start-up."""
     import kopf
 
-    import failback_operator.services.kube as kube
+    import failback_operator.storage.kube as kube
     from failback_operator.handlers.runner import leader_memo
     from failback_operator.handlers.startup import configure
 

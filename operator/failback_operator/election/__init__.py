@@ -1,0 +1,1 @@
+"""Leader election: only the replica that holds the operator's Lease acts."""
