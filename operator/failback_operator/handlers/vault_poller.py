@@ -15,7 +15,7 @@ __all__ = ["poll_vault"]
 
 @kopf.daemon(GROUP, VERSION, "recoveryvaults", id="poll-vault", cancellation_timeout=30)
 async def poll_vault(name: str, stopped: kopf.DaemonStopped, memo: Any, logger: Any, **_: Any) -> None:
-    """Read the vault's items and jobs in one batch every poll; wake its plans on a change."""
+    """Read the vault's items and jobs at their paces; wake the plans a change concerns."""
     runtime: OperatorRuntime = memo.runtime
     poller = runtime.vault_poller
     assert poller is not None  # build_runtime always sets it

@@ -76,7 +76,9 @@ async def execute(
     try:
         started = await _start(site_recovery, action, context)
     except ValueError as error:  # incomplete reprotect values: nothing was sent
-        return CallOutcome(refused=True, code="FB029", message=str(error))
+        # FB029 names the values of the reprotect back; the way to Azure has no rule of its own.
+        code = "FB029" if action.operation == Operation.REPROTECT else None
+        return CallOutcome(refused=True, code=code, message=str(error))
     except (Throttled, Transient, AuthenticationFailed) as error:
         return CallOutcome(not_sent=True, code=error.code, message=str(error))
     except Refused as error:

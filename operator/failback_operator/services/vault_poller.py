@@ -346,19 +346,23 @@ class VaultPoller:
         line when the reason changes, never as a traceback per poll: the RecoveryVault's Connected
         condition and each plan's Ready condition say why, and the plans look at their own pace.
         """
+        watch = self._watches.setdefault(vault, _VaultWatch())
         try:
-            return await self._poll(vault)
+            due = await self._read(vault, watch)
         except (NotFoundError, ValueError, SiteRecoveryError, TimeoutError) as error:
             reason = str(error) or type(error).__name__
             if self._failing.get(vault) != reason:
                 self._failing[vault] = reason
                 log.warning("vault %s cannot be polled: %s", vault, reason)
             return self.pace.interval
+        if self._failing.pop(vault, None) is not None:
+            log.info("vault %s is polled again", vault)
+        return await self._wake_and_pace(vault, watch, due)
 
-    async def _poll(self, vault: str) -> timedelta:
+    async def _read(self, vault: str, watch: _VaultWatch) -> set[str]:
+        """Read the lists that are due into `watch`; the kinds read."""
         obj = await self.store.get("recoveryvaults", vault)
         _, source = await self.sources.site_recovery(obj)
-        watch = self._watches.setdefault(vault, _VaultWatch())
         now = self.clock()
         # A little early is on time: the daemon's sleep ends close to, not exactly at, a due time.
         due = {kind for kind in POLLED_KINDS if watch.due.get(kind, now) <= now + timedelta(milliseconds=200)}
@@ -375,12 +379,15 @@ class VaultPoller:
             watch.jobs = jobs
         if "items" in due:
             watch.items = await client.protected_items()
+        return due
+
+    async def _wake_and_pace(self, vault: str, watch: _VaultWatch, due: set[str]) -> timedelta:
+        """Wake the plans the change concerns; the time until the next list is due."""
         self.polls[vault] = self.polls.get(vault, 0) + 1
-        if self._failing.pop(vault, None) is not None:
-            log.info("vault %s is polled again", vault)
+        # The plans first: a change is kept as seen only once the plans it concerns can be woken.
+        plans = await self.index.of_vault(vault)
         facts = vault_facts(watch.items, watch.jobs)
         before, watch.facts = watch.facts, facts
-        plans = await self.index.of_vault(vault)
         if before is None:
             woken = list(plans)  # the first poll: every plan of the vault sees where things are
         else:

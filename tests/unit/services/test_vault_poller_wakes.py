@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from failback_operator.facts import Job, ProtectedItem
 from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.vault_poller import (
@@ -407,3 +409,44 @@ async def test_a_reprotect_started_has_the_items_read_at_the_plain_pace_not_at_o
     reads.expired.clear()
     assert await poller.poll("vault-a") == PACE.interval  # nothing read now, the items in 10 s
     assert reads.expired == [()]
+
+
+class _FailingOnce:
+    """A plan index whose next lookup fails (the API server briefly unreachable)."""
+
+    def __init__(self, index: PlanIndex) -> None:
+        self.index = index
+        self.fail = False
+
+    async def of_vault(self, vault: str) -> Any:
+        if self.fail:
+            self.fail = False
+            raise ConnectionError("the API server did not answer")
+        return await self.index.of_vault(vault)
+
+
+async def test_a_change_seen_while_the_plans_cannot_be_listed_still_wakes_them_next_poll() -> None:
+    flaky = _FailingOnce(await _index(_plan("app1", ("vm-a-new",))))
+    woken: list[str] = []
+    reads = _Reads()
+    clock = [NOW]
+    poller = VaultPoller(
+        store=_Store(),  # type: ignore[arg-type]
+        sources=_Sources(),  # type: ignore[arg-type]
+        reads=reads,  # type: ignore[arg-type]
+        wake=lambda namespace, name: woken.append(name),
+        clock=lambda: clock[0],
+        pace=PACE,
+        index=flaky,  # type: ignore[arg-type]
+    )
+    await poller.poll("vault-a")
+    woken.clear()
+    reads.items = (_item("vm-a-new", "UnplannedFailoverCommitted"), _item("vm-b-new"))
+    flaky.fail = True
+    clock[0] += timedelta(hours=1)  # every list due
+    with pytest.raises(ConnectionError):
+        await poller.poll("vault-a")
+    assert woken == []
+    clock[0] += timedelta(hours=1)
+    await poller.poll("vault-a")
+    assert woken == ["app1"]  # the change was not taken as seen while nobody could be woken
