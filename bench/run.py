@@ -49,13 +49,12 @@ from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.testenv.controlplane import ControlPlane, running_control_plane
 from failback_operator.testenv.operator_process import OperatorProcess
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
+from failback_operator.testenv.vcsim_gaps import ENTRY as VCSIM_GAPS_ENTRY
 from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
 
 __all__ = ["ContenderResult", "OperatorResult", "RunResult", "run_bench"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# Fills the two facts vcsim cannot model (see that file); everything else is the real operator.
-GAPS_SHIM = REPO_ROOT / "tests" / "integration" / "vcsim_gaps.py"
 VCSIM_MODEL = ("-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "1", "-ds", "1")
 MASTER_TARGET_HOST = "DC0_H0"
 
@@ -225,7 +224,8 @@ def _operator_phase(
         cluster.kubeconfig,
         workdir / "operator.log",
         {"FAILBACK_OPERATOR_NAMESPACE": "failback-system"},
-        entry=(str(GAPS_SHIM),),
+        # Fills the two facts vcsim cannot model (see that module); everything else is the real operator.
+        entry=VCSIM_GAPS_ENTRY,
         verbose=params.operator_verbose,
     )
     operator.start()

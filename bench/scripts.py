@@ -117,7 +117,9 @@ class _Vault:
     def failover_plan(self, plan: str) -> str:
         body = models.RecoveryPlanUnplannedFailoverInput(
             properties=models.RecoveryPlanUnplannedFailoverInputProperties(
-                failover_direction="PrimaryToRecovery",
+                # A recovery plan's primary is the on-premises fabric: failing back is RecoveryToPrimary
+                # (an item reprotected to on-premises has Azure as its primary, hence PrimaryToRecovery).
+                failover_direction="RecoveryToPrimary",
                 source_site_operations="Required",
                 provider_specific_details=[
                     models.RecoveryPlanInMageFailoverInput(recovery_point_type="LatestTime")
