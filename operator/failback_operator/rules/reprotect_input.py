@@ -128,9 +128,14 @@ def group_reprotect_values(
     return tuple((item, values) for item in plan.all_items())
 
 
-def resolve_reprotect_to_azure_values(facts: FailbackFacts, plan: PlanDeclaration) -> ReprotectToAzureValues:
-    """Resolve the reprotect-to-Azure input for a plan, naming what is missing instead of guessing it."""
-    back = resolve_reprotect_values(facts, plan)
+def resolve_reprotect_to_azure_values(
+    facts: FailbackFacts, plan: PlanDeclaration, back: ReprotectValues | None = None
+) -> ReprotectToAzureValues:
+    """Resolve the reprotect-to-Azure input for a plan, naming what is missing instead of guessing it.
+
+    `back` is the plan's reprotect values where the caller resolved them already.
+    """
+    back = back or resolve_reprotect_values(facts, plan)
     policy = forward_policy_for(facts)
     missing = [] if policy is not None else ["policy replicating to Azure (forward policy)"]
     if facts.master_target.architecture is Architecture.MODERNIZED:

@@ -273,6 +273,7 @@ class PlanService:
         status = decision.status
         vault = gathered.facts.vault
         items = {i.name: i for i in (vault.protected_items if vault else ())}
+        context: OperationContext | None = None  # resolved at the first call, once per look
         for action in decision.actions:
             if isinstance(action, ReserveDiskSlots):
                 try:
@@ -294,11 +295,8 @@ class PlanService:
                 continue  # the intent stays without a job: the next look resolves or pauses it
             if not self.may_act():
                 continue  # the lease was lost since the intent: the next leader resolves or pauses it
-            outcome = await execute(
-                gathered.site_recovery,
-                action,
-                self._context(architecture, spec, gathered.facts, gathered.plan, items),
-            )
+            context = context or self._context(architecture, spec, gathered.facts, gathered.plan, items)
+            outcome = await execute(gathered.site_recovery, action, context)
             failpoints.reach("after-post", [action.operation.value])
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
             status = recorded.status
@@ -318,13 +316,14 @@ class PlanService:
         items: Mapping[str, ProtectedItem],
     ) -> OperationContext:
         # FB030: every item of the plan is reprotected with the same values (FB029), resolved once.
-        values = dict(group_reprotect_values(facts, plan))
+        grouped = group_reprotect_values(facts, plan)
+        values = grouped[0][1] if grouped else resolve_reprotect_values(facts, plan)
         return OperationContext(
             architecture=architecture,
             recovery_point=spec.recovery_point,
-            reprotect_values=next(iter(values.values()), None) or resolve_reprotect_values(facts, plan),
+            reprotect_values=values,
             items=items,
-            reprotect_to_azure_values=resolve_reprotect_to_azure_values(facts, plan),
+            reprotect_to_azure_values=resolve_reprotect_to_azure_values(facts, plan, values),
         )
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:

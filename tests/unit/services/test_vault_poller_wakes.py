@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -215,6 +215,21 @@ class _Reads:
         return Client()
 
 
+def _poller(
+    reads: _Reads, index: Any, clock: list[datetime], wake: Callable[[str], None] | None = None
+) -> VaultPoller:
+    """A poller over the fake store, sources and reads, on a clock the test moves."""
+    return VaultPoller(
+        store=_Store(),  # type: ignore[arg-type]
+        sources=_Sources(),  # type: ignore[arg-type]
+        reads=reads,  # type: ignore[arg-type]
+        wake=lambda namespace, name: wake(name) if wake else None,
+        clock=lambda: clock[0],
+        pace=PACE,
+        index=index,
+    )
+
+
 async def test_the_poller_wakes_all_at_first_then_only_the_plans_concerned() -> None:
     index = await _index(
         _plan("app1", ("vm-a-new",)), _plan("app2", ("vm-b-new",)), _plan("other", ("x",), "b")
@@ -222,15 +237,7 @@ async def test_the_poller_wakes_all_at_first_then_only_the_plans_concerned() -> 
     woken: list[str] = []
     reads = _Reads()
     clock = [NOW]
-    poller = VaultPoller(
-        store=_Store(),  # type: ignore[arg-type]
-        sources=_Sources(),  # type: ignore[arg-type]
-        reads=reads,  # type: ignore[arg-type]
-        wake=lambda namespace, name: woken.append(name),
-        clock=lambda: clock[0],
-        pace=PACE,
-        index=index,
-    )
+    poller = _poller(reads, index, clock, woken.append)
 
     async def poll_when_due(delay: timedelta) -> timedelta:
         clock[0] += delay
@@ -317,15 +324,7 @@ async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
     assert index.seen(reprotecting) == {"items"}
     reads = _Reads()
     clock = [NOW]
-    poller = VaultPoller(
-        store=_Store(),  # type: ignore[arg-type]
-        sources=_Sources(),  # type: ignore[arg-type]
-        reads=reads,  # type: ignore[arg-type]
-        wake=lambda namespace, name: None,
-        clock=lambda: clock[0],
-        pace=PACE,
-        index=index,
-    )
+    poller = _poller(reads, index, clock, None)
     assert await poller.poll("vault-a") == PACE.quiet
     clock[0] += timedelta(seconds=2)
     reads.expired.clear()
@@ -340,15 +339,7 @@ async def test_a_job_seen_ending_has_its_items_read_with_it() -> None:
     reads = _Reads()
     reads.jobs = (_job("j1", "vm-a"),)
     clock = [NOW]
-    poller = VaultPoller(
-        store=_Store(),  # type: ignore[arg-type]
-        sources=_Sources(),  # type: ignore[arg-type]
-        reads=reads,  # type: ignore[arg-type]
-        wake=lambda namespace, name: None,
-        clock=lambda: clock[0],
-        pace=PACE,
-        index=index,
-    )
+    poller = _poller(reads, index, clock, None)
     delay = await poller.poll("vault-a")
     assert delay == PACE.fast
     clock[0] += delay
@@ -395,15 +386,7 @@ async def test_a_reprotect_started_has_the_items_read_at_the_plain_pace_not_at_o
     index = await _index(_plan("app1", ("vm-a-new",)))
     reads = _Reads()
     clock = [NOW]
-    poller = VaultPoller(
-        store=_Store(),  # type: ignore[arg-type]
-        sources=_Sources(),  # type: ignore[arg-type]
-        reads=reads,  # type: ignore[arg-type]
-        wake=lambda namespace, name: None,
-        clock=lambda: clock[0],
-        pace=PACE,
-        index=index,
-    )
+    poller = _poller(reads, index, clock, None)
     assert await poller.poll("vault-a") == PACE.quiet
     poller.hurry("vault-a", {"items"})
     reads.expired.clear()
@@ -430,15 +413,7 @@ async def test_a_change_seen_while_the_plans_cannot_be_listed_still_wakes_them_n
     woken: list[str] = []
     reads = _Reads()
     clock = [NOW]
-    poller = VaultPoller(
-        store=_Store(),  # type: ignore[arg-type]
-        sources=_Sources(),  # type: ignore[arg-type]
-        reads=reads,  # type: ignore[arg-type]
-        wake=lambda namespace, name: woken.append(name),
-        clock=lambda: clock[0],
-        pace=PACE,
-        index=flaky,  # type: ignore[arg-type]
-    )
+    poller = _poller(reads, flaky, clock, woken.append)
     await poller.poll("vault-a")
     woken.clear()
     reads.items = (_item("vm-a-new", "UnplannedFailoverCommitted"), _item("vm-b-new"))
