@@ -50,7 +50,7 @@ from failback_operator.testenv.controlplane import ControlPlane, running_control
 from failback_operator.testenv.operator_process import OperatorProcess
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.testenv.vcsim_gaps import ENTRY as VCSIM_GAPS_ENTRY
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import VCenterEndpoint, vcenter_session
 
 __all__ = ["ContenderResult", "OperatorResult", "RunResult", "run_bench"]
 

@@ -23,7 +23,7 @@ from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
 from failback_operator.storage.kube import KubeStore
 from failback_operator.storage.reservations import DiskSlotLedger
-from failback_operator.vsphere.sessions import VCenterSessions
+from failback_operator.vsphere import VCenterSessions
 from failback_operator.workflow import WorkflowSettings
 
 __all__ = [

@@ -11,7 +11,7 @@ import pytest
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import VCenterEndpoint, vcenter_session
 from tests.support.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
 
 from .world import DATASTORE, MASTER_TARGET, ON_PREMISES_VMS, TIME_SCALE, World, e2e_scenario

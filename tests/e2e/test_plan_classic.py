@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import VCenterEndpoint, vcenter_session
 from tests.support.vcsim_builders import Inventory
 
 from .world import ITEMS, ON_PREMISES_VMS, RECOVERY_PLAN, World

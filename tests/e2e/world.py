@@ -19,7 +19,7 @@ from failback_operator.sim.asr.scenario import Disk, ProtectedItemSpec, Scenario
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import OperatorProcess, running_operator
 from failback_operator.testenv.vcsim import VcsimServer
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import VCenterEndpoint, vcenter_session
 from tests.support.asr_sim import scenario
 from tests.support.preflight_setup import GAPS_SHIM, Setup, classic_setup, modernized_setup
 from tests.support.vcsim_builders import MASTER_TARGET_HOST, Inventory

@@ -26,7 +26,7 @@ import pytest
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread, load_scenario
 from failback_operator.sim.asr.scenario import Scenario
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
-from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from failback_operator.vsphere import VCenterEndpoint, VCenterSession, vcenter_session
 from tests.support.asr_sim import EXAMPLES, scenario
 from tests.support.preflight_setup import Outcome, Setup, classic_setup, modernized_setup, run_preflight
 from tests.support.real_parts import require_vcsim

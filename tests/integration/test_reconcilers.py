@@ -38,7 +38,7 @@ from failback_operator.storage.reservations import DiskSlotLedger
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import running_operator
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
-from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from failback_operator.vsphere import VCenterEndpoint, VCenterSession, vcenter_session
 from tests.support.asr_sim import scenario
 from tests.support.preflight_setup import Setup, classic_setup, modernized_setup
 from tests.support.real_parts import require_vcsim

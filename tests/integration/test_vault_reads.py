@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from failback_operator.azure.config import ClientSecret, VaultConfig
-from failback_operator.azure.errors import SiteRecoveryError
+from failback_operator.azure import ClientSecret, SiteRecoveryError, VaultConfig
 from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.sim.asr import AsrSimulator
 

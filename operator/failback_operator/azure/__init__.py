@@ -1,4 +1,10 @@
-"""Site Recovery adapter: the SDK client, provider-specific inputs, facts from responses, job ids."""
+"""Site Recovery adapter: the SDK client, provider-specific inputs, facts from responses, job ids.
+
+This module is the adapter's one entrance: everything outside `azure/` imports from here, never
+from its modules (`tests/unit/architecture/test_import_rules.py`). The services ask in domain
+terms (`SiteRecovery.reprotect(item, values)`, `SiteRecovery.fail_back(item, point)`); only the
+adapter builds the SDK's request bodies.
+"""
 
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.azure.errors import (
@@ -14,10 +20,13 @@ from failback_operator.azure.errors import (
     Transient,
     UnexpectedResponse,
 )
+from failback_operator.azure.parse import FAILBACK_POLICY_PROVIDERS, FORWARD_POLICY_PROVIDERS
 from failback_operator.azure.recovery_plan import RecoveryPlan, with_recovery_plans
 from failback_operator.azure.site_recovery import ItemRef, SiteRecovery, StartedOperation, item_ref
 
 __all__ = [
+    "FAILBACK_POLICY_PROVIDERS",
+    "FORWARD_POLICY_PROVIDERS",
     "AuthenticationFailed",
     "ClientSecret",
     "ConfigurationServerNotFound",

@@ -17,7 +17,7 @@ from typing import Any
 from failback_operator.sim.asr import AsrSimulator, Scenario, load_scenario
 from failback_operator.testenv.vcsim import VcsimServer
 from failback_operator.testenv.vcsim_inventory import MASTER_TARGET_HOST, Inventory
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import VCenterEndpoint, vcenter_session
 
 __all__ = [
     "DATASTORE",

@@ -18,9 +18,9 @@ from urllib.parse import urlparse
 from azure.identity import AzureAuthorityHosts
 
 from failback_operator.api.resources import RecoveryVaultSpec, VCenterSpec
-from failback_operator.azure.config import VaultConfig
+from failback_operator.azure import VaultConfig
 from failback_operator.gathering.credentials import VCenterLogin
-from failback_operator.vsphere.connection import VCenterEndpoint
+from failback_operator.vsphere import VCenterEndpoint
 
 __all__ = ["ca_bundle_file", "credential_scope", "vault_config", "vcenter_endpoint"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from failback_operator.azure.config import ClientSecret
+from failback_operator.azure import ClientSecret
 from failback_operator.errors import FailbackOperatorError
 
 __all__ = [

@@ -18,10 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
-from failback_operator.azure.parse import FAILBACK_POLICY_PROVIDERS, FORWARD_POLICY_PROVIDERS
-from failback_operator.azure.recovery_plan import with_recovery_plans
-from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.azure import (
+    FAILBACK_POLICY_PROVIDERS,
+    FORWARD_POLICY_PROVIDERS,
+    ClientSecret,
+    SiteRecovery,
+    VaultConfig,
+    WorkloadIdentity,
+    with_recovery_plans,
+)
 from failback_operator.facts.asr import (
     ConfigurationServer,
     FailbackPolicy,
@@ -35,16 +40,17 @@ from failback_operator.facts.spec import MasterTargetDeclaration, PlanDeclaratio
 from failback_operator.facts.vsphere import DiskPlacement
 from failback_operator.gathering.kept_facts import keep_cleared_facts, with_kept_facts
 from failback_operator.rules.inputs import FailbackFacts
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
-from failback_operator.vsphere.errors import VCenterError
-from failback_operator.vsphere.reader import (
+from failback_operator.vsphere import (
     PlanItemVm,
+    VCenterEndpoint,
+    VCenterError,
     VCenterQuery,
     VCenterReading,
+    VCenterSessions,
     VmRef,
     read_vcenter_facts,
+    vcenter_session,
 )
-from failback_operator.vsphere.sessions import VCenterSessions
 
 __all__ = [
     "Gathered",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from failback_operator.api.resources import CredentialsType, RecoveryVaultSpec, VCenterSpec
-from failback_operator.azure.config import ClientSecret, WorkloadIdentity
+from failback_operator.azure import ClientSecret, WorkloadIdentity
 from failback_operator.gathering import (
     SiteRecoverySource,
     VCenterSource,

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
-from failback_operator.azure.recovery_plan import RecoveryPlan
-from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.azure import ClientSecret, SiteRecovery, VaultConfig, WorkloadIdentity
+from failback_operator.facts import RecoveryPlan
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
 
 __all__ = ["CONFIGURATION_KINDS", "POLLED_KINDS", "SharedVaultReads"]

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from failback_operator.api.resources import Action, CredentialsType, RecoveryVaultSpec
-from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.azure import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.gathering import (
     SiteRecoverySource,
     VCenterSource,

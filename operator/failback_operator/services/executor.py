@@ -11,14 +11,15 @@ from dataclasses import dataclass
 
 from failback_operator.api.resources import RecoveryPoint
 from failback_operator.api.vocabulary import Operation
-from failback_operator.azure.errors import (
+from failback_operator.azure import (
     AuthenticationFailed,
     Refused,
+    SiteRecovery,
     SiteRecoveryError,
+    StartedOperation,
     Throttled,
     Transient,
 )
-from failback_operator.azure.site_recovery import SiteRecovery, StartedOperation
 from failback_operator.facts import Architecture, ProtectedItem
 from failback_operator.facts.reprotect import ReprotectToAzureValues, ReprotectValues
 from failback_operator.gathering.spec_facts import recovery_point_type

@@ -11,9 +11,9 @@ import pydantic
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from failback_operator.azure.errors import SiteRecoveryError
+from failback_operator.azure import SiteRecoveryError
 from failback_operator.errors import FailbackOperatorError
-from failback_operator.vsphere.errors import VCenterError
+from failback_operator.vsphere import VCenterError
 
 __all__ = ["KNOWN_FAILURES", "backoff", "describe_failure", "is_known_failure"]
 

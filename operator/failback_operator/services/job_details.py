@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from failback_operator.api.status import ItemStatus
-from failback_operator.azure.errors import SiteRecoveryError
-from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.azure import SiteRecovery, SiteRecoveryError
 from failback_operator.facts import Job
 from failback_operator.facts.asr import VaultFacts
 from failback_operator.workflow.job_reads import jobs_to_read

@@ -23,8 +23,7 @@ from typing import Any
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import MasterTargetStatus
 from failback_operator.api.vocabulary import EventReason, EventType
-from failback_operator.azure.errors import Conflict
-from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.azure import Conflict, SiteRecovery
 from failback_operator.facts import Architecture
 from failback_operator.gathering import (
     Gathered,
@@ -59,8 +58,7 @@ from failback_operator.status.master_targets import (
     retention_waits_from_status,
 )
 from failback_operator.storage.kube import KubeStore, NotFoundError
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
-from failback_operator.vsphere.remediation import enable_disk_uuid
+from failback_operator.vsphere import VCenterEndpoint, enable_disk_uuid, vcenter_session
 from failback_operator.workflow import Event
 
 __all__ = ["ConfigurationServerRefresher", "MasterTargetService", "remediate_enable_uuid"]

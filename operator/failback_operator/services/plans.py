@@ -18,7 +18,7 @@ from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
 from failback_operator.api.vocabulary import EventReason, EventType
-from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.azure import SiteRecovery
 from failback_operator.facts import Architecture, DiskPlacement, PlanDeclaration, ProtectedItem, RunApproval
 from failback_operator.metrics import METRICS
 from failback_operator.rules.evaluate import evaluate

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from failback_operator.azure.errors import SiteRecoveryError
+from failback_operator.azure import SiteRecoveryError
 from failback_operator.facts.asr import Job, ProtectedItem
 from failback_operator.gathering.sources import SourceResolver
 from failback_operator.gathering.vault_reads import POLLED_KINDS, SharedVaultReads

@@ -10,8 +10,7 @@ from typing import Any
 
 from failback_operator.api.status import RecoveryVaultStatus
 from failback_operator.api.vocabulary import ConditionType, Reason
-from failback_operator.azure.errors import AuthenticationFailed, ConfigurationServerNotFound
-from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.azure import AuthenticationFailed, ConfigurationServerNotFound, SiteRecovery
 from failback_operator.gathering import SiteRecoverySource
 from failback_operator.gathering.sources import SourceResolver
 from failback_operator.rules import RuleConfig

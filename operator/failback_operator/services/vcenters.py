@@ -16,9 +16,14 @@ from failback_operator.services.reconciling import ReconcileSettings, redact, wr
 from failback_operator.status.connections import ReadFailure, condition_events
 from failback_operator.status.vcenters import build_vcenter_status
 from failback_operator.storage.kube import KubeStore, NotFoundError
-from failback_operator.vsphere.about import VCenterAbout, read_vcenter_about
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
-from failback_operator.vsphere.errors import VCenterAuthError, VCenterError
+from failback_operator.vsphere import (
+    VCenterAbout,
+    VCenterAuthError,
+    VCenterEndpoint,
+    VCenterError,
+    read_vcenter_about,
+    vcenter_session,
+)
 
 __all__ = ["VCenterService", "read_about"]
 

@@ -21,8 +21,14 @@ from failback_operator import cli
 from failback_operator.facts.vsphere import RunAsPrivileges
 from failback_operator.gathering import gather
 from failback_operator.rules.config import RuleConfig
-from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
-from failback_operator.vsphere.reader import VCenterQuery, VCenterReading, read_vcenter_facts
+from failback_operator.vsphere import (
+    VCenterEndpoint,
+    VCenterQuery,
+    VCenterReading,
+    VCenterSession,
+    read_vcenter_facts,
+    vcenter_session,
+)
 
 __all__ = ["ENTRY", "install", "read_facts_with_gaps_filled", "read_with_gaps_filled"]
 

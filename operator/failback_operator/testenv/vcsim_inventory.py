@@ -9,8 +9,7 @@ from typing import Any
 
 from pyVmomi import vim
 
-from failback_operator.vsphere.connection import VCenterSession
-from failback_operator.vsphere.remediation import wait_for_task
+from failback_operator.vsphere import VCenterSession, wait_for_task
 
 __all__ = [
     "CONTROLLERS",

@@ -5,6 +5,11 @@ A layer always imports itself and the root `errors`; anything else must be liste
 layer that is not listed at all fails the test, so a new package is placed in the picture before
 it is used. Layers named here that do not exist yet (the layout the doc describes ahead of a move)
 simply have no modules to check.
+
+Each adapter (`azure`, `vsphere`) has one entrance, its package: a module outside the adapter
+imports `failback_operator.azure`, never `failback_operator.azure.site_recovery`. The same holds for
+tests and the bench, except the adapter's own tests (under a folder named after it, or named
+`test_<adapter>_*.py`), which test its modules one by one.
 """
 
 from __future__ import annotations
@@ -88,8 +93,6 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "__init__": frozenset(),
 }
 
-# Modules private to their layer: only the adapter builds SDK request bodies.
-PRIVATE = {f"{PACKAGE_NAME}.azure.inputs": "azure"}
 
 # Outside libraries the pure core and the adapters must not reach for.
 SYSTEMS = ("kopf", "kubernetes", "azure", "pyVmomi", "pyVim", "aiohttp", "requests", "socket", "urllib")
@@ -123,11 +126,18 @@ def _imports(module: str, source: str, is_package: bool = False) -> Iterator[tup
             else:
                 target = node.module or ""
             yield node.lineno, target
-            if target == PACKAGE_NAME:
+            if target.split(".")[0] == PACKAGE_NAME:
                 # `from failback_operator import failpoints` imports the module failpoints.
+                folder = PACKAGE.parent.joinpath(*target.split("."))
                 for alias in node.names:
-                    if (PACKAGE / alias.name).is_dir() or (PACKAGE / f"{alias.name}.py").is_file():
-                        yield node.lineno, f"{PACKAGE_NAME}.{alias.name}"
+                    if (folder / alias.name).is_dir() or (folder / f"{alias.name}.py").is_file():
+                        yield node.lineno, f"{target}.{alias.name}"
+
+
+def _past_the_entrance(layer: str, target: str) -> bool:
+    """An import of an adapter's module (not its package) from outside that adapter."""
+    parts = target.split(".")
+    return len(parts) > 2 and parts[1] in ADAPTERS and parts[1] != layer
 
 
 def _violations(module: str, source: str, is_package: bool = False) -> list[str]:
@@ -139,8 +149,8 @@ def _violations(module: str, source: str, is_package: bool = False) -> list[str]
         if top == PACKAGE_NAME:
             if target != PACKAGE_NAME and _layer(target) not in allowed:
                 forbidden.append(f"line {line}: {layer} -> {target}")
-            elif PRIVATE.get(target, layer) != layer:
-                forbidden.append(f"line {line}: {target} is private to {PRIVATE[target]}")
+            elif _past_the_entrance(layer, target):
+                forbidden.append(f"line {line}: {target} past the entrance {PACKAGE_NAME}.{_layer(target)}")
         elif top == "kopf" and layer not in KOPF_ONLY_IN:
             forbidden.append(f"line {line}: kopf outside the handlers")
         elif top in SYSTEMS and layer in PURE:
@@ -178,3 +188,59 @@ def test_the_walk_finds_a_forbidden_edge() -> None:
     assert _violations(f"{PACKAGE_NAME}.status.vaults", "from failback_operator import failpoints\n")
     assert _violations(f"{PACKAGE_NAME}.services.executor", "from failback_operator.azure.inputs import x\n")
     assert _violations(adapter, "from failback_operator.facts import Job\n") == []
+
+
+def test_the_walk_finds_an_import_past_an_adapters_entrance() -> None:
+    """However it is spelled, a module of an adapter is reached only from inside that adapter."""
+    plans = f"{PACKAGE_NAME}.services.plans"
+    assert _violations(plans, "from failback_operator.azure.site_recovery import SiteRecovery\n")
+    assert _violations(plans, "from failback_operator.azure import site_recovery\n")
+    assert _violations(plans, "from ..vsphere.connection import vcenter_session\n", is_package=False)
+    assert _violations(plans, "import failback_operator.vsphere.reader\n")
+    assert _violations(f"{PACKAGE_NAME}.gathering.gather", "from failback_operator.vsphere import errors\n")
+    assert _violations(plans, "from failback_operator.azure import SiteRecovery, SiteRecoveryError\n") == []
+    assert (
+        _violations(f"{PACKAGE_NAME}.azure.site_recovery", "from failback_operator.azure.parse import x\n")
+        == []
+    )
+    assert (
+        _violations(f"{PACKAGE_NAME}.vsphere.about", "from failback_operator.vsphere import errors\n") == []
+    )
+
+
+TESTS = PACKAGE.parents[1] / "tests"
+BENCH = PACKAGE.parents[1] / "bench"
+OUTSIDE_FILES = sorted([*TESTS.rglob("*.py"), *BENCH.rglob("*.py")])
+
+
+def _adapter_tested(path: Path) -> str | None:
+    """The adapter a test file is the adapter's own test of: under `azure/`, or `test_azure_*.py`."""
+    for adapter in ADAPTERS:
+        if adapter in path.relative_to(PACKAGE.parents[1]).parts[:-1] or path.name.startswith(
+            f"test_{adapter}_"
+        ):
+            return adapter
+    return None
+
+
+def _past_the_entrances(path: Path) -> list[str]:
+    own = _adapter_tested(path) or "tests"
+    return [
+        f"line {line}: {target}"
+        for line, target in _imports("tests.module", path.read_text())
+        if _past_the_entrance(own, target)
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", OUTSIDE_FILES, ids=[str(p.relative_to(PACKAGE.parents[1])) for p in OUTSIDE_FILES]
+)
+def test_tests_reach_an_adapter_through_its_entrance(path: Path) -> None:
+    assert _past_the_entrances(path) == [], "import the adapter's package, or test it in its own folder"
+
+
+def test_an_adapters_own_tests_may_open_its_modules() -> None:
+    assert _adapter_tested(TESTS / "unit" / "azure" / "test_azure_inputs.py") == "azure"
+    assert _adapter_tested(TESTS / "integration" / "vsphere" / "test_collector.py") == "vsphere"
+    assert _adapter_tested(TESTS / "integration" / "test_azure_adapter_contract.py") == "azure"
+    assert _adapter_tested(TESTS / "unit" / "services" / "test_reads.py") is None

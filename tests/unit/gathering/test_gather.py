@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from failback_operator.azure.config import ClientSecret, VaultConfig
-from failback_operator.azure.errors import AuthenticationFailed
-from failback_operator.azure.recovery_plan import RecoveryPlan
+from failback_operator.azure import AuthenticationFailed, ClientSecret, VaultConfig
+from failback_operator.facts import RecoveryPlan
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
 from failback_operator.facts.spec import MasterTargetDeclaration, OsType, PlanDeclaration, ReplicationGroup
 from failback_operator.facts.vsphere import MasterTargetVm, VCenterFacts
@@ -24,9 +23,7 @@ from failback_operator.gathering.gather import (
     gather_failback_facts,
     vcenter_query,
 )
-from failback_operator.vsphere.connection import VCenterEndpoint
-from failback_operator.vsphere.errors import VCenterAuthError
-from failback_operator.vsphere.reader import VCenterQuery, VCenterReading
+from failback_operator.vsphere import VCenterAuthError, VCenterEndpoint, VCenterQuery, VCenterReading
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 SECRET = "client-secret-value"

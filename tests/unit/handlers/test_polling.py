@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from failback_operator.azure.errors import SiteRecoveryError
+from failback_operator.azure import SiteRecoveryError
 from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.services.failures import backoff
 

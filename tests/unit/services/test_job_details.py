@@ -7,8 +7,7 @@ from typing import Any, cast
 
 from failback_operator.api.status import ItemIntent, ItemStatus
 from failback_operator.api.vocabulary import Operation
-from failback_operator.azure.errors import NotFound
-from failback_operator.azure.site_recovery import SiteRecovery
+from failback_operator.azure import NotFound, SiteRecovery
 from failback_operator.facts import Job, JobError, JobTask
 from failback_operator.facts.asr import VaultFacts
 from failback_operator.services.job_details import JobDetailReader

@@ -10,17 +10,14 @@ from typing import Any
 from pydantic import SecretStr
 
 from failback_operator.api.vocabulary import Reason
-from failback_operator.azure.config import ClientSecret, VaultConfig
-from failback_operator.azure.errors import AuthenticationFailed, Transient
+from failback_operator.azure import AuthenticationFailed, ClientSecret, Transient, VaultConfig
 from failback_operator.facts import ConfigurationServer
 from failback_operator.gathering import SiteRecoverySource
 from failback_operator.services.vaults import read_vault
 from failback_operator.services.vcenters import read_vcenter_status_facts
 from failback_operator.status.connections import ReadFailure
 from failback_operator.status.vaults import VaultReading
-from failback_operator.vsphere.about import VCenterAbout
-from failback_operator.vsphere.connection import VCenterEndpoint
-from failback_operator.vsphere.errors import VCenterAuthError
+from failback_operator.vsphere import VCenterAbout, VCenterAuthError, VCenterEndpoint
 
 SECRET = "s3cr3t-value-never-shown"
 SOURCE = SiteRecoverySource(

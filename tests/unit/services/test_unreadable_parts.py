@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
-from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.azure import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.gathering.sources import SourceResolver
 from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.services.plan_facts import GatheringFactsSource

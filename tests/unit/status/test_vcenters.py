@@ -10,7 +10,7 @@ from failback_operator.facts import RunAsPrivileges
 from failback_operator.rules.config import DEFAULT_RUN_AS_PRIVILEGES
 from failback_operator.status.connections import ReadFailure
 from failback_operator.status.vcenters import build_vcenter_status
-from failback_operator.vsphere.about import VCenterAbout
+from failback_operator.vsphere import VCenterAbout
 from tests.unit.rules.worlds import NOW
 
 USER = "asr-discovery@vsphere.local"
