@@ -97,6 +97,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 # Outside libraries the pure core and the adapters must not reach for.
 SYSTEMS = ("kopf", "kubernetes", "azure", "pyVmomi", "pyVim", "aiohttp", "requests", "socket", "urllib")
 KOPF_ONLY_IN = frozenset({"handlers"})
+# The Site Recovery SDK's models, from which request bodies are built, are the azure adapter's alone.
+SDK_BODIES = "azure.mgmt"
 
 
 def _layer(module: str) -> str:
@@ -151,6 +153,8 @@ def _violations(module: str, source: str, is_package: bool = False) -> list[str]
                 forbidden.append(f"line {line}: {layer} -> {target}")
             elif _past_the_entrance(layer, target):
                 forbidden.append(f"line {line}: {target} past the entrance {PACKAGE_NAME}.{_layer(target)}")
+        elif target.startswith(SDK_BODIES) and layer != "azure":
+            forbidden.append(f"line {line}: {target} outside the Site Recovery adapter")
         elif top == "kopf" and layer not in KOPF_ONLY_IN:
             forbidden.append(f"line {line}: kopf outside the handlers")
         elif top in SYSTEMS and layer in PURE:
@@ -199,6 +203,15 @@ def test_the_walk_finds_an_import_past_an_adapters_entrance() -> None:
     assert _violations(plans, "import failback_operator.vsphere.reader\n")
     assert _violations(f"{PACKAGE_NAME}.gathering.gather", "from failback_operator.vsphere import errors\n")
     assert _violations(plans, "from failback_operator.azure import SiteRecovery, SiteRecoveryError\n") == []
+    assert _violations(
+        f"{PACKAGE_NAME}.services.executor", "from azure.mgmt.recoveryservicessiterecovery import models\n"
+    )
+    assert (
+        _violations(
+            f"{PACKAGE_NAME}.azure.inputs", "from azure.mgmt.recoveryservicessiterecovery import models\n"
+        )
+        == []
+    )
     assert (
         _violations(f"{PACKAGE_NAME}.azure.site_recovery", "from failback_operator.azure.parse import x\n")
         == []
