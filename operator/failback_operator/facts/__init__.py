@@ -23,6 +23,7 @@ from failback_operator.facts.asr import (
     RunAsAccount,
     VaultFacts,
 )
+from failback_operator.facts.failback import FailbackFacts
 from failback_operator.facts.probes import PortProbe
 from failback_operator.facts.reprotect import ReprotectValues
 from failback_operator.facts.reservations import DiskReservation
@@ -65,6 +66,7 @@ __all__ = [
     "DiskReservation",
     "DowntimeWindow",
     "EsxiHost",
+    "FailbackFacts",
     "FailbackPolicy",
     "HealthError",
     "HostDatastore",

@@ -27,6 +27,7 @@ from failback_operator.azure import (
     WorkloadIdentity,
     with_recovery_plans,
 )
+from failback_operator.facts import FailbackFacts
 from failback_operator.facts.asr import (
     ConfigurationServer,
     FailbackPolicy,
@@ -39,7 +40,6 @@ from failback_operator.facts.reservations import DiskReservation
 from failback_operator.facts.spec import MasterTargetDeclaration, PlanDeclaration, RunApproval
 from failback_operator.facts.vsphere import DiskPlacement
 from failback_operator.gathering.kept_facts import keep_cleared_facts, with_kept_facts
-from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.vsphere import (
     PlanItemVm,
     VCenterEndpoint,

@@ -4,7 +4,7 @@ from failback_operator.rules.catalogue import CATALOGUE, RULES, RuleEntry, appli
 from failback_operator.rules.config import RuleConfig
 from failback_operator.rules.disk_slots import DiskSlotUsage, disk_slot_usage
 from failback_operator.rules.evaluate import blocking, evaluate
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.job_errors import JobErrorRemedy, explain_job_error
 from failback_operator.rules.master_target import master_target_disk_slots
 from failback_operator.rules.model import (
@@ -26,7 +26,6 @@ __all__ = [
     "CheckContext",
     "CheckPhase",
     "DiskSlotUsage",
-    "FailbackFacts",
     "FailbackGate",
     "Finding",
     "JobErrorRemedy",

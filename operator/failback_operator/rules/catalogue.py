@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from failback_operator.facts import Architecture
+from failback_operator.facts import Architecture, FailbackFacts
 from failback_operator.rules import (
     common_issues,
     failback,
@@ -15,7 +15,7 @@ from failback_operator.rules import (
     process_server,
     reprotect,
 )
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.model import CheckPhase, Finding, RuleKind, Section, Severity, Source
 from failback_operator.rules.wording import WORDING
 

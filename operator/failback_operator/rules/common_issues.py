@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from failback_operator.facts import OsType
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.facts import FailbackFacts, OsType
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.lookups import (
     FORWARD_PROVIDERS,
     configuration_server,

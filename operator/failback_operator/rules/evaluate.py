@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from failback_operator.facts import FailbackFacts
 from failback_operator.rules.catalogue import applicable
 from failback_operator.rules.config import RuleConfig
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.model import CheckPhase, Finding, sort_findings
 
 

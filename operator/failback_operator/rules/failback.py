@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from failback_operator.facts import EsxiHost, Job, JobTask
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.facts import EsxiHost, FailbackFacts, Job, JobTask
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.lookups import (
     FAILOVER_SCENARIOS,
     VMS_UNKNOWN,

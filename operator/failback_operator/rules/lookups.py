@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from failback_operator.facts import (
     ConfigurationServer,
     EsxiHost,
+    FailbackFacts,
     MasterTargetServer,
     OnPremisesVm,
     OsType,
@@ -17,7 +18,6 @@ from failback_operator.facts import (
     ProtectedItem,
     ReplicationGroup,
 )
-from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.model import ObjectRef
 
 # Provider instance types of an item replicating from Azure back to on-premises (reprotected).

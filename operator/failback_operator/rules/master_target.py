@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from failback_operator.facts import EsxiHost, HostDatastore, OsType, RootVolumeLayout, ScsiControllerKind
+from failback_operator.facts import (
+    EsxiHost,
+    FailbackFacts,
+    HostDatastore,
+    OsType,
+    RootVolumeLayout,
+    ScsiControllerKind,
+)
 from failback_operator.facts.reservations import MASTER_TARGET_DISK_SLOTS
 from failback_operator.rules.disk_slots import DiskSlotUsage, disk_slot_usage, item_disk_count
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.lookups import (
     VMS_UNKNOWN,
     configuration_server,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from failback_operator.facts import Architecture
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.facts import Architecture, FailbackFacts
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.job_errors import JOB_ERRORS
 from failback_operator.rules.lookups import (
     FORWARD_PROVIDERS,

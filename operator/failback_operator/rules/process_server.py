@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from failback_operator.facts import NetworkPath
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.facts import FailbackFacts, NetworkPath
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.lookups import (
     configuration_server,
     describe_age,

@@ -5,9 +5,8 @@ The values themselves are a fact (facts/reprotect.py) the adapter turns into the
 
 from __future__ import annotations
 
-from failback_operator.facts import Architecture, FailbackPolicy, OsType, PlanDeclaration
+from failback_operator.facts import Architecture, FailbackFacts, FailbackPolicy, OsType, PlanDeclaration
 from failback_operator.facts.reprotect import FAILOVER_DIRECTION, ReprotectToAzureValues, ReprotectValues
-from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.lookups import (
     configuration_server,
     find_process_server,

@@ -24,7 +24,7 @@ from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import MasterTargetStatus
 from failback_operator.api.vocabulary import EventReason, EventType
 from failback_operator.azure import Conflict, SiteRecovery
-from failback_operator.facts import Architecture
+from failback_operator.facts import Architecture, FailbackFacts
 from failback_operator.gathering import (
     Gathered,
     SiteRecoverySource,
@@ -35,7 +35,7 @@ from failback_operator.gathering import (
 )
 from failback_operator.gathering.gather import SiteRecoveryConnector, VCenterReader
 from failback_operator.gathering.sources import SourceResolver
-from failback_operator.rules import FailbackFacts, Finding, RuleConfig
+from failback_operator.rules import Finding, RuleConfig
 from failback_operator.rules.lookups import registered_master_target
 from failback_operator.rules.retention import (
     RetentionWaitStep,

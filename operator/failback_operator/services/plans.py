@@ -19,10 +19,16 @@ from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
 from failback_operator.api.vocabulary import EventReason, EventType
 from failback_operator.azure import SiteRecovery
-from failback_operator.facts import Architecture, DiskPlacement, PlanDeclaration, ProtectedItem, RunApproval
+from failback_operator.facts import (
+    Architecture,
+    DiskPlacement,
+    FailbackFacts,
+    PlanDeclaration,
+    ProtectedItem,
+    RunApproval,
+)
 from failback_operator.metrics import METRICS
 from failback_operator.rules.evaluate import evaluate
-from failback_operator.rules.inputs import FailbackFacts
 from failback_operator.rules.model import CheckPhase
 from failback_operator.rules.reprotect_input import (
     group_reprotect_values,

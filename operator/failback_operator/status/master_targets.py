@@ -29,12 +29,11 @@ from failback_operator.api.status import (
     RetentionWaitStatus,
 )
 from failback_operator.api.vocabulary import ConditionType, EventReason, EventType, Reason
-from failback_operator.facts import DiskReservation, RetentionWait
+from failback_operator.facts import DiskReservation, FailbackFacts, RetentionWait
 from failback_operator.facts import HostDatastore as HostDatastoreFacts
 from failback_operator.rules import (
     CheckContext,
     CheckPhase,
-    FailbackFacts,
     Finding,
     Outcome,
     RuleConfig,

@@ -24,13 +24,14 @@ from failback_operator.api.vocabulary import Reason
 from failback_operator.facts import (
     Architecture,
     ConfigurationServer,
+    FailbackFacts,
     FailbackPolicy,
     MasterTargetDeclaration,
     MasterTargetServer,
     RegisteredDatastore,
     VaultFacts,
 )
-from failback_operator.rules import CheckContext, CheckPhase, FailbackFacts, Finding, RuleConfig
+from failback_operator.rules import CheckContext, CheckPhase, Finding, RuleConfig
 from failback_operator.rules.prerequisites import check_fb003, check_fb004
 from failback_operator.status.connections import ReadFailure, Readiness, connection_conditions
 

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from failback_operator.api.status import RunAsPrivileges, VCenterStatus
 from failback_operator.api.vocabulary import Reason
-from failback_operator.facts import MasterTargetDeclaration, VCenterAbout, VCenterFacts
-from failback_operator.rules import CheckContext, CheckPhase, FailbackFacts, Finding, RuleConfig
+from failback_operator.facts import FailbackFacts, MasterTargetDeclaration, VCenterAbout, VCenterFacts
+from failback_operator.rules import CheckContext, CheckPhase, Finding, RuleConfig
 from failback_operator.rules.prerequisites import check_fb005
 from failback_operator.status.connections import ReadFailure, Readiness, connection_conditions
 

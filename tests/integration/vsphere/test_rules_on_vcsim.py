@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import pytest
 from tests.support.vcsim_builders import MASTER_TARGET_HOST, VMFS_DATASTORE, Inventory
 
+from failback_operator.facts import FailbackFacts
 from failback_operator.facts.asr import ProtectedItem, VaultFacts
 from failback_operator.facts.spec import MasterTargetDeclaration, OsType, PlanDeclaration
 from failback_operator.facts.vsphere import VCenterFacts
-from failback_operator.rules import CATALOGUE, CheckContext, CheckPhase, FailbackFacts
+from failback_operator.rules import CATALOGUE, CheckContext, CheckPhase
 from failback_operator.vsphere.connection import VCenterSession
 from failback_operator.vsphere.reader import PlanItemVm, VCenterQuery, VmRef, read_vcenter_facts
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from failback_operator.facts import FailbackPolicy, MasterTargetServer
-from failback_operator.rules import FailbackFacts
+from failback_operator.facts import FailbackFacts, FailbackPolicy, MasterTargetServer
 from failback_operator.rules.reprotect_input import (
     FAILOVER_DIRECTION,
     group_reprotect_values,

@@ -9,12 +9,13 @@ import pytest
 
 from failback_operator.facts import (
     Architecture,
+    FailbackFacts,
     MasterTargetDeclaration,
     OsType,
     RetentionVolume,
     RetentionWait,
 )
-from failback_operator.rules import CheckContext, CheckPhase, FailbackFacts, Finding
+from failback_operator.rules import CheckContext, CheckPhase, Finding
 from failback_operator.rules.config import RuleConfig
 from failback_operator.rules.master_target import check_fb021
 from failback_operator.rules.retention import (

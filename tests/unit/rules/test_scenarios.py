@@ -8,17 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from failback_operator.facts import Architecture
-from failback_operator.rules import (
-    CATALOGUE,
-    RULES,
-    CheckPhase,
-    FailbackFacts,
-    Finding,
-    Outcome,
-    RuleKind,
-    evaluate,
-)
+from failback_operator.facts import Architecture, FailbackFacts
+from failback_operator.rules import CATALOGUE, RULES, CheckPhase, Finding, Outcome, RuleKind, evaluate
 from tests.unit.rules.worlds import NOW, WORLDS, patched
 
 SCENARIOS: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "scenarios.yaml").read_text())

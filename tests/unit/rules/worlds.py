@@ -22,6 +22,7 @@ from failback_operator.facts import (
     DiscoveredVCenter,
     DowntimeWindow,
     EsxiHost,
+    FailbackFacts,
     FailbackPolicy,
     HostDatastore,
     Job,
@@ -49,7 +50,6 @@ from failback_operator.facts import (
     VCenterFacts,
     VirtualDisk,
 )
-from failback_operator.rules import FailbackFacts
 from failback_operator.rules.config import DEFAULT_RUN_AS_PRIVILEGES
 
 NOW = datetime(2026, 11, 27, 23, 0, tzinfo=UTC)

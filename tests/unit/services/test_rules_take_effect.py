@@ -26,6 +26,7 @@ from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.vocabulary import Operation
 from failback_operator.facts import (
     Architecture,
+    FailbackFacts,
     Job,
     MasterTargetDeclaration,
     ProtectedItem,
@@ -36,7 +37,7 @@ from failback_operator.facts import (
 from failback_operator.gathering import failback_plan_facts
 from failback_operator.rules import catalogue
 from failback_operator.rules.catalogue import CATALOGUE, RuleEntry
-from failback_operator.rules.inputs import CheckContext, FailbackFacts
+from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.model import CheckPhase, Finding, ObjectRef, RuleKind, Severity, failed
 from failback_operator.services.plans import PlanFacts, PlanService
 from failback_operator.workflow import CallOutcome, StartOperation

@@ -11,8 +11,7 @@ from failback_operator.api.status import (
     MasterTargetStatus,
     PrerequisiteResult,
 )
-from failback_operator.facts import RetentionWait, Snapshot
-from failback_operator.rules import FailbackFacts
+from failback_operator.facts import FailbackFacts, RetentionWait, Snapshot
 from failback_operator.status.master_targets import (
     MASTER_TARGET_RULES,
     build_master_target_status,
