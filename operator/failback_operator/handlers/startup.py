@@ -16,7 +16,7 @@ ANNOTATION_PREFIX = "failback.io"
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     """Keep Kopf's own progress in annotations of our group, and post only warnings as Kopf events."""
-    # An electing replica hands its Lease check over in the memo (handlers/runner.py).
+    # An electing replica hands its Lease check over in the memo (handlers/runner.py, election/replica.py).
     memo.runtime = build_runtime(may_act=getattr(memo, "may_act", None))
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(

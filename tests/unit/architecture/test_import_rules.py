@@ -41,7 +41,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     # Storage of Kubernetes objects: status writes, the Lease, disk-slot reservations.
     "storage": frozenset({"api", "facts"}),
     # Leader election: the Lease's decisions over the storage's Lease.
-    "election": frozenset({"storage"}),
+    "election": frozenset({"storage", "metrics"}),
     # Reads: resources and Secrets in, facts out, through the adapters.
     "gathering": frozenset({"api", "facts", "rules", "azure", "vsphere", "storage"}),
     # Per-kind services: gather, decide, call, write.
