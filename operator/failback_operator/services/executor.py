@@ -20,12 +20,17 @@ from failback_operator.azure import (
     Throttled,
     Transient,
 )
-from failback_operator.facts import Architecture, ProtectedItem
+from failback_operator.facts import Architecture, FailbackFacts, PlanDeclaration, ProtectedItem
 from failback_operator.facts.reprotect import ReprotectToAzureValues, ReprotectValues
 from failback_operator.gathering.spec_facts import recovery_point_type
+from failback_operator.rules.reprotect_input import (
+    group_reprotect_values,
+    resolve_reprotect_to_azure_values,
+    resolve_reprotect_values,
+)
 from failback_operator.workflow import CallOutcome, StartOperation
 
-__all__ = ["OperationContext", "execute"]
+__all__ = ["OperationContext", "execute", "operation_context"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -37,6 +42,26 @@ class OperationContext:
     reprotect_values: ReprotectValues
     items: Mapping[str, ProtectedItem]
     reprotect_to_azure_values: ReprotectToAzureValues | None = None
+
+
+def operation_context(
+    architecture: Architecture,
+    recovery_point: RecoveryPoint,
+    facts: FailbackFacts,
+    plan: PlanDeclaration,
+    items: Mapping[str, ProtectedItem],
+) -> OperationContext:
+    """What a plan's calls are made with, resolved once per look from the plan's facts."""
+    # FB030: every item of the plan is reprotected with the same values (FB029), resolved once.
+    grouped = group_reprotect_values(facts, plan)
+    values = grouped[0][1] if grouped else resolve_reprotect_values(facts, plan)
+    return OperationContext(
+        architecture=architecture,
+        recovery_point=recovery_point,
+        reprotect_values=values,
+        items=items,
+        reprotect_to_azure_values=resolve_reprotect_to_azure_values(facts, plan, values),
+    )
 
 
 async def _start(

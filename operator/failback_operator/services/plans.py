@@ -24,18 +24,12 @@ from failback_operator.facts import (
     DiskPlacement,
     FailbackFacts,
     PlanDeclaration,
-    ProtectedItem,
     RunApproval,
 )
 from failback_operator.metrics import METRICS
 from failback_operator.rules.evaluate import evaluate
 from failback_operator.rules.model import CheckPhase
-from failback_operator.rules.reprotect_input import (
-    group_reprotect_values,
-    resolve_reprotect_to_azure_values,
-    resolve_reprotect_values,
-)
-from failback_operator.services.executor import OperationContext, execute
+from failback_operator.services.executor import OperationContext, execute, operation_context
 from failback_operator.services.failures import describe_failure
 from failback_operator.services.job_details import JobDetailReader
 from failback_operator.services.plan_index import PlanIndex
@@ -301,7 +295,9 @@ class PlanService:
                 continue  # the intent stays without a job: the next look resolves or pauses it
             if not self.may_act():
                 continue  # the lease was lost since the intent: the next leader resolves or pauses it
-            context = context or self._context(architecture, spec, gathered.facts, gathered.plan, items)
+            context = context or operation_context(
+                architecture, spec.recovery_point, gathered.facts, gathered.plan, items
+            )
             outcome = await execute(gathered.site_recovery, action, context)
             failpoints.reach("after-post", [action.operation.value])
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
@@ -312,25 +308,6 @@ class PlanService:
         await self._post(obj, events)
         # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
         return self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
-
-    def _context(
-        self,
-        architecture: Architecture,
-        spec: ApiPlanSpec,
-        facts: FailbackFacts,
-        plan: PlanDeclaration,
-        items: Mapping[str, ProtectedItem],
-    ) -> OperationContext:
-        # FB030: every item of the plan is reprotected with the same values (FB029), resolved once.
-        grouped = group_reprotect_values(facts, plan)
-        values = grouped[0][1] if grouped else resolve_reprotect_values(facts, plan)
-        return OperationContext(
-            architecture=architecture,
-            recovery_point=spec.recovery_point,
-            reprotect_values=values,
-            items=items,
-            reprotect_to_azure_values=resolve_reprotect_to_azure_values(facts, plan, values),
-        )
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:
         """Write the decision's status with the read resourceVersion, then post its events (if `post`).

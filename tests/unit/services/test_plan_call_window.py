@@ -55,7 +55,7 @@ async def test_events_are_posted_after_the_call_never_between_intent_and_call(
     monkeypatch.setattr(plans, "decide", lambda *_: decision)
     monkeypatch.setattr(plans, "execute", execute)
     monkeypatch.setattr(plans, "record_outcome", lambda *_: recorded)
-    monkeypatch.setattr(PlanService, "_context", lambda *_: None)
+    monkeypatch.setattr(plans, "operation_context", lambda *_: None)
     service = PlanService(
         store=OrderedStore(steps),  # type: ignore[arg-type]
         facts_source=None,  # type: ignore[arg-type]

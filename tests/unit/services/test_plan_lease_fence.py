@@ -98,7 +98,7 @@ async def test_a_call_after_its_intent_is_made_only_while_leading(
     monkeypatch.setattr(plans, "decide", lambda *_: decision)
     monkeypatch.setattr(plans, "execute", execute)
     monkeypatch.setattr(plans, "record_outcome", lambda *_: decision)
-    monkeypatch.setattr(PlanService, "_context", lambda *_: None)
+    monkeypatch.setattr(plans, "operation_context", lambda *_: None)
 
     class Ledger:
         def holds(self, *_: Any) -> bool:

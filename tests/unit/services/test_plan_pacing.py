@@ -55,7 +55,7 @@ async def _look(
     monkeypatch.setattr(plans, "decide", lambda *_: decision)
     monkeypatch.setattr(plans, "execute", execute)
     monkeypatch.setattr(plans, "record_outcome", lambda *_: Decision(status=decision.status))
-    monkeypatch.setattr(PlanService, "_context", lambda *_: None)
+    monkeypatch.setattr(plans, "operation_context", lambda *_: None)
     store = CountingStore()
     service = PlanService(
         store=store,  # type: ignore[arg-type]
