@@ -20,13 +20,10 @@ from failback_operator.azure.errors import (
     Transient,
     UnexpectedResponse,
 )
-from failback_operator.azure.parse import FAILBACK_POLICY_PROVIDERS, FORWARD_POLICY_PROVIDERS
 from failback_operator.azure.recovery_plan import RecoveryPlan, with_recovery_plans
 from failback_operator.azure.site_recovery import ItemRef, SiteRecovery, StartedOperation, item_ref
 
 __all__ = [
-    "FAILBACK_POLICY_PROVIDERS",
-    "FORWARD_POLICY_PROVIDERS",
     "AuthenticationFailed",
     "ClientSecret",
     "ConfigurationServerNotFound",

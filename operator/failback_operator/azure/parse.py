@@ -29,19 +29,12 @@ from failback_operator.facts.asr import (
 from failback_operator.facts.spec import Architecture, OsType
 
 __all__ = [
-    "FAILBACK_POLICY_PROVIDERS",
-    "FORWARD_POLICY_PROVIDERS",
     "configuration_server_from_fabric",
     "failback_policy_from_policy",
     "job_from_sdk",
     "protected_item_from_sdk",
     "vcenter_from_sdk",
 ]
-
-# Providers whose policies replicate Azure -> on-premises (classic InMage, modernized InMageRcmFailback).
-FAILBACK_POLICY_PROVIDERS = frozenset({"InMage", "InMageRcmFailback"})
-# Providers whose policies replicate on-premises -> Azure (classic InMageAzureV2, modernized InMageRcm).
-FORWARD_POLICY_PROVIDERS = frozenset({"InMageAzureV2", "InMageRcm"})
 
 
 def _when(value: Any) -> datetime | None:

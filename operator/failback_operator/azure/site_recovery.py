@@ -33,7 +33,6 @@ from failback_operator.azure.inputs import (
 from failback_operator.azure.job_lookup import jobs_acting_on
 from failback_operator.azure.operation_url import job_id_from_headers
 from failback_operator.azure.parse import (
-    FAILBACK_POLICY_PROVIDERS,
     configuration_server_from_fabric,
     failback_policy_from_policy,
     job_from_sdk,
@@ -44,6 +43,7 @@ from failback_operator.azure.recovery_plan import RecoveryPlan, recovery_plan_fr
 from failback_operator.azure.refresh_provider import configuration_server_provider
 from failback_operator.azure.retry import ReadOnlyRetryPolicy
 from failback_operator.facts.asr import (
+    FAILBACK_POLICY_PROVIDERS,
     ConfigurationServer,
     DiscoveredVCenter,
     FailbackPolicy,

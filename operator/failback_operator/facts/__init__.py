@@ -5,6 +5,8 @@ Every model is a frozen, keyword-only dataclass, so a new field with a default n
 """
 
 from failback_operator.facts.asr import (
+    FAILBACK_POLICY_PROVIDERS,
+    FORWARD_POLICY_PROVIDERS,
     ConfigurationServer,
     CurrentScenario,
     DiscoveredVCenter,
@@ -57,6 +59,8 @@ from failback_operator.facts.vsphere import (
 )
 
 __all__ = [
+    "FAILBACK_POLICY_PROVIDERS",
+    "FORWARD_POLICY_PROVIDERS",
     "ApprovalRequirement",
     "Architecture",
     "ConfigurationServer",

@@ -135,6 +135,12 @@ class ConfigurationServer:
     health_errors: tuple[HealthError, ...] = ()
 
 
+# Providers whose policies replicate Azure -> on-premises (classic InMage, modernized InMageRcmFailback).
+FAILBACK_POLICY_PROVIDERS = frozenset({"InMage", "InMageRcmFailback"})
+# Providers whose policies replicate on-premises -> Azure (classic InMageAzureV2, modernized InMageRcm).
+FORWARD_POLICY_PROVIDERS = frozenset({"InMageAzureV2", "InMageRcm"})
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FailbackPolicy:
     """The replication policy used for failback (`InMage` or `InMageRcmFailback` provider details)."""

@@ -19,15 +19,13 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from failback_operator.azure import (
-    FAILBACK_POLICY_PROVIDERS,
-    FORWARD_POLICY_PROVIDERS,
     ClientSecret,
     SiteRecovery,
     VaultConfig,
     WorkloadIdentity,
     with_recovery_plans,
 )
-from failback_operator.facts import FailbackFacts
+from failback_operator.facts import FAILBACK_POLICY_PROVIDERS, FORWARD_POLICY_PROVIDERS, FailbackFacts
 from failback_operator.facts.asr import (
     ConfigurationServer,
     FailbackPolicy,

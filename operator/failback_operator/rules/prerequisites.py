@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from failback_operator.facts import Architecture, FailbackFacts
+from failback_operator.facts import FAILBACK_POLICY_PROVIDERS, Architecture, FailbackFacts
 from failback_operator.rules.inputs import CheckContext
 from failback_operator.rules.job_errors import JOB_ERRORS
 from failback_operator.rules.lookups import (
@@ -24,7 +24,6 @@ from failback_operator.rules.lookups import (
 )
 from failback_operator.rules.model import Finding, ObjectRef, Severity, failed, passed, unverified
 from failback_operator.rules.os_versions import compare_os_versions, parse_os_version
-from failback_operator.rules.reprotect_input import FAILBACK_POLICY_PROVIDERS
 
 Findings = tuple[Finding, ...]
 

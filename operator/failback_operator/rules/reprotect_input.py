@@ -5,7 +5,15 @@ The values themselves are a fact (facts/reprotect.py) the adapter turns into the
 
 from __future__ import annotations
 
-from failback_operator.facts import Architecture, FailbackFacts, FailbackPolicy, OsType, PlanDeclaration
+from failback_operator.facts import (
+    FAILBACK_POLICY_PROVIDERS,
+    FORWARD_POLICY_PROVIDERS,
+    Architecture,
+    FailbackFacts,
+    FailbackPolicy,
+    OsType,
+    PlanDeclaration,
+)
 from failback_operator.facts.reprotect import FAILOVER_DIRECTION, ReprotectToAzureValues, ReprotectValues
 from failback_operator.rules.lookups import (
     configuration_server,
@@ -17,16 +25,12 @@ from failback_operator.rules.lookups import (
 from failback_operator.rules.retention import default_retention_drive, offered_volume
 
 __all__ = [
-    "FAILBACK_POLICY_PROVIDERS",
     "FAILOVER_DIRECTION",
     "ReprotectValues",
     "failback_policy_for",
     "group_reprotect_values",
     "resolve_reprotect_values",
 ]
-
-FAILBACK_POLICY_PROVIDERS = frozenset({"InMage", "InMageRcmFailback"})
-FORWARD_POLICY_PROVIDERS = frozenset({"InMageAzureV2", "InMageRcm"})
 
 
 def failback_policy_for(facts: FailbackFacts) -> FailbackPolicy | None:
