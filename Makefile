@@ -8,6 +8,10 @@ BIN := $(CACHE)/bin
 # Each checkout runs its own code, whichever checkout created the shared virtualenv.
 RUN := PYTHONPATH=$(CURDIR)/operator PATH=$(BIN):$(VENV)/bin:$$PATH FAILBACK_CACHE=$(CACHE)
 PYTEST_ARGS ?=
+# Most tests wait on processes starting and on time-scaled Site Recovery jobs, not on the CPU:
+# three pytest workers overlap those waits on two cores. Each test file stays on one worker
+# (its module fixtures and real parts with it); TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 3
 # The operator's image, as the chart (repository:appVersion) and the kustomize base name it.
 IMAGE ?= ghcr.io/failback-io/failback-operator:0.1.0
 # `make chaos CHAOS_ARGS="--kills 200 --seed 7"`: see tests/e2e/chaos.py and docs/reliability.md.
@@ -44,7 +48,7 @@ unit: venv
 	$(RUN) pytest tests/unit $(PYTEST_ARGS)
 
 pytest: venv tools
-	$(RUN) pytest $(PYTEST_ARGS)
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
