@@ -18,6 +18,7 @@ from failback_operator.api.status import (
     SiteRecoveryJob,
 )
 from failback_operator.api.vocabulary import (
+    EventReason,
     ItemStage,
     JobState,
     Operation,
@@ -67,6 +68,11 @@ def agent_refusal(
     if verdict.action is not AgentRetryAction.RETRY or verdict.retry_at is None:
         return None
     return AgentRefusals(count=count, first_at=first, next_attempt_at=verdict.retry_at), verdict.reason
+
+
+def agent_refusal_message(item_name: str, reason: str) -> str:
+    """The Event's message for an FB028 refusal, the same whether the POST or the job said it."""
+    return f"item {item_name}: {reason} (FB028)"
 
 
 def _status_item(status: FailbackPlanStatus, name: str) -> ItemStatus | None:
@@ -333,8 +339,18 @@ def _refresh_item(
                     else None
                 )
                 if refusals is not None:
-                    # FB028: "agent not installed" as a failed job is the same refusal as at the POST.
-                    agent_refusals = refusals[0]
+                    # FB028: "agent not installed" as a failed job is the same refusal as at the POST,
+                    # told by the same Event (this look is the only one that sees the job end).
+                    agent_refusals, reason = refusals
+                    issues.append(
+                        _Issue(
+                            phase=Phase.REPROTECTING,
+                            progression=Progression.WAITING_FOR_AGENT,
+                            message=agent_refusal_message(item.name, reason),
+                            stops=False,
+                            reason=EventReason.AGENT_NOT_INSTALLED,
+                        )
+                    )
                 else:
                     last_error = _error_from(
                         error,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
-from failback_operator.api.vocabulary import Operation, Phase, Progression
+from failback_operator.api.vocabulary import EventReason, Operation, Phase, Progression
 from failback_operator.facts import JobError, ProtectedItem, ReplicationGroup
 from failback_operator.workflow import CallOutcome, Decision, StartOperation, decide, record_outcome
 
@@ -67,6 +67,32 @@ def test_a_failed_reprotect_job_saying_agent_not_installed_is_retried_not_failed
     )
     [start] = [a for a in retry.actions if isinstance(a, StartOperation)]
     assert (start.operation, start.attempt) == (Operation.REPROTECT, 2)
+
+
+def _agent_events(decision: Decision) -> list[str]:
+    return [e.message for e in decision.events if e.reason == EventReason.AGENT_NOT_INSTALLED]
+
+
+def test_a_refusal_posts_one_agent_not_installed_event_whether_refused_at_the_post_or_by_the_job() -> None:
+    vm = _failed_over(2)
+    started = _started(vm)
+    by_job = decide(
+        request(groups=SINGLE), started.status, observe(vm, jobs=_failed_job(1), reserved=True), later(1)
+    )
+    first = decide(request(groups=SINGLE), PlanStatus(), observe(vm, reserved=True), NOW)
+    [start] = [a for a in first.actions if isinstance(a, StartOperation)]
+    at_post = record_outcome(first.status, start, CallOutcome(refused=True, message=AGENT_MESSAGE), NOW)
+    [job_event] = _agent_events(by_job)
+    [post_event] = _agent_events(at_post)
+    # The same words; only the time of the next attempt differs.
+    assert job_event.split(";")[0] == post_event.split(";")[0]
+    assert job_event.startswith("item vm-a: ")
+    assert job_event.endswith("(FB028)")
+    # The next look, with the failed job still listed, is no new refusal: no second Event.
+    again = decide(
+        request(groups=SINGLE), by_job.status, observe(vm, jobs=_failed_job(1), reserved=True), later(1.5)
+    )
+    assert _agent_events(again) == []
 
 
 def test_the_window_runs_from_the_failover_not_from_the_first_refusal() -> None:
