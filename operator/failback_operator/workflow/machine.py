@@ -304,7 +304,15 @@ def decide(
         for group, recovery_plan, names in request.groups():
             members = [by_name[n] for n in names]
             step, updated = _group_step(
-                group, recovery_plan, members, request, observation, now, gate_reason, reserve_needed
+                group,
+                recovery_plan,
+                members,
+                request,
+                observation,
+                now,
+                gate_reason,
+                reserve_needed,
+                settings,
             )
             for member in updated:
                 by_name[member.name] = member

@@ -7,7 +7,7 @@ from datetime import timedelta
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import EventReason, Operation, Phase, Progression
-from failback_operator.facts import JobError, ProtectedItem, ReplicationGroup
+from failback_operator.facts import Architecture, JobError, ProtectedItem, ReplicationGroup
 from failback_operator.workflow import CallOutcome, Decision, StartOperation, decide, record_outcome
 
 from .world import SETTINGS, item, job, later, observe, request
@@ -153,3 +153,45 @@ def test_another_failed_reprotect_job_still_fails_the_plan() -> None:
     assert status.agent_refusals is None
     assert status.last_error is not None
     assert status.last_error.code == "8061"
+
+
+# --- modernized: Site Recovery tells whether the agent registered after the failover ------------
+
+
+def _rcm_failed_over(minutes_ago: float, registered: bool | None) -> ProtectedItem:
+    return item(
+        "vm-a",
+        "FailedOverToAzure",
+        Architecture.MODERNIZED,
+        last_successful_failover=NOW - timedelta(minutes=minutes_ago),
+        agent_registered_after_failover=registered,
+    )
+
+
+def _modernized(vm: ProtectedItem, status: PlanStatus, minutes: float) -> Decision:
+    return decide(
+        request(groups=SINGLE, architecture=Architecture.MODERNIZED),
+        status,
+        observe(vm, reserved=True),
+        later(minutes),
+    )
+
+
+def test_no_reprotect_is_posted_while_site_recovery_reports_the_agent_not_registered() -> None:
+    waiting = _modernized(_rcm_failed_over(2, registered=False), PlanStatus(), 0)
+    assert not [a for a in waiting.actions if isinstance(a, StartOperation)]
+    assert waiting.status.progression == Progression.WAITING_FOR_AGENT
+    assert "FB028" in (waiting.status.message or "")
+    # Looked at again soon, not at the idle pace.
+    assert waiting.requeue_after is not None
+    assert waiting.requeue_after <= SETTINGS.rules.agent_retry_initial
+    # Once Site Recovery reports the agent registered, reprotect goes.
+    registered = _modernized(_rcm_failed_over(2.5, registered=True), waiting.status, 0.5)
+    [start] = [a for a in registered.actions if isinstance(a, StartOperation)]
+    assert (start.operation, start.attempt) == (Operation.REPROTECT, 1)
+
+
+def test_past_the_window_reprotect_is_posted_even_if_the_flag_stays_false() -> None:
+    late = _modernized(_rcm_failed_over(WINDOW.total_seconds() / 60 + 1, registered=False), PlanStatus(), 0)
+    [start] = [a for a in late.actions if isinstance(a, StartOperation)]
+    assert start.operation == Operation.REPROTECT

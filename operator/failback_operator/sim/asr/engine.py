@@ -342,8 +342,7 @@ def _check_failover_input(state: SimState, item: ItemState, body: dict[str, Any]
 
 def _check_agent(state: SimState, item: ItemState, now: datetime) -> None:
     """FB028: until the agent re-registers after boot, reprotect is refused with 'agent not installed'."""
-    window = timedelta(minutes=state.faults.agent_not_installed_minutes)
-    if now < item.booted_at + window:
+    if now < state.agent_registered_at(item):
         raise ArmError.from_job_error(400, AGENT_NOT_INSTALLED)
 
 

@@ -442,7 +442,8 @@ def _inmage_rcm(state: SimState, item: ItemState, view: Any) -> dict[str, Any]:
         "lastAgentUpgradeType": None,
         "lastAgentUpgradeErrorDetails": [],
         "isLastUpgradeSuccessful": None,
-        "isAgentRegistrationSuccessfulAfterFailover": True,
+        # Recorded true once registered; false until then (modelled on the agent window, FB028).
+        "isAgentRegistrationSuccessfulAfterFailover": now >= state.agent_registered_at(item),
         "protectedDisks": _rcm_disks(item, state, now),
         "mobilityAgentDetails": {
             "version": "9.44.6071.1",

@@ -195,6 +195,14 @@ class SimState:
             minutes=self.scenario.job_durations.resync_minutes if minutes is None else minutes
         )
 
+    def agent_registered_at(self, item: ItemState) -> datetime:
+        """FB028: when the agent in the item's Azure VM has re-registered since the VM booted.
+
+        Until then reprotect is refused with "agent not installed", and a modernized item reports
+        `isAgentRegistrationSuccessfulAfterFailover` false (fault `agent_not_installed_minutes`).
+        """
+        return item.booted_at + timedelta(minutes=self.faults.agent_not_installed_minutes)
+
     def item(self, name: str) -> ItemState | None:
         """An item by ARM name, compared case-insensitively; disabled items are gone."""
         found = self.items.get(name.lower())
