@@ -57,6 +57,8 @@ class ItemState:
     azure_vm_deleted: bool = False
     last_failover_time: datetime | None = None
     recovery_point: RecoveryPoint | None = None
+    # When its last failover failed as recorded: "Failover couldn't be completed" (health error 78037).
+    failover_failed_at: datetime | None = None
     reprotect_input: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -107,6 +109,8 @@ class JobState:
     phase: str | None = None
     # Recovery-plan job: (phase, item name) -> id of the child job its machine task runs.
     child_jobs: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The machine a failing failover leaves "Failover couldn't be completed" (fault completion_failed).
+    completion_failed_item: str | None = None
 
     @property
     def failure(self) -> JobErrorText | None:
