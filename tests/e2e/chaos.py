@@ -4,9 +4,9 @@ Two plans side by side in one namespace, each against its own Site Recovery simu
 plan of two recovery-plan groups and two single machines without a recovery plan (8 machines),
 and a modernized group (2 machines). The operator is SIGKILLed at random moments and at named
 failpoints, while the simulators lose POST answers, answer 429 and 500 (before and after
-processing), stop the configuration server's heartbeat, and kube-apiserver is restarted and vcsim
-is paused. At the end the run asserts what the operator promises (docs/reliability.md) and
-reports its figures.
+processing), stop the configuration server's heartbeat, and kube-apiserver and vcsim are restarted
+(vcsim killed and started again on its port, its inventory put back as it was). At the end the
+run asserts what the operator promises (docs/reliability.md) and reports its figures.
 
 `make chaos` runs it with a baseline run first (`python -m tests.e2e.chaos --kills N`);
 tests/e2e/test_chaos.py runs a CI-sized run inside `make test`.
@@ -42,6 +42,8 @@ from failback_operator.testenv.controlplane import ControlPlane, running_control
 from failback_operator.testenv.operator_process import OperatorProcess
 from failback_operator.testenv.processes import free_port
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
+from failback_operator.testenv.vcsim_inventory import capture, restore
+from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
 from tests.support.preflight_setup import GAPS_SHIM
 from tests.support.vcsim_builders import VCSIM_MODEL
 
@@ -93,6 +95,9 @@ class Figures:
     throttled_requests: int = 0
     calls_made_again_after_no_effect: int = 0
     apiserver_restart_seconds: list[float] = field(default_factory=list)
+    vcsim_restart_seconds: list[float] = field(default_factory=list)
+    # Seconds from vcsim answering again until the living operator held a new kept session.
+    vcsim_login_again_seconds: list[float] = field(default_factory=list)
     operator_starts: int = 0
     operator_start_seconds: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -334,14 +339,62 @@ class ChaosRun:
         plan.simulator.runtime.set_heartbeat_stopped(False)
         assert seen in {"False", "Unknown"}, f"vault of {plan.name} stayed Ready={seen} through the gap"
 
-    def _vcsim_pause(self, rng: random.Random, figures: Figures) -> None:
-        """vcsim keeps its inventory only in memory: it is paused (SIGSTOP), not restarted."""
-        os.kill(self.vcsim.pid, signal.SIGSTOP)
+    def _vcsim_endpoint(self) -> VCenterEndpoint:
+        return VCenterEndpoint(
+            host=self.vcsim.host,
+            port=self.vcsim.port,
+            user=self.vcsim.user,
+            password=self.vcsim.password,
+            ca_file=str(self.vcsim.ca_file),
+        )
+
+    def _vcsim_restart(self, operator: OperatorProcess, rng: random.Random, figures: Figures) -> None:
+        """vcsim SIGKILLed and started again on its port while the operator lives: it must log in again.
+
+        vcsim keeps its inventory in memory only, so the run reads it just before the kill and puts
+        it back (same names, UUIDs, disks, power states) before the operator may look again: it is
+        stopped (SIGSTOP) from vcsim's start until the inventory is back, as a vCenter comes back
+        with its inventory. The down time itself the operator lives through.
+        """
+        with vcenter_session(self._vcsim_endpoint()) as session:
+            before = capture(session)
+        assert operator.process is not None
+        assert operator.process.process is not None
+        pid = operator.process.process.pid
+        started = time.monotonic()
+        self.vcsim.process.end(signal.SIGKILL)
+        time.sleep(rng.uniform(0.5, 2.0))
+        os.kill(pid, signal.SIGSTOP)
         try:
-            time.sleep(rng.uniform(1.0, 2.5))
+            self.vcsim.restart()
+            with vcenter_session(self._vcsim_endpoint()) as session:
+                restore(session, before)
+                after = capture(session)
         finally:
-            os.kill(self.vcsim.pid, signal.SIGCONT)
-        figures.faults["vcsim paused"] += 1
+            os.kill(pid, signal.SIGCONT)
+        figures.vcsim_restart_seconds.append(round(time.monotonic() - started, 2))
+        figures.faults["vcsim restarted"] += 1
+        assert after == before, "vcsim's inventory did not come back as it was"
+        figures.vcsim_login_again_seconds.append(round(self._operator_logged_in_again(), 2))
+
+    def _operator_logged_in_again(self, timeout: float = 20.0) -> float:
+        """Seconds until vcsim shows a session of the operator kept across two looks (a new login)."""
+        started = time.monotonic()
+        seen: dict[str, float] = {}
+        with vcenter_session(self._vcsim_endpoint()) as session:
+            manager = session.content.sessionManager
+            own = manager.currentSession.key
+            while time.monotonic() - started < timeout:
+                now = time.monotonic()
+                keys = {s.key for s in manager.sessionList or []} - {own}
+                seen = {key: seen.get(key, now) for key in keys}
+                # A look's own login lasts one read; the kept session outlives several looks.
+                if any(now - first >= 1.5 for first in seen.values()):
+                    return now - started
+                time.sleep(0.2)
+        raise AssertionError(
+            f"the operator did not log in to vcsim again within {timeout:.0f}s of its restart"
+        )
 
     # --- the run --------------------------------------------------------------------------------
 
@@ -371,7 +424,7 @@ class ChaosRun:
             else set()
         )
         heartbeat_gaps = {max(1, self.kills // 4), max(4, self.kills // 2)} if self.faults else set()
-        vcsim_pauses = {max(5, 3 * self.kills // 4)} if self.faults else set()
+        vcsim_restarts = {max(5, 3 * self.kills // 4)} if self.faults else set()
         while True:
             if time.monotonic() > deadline:
                 raise AssertionError(f"the plans did not complete in {self.timeout:.0f}s: {self._summary()}")
@@ -381,7 +434,8 @@ class ChaosRun:
                 return  # the next round brings new work for the kills still to come
             killing = figures.kills < self.kills
             failpoint = None
-            if killing and rng.random() < 0.6:
+            # The operator that lives through vcsim's restart must live on to show it logged in again.
+            if killing and figures.kills + 1 not in vcsim_restarts and rng.random() < 0.6:
                 point = rng.choice(FAILPOINTS)
                 failpoint = point if rng.random() < 0.5 else f"{point}:{rng.choice(OPERATIONS)}"
             gap = None
@@ -413,8 +467,8 @@ class ChaosRun:
                     figures.apiserver_restart_seconds.append(
                         round(self.cluster.restart_apiserver(rng.uniform(0.5, 2.0)), 2)
                     )
-                if number in vcsim_pauses:
-                    self._vcsim_pause(rng, figures)
+                if number in vcsim_restarts:
+                    self._vcsim_restart(operator, rng, figures)
                 life = rng.uniform(0.3, 2.0) if failpoint is None else rng.uniform(2.0, 4.0)
                 assert operator.process is not None
                 assert operator.process.process is not None

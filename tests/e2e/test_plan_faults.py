@@ -138,6 +138,45 @@ def test_failing_job_fails_the_plan_with_rule_and_remedy_and_a_new_run_retries_o
     }
 
 
+def test_a_failover_left_incomplete_fails_the_plan_and_a_new_run_does_not_call_again(world: World) -> None:
+    """The failover fails and leaves the machine "Failover couldn't be completed" (recorded, 78037)."""
+    world.simulator.runtime.set_faults(
+        job_failures=[
+            {"operation": "unplanned_failover", "code": "8038", "item": ITEMS[1], "completion_failed": True}
+        ]
+    )
+    world.create_plan(action="Commit")
+    world.approve("run-1")
+    with world.operator() as operator:
+        failed = world.wait_for("Failed", operator, timeout=120)
+        status = failed["status"]
+        assert status["progression"] == "JobFailed", status
+        assert "FB044" in status["message"], status["message"]  # the failover job's own error
+        # Items and jobs are read apart: the machine's own state shows at the same look or the next.
+        deadline = time.monotonic() + 20
+        machine = _item(failed, ITEMS[1])
+        while (
+            machine["protectionState"] != "UnplannedFailoverCompletionFailed" and time.monotonic() < deadline
+        ):
+            time.sleep(0.3)
+            machine = _item(world.get_plan(), ITEMS[1])
+        assert machine["protectionState"] == "UnplannedFailoverCompletionFailed", machine
+        assert machine["lastError"]["ruleId"] == "FB044", machine
+        _calls_stay(world)
+        # A new run, the machine still in that state and the job's error no longer this run's: the
+        # machine's own state is reported with its rule and remedy, and nothing is called again.
+        world.approve("run-2")
+        world.set_spec(run="run-2")
+        again = world.wait_for("Failed", operator, timeout=60)
+        error = _item(again, ITEMS[1])["lastError"]
+        assert (error["ruleId"], error["code"]) == ("FB042", "78037"), error
+        assert "repair the machine's replication" in error["remedy"], error
+        assert "FB042" in again["status"]["message"], again["status"]
+        _calls_stay(world)
+    assert world.calls(FAILOVER, RECOVERY_PLAN) == 1, world.counts()
+    assert world.calls(COMMIT, RECOVERY_PLAN) == 0, world.counts()
+
+
 # --- a POST processed whose answer is lost ------------------------------------------------------
 
 

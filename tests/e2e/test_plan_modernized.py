@@ -75,6 +75,27 @@ def test_modernized_group_from_apply_to_committed(world: World) -> None:
     assert {"ReprotectStarted", "FailoverStarted", "CommitStarted"} <= reasons
 
 
+def test_no_reprotect_is_sent_while_site_recovery_reports_the_agents_unregistered(world: World) -> None:
+    """FB028, modernized: isAgentRegistrationSuccessfulAfterFailover false holds reprotect back, unrefused."""
+    runtime = world.simulator.runtime
+    # The Azure VMs just booted; their agents register only when the test says so.
+    runtime.set_faults(agent_not_installed_minutes=10 * 24 * 60)
+    for item in MODERNIZED.items:
+        runtime.boot_azure_vm(item)
+    world.create_plan(action="Reprotect")
+    # The window runs from the items' failover, an hour before in this scenario: widened to hold.
+    with world.operator(FAILBACK_AGENT_WINDOW_SECONDS=str(3 * 3600)) as operator:
+        waiting = world.wait_for("Reprotecting", operator, progression="WaitingForAgent")
+        assert "FB028" in waiting["status"]["message"]
+        time.sleep(3.0)  # several looks at the 0.5 s pace: still nothing sent
+        assert world.requests(REPROTECT) == []
+        runtime.set_faults(agent_not_installed_minutes=0)  # the agents have registered
+        world.wait_for("Completed", operator)
+    for item in MODERNIZED.items:
+        assert [r["status"] for r in world.requests(REPROTECT) if r["item"] == item] == [202]
+    assert not [e for e in world.events() if e["reason"] == "AgentNotInstalled"]
+
+
 def test_uncommitted_planned_failover_cancelled_returns_the_items_to_protected(world: World) -> None:
     world.create_plan(action="Failback")
     world.approve("run-1")

@@ -23,6 +23,7 @@ from tests.support.asr_sim import (
     classic_failback_input,
     classic_reprotect_input,
     item_path,
+    modern_reprotect_input,
     scenario,
     sdk_client,
     vault_path,
@@ -63,6 +64,48 @@ def test_reprotect_is_refused_with_agent_not_installed_right_after_boot() -> Non
         assert (
             classic.client.replication_jobs.get(*classic.scope, first.job_id).properties.state == "Succeeded"
         )
+
+
+MODERN_ITEM = "vcenter67_50158471-87c2-d4ad-caa2-abe22face6d8"
+
+
+def test_a_modernized_item_reports_its_agent_unregistered_until_the_window_has_passed() -> None:
+    """isAgentRegistrationSuccessfulAfterFailover: recorded true; false modelled on the window (FB028)."""
+    with SimulatorThread(scenario("modernized"), time_scale=1) as simulator:
+        modern = sdk_client(simulator)
+        items = modern.client.replication_protected_items
+
+        def registered() -> bool | None:
+            details = items.get(*modern.item_scope, MODERN_ITEM).properties.provider_specific_details
+            return details.is_agent_registration_successful_after_failover
+
+        assert registered() is True  # booted an hour before the scenario starts, as recorded
+        booted = requests.post(
+            f"{simulator.base_url}/_sim/items/{MODERN_ITEM}/boot-azure-vm",
+            verify=str(simulator.ca_file),
+            timeout=10,
+        )
+        assert booted.status_code == 200
+        assert registered() is False
+        with pytest.raises(HttpResponseError) as refused:
+            items.begin_reprotect(
+                *modern.item_scope, MODERN_ITEM, modern_reprotect_input(modern), polling=False
+            )
+        assert refused.value.error is not None
+        assert refused.value.error.code == "AgentNotInstalled"
+        simulator.runtime.advance(14)
+        assert registered() is False
+        simulator.runtime.advance(1.5)
+        assert registered() is True
+        first = FirstResponse()
+        items.begin_reprotect(
+            *modern.item_scope,
+            MODERN_ITEM,
+            modern_reprotect_input(modern),
+            polling=False,
+            raw_response_hook=first,
+        )
+        assert first.status == 202
 
 
 @pytest.mark.parametrize("code", ["95226", "78052", "78093", "8061"])

@@ -329,3 +329,65 @@ def test_a_missing_required_field_is_named(paced: Vault) -> None:
     assert refused.status_code == 400
     assert "masterTargetId" in str(refused.error.message if refused.error else "")
     assert "None" not in str(refused.error.message if refused.error else "")
+
+
+FAILED_FAILOVER = "protecteditem_get_InMageAzureV2_UnplannedFailoverCompletionFailed_and_rp_404.json"
+
+
+def test_a_failover_that_could_not_complete_leaves_the_machine_as_recorded(paced: Vault) -> None:
+    paced.simulator.runtime.set_faults(
+        job_failures=[
+            {
+                "operation": "unplanned_failover",
+                "code": "8038",
+                "item": CLASSIC_ITEMS[1],
+                "completion_failed": True,
+            }
+        ]
+    )
+    _reprotect_all(paced)
+    tracking = _start_plan_failover(paced)
+    paced.simulator.runtime.advance(15)
+    assert _job(paced, tracking)["properties"]["state"] == "Failed"
+    ours = raw_get(paced, f"{vault_path(paced)}/replicationProtectedItems")["value"]
+    failed = next(i for i in ours if i["name"] == CLASSIC_ITEMS[1])["properties"]
+    theirs = recorded(FAILED_FAILOVER, "get_protectedItem", "ResponseBody", "properties")
+    for field in ("protectionState", "protectionStateDescription", "activeLocation", "allowedOperations"):
+        assert failed[field] == theirs[field], field
+    assert failed["replicationHealth"] == theirs["replicationHealth"] == "Critical"
+    assert failed["failoverHealth"] == theirs["failoverHealth"]
+    assert failed["currentScenario"]["scenarioName"] == theirs["currentScenario"]["scenarioName"] == "None"
+    # The 2017 recording lists them as replicationHealthErrors; the current API as healthErrors.
+    recorded_errors = theirs["replicationHealthErrors"]
+    assert [e["errorCode"] for e in failed["healthErrors"]] == [e["errorCode"] for e in recorded_errors]
+    first_disk = "Disk0"  # the scenario's first disk is named as the recorded one
+    for ours_error, their_error in zip(failed["healthErrors"], recorded_errors, strict=True):
+        for field in ("errorSource", "errorType", "errorLevel", "possibleCauses", "recommendedAction"):
+            assert ours_error[field] == their_error[field], (their_error["errorCode"], field)
+        assert ours_error["errorMessage"] == their_error["errorMessage"].replace("Disk0", first_disk)
+        assert ours_error["recoveryProviderErrorMessage"] is None
+    assert failed["healthErrors"][-1]["creationTimeUtc"] == recorded_errors[-1]["creationTimeUtc"]
+    details = failed["providerSpecificDetails"]
+    assert details["instanceType"] == "InMage"  # the failback direction's provider
+    assert details["vmProtectionState"] == theirs["providerSpecificDetails"]["vmProtectionState"]
+    assert (
+        details["vmProtectionStateDescription"]
+        == theirs["providerSpecificDetails"]["vmProtectionStateDescription"]
+    )
+    # Its group's other machine failed over with nothing to say against it: it stays where it was.
+    other = next(i for i in ours if i["name"] == CLASSIC_ITEMS[0])["properties"]
+    assert other["protectionState"] == "Protected"
+    assert not other["healthErrors"]
+    # Through the SDK the item reads as Site Recovery's own models parse it.
+    item = paced.client.replication_protected_items.get(*paced.item_scope, CLASSIC_ITEMS[1])
+    assert item.properties.protection_state == "UnplannedFailoverCompletionFailed"
+    assert "78037" in {e.error_code for e in item.properties.health_errors}
+
+
+def test_completion_failed_is_a_failover_fault_only() -> None:
+    from pydantic import ValidationError
+
+    from failback_operator.sim.asr.scenario import JobFailure
+
+    with pytest.raises(ValidationError, match="unplanned failover only"):
+        JobFailure(operation="reprotect", code="8061", completion_failed=True)

@@ -63,3 +63,25 @@ def agent_not_installed_decision(
         retry_at=retry_at,
         reason=f"the agent may still be re-registering; retrying at {retry_at:%Y-%m-%dT%H:%M:%SZ}",
     )
+
+
+def agent_registration_wait(
+    *,
+    booted_at: datetime | None,
+    agent_registered: bool | None,
+    now: datetime,
+    config: RuleConfig,
+) -> datetime | None:
+    """When to look again before reprotecting, while Site Recovery says the agent has not registered yet.
+
+    A modernized item reports `isAgentRegistrationSuccessfulAfterFailover`; while it is false inside
+    the window from the failover (`booted_at`), a reprotect would be refused "agent not installed",
+    so none is sent. None means call now: registered, not reported, the failover time unknown, or
+    the window passed (a refusal then stands, with its remedy).
+    """
+    if agent_registered is not False or booted_at is None:
+        return None
+    deadline = booted_at + config.agent_registration_window
+    if now >= deadline:
+        return None
+    return min(now + config.agent_retry_initial, deadline)

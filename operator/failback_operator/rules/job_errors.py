@@ -69,6 +69,18 @@ JOB_ERRORS: Mapping[str, JobErrorRemedy] = MappingProxyType(
             meaning="the on-premises VM could not power on: not enough memory on the ESXi host",
             remedy="free memory on the ESXi host (or move VMs away) and retry the failback",
         ),
+        # A health error on the item, not a job error: the item a failover left "Failover couldn't be
+        # completed" (protectionState UnplannedFailoverCompletionFailed) carries it.
+        "78037": JobErrorRemedy(
+            code="78037",
+            rule="FB042",
+            meaning='the failover could not be completed (Site Recovery: "Failover couldn\'t be completed")',
+            remedy=(
+                "read the error of the failed failover job in the vault and fix its cause; then repair the "
+                "machine's replication from the vault until it is protected again, and set a new spec.run to "
+                "fail back"
+            ),
+        ),
     }
 )
 

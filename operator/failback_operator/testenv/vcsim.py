@@ -3,6 +3,9 @@
 vcsim is built from its Go module by tools/testenv/build-tools.sh. Each run gets its own port
 (the kernel picks it and vcsim prints it), a certificate issued by a throw-away CA so clients
 verify TLS for real, a login that vcsim enforces, and a clean stop even when the caller fails.
+`VcsimServer.restart()` kills the process and starts a new one on the same port with the same
+identity; vcsim keeps its inventory in memory only, so the new one starts from its model
+(`vcsim_inventory.capture` / `restore` carry the rest across).
 """
 
 from __future__ import annotations
@@ -63,12 +66,31 @@ class VcsimServer:
     thumbprint_sha256: str
     thumbprint_sha1: str
     trace_file: Path | None
-    pid: int
+    process: _VcsimProcess = field(repr=False, compare=False)
+
+    @property
+    def pid(self) -> int:
+        """The running vcsim's process id (a restart changes it)."""
+        return self.process.pid
 
     @property
     def url(self) -> str:
         """The SDK URL, without credentials."""
         return f"https://{self.host}:{self.port}/sdk"
+
+    def restart(self, down_seconds: float = 0.0, how: signal.Signals = signal.SIGKILL) -> float:
+        """Stop vcsim with `how`, keep it down `down_seconds`, start it on the same port; seconds it took.
+
+        Every session and every object created through the API is gone afterwards: vcsim rebuilds
+        only its model.
+        """
+        started = time.monotonic()
+        self.process.end(how)
+        time.sleep(down_seconds)
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        self.process.start(f"{self.host}:{self.port}", deadline)
+        _wait_until_answering(self.host, self.port, self.ssl_context(), deadline)
+        return time.monotonic() - started
 
     def ssl_context(self) -> ssl.SSLContext:
         """A client context that trusts this vcsim's CA (for direct pyvmomi use in tests)."""
@@ -128,17 +150,50 @@ def _wait_until_answering(host: str, port: int, context: ssl.SSLContext, deadlin
     raise RuntimeError(f"vcsim on {host}:{port} did not answer in time: {last}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (vcsim removes its model and temp dirs on it), then SIGKILL if it hangs."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-    if process.stdout is not None:
-        process.stdout.close()
+class _VcsimProcess:
+    """The vcsim process behind a server: started on an address, ended, started again."""
+
+    def __init__(self, command: Sequence[str], workdir: Path) -> None:
+        self._command = list(command)
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "start() first"
+        return self._process.pid
+
+    def start(self, listen: str, deadline: float) -> str:
+        """Start vcsim listening on `listen` (`host:port`, port 0 for any); the URL it reports."""
+        # A killed vcsim leaves its model's temporary datastores behind: keep them in the workdir.
+        scratch = self._workdir / "tmp"
+        scratch.mkdir(exist_ok=True)
+        with (self._workdir / "vcsim.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                [self._command[0], "-l", listen, *self._command[1:]],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                cwd=self._workdir,
+                env={**os.environ, "TMPDIR": str(scratch)},
+                preexec_fn=die_with_parent,  # only a prctl call between fork and exec
+            )
+        return _read_url(self._process, deadline)
+
+    def end(self, how: signal.Signals = signal.SIGTERM) -> None:
+        """Send `how` (SIGTERM: vcsim removes its model and temp dirs), then SIGKILL if it hangs."""
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            process.send_signal(how)
+            try:
+                process.wait(timeout=_STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=_STOP_TIMEOUT_SECONDS)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @contextmanager
@@ -172,8 +227,6 @@ def run_vcsim(
 
     command = [
         str(binary),
-        "-l",
-        "127.0.0.1:0",
         "-api-version",
         VCSIM_API_VERSION,
         "-tlscert",
@@ -187,18 +240,10 @@ def run_vcsim(
         *(["-trace", "-trace-file", str(trace_file)] if trace_file else []),
         *model_args,
     ]
-    log = (workdir / "vcsim.log").open("wb")
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        stdin=subprocess.DEVNULL,
-        cwd=workdir,
-        preexec_fn=die_with_parent,  # only a prctl call between fork and exec
-    )
+    process = _VcsimProcess(command, workdir)
     try:
         deadline = time.monotonic() + _START_TIMEOUT_SECONDS
-        url = _read_url(process, deadline)
+        url = process.start("127.0.0.1:0", deadline)
         port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
         certificate_pem = leaf.cert_chain_pems[0].bytes().decode()
         sha256, sha1 = _certificate_fingerprints(certificate_pem)
@@ -212,10 +257,9 @@ def run_vcsim(
             thumbprint_sha256=sha256,
             thumbprint_sha1=sha1,
             trace_file=trace_file,
-            pid=process.pid,
+            process=process,
         )
         _wait_until_answering(server.host, server.port, server.ssl_context(), deadline)
         yield server
     finally:
-        _stop(process)
-        log.close()
+        process.end()

@@ -19,12 +19,13 @@ from failback_operator.api.vocabulary import (
     Progression,
 )
 from failback_operator.facts import Architecture
+from failback_operator.rules.agent_window import agent_registration_wait
 from failback_operator.rules.recovery_point import group_recovery_point
 from failback_operator.workflow.actions import (
     Action,
     StartOperation,
 )
-from failback_operator.workflow.inputs import Observation, PlanRequest
+from failback_operator.workflow.inputs import Observation, PlanRequest, WorkflowSettings
 from failback_operator.workflow.progress import (
     _COMMITTED,
     _FAILED_BACK,
@@ -60,6 +61,7 @@ def _group_step(
     now: datetime,
     gate_reason: tuple[Progression, str, datetime | None] | None,
     reserve_needed: list[tuple[str, int]],
+    settings: WorkflowSettings,
 ) -> tuple[_Step, list[ItemStatus]]:
     """The next step of one replication group, with the intents of the calls it starts."""
     target = _target_rank(request)
@@ -133,7 +135,7 @@ def _group_step(
             members,
         )
     if group_rank == _RANK[ItemStage.FAILED_OVER_TO_AZURE]:
-        return _reprotect_step(name, members, ranks, request, observation, now, reserve_needed)
+        return _reprotect_step(name, members, ranks, request, observation, now, reserve_needed, settings)
     if group_rank in (_RANK[ItemStage.REPROTECTING], _RANK[ItemStage.SYNCING]):
         syncing = [
             f"{m.name} ({m.sync_progress_percent}%)" if m.sync_progress_percent is not None else m.name
@@ -229,6 +231,7 @@ def _reprotect_step(
     observation: Observation,
     now: datetime,
     reserve_needed: list[tuple[str, int]],
+    settings: WorkflowSettings,
 ) -> tuple[_Step, list[ItemStatus]]:
     """Reprotect item by item with identical values, all through the plan's master target (FB030)."""
     blocked = _blocking(_for_group(observation.pre_reprotect, name, (m.name for m in members)))
@@ -268,6 +271,20 @@ def _reprotect_step(
         refusals = member.agent_refusals
         if refusals is not None and refusals.next_attempt_at > now:
             waiting_for_agent.append(refusals.next_attempt_at)
+            continue
+        unregistered = (
+            agent_registration_wait(
+                booted_at=member.failed_over_at,
+                agent_registered=member.agent_registered,
+                now=now,
+                config=settings.rules,
+            )
+            if refusals is None
+            else None
+        )
+        if unregistered is not None:
+            # FB028: Site Recovery says the agent has not registered since the failover.
+            waiting_for_agent.append(unregistered)
             continue
         intent = _intent(Operation.REPROTECT, member.intent, request, now, None)
         if refusals is not None:

@@ -18,6 +18,7 @@ from failback_operator.api.status import (
     SiteRecoveryJob,
 )
 from failback_operator.api.vocabulary import (
+    EventReason,
     ItemStage,
     JobState,
     Operation,
@@ -67,6 +68,11 @@ def agent_refusal(
     if verdict.action is not AgentRetryAction.RETRY or verdict.retry_at is None:
         return None
     return AgentRefusals(count=count, first_at=first, next_attempt_at=verdict.retry_at), verdict.reason
+
+
+def agent_refusal_message(item_name: str, reason: str) -> str:
+    """The Event's message for an FB028 refusal, the same whether the POST or the job said it."""
+    return f"item {item_name}: {reason} (FB028)"
 
 
 def _status_item(status: FailbackPlanStatus, name: str) -> ItemStatus | None:
@@ -246,6 +252,20 @@ def _kept_facts(previous: ItemStatus, fact: ProtectedItem) -> ItemStatus:
     )
 
 
+# Recorded for a classic item whose failover failed ("Failover couldn't be completed").
+_FAILOVER_NOT_COMPLETED = frozenset({"UnplannedFailoverCompletionFailed"})
+
+
+def _failover_not_completed(fact: ProtectedItem) -> JobError:
+    """The item's 78037 health error as an error to explain (its words when Site Recovery gives them)."""
+    found = next((e for e in fact.health_errors if e.code == "78037"), None)
+    return JobError(
+        code="78037",
+        message=(found.message if found and found.message else "The failover of the source machine failed.")
+        + f" (protection state {fact.protection_state})",
+    )
+
+
 def _sync_progress(fact: ProtectedItem | None) -> int | None:
     """Site Recovery's progress, kept within 0-100 whatever it reports."""
     if fact is None or fact.sync_progress_percent is None:
@@ -271,6 +291,8 @@ def _refresh_item(
     issues: list[_Issue] = []
     stage = item_stage(fact, architecture)
     item = _kept_facts(previous, fact) if fact is not None else previous
+    # A failover that did not complete leaves the item in a state of its own, with health error 78037.
+    failover_failed = fact is not None and fact.protection_state in _FAILOVER_NOT_COMPLETED
     completed = previous.completed_round_trip or (
         previous.stage in {ItemStage.COMMITTED, ItemStage.REPROTECTING_TO_AZURE}
         and stage == ItemStage.PROTECTED_TO_AZURE
@@ -283,6 +305,7 @@ def _refresh_item(
             and _moved_by_plan(previous, previous.stage, stage)
         )
         and not completed
+        and not failover_failed  # the plan's own failover failed: said below with its rule
     )
     intent = item.intent
     current_job = item.current_job
@@ -333,8 +356,18 @@ def _refresh_item(
                     else None
                 )
                 if refusals is not None:
-                    # FB028: "agent not installed" as a failed job is the same refusal as at the POST.
-                    agent_refusals = refusals[0]
+                    # FB028: "agent not installed" as a failed job is the same refusal as at the POST,
+                    # told by the same Event (this look is the only one that sees the job end).
+                    agent_refusals, reason = refusals
+                    issues.append(
+                        _Issue(
+                            phase=Phase.REPROTECTING,
+                            progression=Progression.WAITING_FOR_AGENT,
+                            message=agent_refusal_message(item.name, reason),
+                            stops=False,
+                            reason=EventReason.AGENT_NOT_INSTALLED,
+                        )
+                    )
                 else:
                     last_error = _error_from(
                         error,
@@ -376,6 +409,19 @@ def _refresh_item(
                     ),
                 )
             )
+    if failover_failed and fact is not None:
+        if intent is not None and intent.operation == Operation.FAILOVER:
+            intent = None  # it took effect and failed: nothing to adopt, nothing to call again
+        if last_error is None or (last_error.rule_id is None and last_error.code != CHANGED_OUTSIDE_PLAN):
+            # A known error of the job says more; without one (an error this operator does not
+            # know, the job aged out of the list, a new run) the item's state tells, with its rule:
+            # never wait for a failover that is over.
+            explained = _error_from(_failover_not_completed(fact), "", now)
+            if last_error is not None:
+                job_said = f"{last_error.code or ''} {last_error.message}".strip()
+                said = f"{explained.message}; the failover job said: {job_said}"
+                explained = explained.model_copy(update={"message": _cut(said, ERROR_TEXT_LIMIT)})
+            last_error = explained
     if stage == ItemStage.FAILED_BACK and shutdown_confirmed is None:
         job = _last_failover_job(jobs, item, fact, recovery_plan)
         if job is not None and (job.detailed or job.tasks):

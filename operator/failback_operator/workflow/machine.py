@@ -57,6 +57,7 @@ from failback_operator.workflow.items import (
     _refresh_item,
     _status_item,
     agent_refusal,
+    agent_refusal_message,
 )
 from failback_operator.workflow.progress import (
     _COMMITTED,
@@ -303,7 +304,15 @@ def decide(
         for group, recovery_plan, names in request.groups():
             members = [by_name[n] for n in names]
             step, updated = _group_step(
-                group, recovery_plan, members, request, observation, now, gate_reason, reserve_needed
+                group,
+                recovery_plan,
+                members,
+                request,
+                observation,
+                now,
+                gate_reason,
+                reserve_needed,
+                settings,
             )
             for member in updated:
                 by_name[member.name] = member
@@ -360,8 +369,7 @@ def decide(
     )
     next_status = _fit(next_status)
     events: list[Event] = [
-        Event(type=EventType.WARNING, reason=EventReason.CALL_TOOK_NO_EFFECT, message=note.message)
-        for note in told
+        Event(type=EventType.WARNING, reason=note.reason, message=note.message) for note in told
     ]
     progressed = (status.phase, status.progression) != (phase, progression)
     if progressed:
@@ -631,7 +639,7 @@ def record_outcome(
                 Event(
                     type=EventType.WARNING,
                     reason=EventReason.AGENT_NOT_INSTALLED,
-                    message=f"item {item.name}: {reason} (FB028)",
+                    message=agent_refusal_message(item.name, reason),
                 )
             )
             continue

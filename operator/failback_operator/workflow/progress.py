@@ -9,7 +9,7 @@ from datetime import datetime
 from failback_operator.api.resources import Action as PlanAction
 from failback_operator.api.resources import AfterCommit, CommitMode
 from failback_operator.api.status import ItemStatus
-from failback_operator.api.vocabulary import ItemStage, Operation, Phase, Progression
+from failback_operator.api.vocabulary import EventReason, ItemStage, Operation, Phase, Progression
 from failback_operator.rules.model import Finding
 from failback_operator.workflow.actions import Action
 from failback_operator.workflow.inputs import PlanRequest
@@ -67,6 +67,8 @@ class _Issue:
     message: str
     # False for what the plan only tells (a Warning Event) and gets over by itself.
     stops: bool = True
+    # The reason of the Warning Event a told issue posts.
+    reason: EventReason = EventReason.CALL_TOOK_NO_EFFECT
 
 
 @dataclass(kw_only=True, slots=True)

@@ -7,7 +7,11 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from failback_operator.rules.agent_window import AgentRetryAction, agent_not_installed_decision
+from failback_operator.rules.agent_window import (
+    AgentRetryAction,
+    agent_not_installed_decision,
+    agent_registration_wait,
+)
 from failback_operator.rules.config import RuleConfig
 from tests.unit.rules.worlds import NOW
 
@@ -79,3 +83,43 @@ def test_retry_never_after_deadline_nor_before_now(attempts: int, seconds_since_
     else:
         assert decision.retry_at is not None
         assert NOW <= decision.retry_at <= deadline
+
+
+# --- before the first reprotect: Site Recovery says the agent has not registered yet ------------
+
+
+def test_waits_while_site_recovery_reports_the_agent_not_registered_inside_the_window() -> None:
+    wait = agent_registration_wait(
+        booted_at=NOW - timedelta(minutes=2), agent_registered=False, now=NOW, config=CONFIG
+    )
+    assert wait == NOW + CONFIG.agent_retry_initial
+
+
+def test_the_wait_ends_with_the_window_from_the_failover() -> None:
+    near_end = NOW - CONFIG.agent_registration_window + timedelta(seconds=10)
+    assert agent_registration_wait(booted_at=near_end, agent_registered=False, now=NOW, config=CONFIG) == (
+        near_end + CONFIG.agent_registration_window
+    )
+    past = NOW - CONFIG.agent_registration_window - timedelta(seconds=1)
+    # Past the window the call is made: its refusal, if any, then stands with its remedy.
+    assert agent_registration_wait(booted_at=past, agent_registered=False, now=NOW, config=CONFIG) is None
+
+
+def test_no_wait_when_registered_unreported_or_the_failover_time_unknown() -> None:
+    booted = NOW - timedelta(minutes=2)
+    for registered in (True, None):
+        assert (
+            agent_registration_wait(booted_at=booted, agent_registered=registered, now=NOW, config=CONFIG)
+            is None
+        )
+    assert agent_registration_wait(booted_at=None, agent_registered=False, now=NOW, config=CONFIG) is None
+
+
+@given(
+    booted_minutes_ago=st.floats(min_value=0, max_value=60),
+    registered=st.sampled_from([True, False, None]),
+)
+def test_never_waits_past_the_window(booted_minutes_ago: float, registered: bool | None) -> None:
+    booted = NOW - timedelta(minutes=booted_minutes_ago)
+    wait = agent_registration_wait(booted_at=booted, agent_registered=registered, now=NOW, config=CONFIG)
+    assert wait is None or NOW < wait <= booted + CONFIG.agent_registration_window

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
-from failback_operator.api.vocabulary import Operation, Phase, Progression
-from failback_operator.facts import JobError, ProtectedItem, ReplicationGroup
+from failback_operator.api.vocabulary import EventReason, Operation, Phase, Progression
+from failback_operator.facts import Architecture, JobError, ProtectedItem, ReplicationGroup
 from failback_operator.workflow import CallOutcome, Decision, StartOperation, decide, record_outcome
 
 from .world import SETTINGS, item, job, later, observe, request
@@ -69,6 +69,32 @@ def test_a_failed_reprotect_job_saying_agent_not_installed_is_retried_not_failed
     assert (start.operation, start.attempt) == (Operation.REPROTECT, 2)
 
 
+def _agent_events(decision: Decision) -> list[str]:
+    return [e.message for e in decision.events if e.reason == EventReason.AGENT_NOT_INSTALLED]
+
+
+def test_a_refusal_posts_one_agent_not_installed_event_whether_refused_at_the_post_or_by_the_job() -> None:
+    vm = _failed_over(2)
+    started = _started(vm)
+    by_job = decide(
+        request(groups=SINGLE), started.status, observe(vm, jobs=_failed_job(1), reserved=True), later(1)
+    )
+    first = decide(request(groups=SINGLE), PlanStatus(), observe(vm, reserved=True), NOW)
+    [start] = [a for a in first.actions if isinstance(a, StartOperation)]
+    at_post = record_outcome(first.status, start, CallOutcome(refused=True, message=AGENT_MESSAGE), NOW)
+    [job_event] = _agent_events(by_job)
+    [post_event] = _agent_events(at_post)
+    # The same words; only the time of the next attempt differs.
+    assert job_event.split(";")[0] == post_event.split(";")[0]
+    assert job_event.startswith("item vm-a: ")
+    assert job_event.endswith("(FB028)")
+    # The next look, with the failed job still listed, is no new refusal: no second Event.
+    again = decide(
+        request(groups=SINGLE), by_job.status, observe(vm, jobs=_failed_job(1), reserved=True), later(1.5)
+    )
+    assert _agent_events(again) == []
+
+
 def test_the_window_runs_from_the_failover_not_from_the_first_refusal() -> None:
     vm = _failed_over(WINDOW.total_seconds() / 60 + 1)  # booted in Azure more than 15 minutes ago
     started = _started(vm)
@@ -127,3 +153,45 @@ def test_another_failed_reprotect_job_still_fails_the_plan() -> None:
     assert status.agent_refusals is None
     assert status.last_error is not None
     assert status.last_error.code == "8061"
+
+
+# --- modernized: Site Recovery tells whether the agent registered after the failover ------------
+
+
+def _rcm_failed_over(minutes_ago: float, registered: bool | None) -> ProtectedItem:
+    return item(
+        "vm-a",
+        "FailedOverToAzure",
+        Architecture.MODERNIZED,
+        last_successful_failover=NOW - timedelta(minutes=minutes_ago),
+        agent_registered_after_failover=registered,
+    )
+
+
+def _modernized(vm: ProtectedItem, status: PlanStatus, minutes: float) -> Decision:
+    return decide(
+        request(groups=SINGLE, architecture=Architecture.MODERNIZED),
+        status,
+        observe(vm, reserved=True),
+        later(minutes),
+    )
+
+
+def test_no_reprotect_is_posted_while_site_recovery_reports_the_agent_not_registered() -> None:
+    waiting = _modernized(_rcm_failed_over(2, registered=False), PlanStatus(), 0)
+    assert not [a for a in waiting.actions if isinstance(a, StartOperation)]
+    assert waiting.status.progression == Progression.WAITING_FOR_AGENT
+    assert "FB028" in (waiting.status.message or "")
+    # Looked at again soon, not at the idle pace.
+    assert waiting.requeue_after is not None
+    assert waiting.requeue_after <= SETTINGS.rules.agent_retry_initial
+    # Once Site Recovery reports the agent registered, reprotect goes.
+    registered = _modernized(_rcm_failed_over(2.5, registered=True), waiting.status, 0.5)
+    [start] = [a for a in registered.actions if isinstance(a, StartOperation)]
+    assert (start.operation, start.attempt) == (Operation.REPROTECT, 1)
+
+
+def test_past_the_window_reprotect_is_posted_even_if_the_flag_stays_false() -> None:
+    late = _modernized(_rcm_failed_over(WINDOW.total_seconds() / 60 + 1, registered=False), PlanStatus(), 0)
+    [start] = [a for a in late.actions if isinstance(a, StartOperation)]
+    assert start.operation == Operation.REPROTECT

@@ -10,7 +10,7 @@ from failback_operator.api.resources import Action, AfterCommit, CommitMode
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ConditionType, ItemStage, Operation, Phase, Progression
-from failback_operator.facts import JobError, JobTask, ReplicationGroup
+from failback_operator.facts import Job, JobError, JobTask, ReplicationGroup
 from failback_operator.rules.model import Finding, ObjectRef, Severity, failed, passed
 from failback_operator.workflow import (
     CallOutcome,
@@ -717,3 +717,77 @@ def test_a_failover_job_never_listed_still_pauses_once_the_intent_grace_is_over(
         Phase.PAUSED,
         Progression.SHUTDOWN_NOT_CONFIRMED,
     )
+
+
+# --- a failover that Site Recovery could not complete (recorded: UnplannedFailoverCompletionFailed) --
+
+
+def _failover_failed_on_vm_b(jobs: tuple[Job, ...], status: PlanStatus, minutes: float) -> Decision:
+    return decide(
+        request(Action.FAILBACK),
+        status,
+        observe(
+            item("vm-a", "Protected"), item("vm-b", "FailoverFailed"), jobs=jobs, approvals=(approval(),)
+        ),
+        later(minutes),
+    )
+
+
+def test_a_failover_left_incomplete_fails_the_plan_with_the_jobs_rule_not_as_changed_outside() -> None:
+    status = _failover_recorded()
+    failed_job = dataclasses.replace(
+        job("ufo-1", "UnplannedFailover", "rp-apps", state="Failed"),
+        errors=(JobError(code="8038", message="Failed to bring up the on-premises virtual machine"),),
+        detailed=True,
+    )
+    looked = _failover_failed_on_vm_b((failed_job,), status, 10)
+    assert (looked.status.phase, looked.status.progression) == (Phase.FAILED, Progression.JOB_FAILED)
+    assert "FB044" in (looked.status.message or "")
+    errors = {i.name: i.last_error for i in looked.status.items or ()}
+    assert errors["vm-b"] is not None
+    assert errors["vm-b"].code == "8038"
+
+
+def test_a_failover_left_incomplete_without_its_job_is_reported_with_rule_and_remedy() -> None:
+    """The job aged out of the list (or a new run looks): the item's own state must tell, not a wait."""
+    status = _failover_recorded()
+    looked = _failover_failed_on_vm_b((), status, 60 * 24)
+    assert (looked.status.phase, looked.status.progression) == (Phase.FAILED, Progression.JOB_FAILED)
+    message = looked.status.message or ""
+    assert "78037" in message
+    assert "FB042" in message
+    assert "Failover couldn't be completed" in message
+    error = {i.name: i.last_error for i in looked.status.items or ()}["vm-b"]
+    assert error is not None
+    assert (error.code, error.rule_id) == ("78037", "FB042")
+    assert error.remedy
+    # Still so at the next look, and with a new run: nothing is sent while the machine is in that state.
+    again = _failover_failed_on_vm_b((), looked.status, 60 * 24 + 1)
+    assert again.status.phase == Phase.FAILED
+    assert not [a for a in again.actions if isinstance(a, StartOperation)]
+    new_run = decide(
+        request(Action.FAILBACK, run="run-2"),
+        again.status,
+        observe(item("vm-a", "Protected"), item("vm-b", "FailoverFailed"), approvals=(approval("run-2"),)),
+        later(60 * 24 + 2),
+    )
+    assert new_run.status.phase == Phase.FAILED, new_run.status.message
+    assert not [a for a in new_run.actions if isinstance(a, StartOperation)]
+
+
+def test_an_unknown_job_error_on_a_failover_left_incomplete_is_reported_under_fb042_with_its_words() -> None:
+    status = _failover_recorded()
+    failed_job = dataclasses.replace(
+        job("ufo-1", "UnplannedFailover", "rp-apps", state="Failed"),
+        errors=(JobError(code="99123", message="The recovery VM could not be started"),),
+        detailed=True,
+    )
+    looked = _failover_failed_on_vm_b((failed_job,), status, 10)
+    # vm-a, whose failover the error does not explain, pauses the plan ("cannot tell" comes first);
+    # vm-b's own state names the rule.
+    assert looked.status.phase == Phase.PAUSED
+    assert "FB042" in (looked.status.message or "")
+    error = {i.name: i.last_error for i in looked.status.items or ()}["vm-b"]
+    assert error is not None
+    assert (error.code, error.rule_id) == ("78037", "FB042")
+    assert "99123 The recovery VM could not be started" in error.message

@@ -18,6 +18,8 @@ CLASSIC = {
     "Protected": ItemStage.PROTECTED_TO_ON_PREMISES,
     "FailingBack": ItemStage.FAILING_BACK,
     "FailedBack": ItemStage.FAILED_BACK,
+    # Not protected (its replication must be repaired); the plan says why, from health error 78037.
+    "FailoverFailed": ItemStage.SYNCING,
     "Committed": ItemStage.COMMITTED,
     "ProtectedToAzure": ItemStage.PROTECTED_TO_AZURE,
     "SyncingToAzure": ItemStage.REPROTECTING_TO_AZURE,

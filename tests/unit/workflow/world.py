@@ -10,6 +10,7 @@ from failback_operator.facts import (
     Architecture,
     CurrentScenario,
     DowntimeWindow,
+    HealthError,
     Job,
     JobError,
     JobTask,
@@ -67,6 +68,23 @@ CLASSIC_STATES: dict[str, dict[str, object]] = {
         active_location="Primary",
         allowed_operations=(),
         current_scenario=CurrentScenario(name="UnplannedFailover"),
+    ),
+    # As recorded for an item whose failover could not be completed (health error 78037).
+    "FailoverFailed": dict(
+        instance_type="InMage",
+        protection_state="UnplannedFailoverCompletionFailed",
+        protection_state_description="Failover couldn't be completed",
+        active_location="Primary",
+        allowed_operations=("RepairReplication", "UnplannedFailover", "DisableProtection"),
+        replication_health="Critical",
+        health_errors=(
+            HealthError(code="78024", message="'Disk0' disk is inconsistent with its replication target"),
+            HealthError(
+                code="78037",
+                message="The failover of the source machine failed.",
+                recommended_action="Resolve the issue as recommended in the provider error details. ",
+            ),
+        ),
     ),
     "FailedBack": dict(
         instance_type="InMage",

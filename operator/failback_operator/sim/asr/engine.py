@@ -133,8 +133,11 @@ def _finish_job(state: SimState, job: JobState) -> None:
         item = state.items[name.lower()]
         if item.current_job_id == job.id:
             item.current_job_id = None
+        if job.failure is not None and job.completion_failed_item == item.name:
+            item.failover_failed_at = end
         if job.failure is not None or item.protection_disabled:
             continue
+        item.failover_failed_at = None
         item.stage = job.targets[name]
         if item.stage in RESYNC_DONE:
             item.resync_started = end
@@ -342,15 +345,15 @@ def _check_failover_input(state: SimState, item: ItemState, body: dict[str, Any]
 
 def _check_agent(state: SimState, item: ItemState, now: datetime) -> None:
     """FB028: until the agent re-registers after boot, reprotect is refused with 'agent not installed'."""
-    window = timedelta(minutes=state.faults.agent_not_installed_minutes)
-    if now < item.booted_at + window:
+    if now < state.agent_registered_at(item):
         raise ArmError.from_job_error(400, AGENT_NOT_INSTALLED)
 
 
 def _pick_failure(
     state: SimState, operation: Operation | ServerOperation, item_names: list[str]
-) -> tuple[JobErrorText, str | None] | None:
-    """The injected failure of the job about to start, and the item it fails on (None: no items)."""
+) -> tuple[JobErrorText, str | None, bool] | None:
+    """The injected failure of the job about to start, the item it fails on (None: no items), and
+    whether that item is left "Failover couldn't be completed"."""
     wanted = _FAILURE_OPERATION[operation]
     for index, rule in enumerate(state.faults.job_failures):
         if rule.operation != wanted or state.job_failures_left.get(index, 0) <= 0:
@@ -362,7 +365,7 @@ def _pick_failure(
         # An undocumented code has only its message; it fails the job's last task.
         text = JOB_ERRORS.get(rule.code) or JobErrorText(rule.code, rule.message or "", "", "", "")
         on_item = lowered[rule.item.lower()] if rule.item is not None else next(iter(item_names), None)
-        return text, on_item
+        return text, on_item, rule.completion_failed
     return None
 
 
@@ -421,10 +424,10 @@ def _new_job(
         )
     names = [item.name for item in items]
     picked = _pick_failure(state, operation, names)
-    failure, failing_item = picked if picked else (None, None)
+    failure, failing_item, completion_failed = picked if picked else (None, None, False)
     if state.heartbeat_stopped and operation in _NEEDS_CONFIGURATION_SERVER:
         failure = replace(CONFIGURATION_SERVER_NOT_CONNECTED, failing_task=template.tasks[0].name)
-        failing_item = None
+        failing_item, completion_failed = None, False
     machine_failure: tuple[MachinePhase, str, JobErrorText] | None = None
     if recovery_plan is not None and failure is not None and failing_item is not None:
         # The error belongs to one machine's child job; the plan job fails at that machine's group.
@@ -458,6 +461,7 @@ def _new_job(
         recovery_point=_recovery_point(state, operation, body, now),
         activity_id=activity_id,
         tracking_id=str(uuid.uuid4()) if recovery_plan is not None else None,
+        completion_failed_item=failing_item if completion_failed else None,
     )
     state.jobs[job_id.lower()] = job
     if recovery_plan is not None:

@@ -7,7 +7,15 @@ from typing import Any
 
 from failback_operator.errors import FailbackOperatorError
 
-__all__ = ["AGENT_NOT_INSTALLED", "JOB_ERRORS", "ArmError", "JobErrorText", "arm_error_body"]
+__all__ = [
+    "AGENT_NOT_INSTALLED",
+    "FAILED_FAILOVER_HEALTH_ERRORS",
+    "JOB_ERRORS",
+    "ArmError",
+    "HealthErrorText",
+    "JobErrorText",
+    "arm_error_body",
+]
 
 
 @dataclass(frozen=True)
@@ -144,3 +152,92 @@ def arm_error_body(
         error["recommendedAction"] = recommended_action or ""
         error["activityId"] = activity_id
     return {"error": error}
+
+
+@dataclass(frozen=True)
+class HealthErrorText:
+    """An item health error as Site Recovery words it; `{disk}` stands for the disk's name."""
+
+    source: str
+    level: str
+    code: str
+    message: str
+    possible_causes: str
+    recommended_action: str
+
+
+# The health errors of the recorded item whose failover failed ("Failover couldn't be completed"),
+# word for word, in the recorded order; Disk0 there is the item's first disk here.
+FAILED_FAILOVER_HEALTH_ERRORS: tuple[HealthErrorText, ...] = (
+    HealthErrorText(
+        "ReplicationUnitProviderErrorOnPrimary",
+        "Error",
+        "78024",
+        ("'{disk}' disk is inconsistent with its replication target and requires a resync to continue."),
+        ("Replication consistency was lost due to missed data in transit or an intermittent server failure."),
+        "Start the resynchronization process. If the issue persists, please contact support.",
+    ),
+    HealthErrorText(
+        "ReplicationUnitProviderErrorOnPrimary",
+        "Warning",
+        "78028",
+        "Data upload blocked for the '{disk}' disk's replication on the source machine.",
+        ("The process server has not received any data from the source machine in the last 30 minutes."),
+        (
+            "Ensure that the network connectivity exists between the source machine and the process "
+            "server. Check to see if the mobility service (InMage Scout VX Agent - Sentinel/Outpost, "
+            "InMage Scout Application Service) is running on the source server."
+        ),
+    ),
+    HealthErrorText(
+        "ReplicationUnitProviderErrorOnPrimary",
+        "Warning",
+        "78026",
+        "RPO has exceeded the configured threshold for source disks '{disk}'.",
+        (
+            "\n"
+            "            The RPO for a replicating machine may be impacted if:\n"
+            "            1. The machine is shutdown, the Mobility service components on the machine "
+            "is not running, or the machine doesn\u2019t have network connectivity to the process server.\n"
+            "            2. The replicating machine is unable to upload changes fast enough to the "
+            "process server, or the replicating machine has been flow controlled/throttled by the "
+            "process server, thereby causing the machine to go into a non-data replication mode.\n"
+            "            3. Recovery tag generation failures on the replicating machine.\n"
+            "            4. The process server is unable to upload changes fast enough to the "
+            "target/log Azure storage account (or the master target server if replicating to an "
+            "on-premises site). This in turn can happen due to network connectivity issues /glitches "
+            "or insufficient network throughput/bandwidth between the process server and the Azure "
+            "log/target storage account.\n"
+            "            5. Storage IOPs/throughput limits are being hit on the log/target storage "
+            "account resulting in reduced end to end upload throughput from the process server to "
+            "the log/target storage account in Azure.\n"
+            "        "
+        ),
+        (
+            "\n"
+            "          1. If there are other errors for the replicating machine, resolve them first.\n"
+            "          2. See the list of recent events for the replicating machine that may be "
+            "impacting the RPO of the machine by going to the events section of the recovery "
+            "services vault. If there are any such events, resolve them.\n"
+            "          3. Ensure that you have sufficient network bandwidth between the process "
+            "server and the log/target Azure storage account (or master target server if replicating "
+            "to on-premises site) to upload replication data, and that you are replicating to the "
+            "appropriate tier of storage based on the data change rate characteristics of the "
+            "replicating machine. Use the ASR deployment planner "
+            "(https://aka.ms/asr-v2a-deployment-planner) to estimate the necessary network bandwidth "
+            "requirements and the appropriate tier of storage to replicate to.\n"
+            "\n"
+            "          Refer to the article https://aka.ms/asr-v2a-rpo-exceeded , to learn how to "
+            "troubleshoot replication issues.\n"
+            "        "
+        ),
+    ),
+    HealthErrorText(
+        "ProtectedEntitySystemError",
+        "Error",
+        "78037",
+        "The failover of the source machine failed.",
+        "Failover operation failed for Source machine. Check the provider error for more details.",
+        "Resolve the issue as recommended in the provider error details. ",
+    ),
+)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from failback_operator.sim.asr.errors import FAILED_FAILOVER_HEALTH_ERRORS
 from failback_operator.sim.asr.ids import (
     AZURE_CONTAINER,
     AZURE_FABRIC_ID,
@@ -19,7 +21,7 @@ from failback_operator.sim.asr.ids import (
     stamp,
     vault_prefix,
 )
-from failback_operator.sim.asr.lifecycle import item_view
+from failback_operator.sim.asr.lifecycle import ItemView, item_view
 from failback_operator.sim.asr.scenario import Architecture, ItemStage
 from failback_operator.sim.asr.state import ItemState, SimState, stable_id
 
@@ -74,11 +76,51 @@ def _health_errors(state: SimState, item: ItemState) -> list[dict[str, Any]]:
     return errors
 
 
+# As recorded for an item whose failover failed: Site Recovery offers a repair or a new failover.
+_FAILED_FAILOVER_OPS = ("RepairReplication", "UnplannedFailover", "DisableProtection")
+
+
+def _failed_failover_view(view: ItemView) -> ItemView:
+    """The recorded state of an item whose failover could not be completed (fault `completion_failed`)."""
+    return replace(
+        view,
+        protection_state="UnplannedFailoverCompletionFailed",
+        protection_state_description="Failover couldn't be completed",
+        active_location="Primary",
+        allowed_operations=_FAILED_FAILOVER_OPS,
+    )
+
+
+def _failed_failover_errors(item: ItemState, failed_at: datetime) -> list[dict[str, Any]]:
+    """The recorded health errors of a failed failover, in the current API's `healthErrors` shape."""
+    disk = item.spec.disks[0].name if item.spec.disks else "Disk0"
+    return [
+        {
+            "innerHealthErrors": [],
+            "errorSource": error.source,
+            "errorType": None,
+            "errorLevel": error.level,
+            "errorCode": error.code,
+            "errorMessage": error.message.replace("{disk}", disk),
+            "possibleCauses": error.possible_causes,
+            "recommendedAction": error.recommended_action,
+            # Recorded so: the failover error carries no time, the replication errors do.
+            "creationTimeUtc": "0001-01-01T00:00:00" if error.code == "78037" else stamp(failed_at),
+            "recoveryProviderErrorMessage": None,
+            "entityId": item.vm_id,
+        }
+        for error in FAILED_FAILOVER_HEALTH_ERRORS
+    ]
+
+
 def item_body(state: SimState, item: ItemState) -> dict[str, Any]:
     """A replication protected item at its current stage, as GET and list return it."""
     scenario = state.scenario
     server = scenario.configuration_server
     view = item_view(state.architecture, item.stage)
+    failed_at = item.failover_failed_at if item.current_job_id is None else None
+    if failed_at is not None:
+        view = _failed_failover_view(view)
     toward_azure = item.stage in (
         ItemStage.SYNCING_TO_AZURE,
         ItemStage.PROTECTED_TO_AZURE,
@@ -102,6 +144,9 @@ def item_body(state: SimState, item: ItemState) -> dict[str, Any]:
         recovery_point_id = f"{item_id(state, item)}/recoveryPoints/{item.recovery_point.id}"
     policy = scenario.forward_policy if toward_azure else scenario.failback_policy
     health = "Critical" if item.azure_vm_deleted else "Normal"
+    health_errors = _health_errors(state, item)
+    if failed_at is not None:
+        health_errors += _failed_failover_errors(item, failed_at)
     classic = state.architecture is Architecture.CLASSIC
     properties: dict[str, Any] = {
         "friendlyName": item.spec.vm_name,
@@ -123,9 +168,9 @@ def item_body(state: SimState, item: ItemState) -> dict[str, Any]:
         "testFailoverState": "None",
         "testFailoverStateDescription": "None",
         "allowedOperations": allowed,
-        "replicationHealth": health,
+        "replicationHealth": "Critical" if failed_at is not None else health,
         "failoverHealth": health,
-        "healthErrors": _health_errors(state, item),
+        "healthErrors": health_errors,
         "policyId": policy_id(state, policy),
         "policyFriendlyName": policy,
         "currentScenario": current,
@@ -442,7 +487,8 @@ def _inmage_rcm(state: SimState, item: ItemState, view: Any) -> dict[str, Any]:
         "lastAgentUpgradeType": None,
         "lastAgentUpgradeErrorDetails": [],
         "isLastUpgradeSuccessful": None,
-        "isAgentRegistrationSuccessfulAfterFailover": True,
+        # Recorded true once registered; false until then (modelled on the agent window, FB028).
+        "isAgentRegistrationSuccessfulAfterFailover": now >= state.agent_registered_at(item),
         "protectedDisks": _rcm_disks(item, state, now),
         "mobilityAgentDetails": {
             "version": "9.44.6071.1",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from typing import Any
 
 from failback_operator.sim.asr.clock import SimClock
@@ -129,9 +128,7 @@ class SimRuntime:
                         "currentJob": item.current_job_id,
                         "protectionDisabled": item.protection_disabled,
                         "azureVmDeleted": item.azure_vm_deleted,
-                        "agentReadyAt": (
-                            item.booted_at + timedelta(minutes=self.state.faults.agent_not_installed_minutes)
-                        ).isoformat(),
+                        "agentReadyAt": self.state.agent_registered_at(item).isoformat(),
                     }
                     for item in self.state.items.values()
                 },

@@ -234,6 +234,9 @@ class JobFailure(_Model):
     code: str
     item: str | None = None  # protected item name; any item when absent
     times: int = Field(default=1, ge=1)
+    # unplanned_failover only: the failing machine is left as the recorded failed failover shows it
+    # (UnplannedFailoverCompletionFailed, health error 78037) instead of where it was.
+    completion_failed: bool = False
 
     @field_validator("code")
     @classmethod
@@ -244,6 +247,12 @@ class JobFailure(_Model):
             f"{code} is not a documented code ({', '.join(DOCUMENTED_JOB_ERROR_CODES)}); "
             "an undocumented code needs a message"
         )
+
+    @model_validator(mode="after")
+    def _completion_failed_on_failover(self) -> JobFailure:
+        if self.completion_failed and self.operation != "unplanned_failover":
+            raise ValueError("completion_failed is recorded for an unplanned failover only")
+        return self
 
 
 class Throttling(_Model):

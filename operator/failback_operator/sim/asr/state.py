@@ -57,6 +57,8 @@ class ItemState:
     azure_vm_deleted: bool = False
     last_failover_time: datetime | None = None
     recovery_point: RecoveryPoint | None = None
+    # When its last failover failed as recorded: "Failover couldn't be completed" (health error 78037).
+    failover_failed_at: datetime | None = None
     reprotect_input: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -107,6 +109,8 @@ class JobState:
     phase: str | None = None
     # Recovery-plan job: (phase, item name) -> id of the child job its machine task runs.
     child_jobs: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The machine a failing failover leaves "Failover couldn't be completed" (fault completion_failed).
+    completion_failed_item: str | None = None
 
     @property
     def failure(self) -> JobErrorText | None:
@@ -194,6 +198,14 @@ class SimState:
         return start + timedelta(
             minutes=self.scenario.job_durations.resync_minutes if minutes is None else minutes
         )
+
+    def agent_registered_at(self, item: ItemState) -> datetime:
+        """FB028: when the agent in the item's Azure VM has re-registered since the VM booted.
+
+        Until then reprotect is refused with "agent not installed", and a modernized item reports
+        `isAgentRegistrationSuccessfulAfterFailover` false (fault `agent_not_installed_minutes`).
+        """
+        return item.booted_at + timedelta(minutes=self.faults.agent_not_installed_minutes)
 
     def item(self, name: str) -> ItemState | None:
         """An item by ARM name, compared case-insensitively; disabled items are gone."""
