@@ -43,7 +43,7 @@ from failback_operator.testenv.operator_process import OperatorProcess
 from failback_operator.testenv.processes import free_port
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.testenv.vcsim_inventory import capture, restore
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import VCenterEndpoint, vcenter_session
 from tests.support.preflight_setup import GAPS_SHIM
 from tests.support.vcsim_builders import VCSIM_MODEL
 
