@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
-from failback_operator.testenv.controlplane import ControlPlane
+from failback_operator.testenv.controlplane import ControlPlane, running_control_plane
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.vsphere import VCenterEndpoint, vcenter_session
 from tests.support.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
@@ -39,11 +39,22 @@ def e2e_vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimServer]
 
 
 @pytest.fixture(scope="session")
-def e2e_cluster(crds: ControlPlane, repo_root: Path) -> ControlPlane:
-    crds.kubectl(
-        "apply", "--server-side", "--force-conflicts", "-f", str(repo_root / "examples/00-namespaces.yaml")
-    )
-    return crds
+def e2e_cluster(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Iterator[ControlPlane]:
+    """A control plane of the end-to-end tier's own, whichever tests ran before on this worker.
+
+    Plans other tiers leave behind (examples, Argo CD test data) name the same machines and would
+    claim them from the plans under test.
+    """
+    with running_control_plane(tmp_path_factory.mktemp("e2e-controlplane")) as cluster:
+        cluster.apply_crds(repo_root / "crds")
+        cluster.kubectl(
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            str(repo_root / "examples/00-namespaces.yaml"),
+        )
+        yield cluster
 
 
 @pytest.fixture
