@@ -266,6 +266,23 @@ def _failover_not_completed(fact: ProtectedItem) -> JobError:
     )
 
 
+def _failover_outcome_pending(
+    intent: ItemIntent | None, jobs_by_id: Mapping[str, Job], now: datetime, settings: WorkflowSettings
+) -> bool:
+    """Whether the failover job's own outcome is still to be read, which says more than the item's state.
+
+    Items and jobs are read apart: the item may show the failed failover before its job is listed
+    as ended, read by name, or (recovery plan) found through its tracking id. A listed job is
+    waited for until judged; a job not listed yet only within the intent's grace.
+    """
+    if intent is None or intent.operation != Operation.FAILOVER:
+        return False
+    job = jobs_by_id.get(intent.job_name) if intent.job_name is not None else None
+    if job is not None:
+        return not job.finished or needs_details(job, intent.operation)
+    return now - intent.time <= settings.intent_grace
+
+
 def _sync_progress(fact: ProtectedItem | None) -> int | None:
     """Site Recovery's progress, kept within 0-100 whatever it reports."""
     if fact is None or fact.sync_progress_percent is None:
@@ -409,7 +426,11 @@ def _refresh_item(
                     ),
                 )
             )
-    if failover_failed and fact is not None:
+    if (
+        failover_failed
+        and fact is not None
+        and not _failover_outcome_pending(intent, jobs_by_id, now, settings)
+    ):
         if intent is not None and intent.operation == Operation.FAILOVER:
             intent = None  # it took effect and failed: nothing to adopt, nothing to call again
         if last_error is None or (last_error.rule_id is None and last_error.code != CHANGED_OUTSIDE_PLAN):

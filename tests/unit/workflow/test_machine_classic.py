@@ -791,3 +791,29 @@ def test_an_unknown_job_error_on_a_failover_left_incomplete_is_reported_under_fb
     assert error is not None
     assert (error.code, error.rule_id) == ("78037", "FB042")
     assert "99123 The recovery VM could not be started" in error.message
+
+
+def test_a_failover_left_incomplete_waits_for_its_jobs_own_error_while_the_job_is_still_to_be_read() -> None:
+    """Items and jobs are read apart: the item may show the failed failover before its job is read."""
+    status = _failover_recorded()
+    listed_failed = job("ufo-1", "UnplannedFailover", "rp-apps", state="Failed")  # a list entry: no errors
+    waiting = _failover_failed_on_vm_b((listed_failed,), status, 10)
+    assert waiting.status.phase == Phase.FAILING_BACK, waiting.status.message
+    assert not [a for a in waiting.actions if isinstance(a, StartOperation)]
+    read = dataclasses.replace(
+        listed_failed,
+        errors=(JobError(code="8038", message="Failed to bring up the on-premises virtual machine"),),
+        detailed=True,
+    )
+    judged = _failover_failed_on_vm_b((read,), waiting.status, 11)
+    assert (judged.status.phase, judged.status.progression) == (Phase.FAILED, Progression.JOB_FAILED)
+    assert "FB044" in (judged.status.message or "")
+
+
+def test_a_failover_left_incomplete_whose_job_is_not_listed_yet_waits_only_within_the_intent_grace() -> None:
+    status = _failover_recorded()
+    soon = _failover_failed_on_vm_b((), status, 0.01)
+    assert soon.status.phase == Phase.FAILING_BACK, soon.status.message
+    late = _failover_failed_on_vm_b((), soon.status, 60)
+    assert late.status.phase == Phase.FAILED
+    assert "FB042" in (late.status.message or "")
