@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from failback_operator.election.leadership import ElectionSettings
 from failback_operator.gathering.vault_reads import SharedVaultReads
+from failback_operator.services.approval_index import ApprovalIndex
 from failback_operator.services.approvals import ApprovalService
 from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.plan_index import PlanIndex
@@ -123,6 +124,8 @@ class OperatorRuntime:
     reconcile: ReconcileSettings
     # Every plan, kept from the watch: looks and the vault poller read it instead of listing plans.
     plan_index: PlanIndex
+    # Every approval, kept from the watch: looks read a plan's approvals from it.
+    approval_index: ApprovalIndex | None = None
     vault_reads: SharedVaultReads | None = None
     # The FailbackApproval status writer; None only where a test builds a runtime without one.
     approvals: ApprovalService | None = None
@@ -173,6 +176,7 @@ def build_runtime(
         ),
     )
     plan_index = PlanIndex(lambda: store.list("failbackplans"))
+    approval_index = ApprovalIndex(lambda: store.list("failbackapprovals"))
     reads = SharedVaultReads(
         # Shared long enough to absorb a burst of looks, never so long that a look sees nothing new.
         ttl_seconds=float(
@@ -202,6 +206,7 @@ def build_runtime(
         clock=utc_now,
         settings=settings,
         index=plan_index,
+        approval_index=approval_index,
     )
     if may_act is not None:
         plans.may_act = may_act
@@ -233,9 +238,13 @@ def build_runtime(
         vault_reads=reads,
         reconcile=reconcile,
         approvals=ApprovalService(
-            store=store, clock=utc_now, **({"may_act": may_act} if may_act is not None else {})
+            store=store,
+            clock=utc_now,
+            index=approval_index,
+            **({"may_act": may_act} if may_act is not None else {}),
         ),
         plan_index=plan_index,
+        approval_index=approval_index,
     )
     runtime.vault_poller = VaultPoller(
         store=store,

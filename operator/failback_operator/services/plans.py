@@ -29,6 +29,7 @@ from failback_operator.rules.reprotect_input import (
     resolve_reprotect_to_azure_values,
     resolve_reprotect_values,
 )
+from failback_operator.services.approval_index import ApprovalIndex
 from failback_operator.services.executor import OperationContext, execute
 from failback_operator.services.failures import describe_failure
 from failback_operator.services.job_details import JobDetailReader
@@ -139,6 +140,8 @@ class PlanService:
     job_details: JobDetailReader = field(default_factory=JobDetailReader)
     # The plans kept from watch events; without it, each look lists every plan (tests, tools).
     index: PlanIndex | None = None
+    # The approvals kept from watch events; without it, each look lists its namespace's approvals.
+    approval_index: ApprovalIndex | None = None
 
     async def look(self, namespace: str, name: str) -> timedelta:
         """Bring one plan a step further; returns when to look again."""
@@ -185,11 +188,7 @@ class PlanService:
             )
             return self.settings.idle_poll
         master_target = MasterTargetSpec.model_validate(master_target_obj["spec"])
-        approval_objs = [
-            a
-            for a in await self.store.list("failbackapprovals", namespace)
-            if a["spec"]["planRef"]["name"] == name
-        ]
+        approval_objs = await self._approvals(namespace, name)
         others = await self.index.naming(obj) if self.index else await self.store.list("failbackplans")
         claimed_by = claims_on(others, obj)
         gathered = await self.facts_source.read(
@@ -202,6 +201,16 @@ class PlanService:
         finally:
             if gathered.site_recovery is not None:
                 await gathered.site_recovery.close()
+
+    async def _approvals(self, namespace: str, name: str) -> list[Mapping[str, Any]]:
+        """The plan's approvals, from the index when there is one."""
+        if self.approval_index is not None:
+            return await self.approval_index.for_plan(namespace, name)
+        return [
+            a
+            for a in await self.store.list("failbackapprovals", namespace)
+            if a["spec"]["planRef"]["name"] == name
+        ]
 
     async def _decide_and_act(
         self,
