@@ -24,6 +24,7 @@ from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
 from failback_operator.storage.kube import KubeStore
 from failback_operator.storage.reservations import DiskSlotLedger
+from failback_operator.vsphere.inventory import SharedInventory
 from failback_operator.vsphere.sessions import VCenterSessions
 from failback_operator.workflow import WorkflowSettings
 
@@ -143,6 +144,7 @@ class OperatorRuntime:
 
     def forget(self, namespace: str, name: str) -> None:
         self._wake.pop((namespace, name), None)
+        self.plans.forget(namespace, name)
 
     def infrastructure_wake_event(self, plural: str, name: str) -> asyncio.Event:
         """The wake-up of a cluster-scoped object's daemon (its plural keeps it apart from plans)."""
@@ -195,13 +197,23 @@ def build_runtime(
     )
     sources = SourceResolver(store)
     reconcile = reconcile_settings_from_environment(environ)
-    # One logged-in session per vCenter for every look, renewed when vCenter drops it.
-    vcenter_reader = kept_session_reader(VCenterSessions())
+    # One logged-in session per vCenter for every look, renewed when vCenter drops it, and one
+    # inventory index per vCenter shared by the looks of a short period (the vault reads' TTL).
+    inventory = SharedInventory(ttl_seconds=reads.ttl_seconds)
+    vcenter_reader = kept_session_reader(VCenterSessions(), inventory)
+    facts_source = GatheringFactsSource(
+        store,
+        utc_now,
+        reads,
+        sources,
+        read_timeout=reconcile.read_timeout,
+        vcenter_reader=vcenter_reader,
+        inventory=inventory,
+    )
     plans = PlanService(
         store=store,
-        facts_source=GatheringFactsSource(
-            store, utc_now, reads, sources, read_timeout=reconcile.read_timeout, vcenter_reader=vcenter_reader
-        ),
+        facts_source=facts_source,
+        change_stamp=facts_source.change_stamp,
         ledger=ledger,
         clock=utc_now,
         settings=settings,

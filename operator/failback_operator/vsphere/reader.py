@@ -46,18 +46,28 @@ from failback_operator.vsphere.mapping import (
 from failback_operator.vsphere.privileges import read_run_as_privileges
 
 __all__ = [
+    "InventoryIndex",
     "PlanItemVm",
     "VCenterQuery",
     "VCenterReading",
     "VmLocation",
     "VmRef",
+    "read_inventory_index",
     "read_vcenter_facts",
 ]
 
 log = logging.getLogger(__name__)
 
 _INDEX_PATHS: Mapping[str, Sequence[str]] = {
-    "VirtualMachine": ("name", "config.uuid", "config.instanceUuid", "runtime.host", "parent"),
+    # The power state too: a VM powered on shows in the index's stamp (FB031), see vsphere.inventory.
+    "VirtualMachine": (
+        "name",
+        "config.uuid",
+        "config.instanceUuid",
+        "runtime.host",
+        "parent",
+        "runtime.powerState",
+    ),
     "HostSystem": ("name",),
 }
 _VM_PATHS = (
@@ -199,6 +209,16 @@ class _Index:
     def host_named(self, name: str) -> ObjectProperties | None:
         """The ESXi host of that name, if any."""
         return next((host for host in self.hosts.values() if host.get("name") == name), None)
+
+
+# The inventory index, read once and shared by the reads of one vCenter (vsphere.inventory).
+InventoryIndex = _Index
+
+
+def read_inventory_index(session: VCenterSession) -> InventoryIndex:
+    """Every VM and host of the vCenter with their small values, in one paged read."""
+    with translate_faults(session.address, "read the inventory"):
+        return _read_index(session)
 
 
 def _plain_names(found: Iterable[ObjectProperties]) -> list[ObjectProperties]:
@@ -486,12 +506,18 @@ def _run_as_entities(
 
 
 def read_vcenter_facts(
-    session: VCenterSession, query: VCenterQuery, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    session: VCenterSession,
+    query: VCenterQuery,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    index: InventoryIndex | None = None,
 ) -> VCenterReading:
-    """Everything the rules need about one master target and its plans' VMs, hosts and run-as account."""
+    """Everything the rules need about one master target and its plans' VMs, hosts and run-as account.
+
+    `index`: the inventory index when it was read already (shared by the reads of one vCenter).
+    """
     observed_at = now()
     with translate_faults(session.address, "read the inventory"):
-        index = _read_index(session)
+        index = index if index is not None else _read_index(session)
         master_target = index.find_vm(query.master_target)
         item_vms = [(item, index.find_vm(item.vm)) for item in query.items]
         chosen_vms = {vm.moref: vm for vm in [master_target, *(vm for _, vm in item_vms)] if vm is not None}
