@@ -102,6 +102,8 @@ class OperatorResult:
     memory_per_plan_kib: float | None
     cpu_seconds: float
     master_targets: int
+    # The operator's GETs per Site Recovery operation.
+    reads_by_operation: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -305,6 +307,7 @@ def _operator_phase(
         memory_per_plan_kib=((usage.peak_rss_bytes - idle.rss_bytes) / 1024 / params.plans),
         cpu_seconds=usage.cpu_seconds,
         master_targets=len(master_target_names(params)),
+        reads_by_operation=counts.reads_by_operation,
     )
     row = ContenderResult(OPERATOR.label, seconds, counts.reads, counts.writes, machines)
     return result, row
