@@ -180,13 +180,9 @@ def build_runtime(
     plan_index = PlanIndex(lambda: store.list("failbackplans"))
     approval_index = ApprovalIndex(lambda: store.list("failbackapprovals"))
     reads = SharedVaultReads(
-        # Shared long enough to absorb a burst of looks, never so long that a look sees nothing new.
-        ttl_seconds=float(
-            environ.get(
-                "FAILBACK_VAULT_READ_TTL_SECONDS",
-                min(settings.active_poll.total_seconds(), vault_poll.total_seconds()) / 2,
-            )
-        ),
+        # The vault poller reads the items and jobs afresh at least at its quiet pace, and wakes the
+        # plans a change concerns with them: looks use its reads and list only when it has stopped.
+        ttl_seconds=float(environ.get("FAILBACK_VAULT_READ_TTL_SECONDS", pace.quiet.total_seconds())),
         # One jobs list a day back serves every plan's job tracking and adoption.
         jobs_since=lambda: utc_now() - timedelta(days=1),
         # The configuration changes rarely; a retention volume awaited (FB022) is still seen in time.
@@ -198,8 +194,16 @@ def build_runtime(
     sources = SourceResolver(store)
     reconcile = reconcile_settings_from_environment(environ)
     # One logged-in session per vCenter for every look, renewed when vCenter drops it, and one
-    # inventory index per vCenter shared by the looks of a short period (the vault reads' TTL).
-    inventory = SharedInventory(ttl_seconds=reads.ttl_seconds)
+    # inventory index per vCenter shared by the looks of a short period (each look still reads its
+    # own VMs' and master target's details).
+    inventory = SharedInventory(
+        ttl_seconds=float(
+            environ.get(
+                "FAILBACK_VCENTER_INVENTORY_SECONDS",
+                min(settings.active_poll.total_seconds(), vault_poll.total_seconds()),
+            )
+        )
+    )
     vcenter_reader = kept_session_reader(VCenterSessions(), inventory)
     facts_source = GatheringFactsSource(
         store,

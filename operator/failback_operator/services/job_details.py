@@ -12,6 +12,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
 from failback_operator.api.status import ItemStatus
@@ -42,6 +43,9 @@ class JobDetailReader:
 
     limit_per_look: int = 6
     kept: int = 1024
+    # How far back the jobs list surely reaches (it is read a day back): an item's own job called
+    # since then is left to the next list instead of being read by name.
+    listed_for: timedelta = timedelta(hours=12)
     _ended: OrderedDict[str, Job] = field(default_factory=OrderedDict)
     _tracked: OrderedDict[str, str] = field(default_factory=OrderedDict)
     reads: int = 0  # GETs sent, for tests and metrics
@@ -63,7 +67,14 @@ class JobDetailReader:
         asked: set[str] = set()
         # Two rounds: a recovery-plan job read now may name failed child jobs to read next.
         for _ in range(2):
-            wanted = jobs_to_read(items, list(jobs.values()), tracked, budget + len(asked), recovery_plans)
+            wanted = jobs_to_read(
+                items,
+                list(jobs.values()),
+                tracked,
+                budget + len(asked),
+                recovery_plans,
+                listed_since=vault.observed_at - self.listed_for if vault.observed_at else None,
+            )
             names = [name for name in wanted if name not in asked][:budget]
             if not names:
                 break

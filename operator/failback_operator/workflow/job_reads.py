@@ -9,6 +9,7 @@ than `limit` per look.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ItemStage
@@ -18,18 +19,26 @@ from failback_operator.workflow.items import _last_failover_job, needs_details
 __all__ = ["jobs_to_read"]
 
 
+def _listed_soon(recovery_plan: str | None, called_at: datetime, listed_since: datetime | None) -> bool:
+    """Whether an unlisted job of an intent will show in the next jobs list under its own name."""
+    return recovery_plan is None and listed_since is not None and called_at >= listed_since
+
+
 def jobs_to_read(
     items: Sequence[ItemStatus],
     jobs: Sequence[Job],
     tracked: Mapping[str, str],
     limit: int,
     recovery_plans: Mapping[str, str | None] | None = None,
+    listed_since: datetime | None = None,
 ) -> tuple[str, ...]:
     """Names of the jobs to GET now, most needed first, at most `limit`.
 
     1. The job of each pending intent that the list does not show under that name (a recovery-plan
        call's tracking id, followed to the real job), or that has ended where only its details
-       tell the outcome (a failover's tasks, a failure's error).
+       tell the outcome (a failover's tasks, a failure's error). An item's own call names its job
+       itself: when the intent is newer than `listed_since` (the jobs list reaches that far back),
+       the next jobs list shows that job, and the list says all a running or successful job needs.
     2. The failed per-machine child jobs of those recovery-plan jobs, once read: a machine's error
        code sits only there.
     3. For an item failed back (or not yet looked at) with no call pending and its shut-down not
@@ -51,6 +60,8 @@ def jobs_to_read(
         name = tracked.get(intent.job_name, intent.job_name)
         own.append(name)
         job = listed.get(name)
+        if job is None and _listed_soon(intent.recovery_plan, intent.time, listed_since):
+            continue
         if job is None or needs_details(job, intent.operation):
             want(name)
     for name in own:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from failback_operator.api.status import ItemIntent, ItemStatus
@@ -77,6 +77,32 @@ def test_only_the_plans_own_jobs_that_need_judging_are_read() -> None:
     # Once followed, the tracking id's real job is what is judged: listed, running, nothing to read.
     followed = [*jobs, _listed("real-1", "UnplannedFailover", "InProgress")]
     assert jobs_to_read(items, followed, {"tracking-1": "real-1"}, limit=10) == ("reprotect-failed",)
+
+
+def test_an_items_own_job_not_listed_yet_is_left_to_the_next_jobs_list() -> None:
+    """An item's call names its job itself: the next jobs list shows it, no GET needed; a recovery
+    plan's tracking id leads to a job of another name, which only a GET tells."""
+    reprotect = _item("vm-a", Operation.REPROTECT, "reprotect-new")
+    group = ItemStatus(
+        name="vm-b",
+        intent=ItemIntent(
+            operation=Operation.FAILOVER, attempt=1, time=NOW, job_name="tracking-1", recovery_plan="rp-app1"
+        ),
+    )
+    listed_since = NOW - timedelta(hours=12)
+    assert jobs_to_read([reprotect, group], [], {}, limit=5, listed_since=listed_since) == ("tracking-1",)
+    # Called before the list reaches, or with no bound known: read by name, as before.
+    old = ItemStatus(
+        name="vm-c",
+        intent=ItemIntent(
+            operation=Operation.REPROTECT, attempt=1, time=NOW - timedelta(days=2), job_name="reprotect-old"
+        ),
+    )
+    assert jobs_to_read([old], [], {}, limit=5, listed_since=listed_since) == ("reprotect-old",)
+    assert jobs_to_read([reprotect], [], {}, limit=5) == ("reprotect-new",)
+    # Once listed and failed, its error is read by name.
+    failed = _listed("reprotect-new", "SwitchReplicationGroupProtection", "Failed", "vm-a")
+    assert jobs_to_read([reprotect], [failed], {}, limit=5, listed_since=listed_since) == ("reprotect-new",)
 
 
 def test_a_failed_plan_jobs_failed_child_job_is_read_for_its_error() -> None:
