@@ -250,6 +250,7 @@ def build_runtime(
             rules=settings.rules,
             connect=reads.connect,
             vcenter_reader=vcenter_reader,
+            index=plan_index,
         ),
         vault_reads=reads,
         reconcile=reconcile,
