@@ -24,6 +24,12 @@ def _listed_soon(recovery_plan: str | None, called_at: datetime, listed_since: d
     return recovery_plan is None and listed_since is not None and called_at >= listed_since
 
 
+def _unfollowed_job_of(recovery_plan: str, jobs: Sequence[Job], followed: set[str]) -> bool:
+    """Whether the list shows a job of the recovery plan that no known tracking id leads to."""
+    plan = recovery_plan.casefold()
+    return any((j.target_object_name or "").casefold() == plan and j.id not in followed for j in jobs)
+
+
 def jobs_to_read(
     items: Sequence[ItemStatus],
     jobs: Sequence[Job],
@@ -39,6 +45,8 @@ def jobs_to_read(
        tell the outcome (a failover's tasks, a failure's error). An item's own call names its job
        itself: when the intent is newer than `listed_since` (the jobs list reaches that far back),
        the next jobs list shows that job, and the list says all a running or successful job needs.
+       A tracking id is read once the list shows a job of its recovery plan that no tracking id
+       leads to yet: read before, it answers with a placeholder and must be read again.
     2. The failed per-machine child jobs of those recovery-plan jobs, once read: a machine's error
        code sits only there.
     3. For an item failed back (or not yet looked at) with no call pending and its shut-down not
@@ -46,6 +54,7 @@ def jobs_to_read(
        (or of the item), once; an ended job is kept.
     """
     listed = {job.id: job for job in jobs}
+    followed = set(tracked.values())
     wanted: list[str] = []
 
     def want(name: str | None) -> None:
@@ -62,6 +71,13 @@ def jobs_to_read(
         job = listed.get(name)
         if job is None and _listed_soon(intent.recovery_plan, intent.time, listed_since):
             continue
+        if (
+            job is None
+            and intent.recovery_plan
+            and intent.job_name not in tracked
+            and not _unfollowed_job_of(intent.recovery_plan, jobs, followed)
+        ):
+            continue  # the tracking id would answer with a placeholder yet
         if job is None or needs_details(job, intent.operation):
             want(name)
     for name in own:

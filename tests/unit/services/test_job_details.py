@@ -90,7 +90,8 @@ def test_an_items_own_job_not_listed_yet_is_left_to_the_next_jobs_list() -> None
         ),
     )
     listed_since = NOW - timedelta(hours=12)
-    assert jobs_to_read([reprotect, group], [], {}, limit=5, listed_since=listed_since) == ("tracking-1",)
+    real = _listed("real-1", "UnplannedFailover", "InProgress", "rp-app1")
+    assert jobs_to_read([reprotect, group], [real], {}, limit=5, listed_since=listed_since) == ("tracking-1",)
     # Called before the list reaches, or with no bound known: read by name, as before.
     old = ItemStatus(
         name="vm-c",
@@ -103,6 +104,24 @@ def test_an_items_own_job_not_listed_yet_is_left_to_the_next_jobs_list() -> None
     # Once listed and failed, its error is read by name.
     failed = _listed("reprotect-new", "SwitchReplicationGroupProtection", "Failed", "vm-a")
     assert jobs_to_read([reprotect], [failed], {}, limit=5, listed_since=listed_since) == ("reprotect-new",)
+
+
+def test_a_tracking_id_is_read_once_the_list_shows_a_job_it_may_lead_to() -> None:
+    """Read before its job is listed, a tracking id answers with a placeholder: one GET wasted."""
+    group = ItemStatus(
+        name="vm-b",
+        intent=ItemIntent(
+            operation=Operation.COMMIT, attempt=1, time=NOW, job_name="tracking-2", recovery_plan="rp-app1"
+        ),
+    )
+    failover = _listed("real-1", "UnplannedFailover", "Succeeded", "rp-app1")
+    # The group's failover job, which an earlier tracking id led to, is no sign of the commit's job.
+    assert jobs_to_read([group], [failover], {"tracking-1": "real-1"}, limit=5) == ()
+    commit = _listed("real-2", "FailoverCommit", "InProgress", "RP-APP1")
+    assert jobs_to_read([group], [failover, commit], {"tracking-1": "real-1"}, limit=5) == ("tracking-2",)
+    # Once followed, the real job is judged from the list.
+    followed = {"tracking-1": "real-1", "tracking-2": "real-2"}
+    assert jobs_to_read([group], [failover, commit], followed, limit=5) == ()
 
 
 def test_a_failed_plan_jobs_failed_child_job_is_read_for_its_error() -> None:
