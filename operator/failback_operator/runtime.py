@@ -180,9 +180,14 @@ def build_runtime(
     plan_index = PlanIndex(lambda: store.list("failbackplans"))
     approval_index = ApprovalIndex(lambda: store.list("failbackapprovals"))
     reads = SharedVaultReads(
-        # The vault poller reads the items and jobs afresh at least at its quiet pace, and wakes the
-        # plans a change concerns with them: looks use its reads and list only when it has stopped.
-        ttl_seconds=float(environ.get("FAILBACK_VAULT_READ_TTL_SECONDS", pace.quiet.total_seconds())),
+        # The vault poller reads the items and jobs afresh at its paces and wakes the plans a change
+        # concerns with them: looks use its reads, and list only what is older than their own pace.
+        ttl_seconds=float(
+            environ.get(
+                "FAILBACK_VAULT_READ_TTL_SECONDS",
+                min(settings.active_poll.total_seconds(), pace.quiet.total_seconds()),
+            )
+        ),
         # One jobs list a day back serves every plan's job tracking and adoption.
         jobs_since=lambda: utc_now() - timedelta(days=1),
         # The configuration changes rarely; a retention volume awaited (FB022) is still seen in time.
