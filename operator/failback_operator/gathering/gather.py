@@ -131,7 +131,12 @@ def kept_session_reader(sessions: VCenterSessions, inventory: SharedInventory | 
     def use(endpoint: VCenterEndpoint, query: VCenterQuery, session: VCenterSession) -> VCenterReading:
         if inventory is None:
             return read_vcenter_facts(session, query)
-        return read_vcenter_facts(session, query, index=inventory.index(endpoint, session))
+        return read_vcenter_facts(
+            session,
+            query,
+            index=inventory.index(endpoint, session),
+            remember=lambda key, read: inventory.remembered(endpoint, key, read),
+        )
 
     def read(endpoint: VCenterEndpoint, query: VCenterQuery) -> VCenterReading:
         return sessions.run(endpoint, lambda session: use(endpoint, query, session))

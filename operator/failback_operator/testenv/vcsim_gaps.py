@@ -22,7 +22,13 @@ from failback_operator.facts.vsphere import RunAsPrivileges
 from failback_operator.gathering import gather
 from failback_operator.rules.config import RuleConfig
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
-from failback_operator.vsphere.reader import InventoryIndex, VCenterQuery, VCenterReading, read_vcenter_facts
+from failback_operator.vsphere.reader import (
+    InventoryIndex,
+    Remember,
+    VCenterQuery,
+    VCenterReading,
+    read_vcenter_facts,
+)
 
 __all__ = ["ENTRY", "install", "read_facts_with_gaps_filled", "read_with_gaps_filled"]
 
@@ -43,9 +49,11 @@ def read_facts_with_gaps_filled(
     query: VCenterQuery,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     index: InventoryIndex | None = None,
+    remember: Remember | None = None,
 ) -> VCenterReading:
     """The real reading of vcsim over a fresh or a kept session, completed as vCenter would report it."""
-    reading = _real_read_facts(session, query, now, index)
+    shared = {"remember": remember} if remember is not None else {}
+    reading = _real_read_facts(session, query, now, index, **shared)
     facts = reading.facts
     host = facts.master_target_host
     if host is not None:

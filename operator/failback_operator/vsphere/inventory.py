@@ -1,5 +1,8 @@
 """One inventory index per vCenter per short period, shared by every read of that vCenter.
 
+The answers that are the same for every plan of a master target (its host's licence, the run-as
+account's privileges on its entities) are shared for that period too.
+
 Every look reads the inventory index (each VM's name, UUIDs, host, folder and power state; each
 host's name) to find its master target and VMs; with many plans on one vCenter that index was
 read once per look, each read as large as the vCenter. Here it is read once per vCenter per
@@ -13,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession
 from failback_operator.vsphere.reader import InventoryIndex, read_inventory_index
@@ -66,6 +70,7 @@ class SharedInventory:
         self._kept: dict[VCenterEndpoint, _Kept] = {}
         self._lock = threading.Lock()
         self._reading: dict[VCenterEndpoint, threading.Lock] = {}
+        self._answers: dict[tuple[VCenterEndpoint, Hashable], tuple[float, Any]] = {}
         self.reads = 0
 
     def index(self, endpoint: VCenterEndpoint, session: VCenterSession) -> InventoryIndex:
@@ -86,6 +91,21 @@ class SharedInventory:
                     index=index, fingerprint=fingerprint, read_at=self._monotonic(), changes=changes
                 )
             return index
+
+    def remembered(self, endpoint: VCenterEndpoint, key: Hashable, read: Callable[[], Any]) -> Any:
+        """An answer of the vCenter shared for `ttl_seconds` (the same for every plan of a master target)."""
+        now = self._monotonic()
+        with self._lock:
+            known = self._answers.get((endpoint, key))
+            if known is not None and now - known[0] < self.ttl_seconds:
+                return known[1]
+            # Forget stale answers as they are replaced, so that the table stays as small as the estate.
+            for stale in [k for k, (at, _) in self._answers.items() if now - at >= self.ttl_seconds]:
+                del self._answers[stale]
+        answer = read()
+        with self._lock:
+            self._answers[(endpoint, key)] = (self._monotonic(), answer)
+        return answer
 
     def stamp(self, endpoint: VCenterEndpoint) -> int | None:
         """How many reads found the vCenter's index changed; None before its first read."""

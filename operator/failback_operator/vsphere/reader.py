@@ -8,10 +8,10 @@ the VMs, hosts, datastores and datastore clusters concerned, walked to in the sa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from pyVmomi import vim
@@ -48,6 +48,7 @@ from failback_operator.vsphere.privileges import read_run_as_privileges
 __all__ = [
     "InventoryIndex",
     "PlanItemVm",
+    "Remember",
     "VCenterQuery",
     "VCenterReading",
     "VmLocation",
@@ -57,6 +58,15 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# Answers shared by the reads of one vCenter for a short time: (key, how to read it) -> answer.
+Remember = Callable[[Hashable, Callable[[], Any]], Any]
+
+
+def _now_read(key: Hashable, read: Callable[[], T]) -> T:
+    return read()
+
 
 _INDEX_PATHS: Mapping[str, Sequence[str]] = {
     # The power state too: a VM powered on shows in the index's stamp (FB031), see vsphere.inventory.
@@ -510,10 +520,13 @@ def read_vcenter_facts(
     query: VCenterQuery,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     index: InventoryIndex | None = None,
+    remember: Remember = _now_read,
 ) -> VCenterReading:
     """Everything the rules need about one master target and its plans' VMs, hosts and run-as account.
 
     `index`: the inventory index when it was read already (shared by the reads of one vCenter).
+    `remember`: shares the answers that are the same for every plan of a master target (the hosts'
+    licences, the run-as account's privileges) between the reads of one vCenter.
     """
     observed_at = now()
     with translate_faults(session.address, "read the inventory"):
@@ -534,7 +547,9 @@ def read_vcenter_facts(
         details = _read_details(
             session, [vm.obj for vm in chosen_vms.values()], [host.obj for host in host_refs.values()]
         )
-        licences, licence_note = _host_licences(session, details, list(host_refs))
+        licences, licence_note = remember(
+            ("licences", tuple(sorted(host_refs))), lambda: _host_licences(session, details, list(host_refs))
+        )
 
     hosts = {ref: _esxi_host(details[ref], details, index, licences) for ref in host_refs if ref in details}
     mt_details = details.get(master_target.moref) if master_target else None
@@ -549,7 +564,11 @@ def read_vcenter_facts(
     if query.run_as_user:
         entities = _run_as_entities(session, mt_details, details)
         with translate_faults(session.address, "read the run-as account's privileges"):
-            privileges, privileges_note = read_run_as_privileges(session, query.run_as_user, entities)
+            user = query.run_as_user
+            privileges, privileges_note = remember(
+                ("privileges", user, tuple(name for name, _ in entities)),
+                lambda: read_run_as_privileges(session, user, entities),
+            )
 
     log.debug(
         "read %d of %d VMs and %d hosts from vCenter %s",

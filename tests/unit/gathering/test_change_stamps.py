@@ -76,3 +76,21 @@ def test_the_vcenter_index_is_read_once_per_period_and_its_stamp_counts_changes(
     clock[0] = 12
     inventory.index(ENDPOINT, None)  # type: ignore[arg-type]  # the VM was powered on (FB031)
     assert (inventory.reads, inventory.stamp(ENDPOINT)) == (3, 1)
+
+
+def test_answers_the_same_for_every_plan_of_a_master_target_are_read_once_per_period() -> None:
+    clock = [0.0]
+    inventory = SharedInventory(5, monotonic=lambda: clock[0], reader=lambda _: _index("poweredOff"))
+    asked: list[str] = []
+
+    def privileges() -> str:
+        asked.append("privileges")
+        return f"granted at {clock[0]}"
+
+    key = ("privileges", "svc-asr", ("Datacenter:dc1", "VirtualMachine:mt-1"))
+    assert inventory.remembered(ENDPOINT, key, privileges) == "granted at 0.0"
+    assert inventory.remembered(ENDPOINT, key, privileges) == "granted at 0.0"  # another plan's look
+    assert inventory.remembered(ENDPOINT, ("privileges", "svc-asr", ("Datacenter:dc2",)), privileges)
+    assert asked == ["privileges", "privileges"]
+    clock[0] = 6
+    assert inventory.remembered(ENDPOINT, key, privileges) == "granted at 6"
