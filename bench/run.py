@@ -137,8 +137,15 @@ def _furnish_vcsim(server: VcsimServer, master_targets: list[str], workdir: Path
 
 
 def _apply(cluster: ControlPlane, documents: list[dict[str, Any]]) -> None:
+    # A minute, and more for a large estate: a thousand plans take a while on a busy machine.
     cluster.kubectl(
-        "apply", "--server-side", "--force-conflicts", "-f", "-", input=yaml.safe_dump_all(documents)
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        "-",
+        input=yaml.safe_dump_all(documents),
+        timeout=max(60.0, len(documents) * 0.3),
     )
 
 
