@@ -14,6 +14,7 @@ import json
 import math
 import os
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -69,6 +70,8 @@ class ArmCounts:
     list_reads: int  # GETs of item and job lists, every page
     list_first_pages: int  # how many times a list was read from its first page
     reads_in_sync: int
+    # GETs per Site Recovery operation (list jobs, get job, get fabric...): where the reads go.
+    reads_by_operation: dict[str, int] = field(default_factory=dict)
 
 
 def _records(simulator: AsrSimulator, after: int, upto: int | None = None) -> list[dict[str, Any]]:
@@ -101,6 +104,9 @@ def arm_counts(
         list_reads=len(lists),
         list_first_pages=sum(1 for r in lists if "skiptoken" not in r.get("query", "").lower()),
         reads_in_sync=in_sync,
+        reads_by_operation=dict(
+            Counter(r["operation"] for r in records if r["method"] == "GET").most_common()
+        ),
     )
 
 

@@ -50,6 +50,9 @@ def markdown(result: RunResult, *, cores: int) -> str:
         f"| end to end / limit, median / worst plan | {_number(op.ratio_median, 3)} / "
         f"{_number(op.ratio_max, 3)} |",
         f"| ARM reads / writes per item | {op.reads_per_item:.1f} / {op.writes_per_item:.1f} |",
+        "| ARM reads by operation | "
+        + (", ".join(f"{name} {count}" for name, count in op.reads_by_operation.items()) or "—")
+        + " |",
         f"| ARM reads per item-hour in sync (simulated hours) | {_number(op.reads_per_item_hour_in_sync)} |",
         f"| GETs per list read / pages per list | {_number(op.reads_per_list, 2)} / {op.pages_per_list} |",
         f"| Kubernetes writes per plan | {op.kubernetes_writes_per_plan:.1f} "

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from failback_operator.election.leadership import ElectionSettings
 from failback_operator.gathering.vault_reads import SharedVaultReads
+from failback_operator.services.approval_index import ApprovalIndex
 from failback_operator.services.approvals import ApprovalService
 from failback_operator.services.master_targets import MasterTargetService
 from failback_operator.services.plan_index import PlanIndex
@@ -23,7 +24,7 @@ from failback_operator.services.vaults import VaultService
 from failback_operator.services.vcenters import VCenterService
 from failback_operator.storage.kube import KubeStore
 from failback_operator.storage.reservations import DiskSlotLedger
-from failback_operator.vsphere import VCenterSessions
+from failback_operator.vsphere import SharedInventory, VCenterSessions
 from failback_operator.workflow import WorkflowSettings
 
 __all__ = [
@@ -123,6 +124,8 @@ class OperatorRuntime:
     reconcile: ReconcileSettings
     # Every plan, kept from the watch: looks and the vault poller read it instead of listing plans.
     plan_index: PlanIndex
+    # Every approval, kept from the watch: looks read a plan's approvals from it.
+    approval_index: ApprovalIndex | None = None
     vault_reads: SharedVaultReads | None = None
     # The FailbackApproval status writer; None only where a test builds a runtime without one.
     approvals: ApprovalService | None = None
@@ -140,6 +143,7 @@ class OperatorRuntime:
 
     def forget(self, namespace: str, name: str) -> None:
         self._wake.pop((namespace, name), None)
+        self.plans.forget(namespace, name)
 
     def infrastructure_wake_event(self, plural: str, name: str) -> asyncio.Event:
         """The wake-up of a cluster-scoped object's daemon (its plural keeps it apart from plans)."""
@@ -173,12 +177,14 @@ def build_runtime(
         ),
     )
     plan_index = PlanIndex(lambda: store.list("failbackplans"))
+    approval_index = ApprovalIndex(lambda: store.list("failbackapprovals"))
     reads = SharedVaultReads(
-        # Shared long enough to absorb a burst of looks, never so long that a look sees nothing new.
+        # The vault poller reads the items and jobs afresh at its paces and wakes the plans a change
+        # concerns with them: looks use its reads, and list only what is older than their own pace.
         ttl_seconds=float(
             environ.get(
                 "FAILBACK_VAULT_READ_TTL_SECONDS",
-                min(settings.active_poll.total_seconds(), vault_poll.total_seconds()) / 2,
+                min(settings.active_poll.total_seconds(), pace.quiet.total_seconds()),
             )
         ),
         # One jobs list a day back serves every plan's job tracking and adoption.
@@ -191,17 +197,36 @@ def build_runtime(
     )
     sources = SourceResolver(store)
     reconcile = reconcile_settings_from_environment(environ)
-    # One logged-in session per vCenter for every look, renewed when vCenter drops it.
-    vcenter_reader = kept_session_reader(VCenterSessions())
+    # One logged-in session per vCenter for every look, renewed when vCenter drops it, and one
+    # inventory index per vCenter shared by the looks of a short period (each look still reads its
+    # own VMs' and master target's details).
+    inventory = SharedInventory(
+        ttl_seconds=float(
+            environ.get(
+                "FAILBACK_VCENTER_INVENTORY_SECONDS",
+                min(settings.active_poll.total_seconds(), vault_poll.total_seconds()),
+            )
+        )
+    )
+    vcenter_reader = kept_session_reader(VCenterSessions(), inventory)
+    facts_source = GatheringFactsSource(
+        store,
+        utc_now,
+        reads,
+        sources,
+        read_timeout=reconcile.read_timeout,
+        vcenter_reader=vcenter_reader,
+        inventory=inventory,
+    )
     plans = PlanService(
         store=store,
-        facts_source=GatheringFactsSource(
-            store, utc_now, reads, sources, read_timeout=reconcile.read_timeout, vcenter_reader=vcenter_reader
-        ),
+        facts_source=facts_source,
+        change_stamp=facts_source.change_stamp,
         ledger=ledger,
         clock=utc_now,
         settings=settings,
         index=plan_index,
+        approval_index=approval_index,
     )
     if may_act is not None:
         plans.may_act = may_act
@@ -229,13 +254,18 @@ def build_runtime(
             rules=settings.rules,
             connect=reads.connect,
             vcenter_reader=vcenter_reader,
+            index=plan_index,
         ),
         vault_reads=reads,
         reconcile=reconcile,
         approvals=ApprovalService(
-            store=store, clock=utc_now, **({"may_act": may_act} if may_act is not None else {})
+            store=store,
+            clock=utc_now,
+            index=approval_index,
+            **({"may_act": may_act} if may_act is not None else {}),
         ),
         plan_index=plan_index,
+        approval_index=approval_index,
     )
     runtime.vault_poller = VaultPoller(
         store=store,

@@ -5,7 +5,9 @@ one list of protected items, recovery plans, jobs, the configuration server and 
 instead of reading them again. Items and jobs, which move with every step, are reused for a short
 time only (the TTL); the configuration (fabric, configuration server with its vCenters, policies,
 recovery plans), which rarely changes, is read once and refreshed on its own slower period. A
-newer read always replaces an older one, so what a plan sees never goes back in time.
+newer read always replaces an older one, so what a plan sees never goes back in time. Each vault
+keeps a change stamp: how many reads found something other than the read of that kind before, so
+that a look can tell whether the vault moved since its last decision without reading it.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ class _VaultCache:
     client: SiteRecovery
     entries: dict[str, _Entry] = field(default_factory=dict)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # The last value read of each kind, kept when an entry is expired, to tell a change from a re-read.
+    last: dict[str, Any] = field(default_factory=dict)
+    changes: int = 0
 
 
 def _key(config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> str:
@@ -126,6 +131,19 @@ class SharedVaultReads:
         self._vaults: dict[str, _VaultCache] = {}
         self.reads: dict[str, int] = {}
 
+    @staticmethod
+    def key(config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> str:
+        """The vault's reader: its vault and identity, digested (no credential shows in it)."""
+        return _key(config, identity)
+
+    def changes(self, key: str) -> int:
+        """How many reads of the vault found something new (0 before any read).
+
+        Read before gathering: data read afterwards is at least as new as what this stamp counts.
+        """
+        cache = self._vaults.get(key)
+        return 0 if cache is None else cache.changes
+
     def connect(self, config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> SiteRecovery:
         """A client for the vault whose reads are shared with every other look at it."""
         key = _key(config, identity)
@@ -153,6 +171,9 @@ class SharedVaultReads:
                 return value
             fresh = await fetch()
             cache.entries[kind] = _Entry(value=fresh, read_at=self._monotonic())
+            if kind in cache.last and cache.last[kind] != fresh:
+                cache.changes += 1
+            cache.last[kind] = fresh
             self.reads[kind] = self.reads.get(kind, 0) + 1
             return fresh
 

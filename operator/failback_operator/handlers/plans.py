@@ -95,10 +95,16 @@ async def spec_changed(name: str, namespace: str | None, spec: Any, memo: Any, *
 
 @kopf.on.event(GROUP, VERSION, "failbackapprovals")
 async def approval_changed(
-    spec: Any, name: str, namespace: str | None, type: str | None, memo: Any, **_: Any
+    spec: Any, body: Any, name: str, namespace: str | None, type: str | None, memo: Any, **_: Any
 ) -> None:
     """An approval appeared, changed or went away: its plan looks now, and its status says if it counts."""
     runtime: OperatorRuntime = memo.runtime
+    if runtime.approval_index is not None:
+        # Kept first, so that the look woken below reads the approval as it is now.
+        if type == "DELETED":
+            runtime.approval_index.deleted(namespace or "", name)
+        elif body:
+            runtime.approval_index.seen(body)
     plan = (spec or {}).get("planRef", {}).get("name")
     if plan and namespace is not None:
         runtime.wake(namespace, plan)

@@ -43,12 +43,14 @@ def run_operator(
 ) -> int:
     """Start the operator and block until it stops; returns the process exit status."""
     import failback_operator.handlers  # noqa: F401  (registers the handlers)
+    from failback_operator.handlers.quiet_logs import quiet_watch_successes
     from failback_operator.metrics import METRICS, serve_metrics
 
     kopf.configure(
         verbose=verbose, log_format=kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.FULL
     )
     logging.getLogger("azure").setLevel(logging.WARNING)
+    quiet_watch_successes()
     for handler in logging.getLogger().handlers:
         handler.addFilter(RetriesAreWarnings())
     if metrics:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import kopf
 
 from failback_operator.runtime import build_runtime
 
-__all__ = ["configure"]
+__all__ = ["configure", "widen_blocking_threads"]
 
 ANNOTATION_PREFIX = "failback.io"
 
@@ -25,3 +28,16 @@ def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     settings.posting.level = 30  # logging.WARNING: our own Events say what happened
     # Kopf keeps nothing in status: the status schema would prune it, and one writer owns status.
     settings.persistence.finalizer = f"{ANNOTATION_PREFIX}/finalizer"
+
+
+@kopf.on.startup()
+async def widen_blocking_threads(**_: Any) -> None:
+    """Blocking reads (the Kubernetes client, pyVmomi) wait in threads: give them enough of them.
+
+    Python's default is the CPU count plus four; with many plans, the Kubernetes reads and writes of
+    the looks would queue behind a few slow vCenter reads although both only wait on the network.
+    """
+    threads = int(os.environ.get("FAILBACK_BLOCKING_THREADS", "32"))
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="blocking")
+    )

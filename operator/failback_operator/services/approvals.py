@@ -12,6 +12,7 @@ from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.status import FailbackApprovalStatus
 from failback_operator.facts import Architecture
 from failback_operator.gathering.spec_facts import approval_facts, failback_plan_facts
+from failback_operator.services.approval_index import ApprovalIndex
 from failback_operator.storage.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.workflow.approvals import approval_status, judge_approval
 
@@ -31,6 +32,8 @@ class ApprovalService:
     store: KubeStore
     clock: Callable[[], datetime]
     may_act: Callable[[], bool] = field(default=_always)
+    # The approvals kept from watch events; without it, a plan's approvals are listed.
+    index: ApprovalIndex | None = None
 
     async def look(self, namespace: str, name: str, plan_gone: bool = False) -> None:
         """Judge one approval; `plan_gone` when its plan is being deleted (it still exists until then)."""
@@ -72,6 +75,14 @@ class ApprovalService:
 
     async def look_for_plan(self, namespace: str, plan: str, gone: bool = False) -> None:
         """Judge every approval naming `plan` again (its run, policy or existence changed)."""
-        for approval in await self.store.list("failbackapprovals", namespace):
-            if approval["spec"]["planRef"]["name"] == plan:
-                await self.look(namespace, approval["metadata"]["name"], plan_gone=gone)
+        approvals = (
+            await self.index.for_plan(namespace, plan)
+            if self.index is not None
+            else [
+                a
+                for a in await self.store.list("failbackapprovals", namespace)
+                if a["spec"]["planRef"]["name"] == plan
+            ]
+        )
+        for approval in approvals:
+            await self.look(namespace, approval["metadata"]["name"], plan_gone=gone)

@@ -45,6 +45,7 @@ from failback_operator.rules.retention import (
     refresh_requested,
     wanted_retention_drives,
 )
+from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.reconciling import (
     ReconcileSettings,
     post_events,
@@ -108,6 +109,8 @@ class MasterTargetService:
     fix_disk_uuid: DiskUuidFixer = remediate_enable_uuid
     # Refresh server (FB022); None refreshes through the Site Recovery adapter.
     refresh: ConfigurationServerRefresher | None = None
+    # The plans kept from watch events; without it, each look lists every plan (FB022's drives).
+    index: PlanIndex | None = None
     # The last failure announced per master target and topic (the FB024 fix, the FB022 refresh),
     # so that the same failure is announced once.
     _announced: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -176,7 +179,12 @@ class MasterTargetService:
         if facts.master_target.architecture is not Architecture.CLASSIC:
             return RetentionWaitStep(waits=())  # appliances have no retention volume
         try:
-            plans = plan_retention_drives(await self.store.list("failbackplans"))
+            listed = (
+                await self.index.objects()
+                if self.index is not None
+                else await self.store.list("failbackplans")
+            )
+            plans = plan_retention_drives(listed)
         except Exception as error:
             # Without the plans, the drives only they want are unknown: keep every wait as it is.
             log.warning("FB022: listing FailbackPlans for %s failed: %s", name, error)

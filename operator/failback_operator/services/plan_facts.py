@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.services.plans import PlanFacts
 from failback_operator.status.master_targets import retention_waits_from_status
 from failback_operator.storage.kube import KubeStore, NotFoundError
+from failback_operator.vsphere import SharedInventory, VCenterEndpoint
 
 __all__ = ["GatheringFactsSource"]
 
@@ -44,8 +45,14 @@ class GatheringFactsSource:
         sources: SourceResolver,
         read_timeout: timedelta = timedelta(minutes=2),
         vcenter_reader: VCenterReader | None = None,
+        inventory: SharedInventory | None = None,
     ) -> None:
         self._store = store
+        # The vCenter inventory the reader shares; its change stamp lets an unchanged look skip.
+        self._inventory = inventory
+        # Which vault reader and vCenter each RecoveryVault and VCenter named last time.
+        self._vault_keys: dict[str, str] = {}
+        self._vcenter_endpoints: dict[str, VCenterEndpoint] = {}
         # None logs in and out per read; the operator passes a reader over kept sessions.
         self._vcenter_reader = vcenter_reader
         self._clock = clock
@@ -55,6 +62,18 @@ class GatheringFactsSource:
         self._read_timeout = read_timeout
         # Facts Site Recovery clears after reprotect (OS, disks), kept per vault between looks.
         self._kept: dict[str, dict[str, ProtectedItem]] = {}
+
+    def change_stamp(self, vault: str, vcenter: str) -> Hashable | None:
+        """The change stamps of the vault's shared reads and the vCenter's shared inventory, from memory.
+
+        None while the RecoveryVault or VCenter was never resolved (or could not be): gather then.
+        """
+        key = self._vault_keys.get(vault)
+        endpoint = self._vcenter_endpoints.get(vcenter)
+        if key is None or endpoint is None or self._inventory is None:
+            return None
+        inventory = self._inventory.stamp(endpoint)
+        return (vault, key, self._reads.changes(key), vcenter, endpoint.address, inventory or 0)
 
     async def read(
         self,
@@ -75,7 +94,11 @@ class GatheringFactsSource:
         try:
             vault_obj = await self._store.get("recoveryvaults", spec.vault_ref.name)
             vault_spec, site_recovery = await self._sources.site_recovery(vault_obj)
+            self._vault_keys[spec.vault_ref.name] = self._reads.key(
+                site_recovery.config, site_recovery.identity
+            )
         except (NotFoundError, ValueError) as error:
+            self._vault_keys.pop(spec.vault_ref.name, None)
             problems.append(f"RecoveryVault {spec.vault_ref.name}: {error}")
 
         vcenter: VCenterSource | None = None
@@ -84,7 +107,9 @@ class GatheringFactsSource:
             vcenter_obj = await self._store.get("vcenters", master_target.v_center_ref.name)
             vcenter_spec, vcenter = await self._sources.vcenter(vcenter_obj)
             vcenter_host = vcenter_spec.host
+            self._vcenter_endpoints[master_target.v_center_ref.name] = vcenter.endpoint
         except (NotFoundError, ValueError) as error:
+            self._vcenter_endpoints.pop(master_target.v_center_ref.name, None)
             problems.append(f"VCenter {master_target.v_center_ref.name}: {error}")
 
         plan = failback_plan_facts(
@@ -101,6 +126,8 @@ class GatheringFactsSource:
             for a in approvals
         ]
         declaration = master_target_declaration(master_target_name, master_target, vcenter_host=vcenter_host)
+        # Taken before the reads: what they return is at least as new as what the stamp counts.
+        stamp = self.change_stamp(spec.vault_ref.name, master_target.v_center_ref.name)
         vault_key = spec.vault_ref.name
         gathered = await gather_failback_facts(
             declaration,
@@ -137,6 +164,7 @@ class GatheringFactsSource:
             plan=plan,
             approvals=tuple(approval_list),
             problems=tuple(problems),
+            sources_stamp=stamp,
         )
 
 

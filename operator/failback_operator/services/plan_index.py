@@ -39,7 +39,8 @@ class IndexedPlan:
     namespace: str
     name: str
     vault: str | None
-    # The slim object: metadata (name, namespace, creationTimestamp), spec.groups and status.phase.
+    # The slim object: metadata (name, namespace, creationTimestamp), spec.groups, masterTargetRef and
+    # retentionDrive, and status.phase.
     obj: Mapping[str, Any]
     # Names a vault change may concern, case-folded: items, recovery plans, the jobs in status.
     items: frozenset[str]
@@ -91,7 +92,12 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
                 "namespace": meta.get("namespace"),
                 "creationTimestamp": meta.get("creationTimestamp", ""),
             },
-            "spec": {"groups": groups},
+            # The master target and retention drive too: the master target's FB022 waits read them.
+            "spec": {
+                "groups": groups,
+                "masterTargetRef": spec.get("masterTargetRef"),
+                "retentionDrive": spec.get("retentionDrive"),
+            },
             "status": {"phase": status.get("phase")},
         },
         items=frozenset(i.casefold() for i in items if i),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ from failback_operator.facts import (
 from failback_operator.metrics import METRICS
 from failback_operator.rules.evaluate import evaluate
 from failback_operator.rules.model import CheckPhase
+from failback_operator.services.approval_index import ApprovalIndex
 from failback_operator.services.executor import OperationContext, execute, operation_context
 from failback_operator.services.failures import describe_failure
 from failback_operator.services.job_details import JobDetailReader
@@ -49,6 +50,13 @@ from failback_operator.workflow import (
     decide_look_failed,
     decide_missing_reference,
     record_outcome,
+)
+from failback_operator.workflow.look_reuse import (
+    LastDecision,
+    LookInputs,
+    approvals_stamp,
+    last_decision,
+    reusable,
 )
 
 __all__ = ["EVALUATED_PHASES", "PlanFacts", "PlanFactsSource", "PlanService"]
@@ -93,6 +101,8 @@ class PlanFacts:
     approvals: tuple[RunApproval, ...] = ()
     # Why a side could not be read; the rules then report what they cannot check.
     problems: tuple[str, ...] = ()
+    # The change stamps of the shared reads, taken before reading (None: no stamp, always gather).
+    sources_stamp: Hashable | None = None
 
 
 class PlanFactsSource(Protocol):
@@ -139,6 +149,18 @@ class PlanService:
     job_details: JobDetailReader = field(default_factory=JobDetailReader)
     # The plans kept from watch events; without it, each look lists every plan (tests, tools).
     index: PlanIndex | None = None
+    # The approvals kept from watch events; without it, each look lists its namespace's approvals.
+    approval_index: ApprovalIndex | None = None
+    # The change stamps of the shared reads of a vault and a vCenter (by their names), from memory;
+    # with it, a look whose inputs did not change since the last decision stands on that decision.
+    change_stamp: Callable[[str, str], Hashable | None] | None = None
+    # Looks that stood on the last decision (no gather, no evaluation), for tests and the benchmark.
+    skipped_looks: int = 0
+    _last: dict[tuple[str, str], LastDecision] = field(default_factory=dict)
+
+    def forget(self, namespace: str, name: str) -> None:
+        """The plan is gone: drop its last decision."""
+        self._last.pop((namespace, name), None)
 
     async def look(self, namespace: str, name: str) -> timedelta:
         """Bring one plan a step further; returns when to look again."""
@@ -185,23 +207,47 @@ class PlanService:
             )
             return self.settings.idle_poll
         master_target = MasterTargetSpec.model_validate(master_target_obj["spec"])
-        approval_objs = [
-            a
-            for a in await self.store.list("failbackapprovals", namespace)
-            if a["spec"]["planRef"]["name"] == name
-        ]
+        approval_objs = await self._approvals(namespace, name)
         others = await self.index.naming(obj) if self.index else await self.store.list("failbackplans")
         claimed_by = claims_on(others, obj)
+        inputs = LookInputs(
+            plan_version=str(meta.get("resourceVersion", "")),
+            master_target_version=str(master_target_obj["metadata"].get("resourceVersion", "")),
+            approvals=approvals_stamp(approval_objs),
+            claims=tuple(sorted(claimed_by.items())),
+            sources=(
+                self.change_stamp(spec.vault_ref.name, master_target.v_center_ref.name)
+                if self.change_stamp is not None
+                else None
+            ),
+        )
+        key = (namespace, name)
+        left = reusable(self._last.get(key), inputs, self.clock())
+        if left is not None:
+            self.skipped_looks += 1
+            return left
+        self._last.pop(key, None)  # a look that fails leaves nothing to stand on
         gathered = await self.facts_source.read(
             namespace, name, spec, generation, master_target_obj, approval_objs
         )
+        inputs = dataclasses.replace(inputs, sources=gathered.sources_stamp)
         try:
             return await self._decide_and_act(
-                obj, spec, status, generation, master_target_obj, master_target, gathered, claimed_by
+                obj, spec, status, generation, master_target_obj, master_target, gathered, claimed_by, inputs
             )
         finally:
             if gathered.site_recovery is not None:
                 await gathered.site_recovery.close()
+
+    async def _approvals(self, namespace: str, name: str) -> list[Mapping[str, Any]]:
+        """The plan's approvals, from the index when there is one."""
+        if self.approval_index is not None:
+            return await self.approval_index.for_plan(namespace, name)
+        return [
+            a
+            for a in await self.store.list("failbackapprovals", namespace)
+            if a["spec"]["planRef"]["name"] == name
+        ]
 
     async def _decide_and_act(
         self,
@@ -213,9 +259,11 @@ class PlanService:
         master_target: MasterTargetSpec,
         gathered: PlanFacts,
         claimed_by: Mapping[str, str],
+        inputs: LookInputs | None = None,
     ) -> timedelta:
         namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         master_target_name = master_target_obj["metadata"]["name"]
+        job_reads_before = self.job_details.reads
         if gathered.site_recovery is not None and gathered.facts.vault is not None:
             vault_with_details = await self.job_details.read_for(
                 gathered.site_recovery,
@@ -307,7 +355,20 @@ class PlanService:
             failpoints.reach("after-record", [action.operation.value])
         await self._post(obj, events)
         # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
-        return self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
+        delay = self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
+        if inputs is not None:
+            # Stood on until its next look, at the plan's version as this look left it. A look that
+            # read jobs by name learned something the shared reads' stamps do not count.
+            last = last_decision(
+                dataclasses.replace(inputs, plan_version=str(obj["metadata"].get("resourceVersion", ""))),
+                decision,
+                delay,
+                now,
+                complete=not gathered.problems and self.job_details.reads == job_reads_before,
+            )
+            if last is not None:
+                self._last[(namespace, name)] = last
+        return delay
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:
         """Write the decision's status with the read resourceVersion, then post its events (if `post`).

@@ -371,7 +371,13 @@ class VaultPoller:
         client = self.reads.connect(source.config, source.identity)
         if "jobs" in due:
             jobs = await client.recent_jobs(now - timedelta(days=1))
-            ended = {job.id for job in jobs if job.state not in _RUNNING}
+            # A reprotect's end leads to no step (the replication back it starts shows at the items'
+            # own pace): only a failover's, commit's or cancel's end brings its items along.
+            ended = {
+                job.id
+                for job in jobs
+                if job.state not in _RUNNING and job.scenario not in REPROTECT_SCENARIOS
+            }
             if "items" not in due and ended - {job.id for job in watch.jobs if job.state not in _RUNNING}:
                 # A job ended: its items changed with it, and the plans woken must see both.
                 due.add("items")

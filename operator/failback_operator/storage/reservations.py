@@ -10,6 +10,7 @@ checks against.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,12 @@ class DiskSlotLedger:
         self._store = store
         self._clock = clock
         self._capacity = capacity
+        # One write at a time per master target from this process: the plans of one master target
+        # queue here instead of refusing each other's compare-and-swap (other writers still may).
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _lock(self, master_target: str) -> asyncio.Lock:
+        return self._locks.setdefault(master_target, asyncio.Lock())
 
     @staticmethod
     def holds(master_target: Mapping[str, Any], namespace: str, name: str) -> bool:
@@ -58,6 +65,17 @@ class DiskSlotLedger:
         disks_by_item: Sequence[tuple[str, int]],
     ) -> None:
         """Add the plan's reservation if the slots are free; retried on a concurrent write."""
+        async with self._lock(master_target):
+            await self._reserve(master_target, namespace, name, run, disks_by_item)
+
+    async def _reserve(
+        self,
+        master_target: str,
+        namespace: str,
+        name: str,
+        run: str,
+        disks_by_item: Sequence[tuple[str, int]],
+    ) -> None:
         wanted = sum(count for _, count in disks_by_item)
         for _ in range(_ATTEMPTS):
             obj = await self._store.get("mastertargets", master_target)
@@ -81,6 +99,10 @@ class DiskSlotLedger:
 
     async def release(self, master_target: str, namespace: str, name: str) -> None:
         """Drop the plan's reservation (its disks are attached, or it no longer needs them)."""
+        async with self._lock(master_target):
+            await self._release(master_target, namespace, name)
+
+    async def _release(self, master_target: str, namespace: str, name: str) -> None:
         for _ in range(_ATTEMPTS):
             obj = await self._store.get("mastertargets", master_target)
             status = MasterTargetStatus.model_validate(obj.get("status") or {})

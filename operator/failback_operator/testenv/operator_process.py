@@ -43,25 +43,24 @@ class OperatorProcess:
 
     def start(self, timeout: float = 60.0) -> None:
         self.liveness_port = free_port()
-        self.process = ManagedProcess(
-            "failback-operator",
-            [
-                sys.executable,
-                *self.entry,
-                "run",
-                *(["--standalone"] if self.standalone else []),
-                f"--liveness=http://127.0.0.1:{self.liveness_port}/healthz",
-                "--verbose",
-                *self.extra_args,
-                *(["--verbose"] if self.verbose else []),
-            ],
-            self.log_path,
-        )
+        self.process = ManagedProcess("failback-operator", self.arguments(), self.log_path)
         python_path = os.pathsep.join(p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p)
         self.process.start(
             {"KUBECONFIG": str(self.kubeconfig), "PYTHONPATH": python_path, **self.environment}
         )
         self._wait_alive(timeout)
+
+    def arguments(self) -> list[str]:
+        """The command line: debug logging only when `verbose` (a benchmark measures without it)."""
+        return [
+            sys.executable,
+            *self.entry,
+            "run",
+            *(["--standalone"] if self.standalone else []),
+            f"--liveness=http://127.0.0.1:{self.liveness_port}/healthz",
+            *self.extra_args,
+            *(["--verbose"] if self.verbose else []),
+        ]
 
     def _wait_alive(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

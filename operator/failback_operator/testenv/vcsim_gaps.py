@@ -22,6 +22,8 @@ from failback_operator.facts.vsphere import RunAsPrivileges
 from failback_operator.gathering import gather
 from failback_operator.rules.config import RuleConfig
 from failback_operator.vsphere import (
+    InventoryIndex,
+    Remember,
     VCenterEndpoint,
     VCenterQuery,
     VCenterReading,
@@ -45,10 +47,15 @@ def read_with_gaps_filled(endpoint: VCenterEndpoint, query: VCenterQuery) -> VCe
 
 
 def read_facts_with_gaps_filled(
-    session: VCenterSession, query: VCenterQuery, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    session: VCenterSession,
+    query: VCenterQuery,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    index: InventoryIndex | None = None,
+    remember: Remember | None = None,
 ) -> VCenterReading:
     """The real reading of vcsim over a fresh or a kept session, completed as vCenter would report it."""
-    reading = _real_read_facts(session, query, now)
+    shared = {"remember": remember} if remember is not None else {}
+    reading = _real_read_facts(session, query, now, index, **shared)
     facts = reading.facts
     host = facts.master_target_host
     if host is not None:

@@ -5,6 +5,7 @@ from its modules (`tests/unit/architecture/test_import_rules.py`).
 """
 
 from failback_operator.vsphere.about import VCenterAbout, read_vcenter_about
+from failback_operator.vsphere.collector import ObjectProperties
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
 from failback_operator.vsphere.errors import (
     VCenterAuthError,
@@ -13,8 +14,11 @@ from failback_operator.vsphere.errors import (
     VCenterNotFoundError,
     VCenterTaskError,
 )
+from failback_operator.vsphere.inventory import SharedInventory, inventory_fingerprint
 from failback_operator.vsphere.reader import (
+    InventoryIndex,
     PlanItemVm,
+    Remember,
     VCenterQuery,
     VCenterReading,
     VmLocation,
@@ -26,7 +30,11 @@ from failback_operator.vsphere.sessions import VCenterSessions
 
 __all__ = [
     "ENABLE_UUID_KEY",
+    "InventoryIndex",
+    "ObjectProperties",
     "PlanItemVm",
+    "Remember",
+    "SharedInventory",
     "VCenterAbout",
     "VCenterAuthError",
     "VCenterConnectionError",
@@ -41,6 +49,7 @@ __all__ = [
     "VmLocation",
     "VmRef",
     "enable_disk_uuid",
+    "inventory_fingerprint",
     "read_vcenter_about",
     "read_vcenter_facts",
     "vcenter_session",

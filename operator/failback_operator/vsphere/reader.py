@@ -8,10 +8,10 @@ the VMs, hosts, datastores and datastore clusters concerned, walked to in the sa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from pyVmomi import vim
@@ -46,18 +46,38 @@ from failback_operator.vsphere.mapping import (
 from failback_operator.vsphere.privileges import read_run_as_privileges
 
 __all__ = [
+    "InventoryIndex",
     "PlanItemVm",
+    "Remember",
     "VCenterQuery",
     "VCenterReading",
     "VmLocation",
     "VmRef",
+    "read_inventory_index",
     "read_vcenter_facts",
 ]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+# Answers shared by the reads of one vCenter for a short time: (key, how to read it) -> answer.
+Remember = Callable[[Hashable, Callable[[], Any]], Any]
+
+
+def _now_read(key: Hashable, read: Callable[[], T]) -> T:
+    return read()
+
+
 _INDEX_PATHS: Mapping[str, Sequence[str]] = {
-    "VirtualMachine": ("name", "config.uuid", "config.instanceUuid", "runtime.host", "parent"),
+    # The power state too: a VM powered on shows in the index's stamp (FB031), see vsphere.inventory.
+    "VirtualMachine": (
+        "name",
+        "config.uuid",
+        "config.instanceUuid",
+        "runtime.host",
+        "parent",
+        "runtime.powerState",
+    ),
     "HostSystem": ("name",),
 }
 _VM_PATHS = (
@@ -199,6 +219,16 @@ class _Index:
     def host_named(self, name: str) -> ObjectProperties | None:
         """The ESXi host of that name, if any."""
         return next((host for host in self.hosts.values() if host.get("name") == name), None)
+
+
+# The inventory index, read once and shared by the reads of one vCenter (vsphere.inventory).
+InventoryIndex = _Index
+
+
+def read_inventory_index(session: VCenterSession) -> InventoryIndex:
+    """Every VM and host of the vCenter with their small values, in one paged read."""
+    with translate_faults(session.address, "read the inventory"):
+        return _read_index(session)
 
 
 def _plain_names(found: Iterable[ObjectProperties]) -> list[ObjectProperties]:
@@ -486,12 +516,21 @@ def _run_as_entities(
 
 
 def read_vcenter_facts(
-    session: VCenterSession, query: VCenterQuery, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    session: VCenterSession,
+    query: VCenterQuery,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    index: InventoryIndex | None = None,
+    remember: Remember = _now_read,
 ) -> VCenterReading:
-    """Everything the rules need about one master target and its plans' VMs, hosts and run-as account."""
+    """Everything the rules need about one master target and its plans' VMs, hosts and run-as account.
+
+    `index`: the inventory index when it was read already (shared by the reads of one vCenter).
+    `remember`: shares the answers that are the same for every plan of a master target (the hosts'
+    licences, the run-as account's privileges) between the reads of one vCenter.
+    """
     observed_at = now()
     with translate_faults(session.address, "read the inventory"):
-        index = _read_index(session)
+        index = index if index is not None else _read_index(session)
         master_target = index.find_vm(query.master_target)
         item_vms = [(item, index.find_vm(item.vm)) for item in query.items]
         chosen_vms = {vm.moref: vm for vm in [master_target, *(vm for _, vm in item_vms)] if vm is not None}
@@ -508,7 +547,9 @@ def read_vcenter_facts(
         details = _read_details(
             session, [vm.obj for vm in chosen_vms.values()], [host.obj for host in host_refs.values()]
         )
-        licences, licence_note = _host_licences(session, details, list(host_refs))
+        licences, licence_note = remember(
+            ("licences", tuple(sorted(host_refs))), lambda: _host_licences(session, details, list(host_refs))
+        )
 
     hosts = {ref: _esxi_host(details[ref], details, index, licences) for ref in host_refs if ref in details}
     mt_details = details.get(master_target.moref) if master_target else None
@@ -523,7 +564,11 @@ def read_vcenter_facts(
     if query.run_as_user:
         entities = _run_as_entities(session, mt_details, details)
         with translate_faults(session.address, "read the run-as account's privileges"):
-            privileges, privileges_note = read_run_as_privileges(session, query.run_as_user, entities)
+            user = query.run_as_user
+            privileges, privileges_note = remember(
+                ("privileges", user, tuple(name for name, _ in entities)),
+                lambda: read_run_as_privileges(session, user, entities),
+            )
 
     log.debug(
         "read %d of %d VMs and %d hosts from vCenter %s",

@@ -9,13 +9,66 @@ than `limit` per look.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ItemStage
 from failback_operator.facts import Job
 from failback_operator.workflow.items import _last_failover_job, needs_details
+from failback_operator.workflow.progress import _JOB_SCENARIOS
 
-__all__ = ["jobs_to_read"]
+__all__ = ["followed_in_list", "jobs_to_read"]
+
+
+def followed_in_list(
+    items: Sequence[ItemStatus], jobs: Sequence[Job], tracked: Mapping[str, str], clock_skew: timedelta
+) -> dict[str, str]:
+    """Tracking ids whose job the list already names beyond doubt: tracking id -> job id.
+
+    A recovery plan call's job acts on that recovery plan with the call's scenario, and starts after
+    the call (less the clock skew between the operator and Site Recovery). When exactly one listed
+    job no tracking id leads to yet fits, it is the call's: following the tracking id by name would
+    only read a placeholder first (recorded: for about 20 seconds after the call) and then that job.
+    """
+    followed = set(tracked.values())
+    found: dict[str, str] = {}
+    listed = {job.id for job in jobs}
+    for item in items:
+        intent = item.intent
+        if (
+            intent is None
+            or not intent.recovery_plan
+            or not intent.job_name
+            or intent.job_name in tracked
+            or intent.job_name in found
+            or intent.job_name in listed
+        ):
+            continue
+        plan, since = intent.recovery_plan.casefold(), intent.time - clock_skew
+        fits = [
+            job
+            for job in jobs
+            if job.id not in followed
+            and (job.target_object_name or "").casefold() == plan
+            and job.scenario in _JOB_SCENARIOS[intent.operation]
+            and job.start is not None
+            and job.start >= since
+        ]
+        if len(fits) == 1:
+            found[intent.job_name] = fits[0].id
+            followed.add(fits[0].id)
+    return found
+
+
+def _listed_soon(recovery_plan: str | None, called_at: datetime, listed_since: datetime | None) -> bool:
+    """Whether an unlisted job of an intent will show in the next jobs list under its own name."""
+    return recovery_plan is None and listed_since is not None and called_at >= listed_since
+
+
+def _unfollowed_job_of(recovery_plan: str, jobs: Sequence[Job], followed: set[str]) -> bool:
+    """Whether the list shows a job of the recovery plan that no known tracking id leads to."""
+    plan = recovery_plan.casefold()
+    return any((j.target_object_name or "").casefold() == plan and j.id not in followed for j in jobs)
 
 
 def jobs_to_read(
@@ -24,12 +77,17 @@ def jobs_to_read(
     tracked: Mapping[str, str],
     limit: int,
     recovery_plans: Mapping[str, str | None] | None = None,
+    listed_since: datetime | None = None,
 ) -> tuple[str, ...]:
     """Names of the jobs to GET now, most needed first, at most `limit`.
 
     1. The job of each pending intent that the list does not show under that name (a recovery-plan
        call's tracking id, followed to the real job), or that has ended where only its details
-       tell the outcome (a failover's tasks, a failure's error).
+       tell the outcome (a failover's tasks, a failure's error). An item's own call names its job
+       itself: when the intent is newer than `listed_since` (the jobs list reaches that far back),
+       the next jobs list shows that job, and the list says all a running or successful job needs.
+       A tracking id is read once the list shows a job of its recovery plan that no tracking id
+       leads to yet: read before, it answers with a placeholder and must be read again.
     2. The failed per-machine child jobs of those recovery-plan jobs, once read: a machine's error
        code sits only there.
     3. For an item failed back (or not yet looked at) with no call pending and its shut-down not
@@ -37,6 +95,7 @@ def jobs_to_read(
        (or of the item), once; an ended job is kept.
     """
     listed = {job.id: job for job in jobs}
+    followed = set(tracked.values())
     wanted: list[str] = []
 
     def want(name: str | None) -> None:
@@ -51,6 +110,15 @@ def jobs_to_read(
         name = tracked.get(intent.job_name, intent.job_name)
         own.append(name)
         job = listed.get(name)
+        if job is None and _listed_soon(intent.recovery_plan, intent.time, listed_since):
+            continue
+        if (
+            job is None
+            and intent.recovery_plan
+            and intent.job_name not in tracked
+            and not _unfollowed_job_of(intent.recovery_plan, jobs, followed)
+        ):
+            continue  # the tracking id would answer with a placeholder yet
         if job is None or needs_details(job, intent.operation):
             want(name)
     for name in own:

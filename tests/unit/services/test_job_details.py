@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from failback_operator.api.status import ItemIntent, ItemStatus
@@ -11,7 +11,7 @@ from failback_operator.azure import NotFound, SiteRecovery
 from failback_operator.facts import Job, JobError, JobTask
 from failback_operator.facts.asr import VaultFacts
 from failback_operator.services.job_details import JobDetailReader
-from failback_operator.workflow.job_reads import jobs_to_read
+from failback_operator.workflow.job_reads import followed_in_list, jobs_to_read
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
@@ -76,6 +76,51 @@ def test_only_the_plans_own_jobs_that_need_judging_are_read() -> None:
     # Once followed, the tracking id's real job is what is judged: listed, running, nothing to read.
     followed = [*jobs, _listed("real-1", "UnplannedFailover", "InProgress")]
     assert jobs_to_read(items, followed, {"tracking-1": "real-1"}, limit=10) == ("reprotect-failed",)
+
+
+def test_an_items_own_job_not_listed_yet_is_left_to_the_next_jobs_list() -> None:
+    """An item's call names its job itself: the next jobs list shows it, no GET needed; a recovery
+    plan's tracking id leads to a job of another name, which only a GET tells."""
+    reprotect = _item("vm-a", Operation.REPROTECT, "reprotect-new")
+    group = ItemStatus(
+        name="vm-b",
+        intent=ItemIntent(
+            operation=Operation.FAILOVER, attempt=1, time=NOW, job_name="tracking-1", recovery_plan="rp-app1"
+        ),
+    )
+    listed_since = NOW - timedelta(hours=12)
+    real = _listed("real-1", "UnplannedFailover", "InProgress", "rp-app1")
+    assert jobs_to_read([reprotect, group], [real], {}, limit=5, listed_since=listed_since) == ("tracking-1",)
+    # Called before the list reaches, or with no bound known: read by name, as before.
+    old = ItemStatus(
+        name="vm-c",
+        intent=ItemIntent(
+            operation=Operation.REPROTECT, attempt=1, time=NOW - timedelta(days=2), job_name="reprotect-old"
+        ),
+    )
+    assert jobs_to_read([old], [], {}, limit=5, listed_since=listed_since) == ("reprotect-old",)
+    assert jobs_to_read([reprotect], [], {}, limit=5) == ("reprotect-new",)
+    # Once listed and failed, its error is read by name.
+    failed = _listed("reprotect-new", "SwitchReplicationGroupProtection", "Failed", "vm-a")
+    assert jobs_to_read([reprotect], [failed], {}, limit=5, listed_since=listed_since) == ("reprotect-new",)
+
+
+def test_a_tracking_id_is_read_once_the_list_shows_a_job_it_may_lead_to() -> None:
+    """Read before its job is listed, a tracking id answers with a placeholder: one GET wasted."""
+    group = ItemStatus(
+        name="vm-b",
+        intent=ItemIntent(
+            operation=Operation.COMMIT, attempt=1, time=NOW, job_name="tracking-2", recovery_plan="rp-app1"
+        ),
+    )
+    failover = _listed("real-1", "UnplannedFailover", "Succeeded", "rp-app1")
+    # The group's failover job, which an earlier tracking id led to, is no sign of the commit's job.
+    assert jobs_to_read([group], [failover], {"tracking-1": "real-1"}, limit=5) == ()
+    commit = _listed("real-2", "FailoverCommit", "InProgress", "RP-APP1")
+    assert jobs_to_read([group], [failover, commit], {"tracking-1": "real-1"}, limit=5) == ("tracking-2",)
+    # Once followed, the real job is judged from the list.
+    followed = {"tracking-1": "real-1", "tracking-2": "real-2"}
+    assert jobs_to_read([group], [failover, commit], followed, limit=5) == ()
 
 
 def test_a_failed_plan_jobs_failed_child_job_is_read_for_its_error() -> None:
@@ -156,3 +201,46 @@ def test_a_plan_applied_again_after_failback_reads_its_groups_last_failover_job_
     assert jobs_to_read([], jobs, {}, limit=5, recovery_plans=plans) == ("real-1",)
     confirmed = [ItemStatus(name=n, shutdown_confirmed=True) for n in plans]
     assert jobs_to_read(confirmed, jobs, {}, limit=5, recovery_plans=plans) == ()
+
+
+def _group_intent(operation: Operation, tracking_id: str, at: datetime = NOW) -> ItemStatus:
+    return ItemStatus(
+        name="vm-a",
+        intent=ItemIntent(
+            operation=operation, attempt=1, time=at, job_name=tracking_id, recovery_plan="rp-app1"
+        ),
+    )
+
+
+def test_a_tracking_id_is_followed_to_the_one_listed_job_of_its_call() -> None:
+    skew = timedelta(minutes=2)
+    commit = _group_intent(Operation.COMMIT, "tracking-2")
+    failover = _listed("real-1", "UnplannedFailover", "Succeeded", "rp-app1")
+    commit_job = _listed("real-2", "CommitFailover", "InProgress", "RP-APP1")
+    # The commit's job: its recovery plan, its scenario, started since the call.
+    assert followed_in_list([commit], [failover, commit_job], {"tracking-1": "real-1"}, skew) == {
+        "tracking-2": "real-2"
+    }
+    # Not yet listed, or listed before the call (an earlier run's), or two that fit: read by name.
+    assert followed_in_list([commit], [failover], {"tracking-1": "real-1"}, skew) == {}
+    early = _group_intent(Operation.COMMIT, "tracking-2", at=NOW + timedelta(minutes=5))
+    assert followed_in_list([early], [failover, commit_job], {}, skew) == {}
+    twin = _listed("real-3", "CommitFailover", "InProgress", "rp-app1")
+    assert followed_in_list([commit], [commit_job, twin], {}, skew) == {}
+    # A job another tracking id already leads to is not this call's.
+    assert followed_in_list([commit], [commit_job], {"tracking-9": "real-2"}, skew) == {}
+
+
+async def test_the_reader_reads_no_tracking_id_whose_job_the_list_names() -> None:
+    """The failover's job is named by the list: only its details are read, once it has ended."""
+    ended = _plan_job("real-1", "Succeeded")
+    fake = _FakeSiteRecovery({"real-1": ended})
+    reader = JobDetailReader()
+    vault = VaultFacts(jobs=(_listed("real-1", "UnplannedFailover", "InProgress"),))
+    items = [_group_intent(Operation.FAILOVER, "tracking-1")]
+    read = await reader.read_for(cast(SiteRecovery, fake), vault, items)
+    assert fake.asked == []
+    assert dict(read.tracking_ids) == {"tracking-1": "real-1"}
+    vault = VaultFacts(jobs=(_listed("real-1", "UnplannedFailover", "Succeeded"),))
+    await reader.read_for(cast(SiteRecovery, fake), vault, items)
+    assert fake.asked == ["real-1"]  # FB042: the shut-down task is only in the job's details

@@ -353,6 +353,21 @@ async def test_a_job_seen_ending_has_its_items_read_with_it() -> None:
     assert {kind for kinds in reads.expired for kind in kinds} == {"jobs", "items"}
 
 
+async def test_a_reprotect_seen_ending_leaves_the_items_to_their_own_pace() -> None:
+    """No step follows a reprotect's end: the replication back it starts shows at the items' pace."""
+    index = await _index(_plan("app1", ("vm-a-new",)))
+    reads = _Reads()
+    reads.jobs = (_job("j1", "vm-a", scenario="SwitchReplicationGroupProtection"),)
+    clock = [NOW]
+    poller = _poller(reads, index, clock, None)
+    await poller.poll("vault-a")
+    poller.hurry("vault-a", ["jobs"])  # a failover started elsewhere: the jobs are read now
+    reads.jobs = (_job("j1", "vm-a", state="Succeeded", scenario="SwitchReplicationGroupProtection"),)
+    reads.expired.clear()
+    await poller.poll("vault-a")
+    assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]
+
+
 def test_a_plan_with_machines_under_way_has_the_items_read_at_the_plain_pace() -> None:
     """After a restart no job is hurried for: the plans' own stages say they wait on the vault."""
     polls = next_polls(

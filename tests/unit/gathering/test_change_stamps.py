@@ -1,0 +1,93 @@
+"""The shared reads count the reads that found something new: a look compares stamps instead of reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+
+from failback_operator.azure import ClientSecret, VaultConfig
+from failback_operator.gathering.vault_reads import SharedVaultReads, _VaultCache
+from failback_operator.vsphere import InventoryIndex, ObjectProperties, SharedInventory, VCenterEndpoint
+
+CONFIG = VaultConfig(subscription_id="sub", resource_group="rg", vault="vault", fabric="cs")
+IDENTITY = ClientSecret(tenant_id="t", client_id="c", client_secret=SecretStr("never-shown"))
+ENDPOINT = VCenterEndpoint(host="vc.example", port=443, user="reader", password="never-shown")
+
+
+async def test_the_vault_stamp_moves_only_when_a_read_finds_something_new() -> None:
+    clock = [0.0]
+    reads = SharedVaultReads(
+        ttl_seconds=5, jobs_since=lambda: datetime.now(UTC) - timedelta(days=1), monotonic=lambda: clock[0]
+    )
+    key = reads.key(CONFIG, IDENTITY)
+    assert "never-shown" not in key
+    reads._vaults[key] = cache = _VaultCache(client=None)  # type: ignore[arg-type]
+    answers = ["a", "a", "b"]
+
+    async def fetch() -> str:
+        return answers.pop(0)
+
+    assert reads.changes(key) == 0
+    await reads.read(cache, "items", fetch)  # the first read: nothing to compare with
+    clock[0] = 10
+    await reads.read(cache, "items", fetch)  # read again, the same
+    assert reads.changes(key) == 0
+    reads.expire(CONFIG, IDENTITY, ["items"])  # the poller's fresh read still compares with the last
+    await reads.read(cache, "items", fetch)
+    assert reads.changes(key) == 1
+
+
+@dataclass
+class _Ref:
+    _moId: str
+    _wsdlName: str
+
+
+def _index(power: str) -> InventoryIndex:
+    vm = ObjectProperties(
+        obj=_Ref("vm-1", "VirtualMachine"),
+        values={"name": "app1", "runtime.powerState": power, "runtime.host": _Ref("host-1", "HostSystem")},
+    )
+    host = ObjectProperties(obj=_Ref("host-1", "HostSystem"), values={"name": "esxi-1"})
+    return InventoryIndex(vms={"vm-1": vm}, hosts={"host-1": host})
+
+
+def test_the_vcenter_index_is_read_once_per_period_and_its_stamp_counts_changes() -> None:
+    clock = [0.0]
+    powers = ["poweredOff", "poweredOff", "poweredOn"]
+
+    def reader(_: Any) -> InventoryIndex:
+        return _index(powers.pop(0))
+
+    inventory = SharedInventory(5, monotonic=lambda: clock[0], reader=reader)
+    assert inventory.stamp(ENDPOINT) is None
+    for _ in range(3):  # a burst of looks: one read
+        inventory.index(ENDPOINT, None)  # type: ignore[arg-type]
+    assert (inventory.reads, inventory.stamp(ENDPOINT)) == (1, 0)
+    clock[0] = 6
+    inventory.index(ENDPOINT, None)  # type: ignore[arg-type]
+    assert (inventory.reads, inventory.stamp(ENDPOINT)) == (2, 0)
+    clock[0] = 12
+    inventory.index(ENDPOINT, None)  # type: ignore[arg-type]  # the VM was powered on (FB031)
+    assert (inventory.reads, inventory.stamp(ENDPOINT)) == (3, 1)
+
+
+def test_answers_the_same_for_every_plan_of_a_master_target_are_read_once_per_period() -> None:
+    clock = [0.0]
+    inventory = SharedInventory(5, monotonic=lambda: clock[0], reader=lambda _: _index("poweredOff"))
+    asked: list[str] = []
+
+    def privileges() -> str:
+        asked.append("privileges")
+        return f"granted at {clock[0]}"
+
+    key = ("privileges", "svc-asr", ("Datacenter:dc1", "VirtualMachine:mt-1"))
+    assert inventory.remembered(ENDPOINT, key, privileges) == "granted at 0.0"
+    assert inventory.remembered(ENDPOINT, key, privileges) == "granted at 0.0"  # another plan's look
+    assert inventory.remembered(ENDPOINT, ("privileges", "svc-asr", ("Datacenter:dc2",)), privileges)
+    assert asked == ["privileges", "privileges"]
+    clock[0] = 6
+    assert inventory.remembered(ENDPOINT, key, privileges) == "granted at 6"

@@ -1,0 +1,68 @@
+"""A master target's look reads the retention drives its plans want from the plan index, not a list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from failback_operator.facts import Architecture, FailbackFacts, MasterTargetDeclaration
+from failback_operator.rules.retention import PlanRetentionDrive
+from failback_operator.services.master_targets import MasterTargetService
+from failback_operator.services.plan_index import PlanIndex
+from failback_operator.status.master_targets import plan_retention_drives
+
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+
+def _plan(name: str, master_target: str, drive: str | None) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name, "namespace": "team-apps", "creationTimestamp": "2026-12-07T07:00:00Z"},
+        "spec": {
+            "vaultRef": {"name": "vault"},
+            "masterTargetRef": {"name": master_target},
+            "retentionDrive": drive,
+            "groups": [{"name": "g", "items": [{"name": f"{name}-vm"}]}],
+        },
+        "status": {"phase": "Syncing", "items": [{"name": f"{name}-vm", "stage": "Syncing"}]},
+    }
+
+
+class NoListing:
+    async def list(self, *_: Any) -> list[dict[str, Any]]:
+        raise AssertionError("plans listed by a master target's look")
+
+
+async def test_the_index_keeps_what_the_retention_waits_read() -> None:
+    plans = [_plan("app1", "mt-1", "G"), _plan("app2", "mt-2", None)]
+
+    async def listing() -> list[dict[str, Any]]:
+        return plans
+
+    assert plan_retention_drives(await PlanIndex(listing).objects()) == plan_retention_drives(plans)
+    assert plan_retention_drives(plans)[0] == PlanRetentionDrive(
+        master_target="mt-1", drive="G", phase="Syncing"
+    )
+
+
+async def test_a_master_target_look_reads_its_plans_from_the_index() -> None:
+    listed: list[int] = []
+
+    async def listing() -> list[dict[str, Any]]:
+        listed.append(1)
+        return [_plan("app1", "mt-1", "G")]
+
+    service = MasterTargetService(
+        store=NoListing(),  # type: ignore[arg-type]
+        sources=None,  # type: ignore[arg-type]
+        clock=lambda: NOW,
+        index=PlanIndex(listing),
+    )
+    facts = FailbackFacts(
+        master_target=MasterTargetDeclaration(
+            name="mt-1", architecture=Architecture.CLASSIC, retention_drive="F"
+        )
+    )
+    obj = {"metadata": {"name": "mt-1"}, "spec": {}, "status": {}}
+    for _ in range(3):
+        await service._retention_waits(obj, facts, NOW)
+    assert listed == [1]
