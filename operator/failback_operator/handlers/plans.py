@@ -11,11 +11,13 @@ import kopf
 from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.metrics import METRICS
 from failback_operator.runtime import OperatorRuntime
+from failback_operator.services.failures import tell_failure
 from failback_operator.storage.kube import GROUP, VERSION, NotFoundError
 
 __all__ = ["approval_changed", "drive_plan", "index_plan", "plan_deleted", "spec_changed"]
 
 log = logging.getLogger(__name__)
+_JUDGED_AGAIN = "the approval's next event judges it again"
 
 
 @kopf.daemon(GROUP, VERSION, "failbackplans", cancellation_timeout=30)
@@ -53,10 +55,8 @@ async def _judge_approvals(runtime: OperatorRuntime, namespace: str, plan: str, 
         return
     try:
         await runtime.approvals.look_for_plan(namespace, plan, gone=gone)
-    except Exception:
-        logging.getLogger(__name__).warning(
-            "could not judge the approvals of FailbackPlan %s/%s", namespace, plan, exc_info=True
-        )
+    except Exception as error:
+        tell_failure(log, f"judging the approvals of FailbackPlan {namespace}/{plan}", error, _JUDGED_AGAIN)
 
 
 def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
@@ -109,7 +109,11 @@ async def approval_changed(
     if plan and namespace is not None:
         runtime.wake(namespace, plan)
         if type != "DELETED" and runtime.approvals is not None:
-            await runtime.approvals.look(namespace, name)
+            try:
+                await runtime.approvals.look(namespace, name)
+            except Exception as error:
+                # Not Kopf's traceback per event while the API server restarts.
+                tell_failure(log, f"judging FailbackApproval {namespace}/{name}", error, _JUDGED_AGAIN)
 
 
 @kopf.on.delete(GROUP, VERSION, "failbackplans")

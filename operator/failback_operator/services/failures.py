@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import timedelta
 
 import aiohttp
@@ -15,7 +16,7 @@ from failback_operator.azure import SiteRecoveryError
 from failback_operator.errors import FailbackOperatorError
 from failback_operator.vsphere import VCenterError
 
-__all__ = ["KNOWN_FAILURES", "backoff", "describe_failure", "is_known_failure"]
+__all__ = ["KNOWN_FAILURES", "backoff", "describe_failure", "is_known_failure", "tell_failure"]
 
 # Failures of the systems the operator talks to, and of input it reads: each is told by its text
 # alone. Anything else is a defect, told once with its traceback.
@@ -62,6 +63,18 @@ def describe_failure(error: BaseException) -> str:
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     text = " ".join(text.split())
     return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 3] + "..."
+
+
+def tell_failure(logger: logging.Logger, what: str, error: BaseException, then: str) -> None:
+    """A failure told in one line: a known one by its text, a defect with its traceback.
+
+    For work an event triggers once (no loop to count repeats): a system being down must not
+    print a traceback per event, a defect must.
+    """
+    if is_known_failure(error):
+        logger.warning("%s failed: %s; %s", what, describe_failure(error), then)
+    else:
+        logger.error("%s failed; %s", what, then, exc_info=error)
 
 
 def backoff(failures: int, first: timedelta, cap: timedelta) -> timedelta:
