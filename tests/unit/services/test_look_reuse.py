@@ -11,14 +11,14 @@ from typing import Any
 import failback_operator.services.plans as plans
 from failback_operator.services.plans import PlanFacts, PlanService
 from failback_operator.workflow import WorkflowSettings
-from tests.unit.services.test_rules_take_effect import (
+from tests.unit.services.plan_stage_world import (
     NAMESPACE,
     NOW,
     PLAN,
     MemoryStore,
     Stage,
     StageFacts,
-    _objects,
+    plan_objects,
 )
 
 SYNCING = Stage("Syncing", "Failback", None)
@@ -58,7 +58,7 @@ class CountedFacts(StageFacts):
 
 
 def _service(clock: list[Any], *, stamped: bool = True) -> tuple[PlanService, CountedFacts, VersionedStore]:
-    plan, master_target = _objects("Failback")
+    plan, master_target = plan_objects("Failback")
     master_target["metadata"]["resourceVersion"] = "7"
     store = VersionedStore(plan, master_target)
     facts = CountedFacts(SYNCING)
