@@ -9,13 +9,12 @@ minutes at most.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from failback_operator.api.vocabulary import ItemStage, Operation
+from failback_operator.services.watched_index import Key, WatchedIndex
 
 __all__ = ["IndexedPlan", "PlanIndex"]
 
@@ -110,46 +109,16 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
     )
 
 
-class PlanIndex:
+class PlanIndex(WatchedIndex[IndexedPlan]):
     """Plans by namespace and name, listed now and then and kept current by watch events in between.
 
     The list is taken again every `relist_seconds`: an operator that watches some namespaces only
     still sees, at that pace, the plans of the others that may claim the same items.
     """
 
-    def __init__(
-        self,
-        list_plans: Callable[[], Awaitable[Iterable[Mapping[str, Any]]]],
-        *,
-        relist_seconds: float = 300.0,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._list_plans = list_plans
-        self._relist_seconds = relist_seconds
-        self._monotonic = monotonic
-        self._plans: dict[tuple[str, str], IndexedPlan] = {}
-        # Each plan's last watch event, numbered: a list started before it must not undo it.
-        self._events = 0
-        self._event_of: dict[tuple[str, str], int] = {}
-        self._listed_at: float | None = None
-        self._lock = asyncio.Lock()
-        self.lists = 0
-
-    async def prime(self) -> None:
-        """List the plans at the first need and every `relist_seconds`; events keep them in between."""
-        async with self._lock:
-            if self._listed_at is not None and self._monotonic() - self._listed_at < self._relist_seconds:
-                return
-            before = self._events
-            listed = {(p.namespace, p.name): p for p in map(_slim, await self._list_plans())}
-            self.lists += 1
-            newer = {key for key, number in self._event_of.items() if number > before}
-            for key in set(self._plans) - set(listed) - newer:
-                del self._plans[key]
-            for key, plan in listed.items():
-                if key not in newer:
-                    self._plans[key] = plan
-            self._listed_at = self._monotonic()
+    def _slim(self, obj: Mapping[str, Any]) -> tuple[Key, IndexedPlan]:
+        indexed = _slim(obj)
+        return (indexed.namespace, indexed.name), indexed
 
     def seen(self, plan: Mapping[str, Any]) -> frozenset[str]:
         """A watch event with the plan as it is now; the vault lists to hurry for the jobs it started.
@@ -157,12 +126,7 @@ class PlanIndex:
         A failover, commit or cancel job: the jobs, for its end. A reprotect job: the items, since
         the replication back that follows it shows there.
         """
-        indexed = _slim(plan)
-        key = (indexed.namespace, indexed.name)
-        before = self._plans.get(key)
-        self._plans[key] = indexed
-        self._events += 1
-        self._event_of[key] = self._events
+        before, indexed = self._seen(plan)
         hurry: set[str] = set()
         if indexed.step_jobs - (before.step_jobs if before else frozenset()):
             hurry.add("jobs")
@@ -170,16 +134,9 @@ class PlanIndex:
             hurry.add("items")
         return frozenset(hurry)
 
-    def deleted(self, namespace: str, name: str) -> None:
-        """The plan is gone."""
-        key = (namespace, name)
-        self._plans.pop(key, None)
-        self._events += 1
-        self._event_of[key] = self._events
-
     async def plans(self) -> tuple[IndexedPlan, ...]:
         await self.prime()
-        return tuple(self._plans.values())
+        return tuple(self._entries.values())
 
     async def objects(self) -> list[Mapping[str, Any]]:
         """The slim plan objects, as `claims_on` reads them."""
