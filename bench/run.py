@@ -50,7 +50,7 @@ from failback_operator.testenv.controlplane import ControlPlane, running_control
 from failback_operator.testenv.operator_process import OperatorProcess
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
 from failback_operator.testenv.vcsim_gaps import ENTRY as VCSIM_GAPS_ENTRY
-from failback_operator.vsphere import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import vcenter_session
 
 __all__ = ["ContenderResult", "OperatorResult", "RunResult", "run_bench"]
 
@@ -121,13 +121,7 @@ def _furnish_vcsim(server: VcsimServer, master_targets: list[str], workdir: Path
     """The master target VMs on one ESXi host with a VMFS datastore (the machines come home as new VMs)."""
     from tests.support.vcsim_builders import Inventory
 
-    endpoint = VCenterEndpoint(
-        host=server.host,
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        ca_file=str(server.ca_file),
-    )
+    endpoint = server.endpoint
     with vcenter_session(endpoint) as session:
         built = Inventory(session=session, workdir=workdir)
         host = built.host(MASTER_TARGET_HOST)

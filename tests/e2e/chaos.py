@@ -345,13 +345,7 @@ class ChaosRun:
         assert seen in {"False", "Unknown"}, f"vault of {plan.name} stayed Ready={seen} through 30 s of gap"
 
     def _vcsim_endpoint(self) -> VCenterEndpoint:
-        return VCenterEndpoint(
-            host=self.vcsim.host,
-            port=self.vcsim.port,
-            user=self.vcsim.user,
-            password=self.vcsim.password,
-            ca_file=str(self.vcsim.ca_file),
-        )
+        return self.vcsim.endpoint
 
     def _vcsim_restart(self, operator: OperatorProcess, rng: random.Random, figures: Figures) -> None:
         """vcsim SIGKILLed and started again on its port while the operator lives: it must log in again.

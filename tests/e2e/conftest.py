@@ -11,7 +11,7 @@ import pytest
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread
 from failback_operator.testenv.controlplane import ControlPlane, running_control_plane
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
-from failback_operator.vsphere import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import vcenter_session
 from tests.support.vcsim_builders import MASTER_TARGET_HOST, VCSIM_MODEL, Inventory
 
 from .world import DATASTORE, MASTER_TARGET, ON_PREMISES_VMS, TIME_SCALE, World, e2e_scenario
@@ -21,13 +21,7 @@ from .world import DATASTORE, MASTER_TARGET, ON_PREMISES_VMS, TIME_SCALE, World,
 def e2e_vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimServer]:
     """vcsim with the master target VM and the powered-off on-premises VMs the scenario maps to."""
     with run_vcsim(tmp_path_factory.mktemp("e2e-vcsim"), model_args=VCSIM_MODEL) as server:
-        endpoint = VCenterEndpoint(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            ca_file=str(server.ca_file),
-        )
+        endpoint = server.endpoint
         with vcenter_session(endpoint) as session:
             built = Inventory(session=session, workdir=tmp_path_factory.mktemp("e2e-datastores"))
             host = built.host(MASTER_TARGET_HOST)

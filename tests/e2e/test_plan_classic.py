@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from failback_operator.vsphere import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import vcenter_session
 from tests.support.vcsim_builders import Inventory
 
 from .world import ITEMS, ON_PREMISES_VMS, RECOVERY_PLAN, World
@@ -108,13 +108,7 @@ def test_the_vault_poller_wakes_a_plan_as_soon_as_site_recovery_changes(world: W
 
 def _set_power(world: World, vm_name: str, on: bool) -> None:
     """Power an on-premises VM on or off in vCenter, as someone might by hand (FB031)."""
-    endpoint = VCenterEndpoint(
-        host=world.vcsim.host,
-        port=world.vcsim.port,
-        user=world.vcsim.user,
-        password=world.vcsim.password,
-        ca_file=str(world.vcsim.ca_file),
-    )
+    endpoint = world.vcsim.endpoint
     with vcenter_session(endpoint) as session:
         built = Inventory(session=session, workdir=world.workdir / "vcsim")
         vm = built.vm(vm_name)

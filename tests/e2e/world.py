@@ -19,7 +19,7 @@ from failback_operator.sim.asr.scenario import Disk, ProtectedItemSpec, Scenario
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.testenv.operator_process import OperatorProcess, running_operator
 from failback_operator.testenv.vcsim import VcsimServer
-from failback_operator.vsphere import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere import vcenter_session
 from tests.support.asr_sim import scenario
 from tests.support.preflight_setup import GAPS_SHIM, Setup, classic_setup, modernized_setup
 from tests.support.vcsim_builders import MASTER_TARGET_HOST, Inventory
@@ -234,13 +234,7 @@ class Estate:
 
     def furnish(self, server: VcsimServer, workdir: Path) -> None:
         """The master target VM and the powered-off on-premises VMs in vcsim, once per vcsim (FB031)."""
-        endpoint = VCenterEndpoint(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            ca_file=str(server.ca_file),
-        )
+        endpoint = server.endpoint
         with vcenter_session(endpoint) as session:
             built = Inventory(session=session, workdir=workdir)
             host = built.host(MASTER_TARGET_HOST)

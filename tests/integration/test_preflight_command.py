@@ -26,7 +26,7 @@ import pytest
 from failback_operator.sim.asr import AsrSimulator, SimulatorThread, load_scenario
 from failback_operator.sim.asr.scenario import Scenario
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
-from failback_operator.vsphere import VCenterEndpoint, VCenterSession, vcenter_session
+from failback_operator.vsphere import VCenterSession, vcenter_session
 from tests.support.asr_sim import EXAMPLES, scenario
 from tests.support.preflight_setup import Outcome, Setup, classic_setup, modernized_setup, run_preflight
 from tests.support.real_parts import require_vcsim
@@ -71,9 +71,7 @@ def simulator() -> Iterator[AsrSimulator]:
 
 @pytest.fixture(scope="module")
 def session(vcsim: VcsimServer) -> Iterator[VCenterSession]:
-    endpoint = VCenterEndpoint(
-        host=vcsim.host, port=vcsim.port, user=vcsim.user, password=vcsim.password, ca_file=str(vcsim.ca_file)
-    )
+    endpoint = vcsim.endpoint
     with vcenter_session(endpoint) as opened:
         yield opened
 

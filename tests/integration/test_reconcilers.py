@@ -73,9 +73,7 @@ def simulator() -> Iterator[AsrSimulator]:
 
 @pytest.fixture(scope="module")
 def session(vcsim: VcsimServer) -> Iterator[VCenterSession]:
-    endpoint = VCenterEndpoint(
-        host=vcsim.host, port=vcsim.port, user=vcsim.user, password=vcsim.password, ca_file=str(vcsim.ca_file)
-    )
+    endpoint = vcsim.endpoint
     with vcenter_session(endpoint) as opened:
         yield opened
 

@@ -152,13 +152,7 @@ def demo_scenario() -> Scenario:
 
 
 def _endpoint(server: VcsimServer) -> VCenterEndpoint:
-    return VCenterEndpoint(
-        host=server.host,
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        ca_file=str(server.ca_file),
-    )
+    return server.endpoint
 
 
 def furnish_vcenter(server: VcsimServer, workdir: Path) -> list[str]:

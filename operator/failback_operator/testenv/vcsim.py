@@ -28,6 +28,7 @@ from pathlib import Path
 import trustme
 
 from failback_operator.testenv.processes import die_with_parent
+from failback_operator.vsphere import VCenterEndpoint
 
 __all__ = ["VCSIM_VERSION", "VcsimServer", "find_vcsim", "run_vcsim"]
 
@@ -72,6 +73,13 @@ class VcsimServer:
     def pid(self) -> int:
         """The running vcsim's process id (a restart changes it)."""
         return self.process.pid
+
+    @property
+    def endpoint(self) -> VCenterEndpoint:
+        """How the operator and the tests reach this vcsim: its address, login and CA."""
+        return VCenterEndpoint(
+            host=self.host, port=self.port, user=self.user, password=self.password, ca_file=str(self.ca_file)
+        )
 
     @property
     def url(self) -> str:

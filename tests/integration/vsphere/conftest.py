@@ -25,9 +25,7 @@ def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimServer]:
 @pytest.fixture
 def endpoint(vcsim: VcsimServer) -> VCenterEndpoint:
     """The vcsim endpoint, TLS verified against its CA."""
-    return VCenterEndpoint(
-        host=vcsim.host, port=vcsim.port, user=vcsim.user, password=vcsim.password, ca_file=str(vcsim.ca_file)
-    )
+    return vcsim.endpoint
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from tests.support.real_parts import require_vcsim
 
 from failback_operator.testenv.vcsim import run_vcsim
-from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession, vcenter_session
+from failback_operator.vsphere.connection import VCenterSession, vcenter_session
 from failback_operator.vsphere.reader import PlanItemVm, VCenterQuery, VmRef, read_vcenter_facts
 
 pytestmark = pytest.mark.vcsim
@@ -18,13 +18,7 @@ pytestmark = pytest.mark.vcsim
 def esxi_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VCenterSession]:
     require_vcsim()
     with run_vcsim(tmp_path_factory.mktemp("esxi"), model_args=("-esx",)) as server:
-        endpoint = VCenterEndpoint(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            ca_file=str(server.ca_file),
-        )
+        endpoint = server.endpoint
         with vcenter_session(endpoint) as session:
             yield session
 

@@ -28,13 +28,7 @@ def restartable(tmp_path: Path) -> Iterator[VcsimServer]:
 
 
 def _endpoint(server: VcsimServer) -> VCenterEndpoint:
-    return VCenterEndpoint(
-        host=server.host,
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        ca_file=str(server.ca_file),
-    )
+    return server.endpoint
 
 
 def _furnish(session: VCenterSession, workdir: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from failback_operator.testenv.vcsim import VcsimServer, run_vcsim
-from failback_operator.vsphere.connection import VCenterEndpoint, vcenter_session
+from failback_operator.vsphere.connection import vcenter_session
 
 pytestmark = pytest.mark.vcsim
 
@@ -51,13 +51,7 @@ def test_runner_stops_vcsim_when_the_test_fails(vcsim: VcsimServer, tmp_path: Pa
 def test_runner_traces_soap_when_asked(tmp_path: Path) -> None:
     with run_vcsim(tmp_path, model_args=("-vm", "0"), trace=True) as server:
         assert server.trace_file is not None
-        endpoint = VCenterEndpoint(
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            password=server.password,
-            ca_file=str(server.ca_file),
-        )
+        endpoint = server.endpoint
         with vcenter_session(endpoint):
             pass
     trace = server.trace_file.read_text()
