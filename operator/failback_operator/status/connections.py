@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from failback_operator.api.conditions import Condition, ConditionStatus, find_condition, set_condition
+from failback_operator.api.status import RecoveryVaultStatus, VCenterStatus
 from failback_operator.api.vocabulary import ConditionType, EventReason, EventType, Reason
 from failback_operator.workflow import Event
 
-__all__ = ["ReadFailure", "Readiness", "condition_events", "connection_conditions"]
+StatusT = TypeVar("StatusT", RecoveryVaultStatus, VCenterStatus)
+
+__all__ = ["ReadFailure", "Readiness", "condition_events", "connection_conditions", "kept_after_failure"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -94,6 +98,23 @@ _CHANGED: dict[tuple[str, ConditionStatus], EventReason] = {
     (ConditionType.READY, ConditionStatus.FALSE): EventReason.READY_FALSE,
     (ConditionType.READY, ConditionStatus.UNKNOWN): EventReason.READY_UNKNOWN,
 }
+
+
+def kept_after_failure(previous: StatusT, failure: ReadFailure, generation: int, now: datetime) -> StatusT:
+    """A status whose read failed: the last values kept, its conditions saying why they may be stale."""
+    return previous.model_copy(
+        update={
+            "observed_generation": generation,
+            "conditions": connection_conditions(
+                previous.conditions,
+                failure=failure,
+                connected_message="",
+                readiness=None,
+                generation=generation,
+                now=now,
+            ),
+        }
+    )
 
 
 def condition_events(

@@ -33,7 +33,12 @@ from failback_operator.facts import (
 )
 from failback_operator.rules import CheckContext, CheckPhase, Finding, RuleConfig
 from failback_operator.rules.prerequisites import check_fb003, check_fb004
-from failback_operator.status.connections import ReadFailure, Readiness, connection_conditions
+from failback_operator.status.connections import (
+    ReadFailure,
+    Readiness,
+    connection_conditions,
+    kept_after_failure,
+)
 
 __all__ = ["VaultReading", "associated_failback_policy", "build_vault_status", "vault_findings"]
 
@@ -132,19 +137,7 @@ def build_vault_status(
     """The status to write after a look: the reading's facts, or the last ones kept when it failed."""
     if reading is None or failure is not None:
         failure = failure or ReadFailure(reason=Reason.UNREACHABLE, message=f"vault {vault} was not read")
-        return previous.model_copy(
-            update={
-                "observed_generation": generation,
-                "conditions": connection_conditions(
-                    previous.conditions,
-                    failure=failure,
-                    connected_message="",
-                    readiness=None,
-                    generation=generation,
-                    now=now,
-                ),
-            }
-        )
+        return kept_after_failure(previous, failure, generation, now)
     server = reading.configuration_server
     policy = associated_failback_policy(reading)
     return RecoveryVaultStatus(

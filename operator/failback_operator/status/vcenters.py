@@ -13,7 +13,12 @@ from failback_operator.api.vocabulary import Reason
 from failback_operator.facts import FailbackFacts, MasterTargetDeclaration, VCenterAbout, VCenterFacts
 from failback_operator.rules import CheckContext, CheckPhase, Finding, RuleConfig
 from failback_operator.rules.prerequisites import check_fb005
-from failback_operator.status.connections import ReadFailure, Readiness, connection_conditions
+from failback_operator.status.connections import (
+    ReadFailure,
+    Readiness,
+    connection_conditions,
+    kept_after_failure,
+)
 
 __all__ = ["build_vcenter_status", "missing_privileges", "run_as_findings"]
 
@@ -73,19 +78,7 @@ def build_vcenter_status(
     config = config or RuleConfig()
     if about is None or failure is not None:
         failure = failure or ReadFailure(reason=Reason.UNREACHABLE, message=f"vCenter {vcenter} was not read")
-        return previous.model_copy(
-            update={
-                "observed_generation": generation,
-                "conditions": connection_conditions(
-                    previous.conditions,
-                    failure=failure,
-                    connected_message="",
-                    readiness=None,
-                    generation=generation,
-                    now=now,
-                ),
-            }
-        )
+        return kept_after_failure(previous, failure, generation, now)
     findings = run_as_findings(vcenter, about, now, config) if run_as_user else ()
     missing = missing_privileges(about, config.run_as_privileges)
     privileges = (
