@@ -19,7 +19,7 @@ from failback_operator.api.status import ItemStatus
 from failback_operator.azure import SiteRecovery, SiteRecoveryError
 from failback_operator.facts import Job
 from failback_operator.facts.asr import VaultFacts
-from failback_operator.workflow.job_reads import followed_in_list, jobs_to_read
+from failback_operator.workflow.job_reads import jobs_to_read
 
 __all__ = ["JobDetailReader"]
 
@@ -45,8 +45,6 @@ class JobDetailReader:
     # How far back the jobs list surely reaches (it is read a day back): an item's own job called
     # since then is left to the next list instead of being read by name.
     listed_for: timedelta = timedelta(hours=12)
-    # Clock difference tolerated between the operator and Site Recovery when matching a call's job.
-    clock_skew: timedelta = timedelta(minutes=2)
     _ended: OrderedDict[str, Job] = field(default_factory=OrderedDict)
     _tracked: OrderedDict[str, str] = field(default_factory=OrderedDict)
     reads: int = 0  # GETs sent, for tests and metrics
@@ -64,12 +62,6 @@ class JobDetailReader:
         """
         tracked = {**dict(vault.tracking_ids), **self._tracked}
         jobs = {job.id: self._ended.get(job.id, job) for job in vault.jobs}
-        # A tracking id whose job the list names beyond doubt is followed without a read.
-        for tracking_id, job_id in followed_in_list(
-            items, list(jobs.values()), tracked, self.clock_skew
-        ).items():
-            tracked[tracking_id] = job_id
-            _keep(self._tracked, tracking_id, job_id, self.kept)
         budget = self.limit_per_look
         asked: set[str] = set()
         # Two rounds: a recovery-plan job read now may name failed child jobs to read next.

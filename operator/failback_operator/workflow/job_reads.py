@@ -9,55 +9,14 @@ than `limit` per look.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ItemStage
 from failback_operator.facts import Job
 from failback_operator.workflow.items import _last_failover_job, needs_details
-from failback_operator.workflow.progress import _JOB_SCENARIOS
 
-__all__ = ["followed_in_list", "jobs_to_read"]
-
-
-def followed_in_list(
-    items: Sequence[ItemStatus], jobs: Sequence[Job], tracked: Mapping[str, str], clock_skew: timedelta
-) -> dict[str, str]:
-    """Tracking ids whose job the list already names beyond doubt: tracking id -> job id.
-
-    A recovery plan call's job acts on that recovery plan with the call's scenario, and starts after
-    the call (less the clock skew between the operator and Site Recovery). When exactly one listed
-    job no tracking id leads to yet fits, it is the call's: following the tracking id by name would
-    only read a placeholder first (recorded: for about 20 seconds after the call) and then that job.
-    """
-    followed = set(tracked.values())
-    found: dict[str, str] = {}
-    listed = {job.id for job in jobs}
-    for item in items:
-        intent = item.intent
-        if (
-            intent is None
-            or not intent.recovery_plan
-            or not intent.job_name
-            or intent.job_name in tracked
-            or intent.job_name in found
-            or intent.job_name in listed
-        ):
-            continue
-        plan, since = intent.recovery_plan.casefold(), intent.time - clock_skew
-        fits = [
-            job
-            for job in jobs
-            if job.id not in followed
-            and (job.target_object_name or "").casefold() == plan
-            and job.scenario in _JOB_SCENARIOS[intent.operation]
-            and job.start is not None
-            and job.start >= since
-        ]
-        if len(fits) == 1:
-            found[intent.job_name] = fits[0].id
-            followed.add(fits[0].id)
-    return found
+__all__ = ["jobs_to_read"]
 
 
 def _listed_soon(recovery_plan: str | None, called_at: datetime, listed_since: datetime | None) -> bool:

@@ -11,7 +11,7 @@ from failback_operator.azure import NotFound, SiteRecovery
 from failback_operator.facts import Job, JobError, JobTask
 from failback_operator.facts.asr import VaultFacts
 from failback_operator.services.job_details import JobDetailReader
-from failback_operator.workflow.job_reads import followed_in_list, jobs_to_read
+from failback_operator.workflow.job_reads import jobs_to_read
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
@@ -201,46 +201,3 @@ def test_a_plan_applied_again_after_failback_reads_its_groups_last_failover_job_
     assert jobs_to_read([], jobs, {}, limit=5, recovery_plans=plans) == ("real-1",)
     confirmed = [ItemStatus(name=n, shutdown_confirmed=True) for n in plans]
     assert jobs_to_read(confirmed, jobs, {}, limit=5, recovery_plans=plans) == ()
-
-
-def _group_intent(operation: Operation, tracking_id: str, at: datetime = NOW) -> ItemStatus:
-    return ItemStatus(
-        name="vm-a",
-        intent=ItemIntent(
-            operation=operation, attempt=1, time=at, job_name=tracking_id, recovery_plan="rp-app1"
-        ),
-    )
-
-
-def test_a_tracking_id_is_followed_to_the_one_listed_job_of_its_call() -> None:
-    skew = timedelta(minutes=2)
-    commit = _group_intent(Operation.COMMIT, "tracking-2")
-    failover = _listed("real-1", "UnplannedFailover", "Succeeded", "rp-app1")
-    commit_job = _listed("real-2", "CommitFailover", "InProgress", "RP-APP1")
-    # The commit's job: its recovery plan, its scenario, started since the call.
-    assert followed_in_list([commit], [failover, commit_job], {"tracking-1": "real-1"}, skew) == {
-        "tracking-2": "real-2"
-    }
-    # Not yet listed, or listed before the call (an earlier run's), or two that fit: read by name.
-    assert followed_in_list([commit], [failover], {"tracking-1": "real-1"}, skew) == {}
-    early = _group_intent(Operation.COMMIT, "tracking-2", at=NOW + timedelta(minutes=5))
-    assert followed_in_list([early], [failover, commit_job], {}, skew) == {}
-    twin = _listed("real-3", "CommitFailover", "InProgress", "rp-app1")
-    assert followed_in_list([commit], [commit_job, twin], {}, skew) == {}
-    # A job another tracking id already leads to is not this call's.
-    assert followed_in_list([commit], [commit_job], {"tracking-9": "real-2"}, skew) == {}
-
-
-async def test_the_reader_reads_no_tracking_id_whose_job_the_list_names() -> None:
-    """The failover's job is named by the list: only its details are read, once it has ended."""
-    ended = _plan_job("real-1", "Succeeded")
-    fake = _FakeSiteRecovery({"real-1": ended})
-    reader = JobDetailReader()
-    vault = VaultFacts(jobs=(_listed("real-1", "UnplannedFailover", "InProgress"),))
-    items = [_group_intent(Operation.FAILOVER, "tracking-1")]
-    read = await reader.read_for(cast(SiteRecovery, fake), vault, items)
-    assert fake.asked == []
-    assert dict(read.tracking_ids) == {"tracking-1": "real-1"}
-    vault = VaultFacts(jobs=(_listed("real-1", "UnplannedFailover", "Succeeded"),))
-    await reader.read_for(cast(SiteRecovery, fake), vault, items)
-    assert fake.asked == ["real-1"]  # FB042: the shut-down task is only in the job's details
