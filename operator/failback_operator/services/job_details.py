@@ -73,6 +73,7 @@ class JobDetailReader:
                 budget + len(asked),
                 recovery_plans,
                 listed_since=vault.observed_at - self.listed_for if vault.observed_at else None,
+                listed_at=vault.observed_at,
             )
             names = [name for name in wanted if name not in asked][:budget]
             if not names:

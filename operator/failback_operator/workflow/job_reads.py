@@ -9,14 +9,18 @@ than `limit` per look.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ItemStage
 from failback_operator.facts import Job
 from failback_operator.workflow.items import _last_failover_job, needs_details
 
-__all__ = ["jobs_to_read"]
+__all__ = ["TRACKING_ID_READ_AT_LATEST", "jobs_to_read"]
+
+# A tracking id answers with a placeholder for about 20 seconds after the call (recorded); past this,
+# it is read whatever the list shows, so a job the list never shows is still found through its GET.
+TRACKING_ID_READ_AT_LATEST = timedelta(minutes=2)
 
 
 def _listed_soon(recovery_plan: str | None, called_at: datetime, listed_since: datetime | None) -> bool:
@@ -37,6 +41,7 @@ def jobs_to_read(
     limit: int,
     recovery_plans: Mapping[str, str | None] | None = None,
     listed_since: datetime | None = None,
+    listed_at: datetime | None = None,
 ) -> tuple[str, ...]:
     """Names of the jobs to GET now, most needed first, at most `limit`.
 
@@ -46,7 +51,8 @@ def jobs_to_read(
        itself: when the intent is newer than `listed_since` (the jobs list reaches that far back),
        the next jobs list shows that job, and the list says all a running or successful job needs.
        A tracking id is read once the list shows a job of its recovery plan that no tracking id
-       leads to yet: read before, it answers with a placeholder and must be read again.
+       leads to yet: read before, it answers with a placeholder and must be read again. Once the
+       list read at `listed_at` is TRACKING_ID_READ_AT_LATEST past the call, it is read anyway.
     2. The failed per-machine child jobs of those recovery-plan jobs, once read: a machine's error
        code sits only there.
     3. For an item failed back (or not yet looked at) with no call pending and its shut-down not
@@ -76,6 +82,7 @@ def jobs_to_read(
             and intent.recovery_plan
             and intent.job_name not in tracked
             and not _unfollowed_job_of(intent.recovery_plan, jobs, followed)
+            and not (listed_at is not None and listed_at - intent.time >= TRACKING_ID_READ_AT_LATEST)
         ):
             continue  # the tracking id would answer with a placeholder yet
         if job is None or needs_details(job, intent.operation):

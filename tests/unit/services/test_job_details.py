@@ -11,7 +11,7 @@ from failback_operator.azure import NotFound, SiteRecovery
 from failback_operator.facts import Job, JobError, JobTask
 from failback_operator.facts.asr import VaultFacts
 from failback_operator.services.job_details import JobDetailReader
-from failback_operator.workflow.job_reads import jobs_to_read
+from failback_operator.workflow.job_reads import TRACKING_ID_READ_AT_LATEST, jobs_to_read
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
@@ -121,6 +121,20 @@ def test_a_tracking_id_is_read_once_the_list_shows_a_job_it_may_lead_to() -> Non
     # Once followed, the real job is judged from the list.
     followed = {"tracking-1": "real-1", "tracking-2": "real-2"}
     assert jobs_to_read([group], [failover, commit], followed, limit=5) == ()
+
+
+def test_a_tracking_id_whose_job_the_list_never_shows_is_read_all_the_same_after_a_while() -> None:
+    """The list alone never decides: a job it does not show is still found through the GET."""
+    group = ItemStatus(
+        name="vm-b",
+        intent=ItemIntent(
+            operation=Operation.COMMIT, attempt=1, time=NOW, job_name="tracking-2", recovery_plan="rp-app1"
+        ),
+    )
+    soon = NOW + TRACKING_ID_READ_AT_LATEST - timedelta(seconds=1)
+    assert jobs_to_read([group], [], {}, limit=5, listed_at=soon) == ()
+    later = NOW + TRACKING_ID_READ_AT_LATEST
+    assert jobs_to_read([group], [], {}, limit=5, listed_at=later) == ("tracking-2",)
 
 
 def test_a_failed_plan_jobs_failed_child_job_is_read_for_its_error() -> None:
