@@ -227,6 +227,7 @@ def build_runtime(
         settings=settings,
         index=plan_index,
         approval_index=approval_index,
+        concurrent_looks=int(environ.get("FAILBACK_CONCURRENT_LOOKS", "16")),
     )
     if may_act is not None:
         plans.may_act = may_act

@@ -6,6 +6,7 @@ two writers can never both believe they recorded an intent; a conflict just mean
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -156,7 +157,11 @@ class PlanService:
     change_stamp: Callable[[str, str], Hashable | None] | None = None
     # Looks that stood on the last decision (no gather, no evaluation), for tests and the benchmark.
     skipped_looks: int = 0
+    # Looks that gather and decide at the same time: a thousand plans started together would
+    # otherwise each hold their reads in memory at once while the two cores work through them.
+    concurrent_looks: int = 16
     _last: dict[tuple[str, str], LastDecision] = field(default_factory=dict)
+    _looking: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
     def forget(self, namespace: str, name: str) -> None:
         """The plan is gone: drop its last decision."""
@@ -164,6 +169,12 @@ class PlanService:
 
     async def look(self, namespace: str, name: str) -> timedelta:
         """Bring one plan a step further; returns when to look again."""
+        if self._looking is None:
+            self._looking = asyncio.Semaphore(max(1, self.concurrent_looks))
+        async with self._looking:  # the plan is read once its turn comes, so the read is fresh
+            return await self._look_now(namespace, name)
+
+    async def _look_now(self, namespace: str, name: str) -> timedelta:
         if not self.may_act():
             return timedelta(seconds=1)
         try:
