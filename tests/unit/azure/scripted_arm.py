@@ -12,6 +12,8 @@ from typing import Any
 import trustme
 from aiohttp import web
 
+from failback_operator.azure import ClientSecret, VaultConfig
+
 TENANT = "00000000-0000-0000-0000-0000000000aa"
 CLIENT_ID = "11111111-1111-1111-1111-111111111111"
 CLIENT_SECRET = "s3cr3t-never-logged"  # the tests look for it in every message
@@ -114,3 +116,20 @@ class ScriptedArm:
         if answer.body is None:
             return web.Response(status=answer.status, headers=answer.headers)
         return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+
+IDENTITY = ClientSecret(tenant_id=TENANT, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+
+
+def vault_config(arm: ScriptedArm) -> VaultConfig:
+    """The vault the adapter tests read, at the scripted ARM endpoint, trusting its CA."""
+    return VaultConfig(
+        subscription_id=SUBSCRIPTION,
+        resource_group="rg-dr",
+        vault="vault-dr",
+        fabric="cs-fabric",
+        endpoint=arm.base_url,
+        authority=arm.base_url,
+        ca_file=str(arm.ca_file),
+        disable_instance_discovery=True,
+    )

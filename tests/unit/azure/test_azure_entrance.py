@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from asr_recordings import load_recording
-from scripted_arm import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION, TENANT, Answer, ScriptedArm
+from scripted_arm import SUBSCRIPTION, Answer, ScriptedArm
 
-from failback_operator.azure import ClientSecret, SiteRecovery, VaultConfig
 from failback_operator.facts import Architecture, RecoveryPointType, ReprotectValues
 
 ITEM = load_recording("protecteditem_get_InMageAzureV2_failedover_committed_before_reprotect.json")[
@@ -21,33 +20,6 @@ CLASSIC_VALUES = ReprotectValues(
     policy_id="/policy",
     run_as_account_id="2",
 )
-
-
-@pytest.fixture
-async def arm(tmp_path):
-    server = ScriptedArm(tmp_path)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def site_recovery(arm):
-    config = VaultConfig(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-dr",
-        vault="vault-dr",
-        fabric="cs-fabric",
-        endpoint=arm.base_url,
-        authority=arm.base_url,
-        ca_file=str(arm.ca_file),
-        disable_instance_discovery=True,
-    )
-    adapter = SiteRecovery.connect(
-        config, ClientSecret(tenant_id=TENANT, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    )
-    yield adapter
-    await adapter.close()
 
 
 def _accepted(arm: ScriptedArm) -> None:

@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 
 import pytest
 from asr_recordings import load_recording
-from scripted_arm import CLIENT_ID, CLIENT_SECRET, FEDERATED_TOKEN, SUBSCRIPTION, TENANT, Answer, ScriptedArm
+from scripted_arm import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FEDERATED_TOKEN,
+    IDENTITY,
+    SUBSCRIPTION,
+    TENANT,
+    Answer,
+    vault_config,
+)
 
 from failback_operator.azure import (
     AuthenticationFailed,
@@ -41,37 +50,6 @@ ASR_ERROR = {
         "recommendedAction": "Retry the operation after the failover completes.",
     }
 }
-
-
-@pytest.fixture
-async def arm(tmp_path):
-    server = ScriptedArm(tmp_path)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-def vault_config(arm) -> VaultConfig:
-    return VaultConfig(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-dr",
-        vault="vault-dr",
-        fabric="cs-fabric",
-        endpoint=arm.base_url,
-        authority=arm.base_url,
-        ca_file=str(arm.ca_file),
-        disable_instance_discovery=True,
-    )
-
-
-IDENTITY = ClientSecret(tenant_id=TENANT, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-
-
-@pytest.fixture
-async def site_recovery(arm):
-    adapter = SiteRecovery.connect(vault_config(arm), IDENTITY)
-    yield adapter
-    await adapter.close()
 
 
 def accepted(job_id: str, base: str) -> Answer:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 from azure.mgmt.recoveryservicessiterecovery import models
-from scripted_arm import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION, TENANT, Answer, ScriptedArm
+from scripted_arm import CLIENT_SECRET, IDENTITY, SUBSCRIPTION, Answer, vault_config
 
 from failback_operator.azure import (
-    ClientSecret,
     NoRecoveryServicesProvider,
     OperationOutcomeUnknown,
     SiteRecovery,
     SiteRecoveryError,
-    VaultConfig,
 )
 from failback_operator.azure.refresh_provider import configuration_server_provider
 
@@ -87,27 +85,8 @@ def test_no_provider_is_a_typed_error_naming_the_fabric() -> None:
 
 
 @pytest.fixture
-async def arm(tmp_path):
-    server = ScriptedArm(tmp_path)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def site_recovery(arm):
-    config = VaultConfig(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-dr",
-        vault="vault-dr",
-        fabric="cs-fabric",
-        endpoint=arm.base_url,
-        authority=arm.base_url,
-        ca_file=str(arm.ca_file),
-        disable_instance_discovery=True,
-    )
-    identity = ClientSecret(tenant_id=TENANT, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    adapter = SiteRecovery.connect(config, identity)
+    adapter = SiteRecovery.connect(vault_config(arm), IDENTITY)
     # The fabric name is resolved once per client, before anything else; these tests start after it.
     fabrics = {"value": [{"id": "/x/replicationFabrics/cs-fabric", "name": "cs-fabric", "properties": {}}]}
     arm.answers.append(Answer(body=fabrics))
