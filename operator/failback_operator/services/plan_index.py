@@ -44,6 +44,9 @@ class IndexedPlan:
     # Names a vault change may concern, case-folded: items, recovery plans, the jobs in status.
     items: frozenset[str]
     recovery_plans: frozenset[str]
+    # Items of groups without a recovery plan: their own jobs are the steps (with a recovery plan,
+    # a machine's jobs are the per-machine children of the plan's job).
+    items_without_plan: frozenset[str]
     jobs: frozenset[str]
     # Jobs whose end the plan's next step follows (failover, commit, cancel; not a reprotect,
     # which the replication back follows).
@@ -63,6 +66,12 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
     groups = spec.get("groups") or []
     items = [item.get("name", "") for group in groups for item in group.get("items") or []]
     recovery_plans = [group.get("recoveryPlan") or "" for group in groups]
+    items_without_plan = [
+        item.get("name", "")
+        for group in groups
+        if not group.get("recoveryPlan")
+        for item in group.get("items") or []
+    ]
     jobs: set[str] = set()
     step_jobs: set[str] = set()
     reprotect_jobs: set[str] = set()
@@ -101,6 +110,7 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
         },
         items=frozenset(i.casefold() for i in items if i),
         recovery_plans=frozenset(r.casefold() for r in recovery_plans if r),
+        items_without_plan=frozenset(i.casefold() for i in items_without_plan if i),
         jobs=frozenset(jobs),
         step_jobs=frozenset(step_jobs),
         reprotect_jobs=frozenset(reprotect_jobs),

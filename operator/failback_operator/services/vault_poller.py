@@ -36,6 +36,7 @@ __all__ = [
     "SyncProgress",
     "VaultPoller",
     "concerned_plans",
+    "followed_jobs",
     "next_poll",
     "next_polls",
     "vault_facts",
@@ -108,6 +109,32 @@ def concerned_plans(
     return [
         plan for plan in plans if plan.items & names or plan.recovery_plans & names or plan.jobs & job_ids
     ]
+
+
+def followed_jobs(
+    jobs: Iterable[Job], plans: Iterable[IndexedPlan], items: Iterable[ProtectedItem]
+) -> tuple[Job, ...]:
+    """The jobs whose end a plan's next step follows: the poller hurries for these only.
+
+    A plan's own calls' jobs (by name), its recovery plans' jobs, and the jobs of its machines that
+    belong to no recovery plan. A machine of a recovery plan runs per-machine child jobs of the
+    plan's job (shut down, fail over, boot, commit): they end along the way and lead to no step, so
+    they neither speed the jobs list up, nor teach how long jobs of their kind take, nor bring the
+    items along. Reprotects are left out: the replication back after them is what is followed.
+    """
+    plans = list(plans)
+    named = {job for plan in plans for job in plan.step_jobs}
+    recovery_plans = {name for plan in plans for name in plan.recovery_plans}
+    alone = {name for plan in plans for name in plan.items_without_plan}
+    item_of_vm = {(i.friendly_name or i.name).casefold(): i.name.casefold() for i in items}
+    followed: list[Job] = []
+    for job in jobs:
+        if job.scenario in REPROTECT_SCENARIOS:
+            continue
+        target = (job.target_object_name or "").casefold()
+        if job.id.casefold() in named or target in recovery_plans or item_of_vm.get(target, target) in alone:
+            followed.append(job)
+    return tuple(followed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,8 +374,10 @@ class VaultPoller:
         condition and each plan's Ready condition say why, and the plans look at their own pace.
         """
         watch = self._watches.setdefault(vault, _VaultWatch())
+        # The plans first: a change is kept as seen only once the plans it concerns can be woken.
+        plans = await self.index.of_vault(vault)
         try:
-            due = await self._read(vault, watch)
+            due = await self._read(vault, watch, plans)
         except (NotFoundError, ValueError, SiteRecoveryError, TimeoutError) as error:
             reason = str(error) or type(error).__name__
             if self._failing.get(vault) != reason:
@@ -357,9 +386,9 @@ class VaultPoller:
             return self.pace.interval
         if self._failing.pop(vault, None) is not None:
             log.info("vault %s is polled again", vault)
-        return await self._wake_and_pace(vault, watch, due)
+        return self._wake_and_pace(vault, watch, due, plans)
 
-    async def _read(self, vault: str, watch: _VaultWatch) -> set[str]:
+    async def _read(self, vault: str, watch: _VaultWatch, plans: Sequence[IndexedPlan]) -> set[str]:
         """Read the lists that are due into `watch`; the kinds read."""
         obj = await self.store.get("recoveryvaults", vault)
         _, source = await self.sources.site_recovery(obj)
@@ -371,13 +400,10 @@ class VaultPoller:
         client = self.reads.connect(source.config, source.identity)
         if "jobs" in due:
             jobs = await client.recent_jobs(now - timedelta(days=1))
-            # A reprotect's end leads to no step (the replication back it starts shows at the items'
-            # own pace): only a failover's, commit's or cancel's end brings its items along.
-            ended = {
-                job.id
-                for job in jobs
-                if job.state not in _RUNNING and job.scenario not in REPROTECT_SCENARIOS
-            }
+            # Only the end of a job a step follows (a failover, commit or cancel) brings its items
+            # along: not a reprotect's (the replication back shows at the items' own pace), nor a
+            # recovery plan's per-machine child job's.
+            ended = {job.id for job in followed_jobs(jobs, plans, watch.items) if job.state not in _RUNNING}
             if "items" not in due and ended - {job.id for job in watch.jobs if job.state not in _RUNNING}:
                 # A job ended: its items changed with it, and the plans woken must see both.
                 due.add("items")
@@ -387,11 +413,11 @@ class VaultPoller:
             watch.items = await client.protected_items()
         return due
 
-    async def _wake_and_pace(self, vault: str, watch: _VaultWatch, due: set[str]) -> timedelta:
+    def _wake_and_pace(
+        self, vault: str, watch: _VaultWatch, due: set[str], plans: Sequence[IndexedPlan]
+    ) -> timedelta:
         """Wake the plans the change concerns; the time until the next list is due."""
         self.polls[vault] = self.polls.get(vault, 0) + 1
-        # The plans first: a change is kept as seen only once the plans it concerns can be woken.
-        plans = await self.index.of_vault(vault)
         facts = vault_facts(watch.items, watch.jobs)
         before, watch.facts = watch.facts, facts
         if before is None:
@@ -407,7 +433,7 @@ class VaultPoller:
             watched = frozenset(name for plan in plans for name in plan.items)
             watch.sync_ends = watch.syncs.expected_ends(watch.items, watched, now)
         polls = next_polls(
-            watch.job_clock.running(watch.jobs, now),
+            watch.job_clock.running(followed_jobs(watch.jobs, plans, watch.items), now),
             now,
             self.pace,
             lengths=watch.job_clock.lengths,

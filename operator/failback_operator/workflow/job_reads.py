@@ -18,9 +18,14 @@ from failback_operator.workflow.items import _last_failover_job, needs_details
 
 __all__ = ["TRACKING_ID_READ_AT_LATEST", "jobs_to_read"]
 
-# A tracking id answers with a placeholder for about 20 seconds after the call (recorded); past this,
-# it is read whatever the list shows, so a job the list never shows is still found through its GET.
+# A tracking id answers with a placeholder, then a shell, for about 20 seconds after the call
+# (recorded), and with the real job once it ended. It is read once the list shows its job ended, or
+# this long after the call whatever the list shows, so that a long job is followed while it runs
+# and a job the list never shows is still found through its GET.
 TRACKING_ID_READ_AT_LATEST = timedelta(minutes=2)
+# Site Recovery's clock against the operator's: a listed job that started before the call by more
+# than this is no job of that call.
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 def _listed_soon(recovery_plan: str | None, called_at: datetime, listed_since: datetime | None) -> bool:
@@ -28,10 +33,20 @@ def _listed_soon(recovery_plan: str | None, called_at: datetime, listed_since: d
     return recovery_plan is None and listed_since is not None and called_at >= listed_since
 
 
-def _unfollowed_job_of(recovery_plan: str, jobs: Sequence[Job], followed: set[str]) -> bool:
-    """Whether the list shows a job of the recovery plan that no known tracking id leads to."""
+def _ended_unfollowed_job_of(
+    recovery_plan: str, called_at: datetime, jobs: Sequence[Job], followed: set[str]
+) -> bool:
+    """Whether the list shows an ended job of the recovery plan, started since the call, that no
+    known tracking id leads to: the tracking id then answers with that job, tasks and errors included.
+    """
     plan = recovery_plan.casefold()
-    return any((j.target_object_name or "").casefold() == plan and j.id not in followed for j in jobs)
+    return any(
+        (j.target_object_name or "").casefold() == plan
+        and j.id not in followed
+        and j.finished
+        and (j.start is None or j.start >= called_at - CLOCK_SKEW)
+        for j in jobs
+    )
 
 
 def jobs_to_read(
@@ -50,9 +65,11 @@ def jobs_to_read(
        tell the outcome (a failover's tasks, a failure's error). An item's own call names its job
        itself: when the intent is newer than `listed_since` (the jobs list reaches that far back),
        the next jobs list shows that job, and the list says all a running or successful job needs.
-       A tracking id is read once the list shows a job of its recovery plan that no tracking id
-       leads to yet: read before, it answers with a placeholder and must be read again. Once the
-       list read at `listed_at` is TRACKING_ID_READ_AT_LATEST past the call, it is read anyway.
+       A tracking id is read once, when it answers with the whole job: when the list shows an ended
+       job of its recovery plan, started since the call, that no tracking id leads to yet (read
+       earlier, it answers with a placeholder or a shell, and a running job needs a second read at
+       its end for its tasks). A job still running when the list read at `listed_at` is
+       TRACKING_ID_READ_AT_LATEST past the call is followed then.
     2. The failed per-machine child jobs of those recovery-plan jobs, once read: a machine's error
        code sits only there.
     3. For an item failed back (or not yet looked at) with no call pending and its shut-down not
@@ -81,7 +98,7 @@ def jobs_to_read(
             job is None
             and intent.recovery_plan
             and intent.job_name not in tracked
-            and not _unfollowed_job_of(intent.recovery_plan, jobs, followed)
+            and not _ended_unfollowed_job_of(intent.recovery_plan, intent.time, jobs, followed)
             and not (listed_at is not None and listed_at - intent.time >= TRACKING_ID_READ_AT_LATEST)
         ):
             continue  # the tracking id would answer with a placeholder yet

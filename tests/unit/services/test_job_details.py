@@ -89,7 +89,7 @@ def test_an_items_own_job_not_listed_yet_is_left_to_the_next_jobs_list() -> None
         ),
     )
     listed_since = NOW - timedelta(hours=12)
-    real = _listed("real-1", "UnplannedFailover", "InProgress", "rp-app1")
+    real = _listed("real-1", "UnplannedFailover", "Succeeded", "rp-app1")
     assert jobs_to_read([reprotect, group], [real], {}, limit=5, listed_since=listed_since) == ("tracking-1",)
     # Called before the list reaches, or with no bound known: read by name, as before.
     old = ItemStatus(
@@ -105,8 +105,9 @@ def test_an_items_own_job_not_listed_yet_is_left_to_the_next_jobs_list() -> None
     assert jobs_to_read([reprotect], [failed], {}, limit=5, listed_since=listed_since) == ("reprotect-new",)
 
 
-def test_a_tracking_id_is_read_once_the_list_shows_a_job_it_may_lead_to() -> None:
-    """Read before its job is listed, a tracking id answers with a placeholder: one GET wasted."""
+def test_a_tracking_id_is_read_once_the_list_shows_its_job_ended() -> None:
+    """Read earlier, a tracking id answers with a placeholder or a shell, and a running job must be
+    read again at its end for its tasks: one read, once the whole job can be had, is enough."""
     group = ItemStatus(
         name="vm-b",
         intent=ItemIntent(
@@ -116,11 +117,41 @@ def test_a_tracking_id_is_read_once_the_list_shows_a_job_it_may_lead_to() -> Non
     failover = _listed("real-1", "UnplannedFailover", "Succeeded", "rp-app1")
     # The group's failover job, which an earlier tracking id led to, is no sign of the commit's job.
     assert jobs_to_read([group], [failover], {"tracking-1": "real-1"}, limit=5) == ()
-    commit = _listed("real-2", "FailoverCommit", "InProgress", "RP-APP1")
-    assert jobs_to_read([group], [failover, commit], {"tracking-1": "real-1"}, limit=5) == ("tracking-2",)
+    running = _listed("real-2", "FailoverCommit", "InProgress", "RP-APP1")
+    assert jobs_to_read([group], [failover, running], {"tracking-1": "real-1"}, limit=5) == ()
+    ended = _listed("real-2", "FailoverCommit", "Succeeded", "RP-APP1")
+    assert jobs_to_read([group], [failover, ended], {"tracking-1": "real-1"}, limit=5) == ("tracking-2",)
     # Once followed, the real job is judged from the list.
     followed = {"tracking-1": "real-1", "tracking-2": "real-2"}
-    assert jobs_to_read([group], [failover, commit], followed, limit=5) == ()
+    assert jobs_to_read([group], [failover, ended], followed, limit=5) == ()
+
+
+def test_an_older_ended_job_of_the_recovery_plan_is_no_sign_of_the_calls_job() -> None:
+    """After a restart no tracking id is known: the plan's failover to Azure of yesterday, still in the
+    day-long jobs list, must not have the commit's tracking id read before it can answer."""
+    group = ItemStatus(
+        name="vm-b",
+        intent=ItemIntent(
+            operation=Operation.COMMIT, attempt=1, time=NOW, job_name="tracking-2", recovery_plan="rp-app1"
+        ),
+    )
+    yesterday = Job(
+        id="to-azure",
+        scenario="UnplannedFailover",
+        state="Succeeded",
+        start=NOW - timedelta(hours=20),
+        target_object_name="rp-app1",
+    )
+    assert jobs_to_read([group], [yesterday], {}, limit=5) == ()
+    # Within the clocks' skew of the call, an ended job may be the call's own.
+    just_before = Job(
+        id="real-2",
+        scenario="FailoverCommit",
+        state="Succeeded",
+        start=NOW - timedelta(seconds=30),
+        target_object_name="rp-app1",
+    )
+    assert jobs_to_read([group], [yesterday, just_before], {}, limit=5) == ("tracking-2",)
 
 
 def test_a_tracking_id_whose_job_the_list_never_shows_is_read_all_the_same_after_a_while() -> None:

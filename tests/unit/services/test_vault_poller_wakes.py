@@ -18,6 +18,7 @@ from failback_operator.services.vault_poller import (
     SyncProgress,
     VaultPoller,
     concerned_plans,
+    followed_jobs,
     next_poll,
     next_polls,
 )
@@ -249,7 +250,7 @@ async def test_the_poller_wakes_all_at_first_then_only_the_plans_concerned() -> 
     woken.clear()
     delay = await poll_when_due(delay)
     assert woken == []  # nothing changed
-    reads.jobs = (_job("j1", "vm-b"),)
+    reads.jobs = (_job("j1", "rp-app2"),)
     delay = await poll_when_due(delay)
     assert woken == ["app2"]
     assert delay == PACE.fast  # a job of a kind never seen ending, just started: its jobs list soon
@@ -337,7 +338,7 @@ async def test_a_job_seen_ending_has_its_items_read_with_it() -> None:
     """Plans woken by a job's end must see the items it changed, not the items of before."""
     index = await _index(_plan("app1", ("vm-a-new",)))
     reads = _Reads()
-    reads.jobs = (_job("j1", "vm-a"),)
+    reads.jobs = (_job("j1", "rp-app1"),)
     clock = [NOW]
     poller = _poller(reads, index, clock, None)
     delay = await poller.poll("vault-a")
@@ -346,11 +347,73 @@ async def test_a_job_seen_ending_has_its_items_read_with_it() -> None:
     reads.expired.clear()
     await poller.poll("vault-a")
     assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]  # still running: the jobs only
-    reads.jobs = (_job("j1", "vm-a", state="Succeeded"),)
+    reads.jobs = (_job("j1", "rp-app1", state="Succeeded"),)
     clock[0] += PACE.fast
     reads.expired.clear()
     await poller.poll("vault-a")
     assert {kind for kinds in reads.expired for kind in kinds} == {"jobs", "items"}
+
+
+async def test_a_recovery_plans_per_machine_jobs_lead_to_no_step() -> None:
+    """A machine of a recovery plan runs child jobs of the plan's job: their ends hurry nothing."""
+    index = await _index(_plan("app1", ("vm-a-new",)))
+    reads = _Reads()
+    reads.jobs = (_job("rp-job", "rp-app1"), _job("child", "vm-a"))
+    clock = [NOW]
+    poller = _poller(reads, index, clock, None)
+    delay = await poller.poll("vault-a")
+    clock[0] += delay
+    reads.jobs = (_job("rp-job", "rp-app1"), _job("child", "vm-a", state="Succeeded"))
+    reads.expired.clear()
+    delay = await poller.poll("vault-a")
+    assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]  # the child's end brings no items
+    clock[0] += delay
+    reads.jobs = (_job("child", "vm-a", state="Succeeded"),)  # only the child was ever followed...
+    await poller.poll("vault-a")
+    # ...and it taught nothing: a failover of this plan is still of a kind never seen ending.
+    assert poller._watches["vault-a"].job_clock.lengths == {}
+
+
+async def test_a_machine_outside_any_recovery_plan_is_followed_by_its_own_jobs() -> None:
+    """A one-machine group without a recovery plan fails over by the machine's own job."""
+    alone = _plan("app1", ("vm-a-new",))
+    alone["spec"]["groups"][0].pop("recoveryPlan")
+    index = await _index(alone)
+    reads = _Reads()
+    reads.jobs = (_job("j1", "vm-a"),)
+    clock = [NOW]
+    poller = _poller(reads, index, clock, None)
+    assert await poller.poll("vault-a") == PACE.fast
+    clock[0] += PACE.fast
+    reads.jobs = (_job("j1", "vm-a", state="Succeeded"),)
+    reads.expired.clear()
+    await poller.poll("vault-a")
+    assert {kind for kinds in reads.expired for kind in kinds} == {"jobs", "items"}
+
+
+def test_followed_jobs_are_named_recovery_plan_or_lone_machine_jobs() -> None:
+    from failback_operator.services.plan_index import _slim
+
+    grouped = _slim(
+        _plan(
+            "app1",
+            ("vm-a-new",),
+            status={"items": [{"name": "vm-a-new", "intent": {"operation": "Commit", "jobName": "J-7"}}]},
+        )
+    )
+    lone = _plan("app2", ("vm-b-new",))
+    lone["spec"]["groups"][0].pop("recoveryPlan")
+    jobs = (
+        _job("J-7", None),  # named by the plan's intent
+        _job("rp-job", "RP-APP1"),  # its recovery plan's, whatever the case
+        _job("child", "vm-a"),  # a child of the recovery plan's job
+        _job("own", "vm-b"),  # a machine of no recovery plan
+        _job("reprotect", "vm-b", scenario="SwitchReplicationGroupProtection"),
+        _job("foreign", "vm-z"),
+    )
+    items = (_item("vm-a-new"), _item("vm-b-new"))
+    followed = followed_jobs(jobs, [grouped, _slim(lone)], items)
+    assert [job.id for job in followed] == ["J-7", "rp-job", "own"]
 
 
 async def test_a_reprotect_seen_ending_leaves_the_items_to_their_own_pace() -> None:
