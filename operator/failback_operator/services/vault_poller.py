@@ -114,25 +114,30 @@ def concerned_plans(
 def followed_jobs(
     jobs: Iterable[Job], plans: Iterable[IndexedPlan], items: Iterable[ProtectedItem]
 ) -> tuple[Job, ...]:
-    """The jobs whose end a plan's next step follows: the poller hurries for these only.
+    """The jobs a plan follows: the poller hurries for these only.
 
-    A plan's own calls' jobs (by name), its recovery plans' jobs, and the jobs of its machines that
-    belong to no recovery plan. A machine of a recovery plan runs per-machine child jobs of the
-    plan's job (shut down, fail over, boot, commit): they end along the way and lead to no step, so
-    they neither speed the jobs list up, nor teach how long jobs of their kind take, nor bring the
-    items along. Reprotects are left out: the replication back after them is what is followed.
+    A plan's own calls' jobs (by name), its recovery plans' jobs, the reprotects of its machines,
+    and the jobs of its machines that belong to no recovery plan. A machine of a recovery plan runs
+    per-machine child jobs of the plan's job (shut down, fail over, boot, commit): they end along
+    the way and lead to no step, so they neither speed the jobs list up, nor teach how long jobs of
+    their kind take, nor bring the items along.
     """
     plans = list(plans)
-    named = {job for plan in plans for job in plan.step_jobs}
+    named = {job for plan in plans for job in plan.step_jobs | plan.reprotect_jobs}
     recovery_plans = {name for plan in plans for name in plan.recovery_plans}
+    machines = {name for plan in plans for name in plan.items}
     alone = {name for plan in plans for name in plan.items_without_plan}
     item_of_vm = {(i.friendly_name or i.name).casefold(): i.name.casefold() for i in items}
     followed: list[Job] = []
     for job in jobs:
-        if job.scenario in REPROTECT_SCENARIOS:
-            continue
         target = (job.target_object_name or "").casefold()
-        if job.id.casefold() in named or target in recovery_plans or item_of_vm.get(target, target) in alone:
+        item = item_of_vm.get(target, target)
+        if (
+            job.id.casefold() in named
+            or target in recovery_plans
+            or item in alone
+            or (job.scenario in REPROTECT_SCENARIOS and item in machines)
+        ):
             followed.append(job)
     return tuple(followed)
 
@@ -403,7 +408,11 @@ class VaultPoller:
             # Only the end of a job a step follows (a failover, commit or cancel) brings its items
             # along: not a reprotect's (the replication back shows at the items' own pace), nor a
             # recovery plan's per-machine child job's.
-            ended = {job.id for job in followed_jobs(jobs, plans, watch.items) if job.state not in _RUNNING}
+            ended = {
+                job.id
+                for job in followed_jobs(jobs, plans, watch.items)
+                if job.state not in _RUNNING and job.scenario not in REPROTECT_SCENARIOS
+            }
             if "items" not in due and ended - {job.id for job in watch.jobs if job.state not in _RUNNING}:
                 # A job ended: its items changed with it, and the plans woken must see both.
                 due.add("items")

@@ -391,7 +391,7 @@ async def test_a_machine_outside_any_recovery_plan_is_followed_by_its_own_jobs()
     assert {kind for kinds in reads.expired for kind in kinds} == {"jobs", "items"}
 
 
-def test_followed_jobs_are_named_recovery_plan_or_lone_machine_jobs() -> None:
+def test_followed_jobs_are_named_recovery_plan_reprotect_or_lone_machine_jobs() -> None:
     from failback_operator.services.plan_index import _slim
 
     grouped = _slim(
@@ -408,12 +408,22 @@ def test_followed_jobs_are_named_recovery_plan_or_lone_machine_jobs() -> None:
         _job("rp-job", "RP-APP1"),  # its recovery plan's, whatever the case
         _job("child", "vm-a"),  # a child of the recovery plan's job
         _job("own", "vm-b"),  # a machine of no recovery plan
-        _job("reprotect", "vm-b", scenario="SwitchReplicationGroupProtection"),
+        _job("reprotect", "vm-a", scenario="SwitchReplicationGroupProtection"),  # its machine's
         _job("foreign", "vm-z"),
+        _job("foreign-reprotect", "vm-z", scenario="SwitchReplicationGroupProtection"),
     )
     items = (_item("vm-a-new"), _item("vm-b-new"))
     followed = followed_jobs(jobs, [grouped, _slim(lone)], items)
-    assert [job.id for job in followed] == ["J-7", "rp-job", "own"]
+    assert [job.id for job in followed] == ["J-7", "rp-job", "own", "reprotect"]
+
+
+async def test_a_reprotect_under_way_has_the_items_read_at_the_plain_pace() -> None:
+    """Its machine's stage still says failed over: the running reprotect is what says to look."""
+    index = await _index(_plan("app1", ("vm-a-new",)))
+    reads = _Reads()
+    reads.jobs = (_job("r1", "vm-a", scenario="SwitchReplicationGroupProtection"),)
+    poller = _poller(reads, index, [NOW], None)
+    assert await poller.poll("vault-a") == PACE.interval
 
 
 async def test_a_reprotect_seen_ending_leaves_the_items_to_their_own_pace() -> None:
