@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from failback_operator.election.leadership import ElectionSettings
-from failback_operator.gathering.vault_reads import SharedVaultReads
+from failback_operator.gathering.vault_reads import CONFIGURATION_SERVER_KINDS, SharedVaultReads
 from failback_operator.services.approval_index import ApprovalIndex
 from failback_operator.services.approvals import ApprovalService
 from failback_operator.services.master_targets import MasterTargetService
@@ -189,11 +189,9 @@ def build_runtime(
         ),
         # One jobs list a day back serves every plan's job tracking and adoption.
         jobs_since=lambda: utc_now() - timedelta(days=1),
-        # The configuration changes rarely; a retention volume awaited (FB022) is still seen in time.
-        configuration_ttl_seconds=min(
-            float(environ.get("FAILBACK_VAULT_CONFIGURATION_SECONDS", "60")),
-            settings.rules.retention_volume_poll.total_seconds(),
-        ),
+        # The configuration changes rarely; a retention volume awaited (FB022) has the configuration
+        # server read at the wait's own pace (the master target's looks expire it).
+        configuration_ttl_seconds=float(environ.get("FAILBACK_VAULT_CONFIGURATION_SECONDS", "300")),
     )
     sources = SourceResolver(store)
     reconcile = reconcile_settings_from_environment(environ)
@@ -256,6 +254,9 @@ def build_runtime(
             connect=reads.connect,
             vcenter_reader=vcenter_reader,
             index=plan_index,
+            expire_configuration_server=lambda source: reads.expire(
+                source.config, source.identity, CONFIGURATION_SERVER_KINDS
+            ),
         ),
         vault_reads=reads,
         reconcile=reconcile,

@@ -24,16 +24,17 @@ from failback_operator.azure import ClientSecret, SiteRecovery, VaultConfig, Wor
 from failback_operator.facts import RecoveryPlan
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
 
-__all__ = ["CONFIGURATION_KINDS", "POLLED_KINDS", "SharedVaultReads"]
+__all__ = ["CONFIGURATION_KINDS", "CONFIGURATION_SERVER_KINDS", "POLLED_KINDS", "SharedVaultReads"]
 
 T = TypeVar("T")
 
 # What the vault poller reads afresh at each poll, for every look to share.
 POLLED_KINDS = ("items", "jobs")
+# The configuration server with or without its vCenters: where master targets list their retention
+# volumes (FB022).
+CONFIGURATION_SERVER_KINDS = ("configuration server True", "configuration server False")
 # What a vault's configuration is made of: read on the configuration period, not the TTL.
-CONFIGURATION_KINDS = frozenset(
-    {"fabric name", "recovery plans", "configuration server True", "configuration server False", "policies"}
-)
+CONFIGURATION_KINDS = frozenset({"fabric name", "recovery plans", "policies", *CONFIGURATION_SERVER_KINDS})
 
 
 @dataclass

@@ -33,7 +33,7 @@ from failback_operator.gathering import (
     master_target_declaration,
     read_vcenter,
 )
-from failback_operator.gathering.gather import SiteRecoveryConnector, VCenterReader
+from failback_operator.gathering.gather import SiteRecoveryConnector, SiteRecoverySource, VCenterReader
 from failback_operator.gathering.sources import SourceResolver
 from failback_operator.rules import Finding, RuleConfig
 from failback_operator.rules.lookups import registered_master_target
@@ -111,6 +111,9 @@ class MasterTargetService:
     refresh: ConfigurationServerRefresher | None = None
     # The plans kept from watch events; without it, each look lists every plan (FB022's drives).
     index: PlanIndex | None = None
+    # Has the vault's configuration server read afresh at the next look (shared reads keep it for
+    # their slow configuration period): called while a retention drive is waited for (FB022).
+    expire_configuration_server: Callable[[SiteRecoverySource], None] | None = None
     # The last failure announced per master target and topic (the FB024 fix, the FB022 refresh),
     # so that the same failure is announced once.
     _announced: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -127,6 +130,13 @@ class MasterTargetService:
             return self.settings.poll
         spec = MasterTargetSpec.model_validate(obj["spec"])
         sources = await self._sources(spec)
+        if (
+            self.expire_configuration_server is not None
+            and sources.site_recovery is not None
+            and retention_waits_from_status(name, MasterTargetStatus.model_validate(obj.get("status") or {}))
+        ):
+            # A drive awaited (FB022) is seen at the wait's own pace, not the configuration's.
+            self.expire_configuration_server(sources.site_recovery)
         gathered = await self._gather(name, spec, sources)
         if spec.remediation.enable_disk_uuid and await self._remediate(obj, sources.vcenter, gathered):
             gathered = await self._gather(name, spec, sources)
