@@ -33,7 +33,7 @@ from failback_operator.gathering import (
     master_target_declaration,
     read_vcenter,
 )
-from failback_operator.gathering.gather import SiteRecoveryConnector, SiteRecoverySource, VCenterReader
+from failback_operator.gathering.gather import SiteRecoveryConnector, VCenterReader
 from failback_operator.gathering.sources import SourceResolver
 from failback_operator.rules import Finding, RuleConfig
 from failback_operator.rules.lookups import registered_master_target
