@@ -57,6 +57,10 @@ class IndexedPlan:
     awaits_job: bool
     # A machine is being reprotected, replicates back, fails back or commits: the plan waits on the vault.
     in_flight: bool
+    # The machines replicating back: the vault poller times their ends from their progress.
+    syncing: frozenset[str] = frozenset()
+    # A machine under way otherwise than replicating back, or an intent without its job.
+    in_flight_otherwise: bool = False
 
 
 def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
@@ -77,6 +81,8 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
     reprotect_jobs: set[str] = set()
     awaits_job = False
     in_flight = False
+    in_flight_otherwise = False
+    syncing: set[str] = set()
     for item in status.get("items") or []:
         intent = item.get("intent") or {}
         if intent and not intent.get("jobName"):
@@ -87,6 +93,10 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
             )
         if item.get("stage") in _IN_FLIGHT:
             in_flight = True
+            if item.get("stage") == ItemStage.SYNCING.value and item.get("name"):
+                syncing.add(item["name"].casefold())
+            else:
+                in_flight_otherwise = True
         for name in (intent.get("jobName"), (item.get("currentJob") or {}).get("name")):
             if name:
                 jobs.add(name.casefold())
@@ -116,6 +126,8 @@ def _slim(plan: Mapping[str, Any]) -> IndexedPlan:
         reprotect_jobs=frozenset(reprotect_jobs),
         awaits_job=awaits_job,
         in_flight=in_flight or awaits_job,
+        syncing=frozenset(syncing),
+        in_flight_otherwise=in_flight_otherwise or awaits_job,
     )
 
 

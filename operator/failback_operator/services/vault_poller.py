@@ -199,26 +199,30 @@ class SyncProgress:
         self, items: Iterable[ProtectedItem], watched: frozenset[str], now: datetime
     ) -> list[datetime | None]:
         """Per watched machine replicating back, its expected end (None until its rate is known)."""
-        ends: list[datetime | None] = []
-        syncing: set[str] = set()
+        return list(self.expected_end_by_item(items, watched, now).values())
+
+    def expected_end_by_item(
+        self, items: Iterable[ProtectedItem], watched: frozenset[str], now: datetime
+    ) -> dict[str, datetime | None]:
+        """The same, by case-folded item name."""
+        ends: dict[str, datetime | None] = {}
         for item in items:
             key = item.name.casefold()
             percent = item.sync_progress_percent
             if key not in watched or percent is None or not 0 <= percent < 100:
                 continue
-            syncing.add(key)
             first = self._first.get(key)
             if first is None or percent < first[1]:
                 self._first[key] = (now, percent)
-                ends.append(None)
+                ends[key] = None
                 continue
             since, was = first
             if percent > was:
                 rate = (percent - was) / (now - since).total_seconds()
-                ends.append(now + timedelta(seconds=(100 - percent) / rate))
+                ends[key] = now + timedelta(seconds=(100 - percent) / rate)
             else:
-                ends.append(None)
-        for key in set(self._first) - syncing:
+                ends[key] = None
+        for key in set(self._first) - set(ends):
             del self._first[key]
         return ends
 
@@ -332,7 +336,7 @@ class _VaultWatch:
     jobs: tuple[Job, ...] = ()
     facts: dict[str, str] | None = None
     due: dict[str, datetime] = field(default_factory=dict)
-    sync_ends: list[datetime | None] = field(default_factory=list)
+    sync_ends: dict[str, datetime | None] = field(default_factory=dict)
     syncs: SyncProgress = field(default_factory=SyncProgress)
     job_clock: JobClock = field(default_factory=JobClock)
 
@@ -440,7 +444,13 @@ class VaultPoller:
         now = self.clock()
         if "items" in due:
             watched = frozenset(name for plan in plans for name in plan.items)
-            watch.sync_ends = watch.syncs.expected_ends(watch.items, watched, now)
+            watch.sync_ends = watch.syncs.expected_end_by_item(watch.items, watched, now)
+        # Machines replicating back whose ends the progress tells need no plain pace of their own:
+        # the items are read when the first is expected to end (at the quiet pace at the latest).
+        syncing = {name for plan in plans for name in plan.syncing}
+        in_flight = any(plan.in_flight_otherwise for plan in plans) or any(
+            watch.sync_ends.get(name) is None for name in syncing
+        )
         polls = next_polls(
             watch.job_clock.running(followed_jobs(watch.jobs, plans, watch.items), now),
             now,
@@ -449,8 +459,8 @@ class VaultPoller:
             awaiting_job=any(plan.awaits_job for plan in plans),
             jobs_listed=len(watch.jobs),
             items_listed=len(watch.items),
-            sync_ends=watch.sync_ends,
-            in_flight=any(plan.in_flight for plan in plans),
+            sync_ends=list(watch.sync_ends.values()),
+            in_flight=in_flight,
         )
         for kind, delay in (("jobs", polls.jobs), ("items", polls.items)):
             at = now + delay

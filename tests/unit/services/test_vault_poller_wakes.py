@@ -513,3 +513,39 @@ async def test_a_change_seen_while_the_plans_cannot_be_listed_still_wakes_them_n
     clock[0] += timedelta(hours=1)
     await poller.poll("vault-a")
     assert woken == ["app1"]  # the change was not taken as seen while nobody could be woken
+
+
+async def test_machines_replicating_back_at_a_known_rate_are_read_when_they_should_end() -> None:
+    """No plain pace while the progress tells when the replication back ends; a machine whose end
+    nothing tells (no progress reported yet, as an appliance may) keeps the plain pace."""
+    syncing = {"items": [{"name": "vm-a-new", "stage": "Syncing"}]}
+    index = await _index(_plan("app1", ("vm-a-new",), status=syncing))
+    reads = _Reads()
+    clock = [NOW]
+    poller = _poller(reads, index, clock, None)
+
+    def progress(percent: int | None) -> tuple[ProtectedItem, ...]:
+        return (
+            ProtectedItem(
+                name="vm-a-new", protection_state="ProtectionInitiated", sync_progress_percent=percent
+            ),
+        )
+
+    async def items_read_in() -> timedelta:
+        await poller.poll("vault-a")
+        return poller._watches["vault-a"].due["items"] - clock[0]
+
+    reads.items = progress(10)
+    assert await items_read_in() == PACE.interval  # one sight: no rate yet
+    clock[0] += PACE.interval
+    reads.items = progress(20)  # 10 % in 10 s: the last 80 % in 80 s
+    assert await items_read_in() == PACE.quiet  # not before the quiet pace
+    clock[0] += PACE.quiet
+    reads.items = progress(80)  # the rate holds: 20 % left, 20 s
+    assert await items_read_in() == timedelta(seconds=20)
+
+    other = _plan("app2", ("vm-b-new",), status={"items": [{"name": "vm-b-new", "stage": "Syncing"}]})
+    index.seen(other)
+    reads.items = (*progress(90), ProtectedItem(name="vm-b-new", protection_state="ProtectionInitiated"))
+    clock[0] += timedelta(seconds=20)
+    assert await items_read_in() == PACE.interval  # vm-b-new's end is not known
