@@ -451,8 +451,23 @@ class VaultPoller:
         in_flight = any(plan.in_flight_otherwise for plan in plans) or any(
             watch.sync_ends.get(name) is None for name in syncing
         )
+        running = watch.job_clock.running(followed_jobs(watch.jobs, plans, watch.items), now)
+        item_of_vm = {(i.friendly_name or i.name).casefold(): i.name.casefold() for i in watch.items}
+        # A reprotect whose machine reports its replication back is over, whatever the jobs list,
+        # read at its quiet pace, still says: the items are then paced by that replication.
+        running = [
+            (job, age)
+            for job, age in running
+            if not (
+                job.scenario in REPROTECT_SCENARIOS
+                and item_of_vm.get(
+                    (job.target_object_name or "").casefold(), (job.target_object_name or "").casefold()
+                )
+                in watch.sync_ends
+            )
+        ]
         polls = next_polls(
-            watch.job_clock.running(followed_jobs(watch.jobs, plans, watch.items), now),
+            running,
             now,
             self.pace,
             lengths=watch.job_clock.lengths,

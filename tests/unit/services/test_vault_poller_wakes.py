@@ -549,3 +549,31 @@ async def test_machines_replicating_back_at_a_known_rate_are_read_when_they_shou
     reads.items = (*progress(90), ProtectedItem(name="vm-b-new", protection_state="ProtectionInitiated"))
     clock[0] += timedelta(seconds=20)
     assert await items_read_in() == PACE.interval  # vm-b-new's end is not known
+
+
+async def test_a_reprotect_listed_running_is_over_once_its_machine_replicates_back() -> None:
+    """The jobs list is read at its quiet pace during a reprotect: the items tell its end first."""
+    reprotecting = {"items": [{"name": "vm-a-new", "stage": "Syncing"}]}
+    index = await _index(_plan("app1", ("vm-a-new",), status=reprotecting))
+    reads = _Reads()
+    reads.jobs = (_job("r1", "vm-a", scenario="SwitchReplicationGroupProtection"),)
+    clock = [NOW]
+    poller = _poller(reads, index, clock, None)
+
+    def progress(percent: int) -> tuple[ProtectedItem, ...]:
+        return (
+            ProtectedItem(
+                name="vm-a-new",
+                friendly_name="vm-a",
+                protection_state="ProtectionInitiated",
+                sync_progress_percent=percent,
+            ),
+        )
+
+    reads.items = progress(10)
+    await poller.poll("vault-a")
+    clock[0] += PACE.interval
+    reads.items = progress(20)
+    await poller.poll("vault-a")  # the jobs list, not due, still shows the reprotect running
+    assert poller._watches["vault-a"].jobs[0].state == "InProgress"
+    assert poller._watches["vault-a"].due["items"] - clock[0] == PACE.quiet
