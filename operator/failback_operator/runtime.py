@@ -47,6 +47,11 @@ def _seconds(environ: Mapping[str, str], name: str, default: timedelta) -> timed
     return timedelta(seconds=float(value)) if value else default
 
 
+def blocking_threads(environ: Mapping[str, str]) -> int:
+    """Threads for blocking calls (the Kubernetes client, pyVmomi), and as many API server connections."""
+    return int(environ.get("FAILBACK_BLOCKING_THREADS", "32"))
+
+
 def settings_from_environment(environ: Mapping[str, str] = os.environ) -> WorkflowSettings:
     """Waits can be shortened for tests and the demo without changing behaviour."""
     defaults = WorkflowSettings()
@@ -163,7 +168,8 @@ def build_runtime(
     from failback_operator.storage.kube import load_api_client
 
     store = KubeStore(
-        load_api_client(), operator_namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", "failback-system")
+        load_api_client(connections=blocking_threads(environ)),
+        operator_namespace=environ.get("FAILBACK_OPERATOR_NAMESPACE", "failback-system"),
     )
     settings = settings_from_environment(environ)
     ledger = DiskSlotLedger(store, utc_now, capacity=settings.rules.master_target_disk_slots)
@@ -193,7 +199,8 @@ def build_runtime(
         # server read at the wait's own pace (the master target's looks expire it).
         configuration_ttl_seconds=float(environ.get("FAILBACK_VAULT_CONFIGURATION_SECONDS", "300")),
     )
-    sources = SourceResolver(store)
+    # Looks share a vault's or vCenter's object and Secret for a few seconds; a change shows after.
+    sources = SourceResolver(store, settled_seconds=float(environ.get("FAILBACK_SOURCE_SECONDS", "5")))
     reconcile = reconcile_settings_from_environment(environ)
     # One logged-in session per vCenter for every look, renewed when vCenter drops it, and one
     # inventory index per vCenter shared by the looks of a short period (each look still reads its

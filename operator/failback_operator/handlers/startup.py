@@ -9,7 +9,7 @@ from typing import Any
 
 import kopf
 
-from failback_operator.runtime import build_runtime
+from failback_operator.runtime import blocking_threads, build_runtime
 
 __all__ = ["configure", "widen_blocking_threads"]
 
@@ -37,7 +37,7 @@ async def widen_blocking_threads(**_: Any) -> None:
     Python's default is the CPU count plus four; with many plans, the Kubernetes reads and writes of
     the looks would queue behind a few slow vCenter reads although both only wait on the network.
     """
-    threads = int(os.environ.get("FAILBACK_BLOCKING_THREADS", "32"))
+    threads = blocking_threads(os.environ)
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=threads, thread_name_prefix="blocking")
     )

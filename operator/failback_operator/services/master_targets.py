@@ -283,17 +283,13 @@ class MasterTargetService:
         problems: list[str] = []
         site_recovery = None
         try:
-            _, site_recovery = await self.sources.site_recovery(
-                await self.store.get("recoveryvaults", spec.vault_ref.name)
-            )
+            _, site_recovery = await self.sources.site_recovery_named(spec.vault_ref.name)
         except (NotFoundError, ValueError) as error:
             problems.append(f"RecoveryVault {spec.vault_ref.name}: {error}")
         vcenter = None
         vcenter_host = None
         try:
-            vcenter_spec, vcenter = await self.sources.vcenter(
-                await self.store.get("vcenters", spec.v_center_ref.name)
-            )
+            vcenter_spec, vcenter = await self.sources.vcenter_named(spec.v_center_ref.name)
             vcenter_host = vcenter_spec.host
         except (NotFoundError, ValueError) as error:
             problems.append(f"VCenter {spec.v_center_ref.name}: {error}")

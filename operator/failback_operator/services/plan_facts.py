@@ -92,8 +92,7 @@ class GatheringFactsSource:
         vault_spec: RecoveryVaultSpec | None = None
         site_recovery: SiteRecoverySource | None = None
         try:
-            vault_obj = await self._store.get("recoveryvaults", spec.vault_ref.name)
-            vault_spec, site_recovery = await self._sources.site_recovery(vault_obj)
+            vault_spec, site_recovery = await self._sources.site_recovery_named(spec.vault_ref.name)
             self._vault_keys[spec.vault_ref.name] = self._reads.key(
                 site_recovery.config, site_recovery.identity
             )
@@ -104,8 +103,7 @@ class GatheringFactsSource:
         vcenter: VCenterSource | None = None
         vcenter_host: str | None = None
         try:
-            vcenter_obj = await self._store.get("vcenters", master_target.v_center_ref.name)
-            vcenter_spec, vcenter = await self._sources.vcenter(vcenter_obj)
+            vcenter_spec, vcenter = await self._sources.vcenter_named(master_target.v_center_ref.name)
             vcenter_host = vcenter_spec.host
             self._vcenter_endpoints[master_target.v_center_ref.name] = vcenter.endpoint
         except (NotFoundError, ValueError) as error:

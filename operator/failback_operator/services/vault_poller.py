@@ -399,8 +399,7 @@ class VaultPoller:
 
     async def _read(self, vault: str, watch: _VaultWatch, plans: Sequence[IndexedPlan]) -> set[str]:
         """Read the lists that are due into `watch`; the kinds read."""
-        obj = await self.store.get("recoveryvaults", vault)
-        _, source = await self.sources.site_recovery(obj)
+        _, source = await self.sources.site_recovery_named(vault)
         now = self.clock()
         # A little early is on time: the daemon's sleep ends close to, not exactly at, a due time.
         due = {kind for kind in POLLED_KINDS if watch.due.get(kind, now) <= now + timedelta(milliseconds=200)}

@@ -33,13 +33,18 @@ class NotFoundError(FailbackOperatorError):
     """The object does not exist (any more)."""
 
 
-def load_api_client() -> client.ApiClient:
-    """In-cluster credentials in a pod, the kubeconfig (KUBECONFIG) elsewhere."""
+def load_api_client(connections: int = 32) -> client.ApiClient:
+    """In-cluster credentials in a pod, the kubeconfig (KUBECONFIG) elsewhere.
+
+    `connections`: the connections kept open to the API server, one per thread that may call at
+    once; beyond the pool, each call would open a connection (a TLS handshake) and drop it.
+    """
     configuration = client.Configuration()
     try:
         config.load_incluster_config(client_configuration=configuration)
     except config.ConfigException:
         config.load_kube_config(client_configuration=configuration)
+    configuration.connection_pool_maxsize = connections
     return client.ApiClient(configuration)
 
 

@@ -143,7 +143,7 @@ async def test_the_elected_memo_fences_the_plans_on_the_lease(monkeypatch: pytes
     class Leading:
         leading = True
 
-    monkeypatch.setattr(kube, "load_api_client", lambda: None)
+    monkeypatch.setattr(kube, "load_api_client", lambda **_: None)
     elector = Leading()
     memo = leader_memo(elector)  # type: ignore[arg-type]
     configure(settings=kopf.OperatorSettings(), memo=memo)

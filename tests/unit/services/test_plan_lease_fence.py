@@ -51,7 +51,7 @@ async def test_a_look_with_the_lease_goes_on_to_read_the_plan() -> None:
 def test_the_runtime_hands_the_lease_check_to_the_plan_service(monkeypatch: Any) -> None:
     import failback_operator.storage.kube as kube
 
-    monkeypatch.setattr(kube, "load_api_client", lambda: None)
+    monkeypatch.setattr(kube, "load_api_client", lambda **_: None)
     leading = [True]
     runtime = build_runtime({}, may_act=lambda: leading[0])
     assert runtime.plans.may_act()

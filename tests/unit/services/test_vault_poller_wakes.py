@@ -190,7 +190,7 @@ class _Store:
 
 
 class _Sources:
-    async def site_recovery(self, obj: Any) -> tuple[None, Any]:
+    async def site_recovery_named(self, name: str) -> tuple[None, Any]:
         return None, type("Source", (), {"config": None, "identity": None})()
 
 
