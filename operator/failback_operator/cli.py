@@ -16,6 +16,11 @@ Command = Callable[[argparse.Namespace], int]
 
 def _run(args: argparse.Namespace) -> int:
     """Start the operator through Kopf."""
+    import os
+
+    from failback_operator.memory import limit_malloc_arenas
+
+    limit_malloc_arenas(os.environ)  # before the first thread
     from failback_operator.handlers.runner import run_operator
 
     status: int = run_operator(
