@@ -364,7 +364,9 @@ class VaultPoller:
     def hurry(self, vault: str, kinds: Iterable[str]) -> None:
         """A plan started a job (the caller wakes the poller).
 
-        "jobs": a failover, commit or cancel, whose end its next step follows: read the jobs now.
+        "jobs": a failover, commit or cancel, whose end its next step follows: read the jobs at the
+        fast pace (the calls of plans acting together share that read; a recovery plan's job needs
+        no read at once, its tracking id is followed at its end).
         "items": a reprotect, which the replication back follows: read the items at the plain pace.
         """
         watch = self._watches.get(vault)
@@ -372,7 +374,7 @@ class VaultPoller:
             return
         now = self.clock()
         for kind in kinds:
-            at = now if kind == "jobs" else now + self.pace.interval
+            at = now + (self.pace.fast if kind == "jobs" else self.pace.interval)
             watch.due[kind] = min(watch.due.get(kind, at), at)
 
     async def poll(self, vault: str) -> timedelta:

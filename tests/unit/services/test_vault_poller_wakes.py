@@ -330,8 +330,12 @@ async def test_a_plan_that_starts_a_job_hurries_its_vaults_poller() -> None:
     clock[0] += timedelta(seconds=2)
     reads.expired.clear()
     poller.hurry("vault-a", {"jobs"})
+    poller.hurry("vault-a", {"jobs"})  # another plan's call a moment later
+    assert await poller.poll("vault-a") == PACE.fast  # within the fast pace, not at once...
+    assert reads.expired == [()]
+    clock[0] += PACE.fast
     await poller.poll("vault-a")
-    assert [set(kinds) for kinds in reads.expired] == [{"jobs"}]
+    assert [set(kinds) for kinds in reads.expired] == [set(), {"jobs"}]  # ...one read for both calls
 
 
 async def test_a_job_seen_ending_has_its_items_read_with_it() -> None:
@@ -434,7 +438,8 @@ async def test_a_reprotect_seen_ending_leaves_the_items_to_their_own_pace() -> N
     clock = [NOW]
     poller = _poller(reads, index, clock, None)
     await poller.poll("vault-a")
-    poller.hurry("vault-a", ["jobs"])  # a failover started elsewhere: the jobs are read now
+    poller.hurry("vault-a", ["jobs"])  # a failover started elsewhere: the jobs are read soon
+    clock[0] += PACE.fast
     reads.jobs = (_job("j1", "vm-a", state="Succeeded", scenario="SwitchReplicationGroupProtection"),)
     reads.expired.clear()
     await poller.poll("vault-a")
