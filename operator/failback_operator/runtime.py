@@ -185,11 +185,14 @@ def build_runtime(
     plan_index = PlanIndex(lambda: store.list("failbackplans"))
     approval_index = ApprovalIndex(lambda: store.list("failbackapprovals"))
     reads = SharedVaultReads(
-        # The vault poller reads the items and jobs afresh at its paces (fast where a plan waits on
-        # them) and wakes the plans a change concerns: looks use its reads, and list only what the
-        # poller has not read within its quiet pace (it is not running, or cannot read).
+        # The vault poller reads the items and jobs afresh at its paces and wakes the plans a change
+        # concerns with them: looks use its reads, and list only what is older than their own pace
+        # (a failed reprotect, which no step awaits, is seen so at the active pace).
         ttl_seconds=float(
-            environ.get("FAILBACK_VAULT_READ_TTL_SECONDS", (pace.quiet + pace.interval).total_seconds())
+            environ.get(
+                "FAILBACK_VAULT_READ_TTL_SECONDS",
+                min(settings.active_poll.total_seconds(), pace.quiet.total_seconds()),
+            )
         ),
         # One jobs list a day back serves every plan's job tracking and adoption.
         jobs_since=lambda: utc_now() - timedelta(days=1),
