@@ -25,7 +25,7 @@ from failback_operator.gathering import (
 )
 from failback_operator.gathering.gather import VCenterReader
 from failback_operator.gathering.sources import SourceResolver
-from failback_operator.gathering.vault_reads import SharedVaultReads
+from failback_operator.gathering.vault_reads import CONFIGURATION_KINDS, SharedVaultReads
 from failback_operator.services.plans import PlanFacts
 from failback_operator.status.master_targets import retention_waits_from_status
 from failback_operator.storage.kube import KubeStore, NotFoundError
@@ -83,7 +83,10 @@ class GatheringFactsSource:
         generation: int,
         master_target_obj: Mapping[str, Any],
         approvals: Sequence[Mapping[str, Any]],
+        *,
+        fresh_configuration: bool = False,
     ) -> PlanFacts:
+        """The plan's facts; `fresh_configuration` reads the vault's configuration afresh."""
         problems: list[str] = []
         master_target_name = master_target_obj["metadata"]["name"]
         master_target = MasterTargetSpec.model_validate(master_target_obj["spec"])
@@ -93,6 +96,8 @@ class GatheringFactsSource:
         site_recovery: SiteRecoverySource | None = None
         try:
             vault_spec, site_recovery = await self._sources.site_recovery_named(spec.vault_ref.name)
+            if fresh_configuration:
+                self._reads.expire(site_recovery.config, site_recovery.identity, CONFIGURATION_KINDS)
             self._vault_keys[spec.vault_ref.name] = self._reads.key(
                 site_recovery.config, site_recovery.identity
             )

@@ -18,7 +18,7 @@ from failback_operator import failpoints
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
-from failback_operator.api.vocabulary import EventReason, EventType
+from failback_operator.api.vocabulary import EventReason, EventType, Progression
 from failback_operator.azure import SiteRecovery
 from failback_operator.facts import (
     Architecture,
@@ -117,7 +117,12 @@ class PlanFactsSource(Protocol):
         generation: int,
         master_target_obj: Mapping[str, Any],
         approvals: Sequence[Mapping[str, Any]],
+        *,
+        fresh_configuration: bool = False,
     ) -> PlanFacts: ...
+
+
+_BLOCKED = frozenset({Progression.PREREQUISITES_BLOCKED, Progression.FAILBACK_BLOCKED})
 
 
 def _always() -> bool:
@@ -239,7 +244,15 @@ class PlanService:
             return left
         self._last.pop(key, None)  # a look that fails leaves nothing to stand on
         gathered = await self.facts_source.read(
-            namespace, name, spec, generation, master_target_obj, approval_objs
+            namespace,
+            name,
+            spec,
+            generation,
+            master_target_obj,
+            approval_objs,
+            # A plan blocked by what it was told to fix (a recovery plan's machines, a policy) sees
+            # the fix at its own pace, not the configuration's slow period.
+            fresh_configuration=status.progression in _BLOCKED,
         )
         inputs = dataclasses.replace(inputs, sources=gathered.sources_stamp)
         try:
