@@ -111,6 +111,8 @@ class StageFacts:
         generation: int,
         master_target_obj: Mapping[str, Any],
         approvals: Sequence[Mapping[str, Any]],
+        *,
+        fresh_configuration: bool = False,
     ) -> PlanFacts:
         plan = failback_plan_facts(
             name, namespace, spec, architecture=Architecture.CLASSIC, generation=generation
