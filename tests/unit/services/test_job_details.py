@@ -21,6 +21,16 @@ def _item(name: str, operation: Operation | None = None, job_name: str | None = 
     return ItemStatus(name=name, intent=intent)
 
 
+def _group_call(operation: Operation, tracking_id: str) -> ItemStatus:
+    """A machine of group rp-app1 whose recovery plan call answered with `tracking_id`."""
+    return ItemStatus(
+        name="vm-b",
+        intent=ItemIntent(
+            operation=operation, attempt=1, time=NOW, job_name=tracking_id, recovery_plan="rp-app1"
+        ),
+    )
+
+
 def _listed(job_id: str, scenario: str, state: str, target: str = "rp-app1") -> Job:
     return Job(id=job_id, scenario=scenario, state=state, start=NOW, target_object_name=target)
 
@@ -82,12 +92,7 @@ def test_an_items_own_job_not_listed_yet_is_left_to_the_next_jobs_list() -> None
     """An item's call names its job itself: the next jobs list shows it, no GET needed; a recovery
     plan's tracking id leads to a job of another name, which only a GET tells."""
     reprotect = _item("vm-a", Operation.REPROTECT, "reprotect-new")
-    group = ItemStatus(
-        name="vm-b",
-        intent=ItemIntent(
-            operation=Operation.FAILOVER, attempt=1, time=NOW, job_name="tracking-1", recovery_plan="rp-app1"
-        ),
-    )
+    group = _group_call(Operation.FAILOVER, "tracking-1")
     listed_since = NOW - timedelta(hours=12)
     real = _listed("real-1", "UnplannedFailover", "Succeeded", "rp-app1")
     assert jobs_to_read([reprotect, group], [real], {}, limit=5, listed_since=listed_since) == ("tracking-1",)
@@ -108,12 +113,7 @@ def test_an_items_own_job_not_listed_yet_is_left_to_the_next_jobs_list() -> None
 def test_a_tracking_id_is_read_once_the_list_shows_its_job_ended() -> None:
     """Read earlier, a tracking id answers with a placeholder or a shell, and a running job must be
     read again at its end for its tasks: one read, once the whole job can be had, is enough."""
-    group = ItemStatus(
-        name="vm-b",
-        intent=ItemIntent(
-            operation=Operation.COMMIT, attempt=1, time=NOW, job_name="tracking-2", recovery_plan="rp-app1"
-        ),
-    )
+    group = _group_call(Operation.COMMIT, "tracking-2")
     failover = _listed("real-1", "UnplannedFailover", "Succeeded", "rp-app1")
     # The group's failover job, which an earlier tracking id led to, is no sign of the commit's job.
     assert jobs_to_read([group], [failover], {"tracking-1": "real-1"}, limit=5) == ()
@@ -129,12 +129,7 @@ def test_a_tracking_id_is_read_once_the_list_shows_its_job_ended() -> None:
 def test_an_older_ended_job_of_the_recovery_plan_is_no_sign_of_the_calls_job() -> None:
     """After a restart no tracking id is known: the plan's failover to Azure of yesterday, still in the
     day-long jobs list, must not have the commit's tracking id read before it can answer."""
-    group = ItemStatus(
-        name="vm-b",
-        intent=ItemIntent(
-            operation=Operation.COMMIT, attempt=1, time=NOW, job_name="tracking-2", recovery_plan="rp-app1"
-        ),
-    )
+    group = _group_call(Operation.COMMIT, "tracking-2")
     yesterday = Job(
         id="to-azure",
         scenario="UnplannedFailover",
@@ -156,12 +151,7 @@ def test_an_older_ended_job_of_the_recovery_plan_is_no_sign_of_the_calls_job() -
 
 def test_a_tracking_id_whose_job_the_list_never_shows_is_read_all_the_same_after_a_while() -> None:
     """The list alone never decides: a job it does not show is still found through the GET."""
-    group = ItemStatus(
-        name="vm-b",
-        intent=ItemIntent(
-            operation=Operation.COMMIT, attempt=1, time=NOW, job_name="tracking-2", recovery_plan="rp-app1"
-        ),
-    )
+    group = _group_call(Operation.COMMIT, "tracking-2")
     soon = NOW + TRACKING_ID_READ_AT_LATEST - timedelta(seconds=1)
     assert jobs_to_read([group], [], {}, limit=5, listed_at=soon) == ()
     later = NOW + TRACKING_ID_READ_AT_LATEST
