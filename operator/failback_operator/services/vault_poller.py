@@ -63,6 +63,11 @@ def _item_line(item: ProtectedItem) -> str:
     )
 
 
+def _item_of_vm(items: Iterable[ProtectedItem]) -> dict[str, str]:
+    """Item names by the VM name Site Recovery gives a job's target (both case-folded)."""
+    return {(i.friendly_name or i.name).casefold(): i.name.casefold() for i in items}
+
+
 def vault_facts(items: Iterable[ProtectedItem], jobs: Iterable[Job]) -> dict[str, str]:
     """What a plan's next step depends on, per item and per job: key -> condensed state."""
     facts = {f"item|{item.name.casefold()}": _item_line(item) for item in items}
@@ -87,7 +92,7 @@ def concerned_plans(
 
     A changed job whose target is not named concerns every plan of the vault (better a look too many).
     """
-    item_of_vm = {(i.friendly_name or i.name).casefold(): i.name.casefold() for i in items}
+    item_of_vm = _item_of_vm(items)
     names: set[str] = set()
     job_ids: set[str] = set()
     everyone = False
@@ -127,7 +132,7 @@ def followed_jobs(
     recovery_plans = {name for plan in plans for name in plan.recovery_plans}
     machines = {name for plan in plans for name in plan.items}
     alone = {name for plan in plans for name in plan.items_without_plan}
-    item_of_vm = {(i.friendly_name or i.name).casefold(): i.name.casefold() for i in items}
+    item_of_vm = _item_of_vm(items)
     followed: list[Job] = []
     for job in jobs:
         target = (job.target_object_name or "").casefold()
@@ -453,7 +458,7 @@ class VaultPoller:
             watch.sync_ends.get(name) is None for name in syncing
         )
         running = watch.job_clock.running(followed_jobs(watch.jobs, plans, watch.items), now)
-        item_of_vm = {(i.friendly_name or i.name).casefold(): i.name.casefold() for i in watch.items}
+        item_of_vm = _item_of_vm(watch.items)
         # A reprotect whose machine reports its replication back is over, whatever the jobs list,
         # read at its quiet pace, still says: the items are then paced by that replication.
         running = [

@@ -31,8 +31,8 @@ def _group_call(operation: Operation, tracking_id: str) -> ItemStatus:
     )
 
 
-def _listed(job_id: str, scenario: str, state: str, target: str = "rp-app1") -> Job:
-    return Job(id=job_id, scenario=scenario, state=state, start=NOW, target_object_name=target)
+def _listed(job_id: str, scenario: str, state: str, target: str = "rp-app1", start: datetime = NOW) -> Job:
+    return Job(id=job_id, scenario=scenario, state=state, start=start, target_object_name=target)
 
 
 def _plan_job(job_id: str, state: str, failed_child: str | None = None) -> Job:
@@ -130,22 +130,10 @@ def test_an_older_ended_job_of_the_recovery_plan_is_no_sign_of_the_calls_job() -
     """After a restart no tracking id is known: the plan's failover to Azure of yesterday, still in the
     day-long jobs list, must not have the commit's tracking id read before it can answer."""
     group = _group_call(Operation.COMMIT, "tracking-2")
-    yesterday = Job(
-        id="to-azure",
-        scenario="UnplannedFailover",
-        state="Succeeded",
-        start=NOW - timedelta(hours=20),
-        target_object_name="rp-app1",
-    )
+    yesterday = _listed("to-azure", "UnplannedFailover", "Succeeded", start=NOW - timedelta(hours=20))
     assert jobs_to_read([group], [yesterday], {}, limit=5) == ()
     # Within the clocks' skew of the call, an ended job may be the call's own.
-    just_before = Job(
-        id="real-2",
-        scenario="FailoverCommit",
-        state="Succeeded",
-        start=NOW - timedelta(seconds=30),
-        target_object_name="rp-app1",
-    )
+    just_before = _listed("real-2", "FailoverCommit", "Succeeded", start=NOW - timedelta(seconds=30))
     assert jobs_to_read([group], [yesterday, just_before], {}, limit=5) == ("tracking-2",)
 
 
