@@ -120,13 +120,17 @@ def _find_job(
 
     A call through a recovery plan started the plan's job: the per-machine child jobs it runs act
     on the same machines with the same scenario, and a list does not tell them apart otherwise.
+    The job the item's status already names is an earlier call's, judged before this one was made
+    (a retry seconds after a failed job would otherwise take that job, within the clock skew).
     """
     since = intent.time - skew
     children = child_job_ids(jobs)
+    earlier = item.current_job.name if item.current_job is not None else None
     matches = [
         job
         for job in jobs
         if job.id not in children
+        and job.id != earlier
         and job.scenario in _JOB_SCENARIOS[intent.operation]
         and (job.start is None or job.start >= since)
         and (
