@@ -201,7 +201,7 @@ def build_runtime(
         configuration_ttl_seconds=float(environ.get("FAILBACK_VAULT_CONFIGURATION_SECONDS", "300")),
     )
     # Looks share a vault's or vCenter's object and Secret for a few seconds; a change shows after.
-    sources = SourceResolver(store, settled_seconds=float(environ.get("FAILBACK_SOURCE_SECONDS", "0")))
+    sources = SourceResolver(store, settled_seconds=float(environ.get("FAILBACK_SOURCE_SECONDS", "5")))
     reconcile = reconcile_settings_from_environment(environ)
     # One logged-in session per vCenter for every look, renewed when vCenter drops it, and one
     # inventory index per vCenter shared by the looks of a short period (each look still reads its

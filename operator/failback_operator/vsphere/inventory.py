@@ -69,7 +69,8 @@ class SharedInventory:
         self._read = reader
         self._kept: dict[VCenterEndpoint, _Kept] = {}
         self._lock = threading.Lock()
-        self._reading: dict[VCenterEndpoint, threading.Lock] = {}
+        # One read at a time per vCenter's index and per shared answer.
+        self._reading: dict[Hashable, threading.Lock] = {}
         self._answers: dict[tuple[VCenterEndpoint, Hashable], tuple[float, Any]] = {}
         self.reads = 0
 
@@ -93,19 +94,27 @@ class SharedInventory:
             return index
 
     def remembered(self, endpoint: VCenterEndpoint, key: Hashable, read: Callable[[], Any]) -> Any:
-        """An answer of the vCenter shared for `ttl_seconds` (the same for every plan of a master target)."""
-        now = self._monotonic()
+        """An answer of the vCenter shared for `ttl_seconds` (the same for every plan of a master target).
+
+        Looks that ask while it is being read wait for that read instead of sending their own.
+        """
         with self._lock:
-            known = self._answers.get((endpoint, key))
-            if known is not None and now - known[0] < self.ttl_seconds:
-                return known[1]
-            # Forget stale answers as they are replaced, so that the table stays as small as the estate.
-            for stale in [k for k, (at, _) in self._answers.items() if now - at >= self.ttl_seconds]:
-                del self._answers[stale]
-        answer = read()
-        with self._lock:
-            self._answers[(endpoint, key)] = (self._monotonic(), answer)
-        return answer
+            reading = self._reading.setdefault((endpoint, key), threading.Lock())
+        with reading:
+            now = self._monotonic()
+            with self._lock:
+                known = self._answers.get((endpoint, key))
+                if known is not None and now - known[0] < self.ttl_seconds:
+                    return known[1]
+                # Forget stale answers as they are replaced, so that the table stays as small as the estate.
+                for stale in [k for k, (at, _) in self._answers.items() if now - at >= self.ttl_seconds]:
+                    del self._answers[stale]
+                    if stale != (endpoint, key):
+                        self._reading.pop(stale, None)
+            answer = read()
+            with self._lock:
+                self._answers[(endpoint, key)] = (self._monotonic(), answer)
+            return answer
 
     def stamp(self, endpoint: VCenterEndpoint) -> int | None:
         """How many reads found the vCenter's index changed; None before its first read."""

@@ -261,9 +261,10 @@ def _read_index(session: VCenterSession) -> _Index:
 
 
 def _read_details(
-    session: VCenterSession, vms: Iterable[Any], hosts: Iterable[Any]
+    session: VCenterSession, vms: Iterable[Any], hosts: Iterable[Any], *, licences: bool = True
 ) -> dict[str, ObjectProperties]:
-    """One RetrievePropertiesEx for the chosen VMs and hosts, walking to datastores, pods, folders, pools."""
+    """One RetrievePropertiesEx for the chosen VMs and hosts, walking to datastores, pods, folders, pools
+    (and the licence manager, unless `licences` is False)."""
     ds_parent = traversal("ds_parent", "Datastore", "parent")
     vm_datastores = traversal("vm_datastores", "VirtualMachine", "datastore", then=["ds_parent"])
     vm_folder = traversal("vm_folder", "VirtualMachine", "parent")
@@ -277,7 +278,10 @@ def _read_details(
     objects += [
         start_at(host, [host_datastores, ds_parent, host_up, resource_up, folder_up]) for host in hosts
     ]
-    objects.append(start_at(session.content.licenseManager))
+    if licences:
+        objects.append(start_at(session.content.licenseManager))
+    if not objects:
+        return {}
     found = retrieve(session.content.propertyCollector, PropertyRead(objects=objects, paths=_DETAIL_PATHS))
     return {item.moref: item for item in _plain_names(found)}
 
@@ -544,9 +548,27 @@ def read_vcenter_facts(
             if host is None:
                 raise VCenterNotFoundError(f"vCenter {session.address} has no ESXi host named {name!r}")
             host_refs[host.moref] = host
-        details = _read_details(
-            session, [vm.obj for vm in chosen_vms.values()], [host.obj for host in host_refs.values()]
+        # The master target (its many disks the largest part), the failback hosts and the master
+        # target's host are the same for every plan of a master target: shared like the licences.
+        shared_hosts = {
+            ref: host
+            for ref, host in host_refs.items()
+            if ref == (_moref(master_target.get("runtime.host")) if master_target else None)
+            or host.get("name") in query.failback_hosts
+        }
+        shared: Mapping[str, ObjectProperties] = remember(
+            ("details", master_target.moref if master_target else None, tuple(sorted(shared_hosts))),
+            lambda: _read_details(
+                session,
+                [master_target.obj] if master_target else [],
+                [host.obj for host in shared_hosts.values()],
+            ),
         )
+        own_vms = [
+            vm.obj for ref, vm in chosen_vms.items() if master_target is None or ref != master_target.moref
+        ]
+        own_hosts = [host.obj for ref, host in host_refs.items() if ref not in shared_hosts]
+        details = {**shared, **_read_details(session, own_vms, own_hosts, licences=False)}
         licences, licence_note = remember(
             ("licences", tuple(sorted(host_refs))), lambda: _host_licences(session, details, list(host_refs))
         )
