@@ -23,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
         "--time-scale", type=float, default=defaults.time_scale, help="simulated s per real s"
     )
     parser.add_argument("--spread", type=float, default=defaults.spread, help="job length spread (0-1)")
+    parser.add_argument(
+        "--job-length-factor",
+        type=float,
+        default=defaults.job_length_factor,
+        help="every job and resync length times this (5: a five-hour resync)",
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(
         "--process-server-resyncs", type=int, default=None, help="machines one process server resyncs at once"
@@ -48,6 +54,7 @@ def main(argv: list[str]) -> int:
         items=args.items,
         time_scale=args.time_scale,
         spread=args.spread,
+        job_length_factor=args.job_length_factor,
         seed=args.seed,
         process_server_resyncs=args.process_server_resyncs,
         master_targets=args.master_targets,

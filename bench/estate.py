@@ -39,6 +39,8 @@ class BenchParams:
     items: int = 2  # per plan, one replication group each
     time_scale: float = 60.0
     spread: float = 0.2  # job and resync lengths drawn within +/- this fraction
+    # Every job and resync length of the scenario times this: 5 makes the resync five hours.
+    job_length_factor: float = 1.0
     seed: int = 1
     # Items one process server replicates back at once (None: unlimited).
     process_server_resyncs: int | None = None
@@ -124,8 +126,16 @@ def bench_scenario(params: BenchParams) -> Scenario:
             first.model_copy(update={"name": name, "id": master_id, "os_version": MASTER_TARGET_OS})
         )
     master_targets += [mt for mt in base.master_targets if mt.name != FIRST_MASTER_TARGET]
-    durations = base.job_durations.model_copy(
+    lengths = base.job_durations
+    factor = params.job_length_factor
+    durations = lengths.model_copy(
         update={
+            "reprotect_minutes": lengths.reprotect_minutes * factor,
+            "resync_minutes": lengths.resync_minutes * factor,
+            "failover_minutes": lengths.failover_minutes * factor,
+            "commit_minutes": lengths.commit_minutes * factor,
+            "cancel_minutes": lengths.cancel_minutes * factor,
+            "refresh_minutes": lengths.refresh_minutes * factor,
             "spread": params.spread,
             "seed": params.seed,
             "process_server_resyncs": params.process_server_resyncs,

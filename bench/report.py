@@ -20,7 +20,8 @@ def markdown(result: RunResult, *, cores: int) -> str:
     op = result.operator
     lines = [
         f"Run of {result.started}: {params['plans']} plans x {params['items']} machines, time scale "
-        f"{params['time_scale']:g}, job lengths +/-{params['spread']:.0%} (seed {params['seed']}), "
+        f"{params['time_scale']:g}, job lengths x{params.get('job_length_factor', 1.0):g} "
+        f"+/-{params['spread']:.0%} (seed {params['seed']}), "
         f"process server resyncs {params['process_server_resyncs'] or 'unlimited'}, "
         f"{op.master_targets} master target(s), scripts polling every {params['script_poll_seconds']:g} s; "
         f"{cores} cores.",

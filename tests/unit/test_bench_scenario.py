@@ -1,0 +1,15 @@
+"""The benchmark's scenario: the job lengths it gives the simulator (`--job-length-factor`)."""
+
+from __future__ import annotations
+
+import pytest
+from bench.estate import BenchParams, bench_scenario
+
+
+def test_the_job_length_factor_lengthens_every_job_and_the_resync() -> None:
+    plain = bench_scenario(BenchParams(plans=1, items=1, scripts=False)).job_durations
+    long = bench_scenario(BenchParams(plans=1, items=1, scripts=False, job_length_factor=5)).job_durations
+    for field in ("reprotect_minutes", "resync_minutes", "failover_minutes", "commit_minutes"):
+        assert getattr(long, field) == pytest.approx(5 * getattr(plain, field)), field
+    assert long.resync_minutes >= 300  # five hours: the long jobs the benchmark is asked about
+    assert (long.spread, long.seed) == (plain.spread, plain.seed)
