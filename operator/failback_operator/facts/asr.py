@@ -344,3 +344,20 @@ class VaultFacts:
     recovery_plans: tuple[RecoveryPlan, ...] | None = None
     # Free-form notes the adapter could not map (kept out of the rules, shown for diagnosis).
     notes: tuple[str, ...] = field(default=())
+    # The items by casefolded name and friendly name, built at the first lookup: the rules look
+    # items up for every plan item and reservation, and a vault holds thousands.
+    _items_by_name: dict[str, ProtectedItem] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def item_named(self, name: str) -> ProtectedItem | None:
+        """The first item whose ARM name or friendly (VM) name is `name`, compared case-insensitively."""
+        index = self._items_by_name
+        if index is None:
+            index = {}
+            for item in self.protected_items:
+                for key in (item.name, item.friendly_name):
+                    if key is not None:
+                        index.setdefault(key.casefold(), item)
+            object.__setattr__(self, "_items_by_name", index)
+        return index.get(name.casefold())

@@ -38,6 +38,7 @@ from failback_operator.facts.reservations import DiskReservation
 from failback_operator.facts.spec import MasterTargetDeclaration, PlanDeclaration, RunApproval
 from failback_operator.facts.vsphere import DiskPlacement
 from failback_operator.gathering.kept_facts import keep_cleared_facts, with_kept_facts
+from failback_operator.gathering.same_inputs import SameInputs
 from failback_operator.vsphere import (
     PlanItemVm,
     SharedInventory,
@@ -226,7 +227,7 @@ async def gather_failback_facts(
     recovery_plans: tuple[RecoveryPlan, ...] | None = None
     rest: _VaultRest | None = None
     reading: VCenterReading | None = None
-    kept = dict(kept_items or {})
+    kept: Mapping[str, ProtectedItem] = kept_items or {}
 
     if site_recovery is None:
         sr_error = "Site Recovery was not read: no vault or no credentials for it"
@@ -252,7 +253,7 @@ async def gather_failback_facts(
         if items_task is not None:
             try:
                 items_read, recovery_plans = await items_task
-                items = with_kept_facts(items_read, kept)
+                items = _completed(items_read, kept)
             except Exception as error:
                 sr_error = _vault_message(site_recovery, error, secrets)
         # The items name the on-premises VMs; the vCenter read runs while the rest of the vault is read.
@@ -300,7 +301,7 @@ async def gather_failback_facts(
             jobs=rest.jobs,
             recovery_plans=recovery_plans,
         )
-        kept = keep_cleared_facts(items, kept)
+        kept = _kept_after(items, kept)
     vcenter_facts = None
     if reading is not None and vcenter is not None:
         # Named as the configuration server knows it (host or IP), not host:port.
@@ -338,10 +339,16 @@ def _vault_message(source: SiteRecoverySource | None, error: BaseException, secr
     return f"Site Recovery vault {where}: {_describe(error, secrets)}"
 
 
+# The looks of one vault share its reads: each join below is made once per read, not once per look.
+_in_plans: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_recovery_plans)
+_completed: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_kept_facts)
+_kept_after: SameInputs[Mapping[str, ProtectedItem]] = SameInputs(keep_cleared_facts)
+
+
 async def _read_items(client: SiteRecovery) -> tuple[tuple[ProtectedItem, ...], tuple[RecoveryPlan, ...]]:
     """Every protected item of the vault (one paged list) with the plan that holds it; the plans too."""
     items, plans = await asyncio.gather(client.protected_items(), client.recovery_plans())
-    return with_recovery_plans(items, plans), plans
+    return _in_plans(items, plans), plans
 
 
 async def _read_rest(client: SiteRecovery, jobs_since: datetime) -> _VaultRest:

@@ -56,9 +56,15 @@ def with_kept_facts(
 
 def keep_cleared_facts(
     items: Iterable[ProtectedItem], kept: Mapping[str, ProtectedItem] | None = None
-) -> dict[str, ProtectedItem]:
-    """What to keep for the next read: the latest items, completed with what was kept before."""
+) -> Mapping[str, ProtectedItem]:
+    """What to keep for the next read: the latest items, completed with what was kept before.
+
+    `kept` itself when the items add nothing to it, so that the next read is completed from the
+    same object (its joins are remembered by identity).
+    """
     completed = with_kept_facts(items, kept or {})
     merged = {name.casefold(): item for name, item in (kept or {}).items()}
     merged.update({_key(item): item for item in completed})
+    if kept is not None and merged == kept:
+        return kept
     return merged

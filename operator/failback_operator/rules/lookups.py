@@ -92,12 +92,7 @@ def find_process_server(server: ConfigurationServer, wanted: str) -> ProcessServ
 
 def find_item(facts: FailbackFacts, name: str) -> ProtectedItem | None:
     """A protected item by its ARM name or its friendly (VM) name."""
-    if facts.vault is None:
-        return None
-    for item in facts.vault.protected_items:
-        if _same(item.name, name) or _same(item.friendly_name, name):
-            return item
-    return None
+    return facts.vault.item_named(name) if facts.vault is not None else None
 
 
 def plan_items(facts: FailbackFacts) -> Iterator[PlanItem]:

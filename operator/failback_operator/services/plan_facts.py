@@ -61,7 +61,7 @@ class GatheringFactsSource:
         # How long one side may take to answer before the look goes on without it.
         self._read_timeout = read_timeout
         # Facts Site Recovery clears after reprotect (OS, disks), kept per vault between looks.
-        self._kept: dict[str, dict[str, ProtectedItem]] = {}
+        self._kept: dict[str, Mapping[str, ProtectedItem]] = {}
 
     def change_stamp(self, vault: str, vcenter: str) -> Hashable | None:
         """The change stamps of the vault's shared reads and the vCenter's shared inventory, from memory.
@@ -145,7 +145,7 @@ class GatheringFactsSource:
             connect=self._reads.connect,
             vcenter_reader=self._vcenter_reader,
         )
-        self._kept[vault_key] = dict(gathered.kept_items)
+        self._kept[vault_key] = gathered.kept_items
         problems.extend(gathered.errors)
         # The master target's reconciler keeps FB022's waits: FB021 waits on the plan as it does there.
         facts = dataclasses.replace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class FakeSiteRecovery:
     items: tuple[ProtectedItem, ...] = (
         ProtectedItem(name="V2A-W2K16-201-new", id=ITEM_ID, friendly_name="V2A-W2K16-201", os_version=None),
     )
+    plans: tuple[RecoveryPlan, ...] = (RecoveryPlan(name="rp-app1", item_ids=(ITEM_ID.upper(),)),)
     fail_items: BaseException | None = None
     fail_rest: BaseException | None = None
     calls: list[str] = field(default_factory=list)
@@ -74,7 +76,7 @@ class FakeSiteRecovery:
 
     async def recovery_plans(self) -> tuple[RecoveryPlan, ...]:
         self.calls.append("recovery_plans")
-        return (RecoveryPlan(name="rp-app1", item_ids=(ITEM_ID.upper(),)),)
+        return self.plans
 
     async def configuration_server(self) -> ConfigurationServer:
         self.calls.append("configuration_server")
@@ -289,6 +291,42 @@ async def test_kept_facts_complete_the_items_and_come_back() -> None:
     assert item.os_version == "Windows Server 2016"
     assert item.disk_count == 2
     assert gathered.kept_items["v2a-w2k16-201-new"].disk_count == 2
+
+
+async def test_looks_on_the_same_shared_reads_join_them_once() -> None:
+    """The looks of a vault's plans get the same items and plans until they are read again.
+
+    Joining them (recovery plans, kept facts) again per look made a thousand plans on a vault of a
+    thousand items quadratic: the same reads give the very same joined objects.
+    """
+    kept = {"v2a-w2k16-201-new": ProtectedItem(name="V2A-W2K16-201-new", os_version="Windows Server 2016")}
+    shared = FakeSiteRecovery()
+
+    # The first look keeps what it completed; from the next on, the same reads give the same objects.
+    first = await gather(shared, FakeVCenter(), kept_items=kept)
+    second = await gather(shared, FakeVCenter(), kept_items=first.kept_items)
+    third = await gather(shared, FakeVCenter(), kept_items=second.kept_items)
+
+    assert second.facts.vault is not None
+    assert third.facts.vault is not None
+    assert third.facts.vault.protected_items is second.facts.vault.protected_items
+    assert third.kept_items is second.kept_items
+    assert third.facts.vault.protected_items[0].recovery_plan == "rp-app1"
+    assert third.facts.vault.protected_items[0].os_version == "Windows Server 2016"
+
+    read_again = FakeSiteRecovery(
+        items=(dataclasses.replace(shared.items[0], protection_state="Protected"),), plans=shared.plans
+    )
+    fourth = await gather(read_again, FakeVCenter(), kept_items=third.kept_items)
+
+    assert fourth.facts.vault is not None
+    assert fourth.facts.vault.protected_items is not third.facts.vault.protected_items
+    (item,) = fourth.facts.vault.protected_items
+    assert (item.protection_state, item.recovery_plan, item.os_version) == (
+        "Protected",
+        "rp-app1",
+        "Windows Server 2016",
+    )
 
 
 def test_vcenter_query_by_instance_uuid() -> None:

@@ -1,9 +1,11 @@
-"""Small helpers the messages rely on: ages, listings."""
+"""Small helpers the rules rely on: ages, listings, items by name."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
+from failback_operator.facts.asr import ProtectedItem, VaultFacts
 from failback_operator.rules.lookups import describe_age, fresh, listing
 from tests.unit.rules.worlds import NOW
 
@@ -26,3 +28,19 @@ def test_listing() -> None:
     assert listing(["a", "b"]) == "a, b"
     assert listing([str(n) for n in range(8)], limit=3) == "0, 1, 2 and 5 more"
     assert listing([]) == ""
+
+
+def test_an_item_is_found_by_its_arm_or_friendly_name_first_in_the_vaults_order() -> None:
+    earlier = ProtectedItem(name="V2A-W2K16-201-new", friendly_name="V2A-W2K16-201")
+    # A later item whose ARM name is the earlier one's VM name: the vault's order decides.
+    later = ProtectedItem(name="v2a-w2k16-201", friendly_name="other-vm")
+    vault = VaultFacts(protected_items=(earlier, later))
+
+    assert vault.item_named("v2a-w2k16-201-NEW") is earlier
+    assert vault.item_named("V2A-W2K16-201") is earlier
+    assert vault.item_named("OTHER-VM") is later
+    assert vault.item_named("V2A-GONE-new") is None
+    assert VaultFacts().item_named("V2A-W2K16-201") is None
+    # The index is not part of what the facts are: equal facts stay equal, replaced facts re-index.
+    assert vault == VaultFacts(protected_items=(earlier, later))
+    assert dataclasses.replace(vault, protected_items=(later,)).item_named("V2A-W2K16-201") is later
