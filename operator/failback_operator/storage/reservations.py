@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,19 +38,31 @@ def _reservations(obj: Mapping[str, Any]) -> list[DiskSlotReservation]:
     return list(slots.reservations or ()) if slots else []
 
 
+@dataclass(eq=False)
+class _Change:
+    """One plan's reservation to add (or replace), or its reservation to drop (`reservation` None)."""
+
+    namespace: str
+    name: str
+    reservation: DiskSlotReservation | None
+    done: asyncio.Future[None]
+
+
 class DiskSlotLedger:
-    """Reads and writes the reservations list in MasterTarget status.diskSlots."""
+    """Reads and writes the reservations list in MasterTarget status.diskSlots.
+
+    The changes asked of one master target while its status is being written are written
+    together in its next write: plans starting together cost one read and one write per batch,
+    not one each, and nobody's compare-and-swap refuses anybody else's from this process.
+    """
 
     def __init__(self, store: KubeStore, clock: Callable[[], datetime], capacity: int = DISK_SLOTS) -> None:
         self._store = store
         self._clock = clock
         self._capacity = capacity
-        # One write at a time per master target from this process: the plans of one master target
-        # queue here instead of refusing each other's compare-and-swap (other writers still may).
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    def _lock(self, master_target: str) -> asyncio.Lock:
-        return self._locks.setdefault(master_target, asyncio.Lock())
+        self._waiting: dict[str, list[_Change]] = {}
+        self._writers: dict[str, asyncio.Task[None]] = {}
+        self.writes = 0  # status writes made, for tests and the benchmark
 
     @staticmethod
     def holds(master_target: Mapping[str, Any], namespace: str, name: str) -> bool:
@@ -64,55 +77,81 @@ class DiskSlotLedger:
         run: str,
         disks_by_item: Sequence[tuple[str, int]],
     ) -> None:
-        """Add the plan's reservation if the slots are free; retried on a concurrent write."""
-        async with self._lock(master_target):
-            await self._reserve(master_target, namespace, name, run, disks_by_item)
-
-    async def _reserve(
-        self,
-        master_target: str,
-        namespace: str,
-        name: str,
-        run: str,
-        disks_by_item: Sequence[tuple[str, int]],
-    ) -> None:
+        """Add the plan's reservation if the slots are free (NotEnoughDiskSlots if not)."""
         wanted = sum(count for _, count in disks_by_item)
-        for _ in range(_ATTEMPTS):
-            obj = await self._store.get("mastertargets", master_target)
-            status = MasterTargetStatus.model_validate(obj.get("status") or {})
-            reservations = [r for r in _reservations(obj) if (r.namespace, r.name) != (namespace, name)]
-            used = (status.disk_slots.used if status.disk_slots else None) or 0
-            others = sum(r.disks for r in reservations)
-            if used + others + wanted > self._capacity:
-                raise NotEnoughDiskSlots(
-                    f"FB027: master target {master_target} has {used} disks and {others} reserved; "
-                    f"{wanted} more would exceed {self._capacity}"
-                )
-            reservations.append(
-                DiskSlotReservation(
-                    namespace=namespace, name=name, run=run, disks=wanted, since=self._clock()
-                )
-            )
-            if await self._write(obj, status, reservations, used):
-                return
-        raise StatusConflict(f"master target {master_target} kept changing; reservation not written")
+        reservation = DiskSlotReservation(
+            namespace=namespace, name=name, run=run, disks=wanted, since=self._clock()
+        )
+        await self._submit(master_target, namespace, name, reservation)
 
     async def release(self, master_target: str, namespace: str, name: str) -> None:
         """Drop the plan's reservation (its disks are attached, or it no longer needs them)."""
-        async with self._lock(master_target):
-            await self._release(master_target, namespace, name)
+        await self._submit(master_target, namespace, name, None)
 
-    async def _release(self, master_target: str, namespace: str, name: str) -> None:
+    async def _submit(
+        self, master_target: str, namespace: str, name: str, reservation: DiskSlotReservation | None
+    ) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(master_target, []).append(_Change(namespace, name, reservation, done))
+        writer = self._writers.get(master_target)
+        if writer is None or writer.done():
+            self._writers[master_target] = asyncio.create_task(self._write_waiting(master_target))
+        # A caller cancelled before its change is written takes the change back (see _write_waiting).
+        await done
+
+    async def _write_waiting(self, master_target: str) -> None:
+        """Write what is waiting for the master target, batch after batch, until nothing is."""
+        while self._waiting.get(master_target):
+            batch = [c for c in self._waiting.pop(master_target) if not c.done.done()]
+            if not batch:
+                continue
+            try:
+                refused = await self._apply(master_target, batch)
+            except BaseException as error:
+                for change in batch:
+                    if not change.done.done():
+                        change.done.set_exception(
+                            error if isinstance(error, Exception) else asyncio.CancelledError()
+                        )
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for change in batch:
+                if change.done.done():
+                    continue
+                if change in refused:
+                    change.done.set_exception(refused[change])
+                else:
+                    change.done.set_result(None)
+
+    async def _apply(self, master_target: str, batch: Sequence[_Change]) -> dict[_Change, NotEnoughDiskSlots]:
+        """One compare-and-swap with every change of the batch that fits; those that do not, refused."""
         for _ in range(_ATTEMPTS):
             obj = await self._store.get("mastertargets", master_target)
             status = MasterTargetStatus.model_validate(obj.get("status") or {})
-            reservations = [r for r in _reservations(obj) if (r.namespace, r.name) != (namespace, name)]
+            before = _reservations(obj)
+            reservations = list(before)
             used = (status.disk_slots.used if status.disk_slots else None) or 0
-            if len(reservations) == len(_reservations(obj)) or await self._write(
-                obj, status, reservations, used
-            ):
-                return
-        raise StatusConflict(f"master target {master_target} kept changing; reservation not released")
+            refused: dict[_Change, NotEnoughDiskSlots] = {}
+            for change in batch:
+                if change.done.done():
+                    continue  # its caller gave up before the read: not written
+                others = [r for r in reservations if (r.namespace, r.name) != (change.namespace, change.name)]
+                wanted = change.reservation
+                if wanted is None:
+                    reservations = others
+                    continue
+                held = sum(r.disks for r in others)
+                if used + held + wanted.disks > self._capacity:
+                    refused[change] = NotEnoughDiskSlots(
+                        f"FB027: master target {master_target} has {used} disks and {held} reserved; "
+                        f"{wanted.disks} more would exceed {self._capacity}"
+                    )
+                    continue
+                reservations = [*others, wanted]
+            if reservations == before or await self._write(obj, status, reservations, used):
+                return refused
+        raise StatusConflict(f"master target {master_target} kept changing; its disk slots were not written")
 
     async def _write(
         self,
@@ -134,4 +173,5 @@ class DiskSlotLedger:
             await self._store.replace_status(obj, new_status)
         except StatusConflict:
             return False
+        self.writes += 1
         return True
