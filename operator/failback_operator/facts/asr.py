@@ -7,6 +7,7 @@ returns as strings keep their meaning here: counts become ints, heartbeats aware
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -344,20 +345,47 @@ class VaultFacts:
     recovery_plans: tuple[RecoveryPlan, ...] | None = None
     # Free-form notes the adapter could not map (kept out of the rules, shown for diagnosis).
     notes: tuple[str, ...] = field(default=())
-    # The items by casefolded name and friendly name, built at the first lookup: the rules look
-    # items up for every plan item and reservation, and a vault holds thousands.
-    _items_by_name: dict[str, ProtectedItem] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    # The items and recovery plans by name (see VaultIndex); built at the first lookup when not given.
+    index: VaultIndex | None = field(default=None, repr=False, compare=False)
+
+    def _valid_index(self) -> VaultIndex:
+        index = self.index
+        if index is None or index.items is not self.protected_items or index.plans is not self.recovery_plans:
+            index = index_vault(self.protected_items, self.recovery_plans)
+            object.__setattr__(self, "index", index)
+        return index
 
     def item_named(self, name: str) -> ProtectedItem | None:
         """The first item whose ARM name or friendly (VM) name is `name`, compared case-insensitively."""
-        index = self._items_by_name
-        if index is None:
-            index = {}
-            for item in self.protected_items:
-                for key in (item.name, item.friendly_name):
-                    if key is not None:
-                        index.setdefault(key.casefold(), item)
-            object.__setattr__(self, "_items_by_name", index)
-        return index.get(name.casefold())
+        return self._valid_index().items_by_name.get(name.casefold())
+
+    def recovery_plan_named(self, name: str) -> RecoveryPlan | None:
+        """The recovery plan of that name (case-insensitive); None also when the plans were not read."""
+        return self._valid_index().plans_by_name.get(name.casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class VaultIndex:
+    """A vault's items and recovery plans by case-folded name, for the very tuples they index.
+
+    The rules look items up for every plan item and reservation, and a vault holds thousands: the
+    looks that share one read of the vault share one index of it (the gathering hands it over).
+    """
+
+    items: tuple[ProtectedItem, ...]
+    plans: tuple[RecoveryPlan, ...] | None
+    items_by_name: Mapping[str, ProtectedItem]
+    plans_by_name: Mapping[str, RecoveryPlan]
+
+
+def index_vault(items: tuple[ProtectedItem, ...], plans: tuple[RecoveryPlan, ...] | None) -> VaultIndex:
+    """The index of these items (by ARM and friendly name, first in the vault's order) and plans."""
+    items_by_name: dict[str, ProtectedItem] = {}
+    for item in items:
+        for key in (item.name, item.friendly_name):
+            if key is not None:
+                items_by_name.setdefault(key.casefold(), item)
+    plans_by_name: dict[str, RecoveryPlan] = {}
+    for plan in plans or ():
+        plans_by_name.setdefault(plan.name.casefold(), plan)
+    return VaultIndex(items=items, plans=plans, items_by_name=items_by_name, plans_by_name=plans_by_name)

@@ -33,6 +33,8 @@ from failback_operator.facts.asr import (
     ProtectedItem,
     RecoveryPlan,
     VaultFacts,
+    VaultIndex,
+    index_vault,
 )
 from failback_operator.facts.reservations import DiskReservation
 from failback_operator.facts.spec import MasterTargetDeclaration, PlanDeclaration, RunApproval
@@ -300,6 +302,7 @@ async def gather_failback_facts(
             protected_items=items,
             jobs=rest.jobs,
             recovery_plans=recovery_plans,
+            index=_indexed(items, recovery_plans),
         )
         kept = _kept_after(items, kept)
     vcenter_facts = None
@@ -343,6 +346,7 @@ def _vault_message(source: SiteRecoverySource | None, error: BaseException, secr
 _in_plans: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_recovery_plans)
 _completed: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_kept_facts)
 _kept_after: SameInputs[Mapping[str, ProtectedItem]] = SameInputs(keep_cleared_facts)
+_indexed: SameInputs[VaultIndex] = SameInputs(index_vault)
 
 
 async def _read_items(client: SiteRecovery) -> tuple[tuple[ProtectedItem, ...], tuple[RecoveryPlan, ...]]:

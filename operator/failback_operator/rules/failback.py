@@ -456,11 +456,10 @@ def check_fb046(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 rule, Severity.BLOCK, master_target_ref(facts), "Site Recovery's recovery plans were not read"
             ),
         )
-    by_name = {rp.name.casefold(): rp for rp in facts.vault.recovery_plans}
     for plan, group in grouped:
         assert group.recovery_plan is not None
         ref = ObjectRef(kind="ReplicationGroup", name=f"{plan.name}/{group.name}")
-        found = by_name.get(group.recovery_plan.casefold())
+        found = facts.vault.recovery_plan_named(group.recovery_plan)
         if found is None:
             findings.append(
                 failed(

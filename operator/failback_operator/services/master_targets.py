@@ -194,7 +194,7 @@ class MasterTargetService:
                 if self.index is not None
                 else await self.store.list("failbackplans")
             )
-            plans = plan_retention_drives(listed)
+            plans = plan_retention_drives(listed, name)
         except Exception as error:
             # Without the plans, the drives only they want are unknown: keep every wait as it is.
             log.warning("FB022: listing FailbackPlans for %s failed: %s", name, error)

@@ -296,16 +296,24 @@ def retention_waits_from_status(name: str, status: MasterTargetStatus) -> tuple[
     )
 
 
-def plan_retention_drives(plans: Sequence[Mapping[str, Any]]) -> tuple[PlanRetentionDrive, ...]:
-    """What each FailbackPlan object asks of a master target's retention volumes, as plain facts."""
-    return tuple(
+def plan_retention_drives(
+    plans: Sequence[Mapping[str, Any]], master_target: str | None = None
+) -> tuple[PlanRetentionDrive, ...]:
+    """What each FailbackPlan object asks of a master target's retention volumes, as plain facts.
+
+    `master_target`: only the plans of that master target (a thousand plans share a few dozen).
+    """
+    found = (
         PlanRetentionDrive(
             master_target=((plan.get("spec") or {}).get("masterTargetRef") or {}).get("name", ""),
             drive=(plan.get("spec") or {}).get("retentionDrive"),
             phase=(plan.get("status") or {}).get("phase"),
         )
         for plan in plans
+        if master_target is None
+        or ((plan.get("spec") or {}).get("masterTargetRef") or {}).get("name") == master_target
     )
+    return tuple(found)
 
 
 def missing_vm(facts: FailbackFacts) -> str | None:

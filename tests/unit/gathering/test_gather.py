@@ -311,6 +311,9 @@ async def test_looks_on_the_same_shared_reads_join_them_once() -> None:
     assert third.facts.vault is not None
     assert third.facts.vault.protected_items is second.facts.vault.protected_items
     assert third.kept_items is second.kept_items
+    # One index of the vault for the looks that share its reads.
+    assert third.facts.vault.index is not None
+    assert third.facts.vault.index is second.facts.vault.index
     assert third.facts.vault.protected_items[0].recovery_plan == "rp-app1"
     assert third.facts.vault.protected_items[0].os_version == "Windows Server 2016"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from failback_operator.facts.asr import ProtectedItem, VaultFacts
+from failback_operator.facts.asr import ProtectedItem, RecoveryPlan, VaultFacts, index_vault
 from failback_operator.rules.lookups import describe_age, fresh, listing
 from tests.unit.rules.worlds import NOW
 
@@ -44,3 +44,20 @@ def test_an_item_is_found_by_its_arm_or_friendly_name_first_in_the_vaults_order(
     # The index is not part of what the facts are: equal facts stay equal, replaced facts re-index.
     assert vault == VaultFacts(protected_items=(earlier, later))
     assert dataclasses.replace(vault, protected_items=(later,)).item_named("V2A-W2K16-201") is later
+
+
+def test_the_vault_index_handed_over_serves_only_the_tuples_it_indexes() -> None:
+    items = (ProtectedItem(name="V2A-W2K16-201-new", friendly_name="V2A-W2K16-201"),)
+    plans = (RecoveryPlan(name="RP-App1"),)
+    index = index_vault(items, plans)
+    vault = VaultFacts(protected_items=items, recovery_plans=plans, index=index)
+
+    assert vault.item_named("v2a-w2k16-201") is items[0]
+    assert vault.recovery_plan_named("rp-app1") is plans[0]
+    assert vault.index is index  # the gathering's index was used, not built again
+    # Facts replaced with other items or plans never answer from the index of the old ones.
+    other = (ProtectedItem(name="V2A-OTHER-new"),)
+    replaced = dataclasses.replace(vault, protected_items=other, recovery_plans=None)
+    assert replaced.item_named("V2A-W2K16-201") is None
+    assert replaced.item_named("v2a-other-new") is other[0]
+    assert replaced.recovery_plan_named("RP-App1") is None

@@ -42,6 +42,11 @@ async def test_the_index_keeps_what_the_retention_waits_read() -> None:
     assert plan_retention_drives(plans)[0] == PlanRetentionDrive(
         master_target="mt-1", drive="G", phase="Syncing"
     )
+    # A master target's look takes its own plans only.
+    assert plan_retention_drives(plans, "mt-2") == (
+        PlanRetentionDrive(master_target="mt-2", drive=None, phase="Syncing"),
+    )
+    assert plan_retention_drives(plans, "mt-9") == ()
 
 
 async def test_a_master_target_look_reads_its_plans_from_the_index() -> None:
