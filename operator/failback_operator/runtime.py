@@ -205,14 +205,17 @@ def build_runtime(
     reconcile = reconcile_settings_from_environment(environ)
     # One logged-in session per vCenter for every look, renewed when vCenter drops it, and one
     # inventory index per vCenter shared by the looks of a short period (each look still reads its
-    # own VMs' and master target's details).
+    # own VMs in full).
     inventory = SharedInventory(
         ttl_seconds=float(
             environ.get(
                 "FAILBACK_VCENTER_INVENTORY_SECONDS",
                 min(settings.active_poll.total_seconds(), vault_poll.total_seconds()),
             )
-        )
+        ),
+        # Licences and privileges: settings a person changes, read again every five minutes, and at
+        # each look of a plan blocked by a finding (it may be theirs).
+        settled_seconds=float(environ.get("FAILBACK_VCENTER_SETTINGS_SECONDS", "300")),
     )
     vcenter_reader = kept_session_reader(VCenterSessions(), inventory)
     facts_source = GatheringFactsSource(

@@ -86,7 +86,7 @@ class GatheringFactsSource:
         *,
         fresh_configuration: bool = False,
     ) -> PlanFacts:
-        """The plan's facts; `fresh_configuration` reads the vault's configuration afresh."""
+        """The plan's facts; `fresh_configuration` reads the vault's configuration and vCenter's settings."""
         problems: list[str] = []
         master_target_name = master_target_obj["metadata"]["name"]
         master_target = MasterTargetSpec.model_validate(master_target_obj["spec"])
@@ -111,6 +111,9 @@ class GatheringFactsSource:
             vcenter_spec, vcenter = await self._sources.vcenter_named(master_target.v_center_ref.name)
             vcenter_host = vcenter_spec.host
             self._vcenter_endpoints[master_target.v_center_ref.name] = vcenter.endpoint
+            if fresh_configuration and self._inventory is not None:
+                # A plan blocked by a privilege or a licence sees the fix at its own pace.
+                self._inventory.expire_settled(vcenter.endpoint)
         except (NotFoundError, ValueError) as error:
             self._vcenter_endpoints.pop(master_target.v_center_ref.name, None)
             problems.append(f"VCenter {master_target.v_center_ref.name}: {error}")

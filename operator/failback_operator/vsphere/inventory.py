@@ -1,7 +1,8 @@
 """One inventory index per vCenter per short period, shared by every read of that vCenter.
 
-The answers that are the same for every plan of a master target (its host's licence, the run-as
-account's privileges on its entities) are shared for that period too.
+The answers that are the same for every plan of a master target are shared too: its details for
+that period, its hosts' licences and the run-as account's privileges on its entities (settings a
+person changes, each read as large as the role's privileges) for a longer one, `settled_seconds`.
 
 Every look reads the inventory index (each VM's name, UUIDs, host, folder and power state; each
 host's name) to find its master target and VMs; with many plans on one vCenter that index was
@@ -21,7 +22,10 @@ from typing import Any
 from failback_operator.vsphere.connection import VCenterEndpoint, VCenterSession
 from failback_operator.vsphere.reader import InventoryIndex, read_inventory_index
 
-__all__ = ["SharedInventory", "inventory_fingerprint"]
+__all__ = ["SETTLED_KINDS", "SharedInventory", "inventory_fingerprint"]
+
+# Shared answers that change only when a person changes a setting: kept for `settled_seconds`.
+SETTLED_KINDS = frozenset({"licences", "privileges"})
 
 
 def _moref(value: object) -> str | None:
@@ -46,6 +50,10 @@ def inventory_fingerprint(index: InventoryIndex) -> frozenset[Hashable]:
     return frozenset((*vms, *hosts))
 
 
+def _settled(key: Hashable) -> bool:
+    return isinstance(key, tuple) and bool(key) and key[0] in SETTLED_KINDS
+
+
 @dataclass
 class _Kept:
     index: InventoryIndex
@@ -61,10 +69,12 @@ class SharedInventory:
         self,
         ttl_seconds: float,
         *,
+        settled_seconds: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         reader: Callable[[VCenterSession], InventoryIndex] = read_inventory_index,
     ) -> None:
         self.ttl_seconds = ttl_seconds
+        self.settled_seconds = ttl_seconds if settled_seconds is None else max(settled_seconds, ttl_seconds)
         self._monotonic = monotonic
         self._read = reader
         self._kept: dict[VCenterEndpoint, _Kept] = {}
@@ -93,10 +103,14 @@ class SharedInventory:
                 )
             return index
 
+    def _ttl(self, key: Hashable) -> float:
+        return self.settled_seconds if _settled(key) else self.ttl_seconds
+
     def remembered(self, endpoint: VCenterEndpoint, key: Hashable, read: Callable[[], Any]) -> Any:
         """An answer of the vCenter shared for `ttl_seconds` (the same for every plan of a master target).
 
-        Looks that ask while it is being read wait for that read instead of sending their own.
+        A key whose first element is one of SETTLED_KINDS is shared for `settled_seconds`. Looks that
+        ask while it is being read wait for that read instead of sending their own.
         """
         with self._lock:
             reading = self._reading.setdefault((endpoint, key), threading.Lock())
@@ -104,10 +118,11 @@ class SharedInventory:
             now = self._monotonic()
             with self._lock:
                 known = self._answers.get((endpoint, key))
-                if known is not None and now - known[0] < self.ttl_seconds:
+                if known is not None and now - known[0] < self._ttl(key):
                     return known[1]
                 # Forget stale answers as they are replaced, so that the table stays as small as the estate.
-                for stale in [k for k, (at, _) in self._answers.items() if now - at >= self.ttl_seconds]:
+                stale_keys = [k for k, (at, _) in self._answers.items() if now - at >= self._ttl(k[1])]
+                for stale in stale_keys:
                     del self._answers[stale]
                     if stale != (endpoint, key):
                         self._reading.pop(stale, None)
@@ -115,6 +130,12 @@ class SharedInventory:
             with self._lock:
                 self._answers[(endpoint, key)] = (self._monotonic(), answer)
             return answer
+
+    def expire_settled(self, endpoint: VCenterEndpoint) -> None:
+        """Read the vCenter's licences and privileges afresh at their next use (a plan blocked by them)."""
+        with self._lock:
+            for known in [k for k in self._answers if k[0] == endpoint and _settled(k[1])]:
+                del self._answers[known]
 
     def stamp(self, endpoint: VCenterEndpoint) -> int | None:
         """How many reads found the vCenter's index changed; None before its first read."""

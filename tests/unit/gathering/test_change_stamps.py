@@ -91,3 +91,28 @@ def test_answers_the_same_for_every_plan_of_a_master_target_are_read_once_per_pe
     assert asked == ["privileges", "privileges"]
     clock[0] = 6
     assert inventory.remembered(ENDPOINT, key, privileges) == "granted at 6"
+
+
+def test_licences_and_privileges_are_kept_longer_and_a_blocked_plan_has_them_read_again() -> None:
+    clock = [0.0]
+    inventory = SharedInventory(
+        5, settled_seconds=300, monotonic=lambda: clock[0], reader=lambda _: _index("poweredOff")
+    )
+    asked: list[str] = []
+
+    def answer(kind: str) -> Any:
+        return lambda: asked.append(kind) or f"{kind} at {clock[0]}"
+
+    privileges = ("privileges", "svc-asr", ("Datacenter:dc1",))
+    details = ("details", "vm-1", ())
+    inventory.remembered(ENDPOINT, privileges, answer("privileges"))
+    inventory.remembered(ENDPOINT, details, answer("details"))
+    clock[0] = 60  # past the short period, within the settled one
+    assert inventory.remembered(ENDPOINT, privileges, answer("privileges")) == "privileges at 0.0"
+    assert inventory.remembered(ENDPOINT, details, answer("details")) == "details at 60"
+    inventory.expire_settled(ENDPOINT)  # a plan blocked by a finding looks
+    assert inventory.remembered(ENDPOINT, privileges, answer("privileges")) == "privileges at 60"
+    assert inventory.remembered(ENDPOINT, details, answer("details")) == "details at 60"
+    clock[0] = 361
+    assert inventory.remembered(ENDPOINT, privileges, answer("privileges")) == "privileges at 361"
+    assert asked == ["privileges", "details", "details", "privileges", "privileges"]

@@ -1,4 +1,7 @@
-"""A vault that cannot even be signed in to (no workload identity) is a reason, never a traceback."""
+"""A vault that cannot even be signed in to (no workload identity) is a reason, never a traceback.
+
+And what a plan's facts source reads afresh for a plan blocked by a finding.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,14 @@ import yaml
 
 from failback_operator.api.resources import FailbackPlanSpec as ApiPlanSpec
 from failback_operator.azure import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.facts.vsphere import VCenterFacts
 from failback_operator.gathering.sources import SourceResolver
 from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.services.plan_facts import GatheringFactsSource
 from failback_operator.services.plan_index import PlanIndex
 from failback_operator.services.vault_poller import PollPace, VaultPoller
 from failback_operator.storage.kube import NotFoundError
+from failback_operator.vsphere import SharedInventory, VCenterEndpoint, VCenterReading
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
@@ -96,3 +101,45 @@ async def test_the_vault_poller_says_a_lasting_failure_once_without_a_traceback(
     assert len(warnings) == 1
     assert "WorkloadIdentityCredential" in warnings[0].getMessage()
     assert warnings[0].exc_info is None
+
+
+class VCenterStore(WorkloadIdentityVaultStore):
+    """The same vault, and the example VCenter with its login Secret."""
+
+    async def get(self, plural: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        if plural == "vcenters":
+            return _example("21-vcenter.yaml")
+        return await super().get(plural, name, namespace)
+
+    async def secret_data(self, name: str, namespace: str | None = None) -> dict[str, str]:
+        return {"username": "failback-operator@vsphere.local", "password": "secret-value"}
+
+
+class SettledSpy(SharedInventory):
+    def __init__(self) -> None:
+        super().__init__(10, settled_seconds=300)
+        self.expired: list[str] = []
+
+    def expire_settled(self, endpoint: VCenterEndpoint) -> None:
+        self.expired.append(endpoint.address)
+        super().expire_settled(endpoint)
+
+
+async def test_a_blocked_plan_has_the_vcenters_licences_and_privileges_read_again() -> None:
+    store = VCenterStore()
+    inventory = SettledSpy()
+    source = GatheringFactsSource(
+        store,  # type: ignore[arg-type]
+        lambda: NOW,
+        _reads(),
+        SourceResolver(store),  # type: ignore[arg-type]
+        inventory=inventory,
+        vcenter_reader=lambda endpoint, query: VCenterReading(facts=VCenterFacts(vcenter=endpoint.address)),
+    )
+    plan = ApiPlanSpec.model_validate(_example("40-failbackplan-windows.yaml")["spec"])
+    master_target = _example("30-mastertarget-windows.yaml")
+
+    await source.read("team-apps", "windows-apps", plan, 1, master_target, [])
+    assert inventory.expired == []
+    await source.read("team-apps", "windows-apps", plan, 1, master_target, [], fresh_configuration=True)
+    assert inventory.expired == [f"{_example('21-vcenter.yaml')['spec']['host']}:443"]
