@@ -87,8 +87,10 @@ def check_fb014(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                     rule,
                     Severity.INFO,
                     ref,
-                    f"process server {process_server.name} is registered (heartbeat {heartbeat}); whether it "
-                    "runs in Azure cannot be told from Site Recovery",
+                    # No heartbeat age here: a note is written into the plan's status, and an age
+                    # in it would rewrite the status at every look.
+                    f"process server {process_server.name} is registered with a recent heartbeat; whether "
+                    "it runs in Azure cannot be told from Site Recovery",
                     "make sure the process server is deployed in Azure, close to the failed-over VMs",
                 )
             )
