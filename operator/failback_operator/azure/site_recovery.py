@@ -58,6 +58,7 @@ from failback_operator.metrics import METRICS
 __all__ = ["ItemRef", "SiteRecovery", "StartedOperation", "item_ref"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # The recovery points only the modernized (InMageRcmFailback) provider takes.
 _MODERNIZED_POINTS = frozenset({RecoveryPointType.APPLICATION_CONSISTENT, RecoveryPointType.CRASH_CONSISTENT})
@@ -173,6 +174,17 @@ class SiteRecovery:
 
         return await self._read(operation, collect)
 
+    async def _read_each(
+        self, operation: str, pages: Callable[[], AsyncIterable[T]], convert: Callable[[T], R]
+    ) -> list[R]:
+        """Every entry of a paged list, each turned into a fact as it comes: a list of thousands of
+        jobs never holds more than one page of the SDK's models (each keeps its whole answer)."""
+
+        async def collect() -> list[R]:
+            return [convert(entry) async for entry in pages()]
+
+        return await self._read(operation, collect)
+
     async def configuration_server_fabric(self) -> str:
         """The ARM name of the configuration server's fabric, from its ARM or friendly name in spec.
 
@@ -188,11 +200,12 @@ class SiteRecovery:
     async def vcenters(self) -> tuple[DiscoveredVCenter, ...]:
         """vCenters the configuration server discovers."""
         fabric = await self.configuration_server_fabric()
-        found = await self._read_all(
+        found = await self._read_each(
             "list vCenters",
             lambda: self._client.replicationv_centers.list_by_replication_fabrics(*self._vault, fabric),
+            vcenter_from_sdk,
         )
-        return tuple(vcenter_from_sdk(v) for v in found)
+        return tuple(found)
 
     async def configuration_server(self, *, with_vcenters: bool = True) -> ConfigurationServer:
         """The configuration server fabric: heartbeat, process servers, master targets, run-as accounts."""
@@ -220,10 +233,12 @@ class SiteRecovery:
 
     async def protected_items(self) -> tuple[ProtectedItem, ...]:
         """Every protected item of the vault in ONE paged list, whatever their number."""
-        found = await self._read_all(
-            "list protected items", lambda: self._client.replication_protected_items.list(*self._vault)
+        found = await self._read_each(
+            "list protected items",
+            lambda: self._client.replication_protected_items.list(*self._vault),
+            protected_item_from_sdk,
         )
-        return tuple(protected_item_from_sdk(i) for i in found)
+        return tuple(found)
 
     async def protected_item(self, item: ProtectedItem | ItemRef | str) -> ProtectedItem:
         """One item, for a single look before a mutating call (never in the poll loop)."""
@@ -238,19 +253,22 @@ class SiteRecovery:
 
     async def recovery_plans(self) -> tuple[RecoveryPlan, ...]:
         """The vault's recovery plans and the items each one holds."""
-        found = await self._read_all(
-            "list recovery plans", lambda: self._client.replication_recovery_plans.list(*self._vault)
+        found = await self._read_each(
+            "list recovery plans",
+            lambda: self._client.replication_recovery_plans.list(*self._vault),
+            recovery_plan_from_sdk,
         )
-        return tuple(recovery_plan_from_sdk(p) for p in found)
+        return tuple(found)
 
     async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
         """Jobs started since `since` in ONE paged list (filtered again here in case the service does not)."""
         start = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
         query = f"StartTime eq '{start.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
-        found = await self._read_all(
-            "list jobs", lambda: self._client.replication_jobs.list(*self._vault, filter=query)
+        jobs = await self._read_each(
+            "list jobs",
+            lambda: self._client.replication_jobs.list(*self._vault, filter=query),
+            job_from_sdk,
         )
-        jobs = (job_from_sdk(j) for j in found)
         return tuple(j for j in jobs if j.start is None or j.start >= start)
 
     async def job(self, job_id: str) -> Job:

@@ -203,6 +203,31 @@ async def test_recent_jobs_are_one_list_filtered_by_start(arm, site_recovery):
     assert "StartTime" in get.query["$filter"]
 
 
+async def test_a_long_jobs_list_is_turned_into_facts_page_by_page(arm, site_recovery, monkeypatch):
+    """Thousands of jobs: only one page of the SDK's models (each keeping its whole answer) at a time."""
+    from failback_operator.azure import site_recovery as adapter
+
+    next_link = (
+        f"{arm.base_url}/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices"
+        "/vaults/vault-dr/replicationJobs?api-version=2025-08-01&skipToken=page2"
+    )
+    arm.answers += [
+        Answer(body={"value": [JOB_BODY], "nextLink": next_link}),
+        Answer(body={"value": [dict(JOB_BODY, name="second-job")]}),
+    ]
+    pages_read_at_conversion: list[int] = []
+    convert = adapter.job_from_sdk
+
+    def recording(job, *args, **kwargs):
+        pages_read_at_conversion.append(len(arm.arm_requests("GET")))
+        return convert(job, *args, **kwargs)
+
+    monkeypatch.setattr(adapter, "job_from_sdk", recording)
+    jobs = await site_recovery.recent_jobs(datetime(2021, 4, 1, tzinfo=UTC))
+    assert [j.id for j in jobs] == [JOB_BODY["name"], "second-job"]
+    assert pages_read_at_conversion == [1, 2]
+
+
 async def test_the_secret_never_appears_in_errors_or_reprs(arm, site_recovery):
     echo = {"error": {"code": "Echo", "message": f"client_secret={CLIENT_SECRET} was rejected"}}
     arm.answers.append(Answer(status=400, body=echo))
