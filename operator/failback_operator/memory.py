@@ -1,10 +1,16 @@
-"""The operator process's allocator: a few malloc arenas shared by all threads, not one per thread.
+"""The operator process's allocator: a few malloc arenas shared by all threads, and large blocks returned.
 
 glibc gives each thread that allocates an arena of its own, up to eight per core. The operator's
 blocking threads (the Kubernetes client, pyVmomi) each allocate while they parse answers, and the
 memory freed in one arena is not reused by another: the resident size then follows the number of
 threads and the largest answer each once parsed, rather than what the plans need. A few shared
 arenas keep it in proportion to what is in use.
+
+glibc also raises its threshold for giving a large block its own mapping each time such a block is
+freed, up to 32 MiB: after the first pages of a jobs list, every later answer's buffers land in the
+heap, which keeps what they once needed. A fixed threshold keeps large answers in mappings of their
+own, returned to the system as soon as they are freed, and a fixed trim threshold returns the heap's
+free top.
 """
 
 from __future__ import annotations
@@ -12,28 +18,41 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["limit_malloc_arenas"]
 
-# mallopt's parameter number for the arena limit (glibc malloc.h).
+# mallopt's parameter numbers (glibc malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
+
+
+def _mallopt() -> Any | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        return ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return None
 
 
 def limit_malloc_arenas(environ: Mapping[str, str]) -> int | None:
     """Limit glibc's malloc arenas before any thread starts; the limit set, or None if left alone.
 
     `FAILBACK_MALLOC_ARENAS` (default 2; 0 leaves glibc's own limit). glibc's `MALLOC_ARENA_MAX`,
-    when set, is left to govern. Elsewhere than glibc nothing is done.
+    when set, is left to govern. Elsewhere than glibc nothing is done. Large blocks get mappings of
+    their own from `FAILBACK_MALLOC_MMAP_KIB` (default 128; 0 leaves glibc's own sliding threshold).
     """
+    mallopt = _mallopt()
+    if mallopt is None:
+        return None
+    mmap_kib = int(environ.get("FAILBACK_MALLOC_MMAP_KIB", "128"))
+    if mmap_kib > 0 and "MALLOC_MMAP_THRESHOLD_" not in environ:
+        mallopt(_M_MMAP_THRESHOLD, mmap_kib * 1024)
+        mallopt(_M_TRIM_THRESHOLD, mmap_kib * 1024)
     arenas = int(environ.get("FAILBACK_MALLOC_ARENAS", "2"))
     if arenas <= 0 or "MALLOC_ARENA_MAX" in environ:
-        return None
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
         return None
     return arenas if mallopt(_M_ARENA_MAX, arenas) == 1 else None

@@ -1,4 +1,4 @@
-"""The operator limits glibc's malloc arenas at start, unless told otherwise."""
+"""The operator tunes glibc's malloc at start (arenas, large blocks), unless told otherwise."""
 
 from __future__ import annotations
 
@@ -18,3 +18,39 @@ def test_the_arena_limit_is_set_on_glibc_and_can_be_left_alone() -> None:
     assert answer.stdout.split() == ["2", "4"]
     assert limit_malloc_arenas({"FAILBACK_MALLOC_ARENAS": "0"}) is None
     assert limit_malloc_arenas({"MALLOC_ARENA_MAX": "8"}) is None
+
+
+_MAPPED_AFTER_A_LARGER_FREE = """
+import ctypes, sys
+from failback_operator.memory import limit_malloc_arenas
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd",
+        "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+    )]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = MallInfo2
+limit_malloc_arenas(dict(arg.split("=") for arg in sys.argv[1:]))
+largest = bytearray(8 << 20)  # glibc raises its mapping threshold when such a block is freed
+del largest
+before = libc.mallinfo2().hblkhd
+answer = bytearray(1 << 20)  # the next large answer
+print(libc.mallinfo2().hblkhd - before >= 1 << 20)
+"""
+
+
+def test_large_blocks_keep_mappings_of_their_own_after_a_larger_one_was_freed() -> None:
+    def mapped(*settings: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", _MAPPED_AFTER_A_LARGER_FREE, *settings],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return run.stdout.strip()
+
+    assert mapped() == "True"
+    # glibc's own sliding threshold would have put it in the heap, which keeps what it once held.
+    assert mapped("FAILBACK_MALLOC_MMAP_KIB=0") == "False"
