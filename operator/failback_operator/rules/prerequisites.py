@@ -234,8 +234,8 @@ def check_fb004(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         # Site Recovery's own verdict, which needs no clock: a modernized appliance reports no
         # service status, and a heartbeat judged by the operator's clock alone misses a skew.
         problems.append("Site Recovery reports its health Critical")
+    limit = int(ctx.config.heartbeat_max_age.total_seconds() // 60)
     if not fresh(server.last_heartbeat, ctx.now, ctx.config.heartbeat_max_age):
-        limit = int(ctx.config.heartbeat_max_age.total_seconds() // 60)
         problems.append(f"its last heartbeat was {heartbeat}, older than {limit} min")
     if problems:
         return (
@@ -247,7 +247,16 @@ def check_fb004(facts: FailbackFacts, ctx: CheckContext) -> Findings:
                 "start the configuration server and its services and restore its connection to the vault",
             ),
         )
-    return (passed(rule, Severity.BLOCK, ref, f"configuration server {server.name} heartbeat {heartbeat}"),)
+    # No heartbeat time when it passes: the master target's status lists passing rules too, and a
+    # time in it would rewrite that status at every look.
+    return (
+        passed(
+            rule,
+            Severity.BLOCK,
+            ref,
+            f"configuration server {server.name} heartbeat within the last {limit} min",
+        ),
+    )
 
 
 def _discovery_user(facts: FailbackFacts) -> str | None:

@@ -129,8 +129,15 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
 
 
-def prerequisites(findings: Sequence[Finding], now: datetime) -> tuple[Prerequisite, ...]:
-    """One entry per rule: the worst finding decides its result; a failure's message carries its remedy."""
+def prerequisites(
+    findings: Sequence[Finding], now: datetime, previous: Sequence[Prerequisite] | None = None
+) -> tuple[Prerequisite, ...]:
+    """One entry per rule: the worst finding decides its result; a failure's message carries its remedy.
+
+    An entry that says what it said before keeps its `checkedAt`: a status rewritten at every look
+    only for the time would change the master target under every plan that stands on it.
+    """
+    earlier = {entry.rule_id: entry for entry in previous or ()}
     entries = []
     for status in rule_statuses(findings):
         if status.waiting_until is not None:
@@ -142,15 +149,21 @@ def prerequisites(findings: Sequence[Finding], now: datetime) -> tuple[Prerequis
         message = status.message
         if status.remedy and status.outcome is not Outcome.PASS and status.waiting_until is None:
             message += f". Remedy: {status.remedy}"
-        entries.append(
-            Prerequisite(
-                rule_id=status.rule,
-                result=result,
-                message=_clip(message),
-                checked_at=now,
-                waiting_until=status.waiting_until,
-            )
+        entry = Prerequisite(
+            rule_id=status.rule,
+            result=result,
+            message=_clip(message),
+            checked_at=now,
+            waiting_until=status.waiting_until,
         )
+        before = earlier.get(status.rule)
+        if (
+            before is not None
+            and before.checked_at is not None
+            and before.model_copy(update={"checked_at": now}) == entry
+        ):
+            entry = before
+        entries.append(entry)
     return tuple(entries)
 
 
@@ -404,7 +417,7 @@ def build_master_target_status(
     what only that side could tell keeps its last known value.
     """
     counted = with_reservations(facts, previous)
-    entries = prerequisites(master_target_findings(counted, now, config), now)
+    entries = prerequisites(master_target_findings(counted, now, config), now, previous.prerequisites)
     vcenter = facts.vcenter
     vm = vcenter.master_target_vm if vcenter else None
     host = vcenter.master_target_host if vcenter else None

@@ -259,3 +259,23 @@ def test_no_wait_leaves_no_retention_waits_in_status() -> None:
     status, _ = build(clean())
     assert status.retention_waits is None
     assert "retentionWaits" not in status.to_status()
+
+
+def test_a_master_target_looked_at_again_unchanged_keeps_its_status_to_the_letter() -> None:
+    """Only the time passed: nothing to write, so its plans' looks can stand on their decisions."""
+    first, _ = build(clean())
+    later, events = build_master_target_status(
+        first, facts=clean(), errors=(), generation=3, now=NOW + timedelta(minutes=1)
+    )
+    assert later == first
+    assert events == ()
+    # A rule whose result changes is checked at the new time; the others keep theirs.
+    changed, _ = build_master_target_status(
+        first,
+        facts=with_vm(clean(), snapshots=(Snapshot(name="nightly-backup"),)),
+        errors=(),
+        generation=3,
+        now=NOW + timedelta(minutes=2),
+    )
+    assert changed.prerequisites is not None
+    assert {p.rule_id for p in changed.prerequisites if p.checked_at != NOW} == {"FB006"}
