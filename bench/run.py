@@ -20,8 +20,6 @@ from typing import Any, cast
 
 import yaml
 from kubernetes.client import CustomObjectsApi
-from kubernetes.client.exceptions import ApiException
-from kubernetes.watch import Watch
 
 from bench.estate import (
     DATASTORE,
@@ -164,75 +162,42 @@ def _last_sequence(simulator: AsrSimulator) -> int:
 def _watch_plans(
     cluster: ControlPlane, params: BenchParams, simulator: AsrSimulator, deadline: float, pid: int
 ) -> tuple[dict[str, datetime], float | None, int]:
-    """Follow the plans until all are Completed: when each was, and when all had a status.
-
-    A watch, not a list per poll: listing a thousand plans every few seconds cost this process
-    (which the simulator shares) and the API server more than the operator's own reads.
-    """
+    """Poll the plans until all are Completed: when each was, and when all had a status."""
     api_client = cluster.api_client()
     custom = CustomObjectsApi(api_client)
     completed: dict[str, datetime] = {}
     # Plans Failed or Paused: a run with such plans ends without them, and says so.
     stuck: dict[str, str] = {}
     first_look: float | None = None
-    looked: set[str] = set()
     started = time.monotonic()
     peak = 0
-    version: str | None = None
-
-    def seen(plan: dict[str, Any]) -> None:
-        nonlocal first_look
-        name = plan["metadata"]["name"]
-        status = plan.get("status") or {}
-        if status.get("observedGeneration") == plan["metadata"]["generation"]:
-            looked.add(name)
-            if first_look is None and len(looked) == params.plans:
-                first_look = time.monotonic() - started
-        if status.get("phase") == "Completed" and name not in completed:
-            completed[name] = simulator.runtime.clock.now()
-        if status.get("phase") in {"Failed", "Paused"}:
-            stuck[name] = f"{status.get('phase')}: {status.get('message')}"
-        else:
-            stuck.pop(name, None)
-
     try:
         while time.monotonic() < deadline:
-            if version is None:
-                listed = cast(
-                    dict[str, Any],
-                    custom.list_namespaced_custom_object(
-                        "failback.io", "v1alpha1", NAMESPACE, "failbackplans"
-                    ),
-                )
-                for plan in listed["items"]:
-                    seen(plan)
-                version = listed["metadata"]["resourceVersion"]
-            try:
-                for event in Watch().stream(
-                    custom.list_namespaced_custom_object,
-                    "failback.io",
-                    "v1alpha1",
-                    NAMESPACE,
-                    "failbackplans",
-                    resource_version=version,
-                    timeout_seconds=2,
-                ):
-                    if event["type"] == "ERROR":
-                        version = None  # an expired version or a dropped watch: list again
-                        break
-                    plan = event["object"]
-                    version = plan["metadata"]["resourceVersion"]
-                    if event["type"] in {"ADDED", "MODIFIED"}:
-                        seen(plan)
-                    if len(completed) + len(stuck) >= params.plans:
-                        break
-            except ApiException as error:
-                if error.status != 410:
-                    raise
-                version = None  # the watch fell behind: list again
+            listed = cast(
+                dict[str, Any],
+                custom.list_namespaced_custom_object("failback.io", "v1alpha1", NAMESPACE, "failbackplans"),
+            )
+            now = simulator.runtime.clock.now()
+            looked = 0
+            for plan in listed["items"]:
+                status = plan.get("status") or {}
+                if status.get("observedGeneration") == plan["metadata"]["generation"]:
+                    looked += 1
+                name = plan["metadata"]["name"]
+                if status.get("phase") == "Completed" and name not in completed:
+                    completed[name] = now
+                if status.get("phase") in {"Failed", "Paused"}:
+                    stuck[name] = f"{status.get('phase')}: {status.get('message')}"
+                else:
+                    stuck.pop(name, None)
+            if first_look is None and looked == params.plans:
+                first_look = time.monotonic() - started
             peak = max(peak, process_usage(pid).rss_bytes)
             if len(completed) + len(stuck) >= params.plans:
                 break
+            # Four times a second for a few plans (a plan's end is seen at most this late), less
+            # often for many: the simulator shares this process.
+            time.sleep(max(0.25, params.plans / 200))
     finally:
         api_client.close()
     for name, why in sorted(stuck.items())[:5]:
