@@ -90,10 +90,13 @@ def _disks_per_item(scenario: Scenario) -> int:
 
 
 def master_target_names(params: BenchParams, disks_per_item: int = 2, own_disks: int = 3) -> list[str]:
-    """The master targets the operator's plans share: enough for every disk, unless fixed."""
-    wanted = params.master_targets or max(
-        1, math.ceil(params.machines * disks_per_item / (DISK_SLOTS - own_disks))
-    )
+    """The master targets the operator's plans share: enough for every plan's disks, unless fixed.
+
+    A plan's group goes to one master target whole, so they are counted in plans per master
+    target: two plans of 25 two-disk machines do not fit in one master target's 57 free slots.
+    """
+    plans_per_master_target = max(1, (DISK_SLOTS - own_disks) // (params.items * disks_per_item))
+    wanted = params.master_targets or max(1, math.ceil(params.plans / plans_per_master_target))
     return [FIRST_MASTER_TARGET, *(f"BENCH-MT-{n:03d}" for n in range(1, wanted))]
 
 

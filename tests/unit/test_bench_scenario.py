@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from bench.estate import BenchParams, bench_scenario
+from bench.estate import BenchParams, bench_scenario, master_target_names
 
 
 def test_the_job_length_factor_lengthens_every_job_and_the_resync() -> None:
@@ -13,3 +13,11 @@ def test_the_job_length_factor_lengthens_every_job_and_the_resync() -> None:
         assert getattr(long, field) == pytest.approx(5 * getattr(plain, field)), field
     assert long.resync_minutes >= 300  # five hours: the long jobs the benchmark is asked about
     assert (long.spread, long.seed) == (plain.spread, plain.seed)
+
+
+def test_every_plans_group_fits_its_master_target() -> None:
+    # Round-robin over these names: each master target takes whole groups of two-disk machines.
+    assert len(master_target_names(BenchParams(plans=4, items=2))) == 1
+    assert len(master_target_names(BenchParams(plans=1000, items=1))) == 36  # 28 plans each
+    assert len(master_target_names(BenchParams(plans=200, items=25))) == 200  # 50 disks: one plan each
+    assert len(master_target_names(BenchParams(plans=200, items=25, master_targets=7))) == 7
