@@ -374,8 +374,14 @@ class PlanService:
             failpoints.reach("after-post", [action.operation.value])
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
             status = recorded.status
-            obj = await self._write(obj, recorded, post=False)
             events.extend(recorded.events)
+            try:
+                obj = await self._write(obj, recorded, post=False)
+            except Exception:
+                # The call was answered: its Events are true even if its record did not land (a
+                # metadata write between intent and record refuses it); the next look adopts the job.
+                await self._post(obj, events)
+                raise
             failpoints.reach("after-record", [action.operation.value])
         await self._post(obj, events)
         # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.

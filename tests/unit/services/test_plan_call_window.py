@@ -15,17 +15,21 @@ from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import FailbackPlanStatus
 from failback_operator.api.vocabulary import EventType, Operation
 from failback_operator.services.plans import PlanFacts, PlanService
+from failback_operator.storage.kube import StatusConflict
 from failback_operator.workflow import CallOutcome, Decision, Event, StartOperation
 
 
 class OrderedStore:
     """Takes status writes and events as the API server would, and remembers their order."""
 
-    def __init__(self, steps: list[str]) -> None:
+    def __init__(self, steps: list[str], refuse_write: int | None = None) -> None:
         self.steps = steps
+        self.refuse_write = refuse_write
 
     async def replace_status(self, obj: dict[str, Any], status: Any) -> dict[str, Any]:
         self.steps.append("write status")
+        if self.refuse_write is not None and self.steps.count("write status") == self.refuse_write:
+            raise StatusConflict("the plan changed since it was read")
         return obj
 
     async def post_event(self, obj: Any, *, type: str, reason: str, message: str) -> None:
@@ -37,9 +41,11 @@ class Ledger:
         return True
 
 
+@pytest.mark.parametrize("record_refused", [False, True])
 async def test_events_are_posted_after_the_call_never_between_intent_and_call(
-    monkeypatch: pytest.MonkeyPatch, repo_root: Path
+    monkeypatch: pytest.MonkeyPatch, repo_root: Path, record_refused: bool
 ) -> None:
+    """And when the record write is refused (a metadata write moved the plan), the call's Events still are."""
     steps: list[str] = []
     reprotect = StartOperation(operation=Operation.REPROTECT, items=("V2A-W2K16-201-new",))
     transition = Event(type=EventType.NORMAL, reason="StartingReprotect", message="starting")
@@ -57,7 +63,7 @@ async def test_events_are_posted_after_the_call_never_between_intent_and_call(
     monkeypatch.setattr(plans, "record_outcome", lambda *_: recorded)
     monkeypatch.setattr(plans, "operation_context", lambda *_: None)
     service = PlanService(
-        store=OrderedStore(steps),  # type: ignore[arg-type]
+        store=OrderedStore(steps, refuse_write=2 if record_refused else None),  # type: ignore[arg-type]
         facts_source=None,  # type: ignore[arg-type]
         ledger=Ledger(),  # type: ignore[arg-type]
         clock=lambda: datetime(2026, 11, 28, tzinfo=UTC),
@@ -67,7 +73,7 @@ async def test_events_are_posted_after_the_call_never_between_intent_and_call(
     gathered = PlanFacts(
         site_recovery=object(), facts=type("Facts", (), {"vault": None, "vcenter": None})(), plan=None
     )  # type: ignore[arg-type]
-    await service._decide_and_act(
+    look = service._decide_and_act(
         {"metadata": {"namespace": "team-apps", "name": "app1"}},
         ApiPlanSpec.model_validate(plan["spec"]),
         FailbackPlanStatus(),
@@ -77,6 +83,11 @@ async def test_events_are_posted_after_the_call_never_between_intent_and_call(
         gathered,
         {},
     )
+    if record_refused:
+        with pytest.raises(StatusConflict):
+            await look
+    else:
+        await look
     assert steps == [
         "write status",  # the intent
         "call Reprotect",
