@@ -48,6 +48,7 @@ from failback_operator.workflow import (
     WorkflowSettings,
     claims_on,
     decide,
+    decide_following_call,
     decide_look_failed,
     decide_missing_reference,
     record_outcome,
@@ -140,6 +141,28 @@ def _same_status(stored: Mapping[str, Any] | None, status: Mapping[str, Any]) ->
 
 
 @dataclass
+class _LookCalls:
+    """What the calls of one look share, and the Events they gather until the look posts them."""
+
+    spec: ApiPlanSpec
+    architecture: Architecture
+    gathered: PlanFacts
+    master_target: str
+    events: list[Event] = field(default_factory=list)
+    _context: OperationContext | None = None
+
+    def context(self) -> OperationContext:
+        """The values the calls are made with, resolved at the first call, once per look."""
+        if self._context is None:
+            vault = self.gathered.facts.vault
+            items = {i.name: i for i in (vault.protected_items if vault else ())}
+            self._context = operation_context(
+                self.architecture, self.spec.recovery_point, self.gathered.facts, self.gathered.plan, items
+            )
+        return self._context
+
+
+@dataclass
 class PlanService:
     """Drives plans through the state machine; the Kopf daemon calls `look` in a loop."""
 
@@ -165,6 +188,9 @@ class PlanService:
     # Looks that gather and decide at the same time: a thousand plans started together would
     # otherwise each hold their reads in memory at once while the two cores work through them.
     concurrent_looks: int = 16
+    # Calls one look makes one after another (each with its own intent and record) before it
+    # leaves the rest to the next look, so that one large group does not hold a look's turn long.
+    calls_per_look: int = 30
     _last: dict[tuple[str, str], LastDecision] = field(default_factory=dict)
     _looking: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
@@ -335,55 +361,21 @@ class PlanService:
             len(decision.actions),
             decision.requeue_after,
         )
-        starting = [a.operation.value for a in decision.actions if isinstance(a, StartOperation)]
-        failpoints.reach("before-intent", starting)
-        # Nothing but the call stands between the intent and the call: events wait until after it,
-        # so that a kill in that window is as short as it can be.
-        obj = await self._write(obj, decision, post=False)
-        events: list[Event] = list(decision.events)
-        failpoints.reach("after-intent", starting)
-        status = decision.status
-        vault = gathered.facts.vault
-        items = {i.name: i for i in (vault.protected_items if vault else ())}
-        context: OperationContext | None = None  # resolved at the first call, once per look
-        for action in decision.actions:
-            if isinstance(action, ReserveDiskSlots):
-                try:
-                    await self.ledger.reserve(
-                        master_target_name, namespace, name, spec.run, action.disks_by_item
-                    )
-                except NotEnoughDiskSlots as refused:
-                    # FB027 blocks the plan through the rules on the next look; say why now.
-                    events.append(
-                        Event(
-                            type=EventType.WARNING, reason=EventReason.DISK_SLOTS_FULL, message=str(refused)
-                        )
-                    )
-                continue
-            if isinstance(action, ReleaseDiskSlots):
-                await self.ledger.release(master_target_name, namespace, name)
-                continue
-            if gathered.site_recovery is None:
-                continue  # the intent stays without a job: the next look resolves or pauses it
-            if not self.may_act():
-                continue  # the lease was lost since the intent: the next leader resolves or pauses it
-            context = context or operation_context(
-                architecture, spec.recovery_point, gathered.facts, gathered.plan, items
-            )
-            outcome = await execute(gathered.site_recovery, action, context)
-            failpoints.reach("after-post", [action.operation.value])
-            recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
-            status = recorded.status
-            events.extend(recorded.events)
-            try:
-                obj = await self._write(obj, recorded, post=False)
-            except Exception:
-                # The call was answered: its Events are true even if its record did not land (a
-                # metadata write between intent and record refuses it); the next look adopts the job.
-                await self._post(obj, events)
-                raise
-            failpoints.reach("after-record", [action.operation.value])
-        await self._post(obj, events)
+        calls = _LookCalls(
+            spec=spec, architecture=architecture, gathered=gathered, master_target=master_target_name
+        )
+        obj, status, answered = await self._carry_out(obj, decision, calls)
+        made = 1 if answered else 0
+        # Calls held back by "one intent at a time" follow at once, each with its own intent and
+        # record, on this look's observation: a group of 25 machines is not 25 looks.
+        while answered and made < self.calls_per_look and self.may_act():
+            following = decide_following_call(request, status, observation, self.clock(), self.settings)
+            if following is None:
+                break
+            decision = following
+            obj, status, answered = await self._carry_out(obj, decision, calls)
+            made += 1
+        await self._post(obj, calls.events)
         # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
         delay = self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
         if inputs is not None:
@@ -399,6 +391,71 @@ class PlanService:
             if last is not None:
                 self._last[(namespace, name)] = last
         return delay
+
+    async def _carry_out(
+        self,
+        obj: dict[str, Any],
+        decision: Decision,
+        calls: _LookCalls,
+    ) -> tuple[dict[str, Any], FailbackPlanStatus, bool]:
+        """Write the decision's intent, take its actions and record each call's outcome.
+
+        Returns the plan as last written, its status, and whether the last call was answered with
+        a job (only then may a held-back call follow in this look). The Events to post gather in
+        `calls.events`; they are posted here only when a write fails after a call was answered.
+        """
+        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        events, spec, gathered = calls.events, calls.spec, calls.gathered
+        starting = [a.operation.value for a in decision.actions if isinstance(a, StartOperation)]
+        failpoints.reach("before-intent", starting)
+        # Nothing but the call stands between the intent and the call: events wait until after it,
+        # so that a kill in that window is as short as it can be.
+        try:
+            obj = await self._write(obj, decision, post=False)
+        except Exception:
+            await self._post(obj, events)  # the calls before it in this look were answered
+            raise
+        events.extend(decision.events)
+        failpoints.reach("after-intent", starting)
+        status = decision.status
+        answered = False
+        for action in decision.actions:
+            answered = False
+            if isinstance(action, ReserveDiskSlots):
+                try:
+                    await self.ledger.reserve(
+                        calls.master_target, namespace, name, spec.run, action.disks_by_item
+                    )
+                except NotEnoughDiskSlots as refused:
+                    # FB027 blocks the plan through the rules on the next look; say why now.
+                    events.append(
+                        Event(
+                            type=EventType.WARNING, reason=EventReason.DISK_SLOTS_FULL, message=str(refused)
+                        )
+                    )
+                continue
+            if isinstance(action, ReleaseDiskSlots):
+                await self.ledger.release(calls.master_target, namespace, name)
+                continue
+            if gathered.site_recovery is None:
+                continue  # the intent stays without a job: the next look resolves or pauses it
+            if not self.may_act():
+                continue  # the lease was lost since the intent: the next leader resolves or pauses it
+            outcome = await execute(gathered.site_recovery, action, calls.context())
+            failpoints.reach("after-post", [action.operation.value])
+            recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
+            status = recorded.status
+            events.extend(recorded.events)
+            try:
+                obj = await self._write(obj, recorded, post=False)
+            except Exception:
+                # The call was answered: its Events are true even if its record did not land (a
+                # metadata write between intent and record refuses it); the next look adopts the job.
+                await self._post(obj, events)
+                raise
+            failpoints.reach("after-record", [action.operation.value])
+            answered = outcome.job_name is not None
+        return obj, status, answered
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:
         """Write the decision's status with the read resourceVersion, then post its events (if `post`).

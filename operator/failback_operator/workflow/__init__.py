@@ -11,6 +11,7 @@ from failback_operator.workflow.actions import (
 from failback_operator.workflow.inputs import Observation, PlanRequest, WorkflowSettings
 from failback_operator.workflow.machine import (
     decide,
+    decide_following_call,
     decide_look_failed,
     decide_missing_reference,
     record_outcome,
@@ -30,6 +31,7 @@ __all__ = [
     "WorkflowSettings",
     "claims_on",
     "decide",
+    "decide_following_call",
     "decide_look_failed",
     "decide_missing_reference",
     "item_stage",

@@ -404,6 +404,26 @@ def decide(
     )
 
 
+def decide_following_call(
+    request: PlanRequest,
+    status: FailbackPlanStatus,
+    observation: Observation,
+    now: datetime,
+    settings: WorkflowSettings,
+) -> Decision | None:
+    """The next call held back in this look, decided on its observation with the status its last call left.
+
+    A group of many machines starts its reprotects one call after another in one look rather than
+    one look each: the observation stays that of the look (the calls follow each other within
+    seconds), and each call still has its own intent written before it and its record after. None
+    when the decision is anything but calls (a reservation, a release), or no call.
+    """
+    decision = decide(request, status, observation, now, settings)
+    if not decision.actions or not all(isinstance(a, StartOperation) for a in decision.actions):
+        return None
+    return decision
+
+
 # The most a plan's status may take as JSON: the API server stores the whole object (spec,
 # status and the field managers' record of both) within etcd's 1.5 MiB per object.
 STATUS_BUDGET = 640 * 1024

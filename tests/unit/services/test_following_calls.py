@@ -1,0 +1,116 @@
+"""One look makes a group's held-back calls one after another, each between its own intent and record."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+import failback_operator.services.plans as plans
+from failback_operator.api.vocabulary import Operation
+from failback_operator.rules import catalogue
+from failback_operator.rules.catalogue import CATALOGUE
+from failback_operator.rules.model import CheckPhase
+from failback_operator.services.plans import PlanService
+from failback_operator.workflow import CallOutcome, StartOperation
+
+from .plan_stage_world import (
+    ITEMS,
+    NAMESPACE,
+    NOW,
+    PLAN,
+    STAGES,
+    HeldLedger,
+    MemoryStore,
+    StageFacts,
+    plan_objects,
+)
+
+_REPROTECT = STAGES[CheckPhase.PRE_REPROTECT][0]
+
+
+def _unanswered(status: dict[str, Any]) -> list[str]:
+    """The items whose intent has no job yet, as the stored status says."""
+    return [i["name"] for i in status.get("items", ()) if i.get("intent") and not i["intent"].get("jobName")]
+
+
+async def _look(
+    monkeypatch: pytest.MonkeyPatch,
+    answers: list[CallOutcome],
+    *,
+    calls_per_look: int | None = None,
+    lease_held_for: int = 1000,
+) -> tuple[MemoryStore, list[tuple[str, list[str]]]]:
+    """One look at the two-machine plan waiting for reprotect; each call sees the stored status."""
+    plan, master_target = plan_objects(_REPROTECT.action)
+    store = MemoryStore(plan, master_target)
+    calls: list[tuple[str, list[str]]] = []
+    asked = 0
+
+    async def execute(site_recovery: Any, action: StartOperation, context: Any) -> CallOutcome:
+        assert action.operation == Operation.REPROTECT
+        calls.append((action.items[0], _unanswered(store.plan.get("status") or {})))
+        return answers[len(calls) - 1]
+
+    def may_act() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked <= lease_held_for
+
+    monkeypatch.setattr(plans, "execute", execute)
+    # Every check passes: what is under test is the calls, not the rules.
+    monkeypatch.setattr(
+        catalogue,
+        "CATALOGUE",
+        tuple(dataclasses.replace(e, check=lambda f, c: ()) if e.check else e for e in CATALOGUE),
+    )
+    service = PlanService(
+        store=store,  # type: ignore[arg-type]
+        facts_source=StageFacts(_REPROTECT),
+        ledger=HeldLedger(),  # type: ignore[arg-type]
+        clock=lambda: NOW,
+        may_act=may_act,
+    )
+    if calls_per_look is not None:
+        service.calls_per_look = calls_per_look
+    await service.look(NAMESPACE, PLAN)
+    return store, calls
+
+
+async def test_one_look_reprotects_every_machine_each_after_its_own_intent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, calls = await _look(monkeypatch, [CallOutcome(job_name="job-1"), CallOutcome(job_name="job-2")])
+    # Each call is made with its own intent stored, and only its own: the one before is recorded.
+    assert calls == [(ITEMS[0], [ITEMS[0]]), (ITEMS[1], [ITEMS[1]])]
+    jobs = {i["name"]: i["intent"]["jobName"] for i in store.plan["status"]["items"]}
+    assert jobs == {ITEMS[0]: "job-1", ITEMS[1]: "job-2"}
+    started = [reason for _, reason, _ in store.events if reason == "ReprotectStarted"]
+    assert len(started) == 2
+
+
+async def test_a_call_without_a_job_in_its_answer_leaves_the_rest_to_the_next_look(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lost answer (job unknown) or a refusal: the next look reads Site Recovery before going on."""
+    store, calls = await _look(
+        monkeypatch, [CallOutcome(message="connection reset"), CallOutcome(job_name="x")]
+    )
+    assert [name for name, _ in calls] == [ITEMS[0]]
+    assert _unanswered(store.plan["status"]) == [ITEMS[0]]
+
+
+async def test_calls_per_look_bounds_a_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    store, calls = await _look(monkeypatch, [CallOutcome(job_name="job-1")], calls_per_look=1)
+    assert [name for name, _ in calls] == [ITEMS[0]]
+    assert not any(i.get("intent") for i in store.plan["status"]["items"] if i["name"] == ITEMS[1])
+
+
+async def test_a_lease_lost_between_calls_stops_the_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    # may_act is asked before the look and before the first call; the third answer is "no".
+    store, calls = await _look(
+        monkeypatch, [CallOutcome(job_name="job-1"), CallOutcome(job_name="job-2")], lease_held_for=2
+    )
+    assert [name for name, _ in calls] == [ITEMS[0]]
+    assert not any(i.get("intent") for i in store.plan["status"]["items"] if i["name"] == ITEMS[1])

@@ -1,0 +1,57 @@
+"""Calls held back by "one intent at a time" follow in the same look, each after its own intent."""
+
+from __future__ import annotations
+
+from failback_operator.api.status import FailbackPlanStatus as PlanStatus
+from failback_operator.api.vocabulary import Operation
+from failback_operator.facts import ReplicationGroup
+from failback_operator.workflow import (
+    CallOutcome,
+    StartOperation,
+    decide,
+    decide_following_call,
+    record_outcome,
+)
+
+from .world import NOW, SETTINGS, item, observe, request
+
+_MACHINES = tuple(f"vm-{n:02d}" for n in range(25))
+
+
+def _started(decision_actions: tuple[object, ...]) -> list[StartOperation]:
+    return [a for a in decision_actions if isinstance(a, StartOperation)]
+
+
+def test_a_25_machine_group_starts_every_reprotect_on_one_observation_one_intent_at_a_time() -> None:
+    plan = request(groups=(ReplicationGroup(name="apps", items=_MACHINES, recovery_plan="rp-apps"),))
+    world = observe(*(item(n, "FailedOverToAzure") for n in _MACHINES), reserved=True)
+    decision = decide(plan, PlanStatus(), world, NOW, SETTINGS)
+    called: list[str] = []
+    while decision is not None:
+        [start] = _started(decision.actions)
+        # Before each call, exactly one item holds an intent without a job: the one about to be called.
+        unanswered = [i.name for i in decision.status.items or () if i.intent and i.intent.job_name is None]
+        assert unanswered == list(start.items)
+        assert start.operation == Operation.REPROTECT
+        called.extend(start.items)
+        recorded = record_outcome(decision.status, start, CallOutcome(job_name=f"job-{start.items[0]}"), NOW)
+        decision = decide_following_call(plan, recorded.status, world, NOW, SETTINGS)
+        status = recorded.status
+    assert called == list(_MACHINES)  # each once, in the group's order
+    assert {i.name: i.intent.job_name for i in status.items or () if i.intent} == {
+        n: f"job-{n}" for n in _MACHINES
+    }
+
+
+def test_nothing_follows_a_reservation_or_a_plan_with_no_call_left() -> None:
+    plan = request()
+    unreserved = observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=False)
+    assert decide_following_call(plan, PlanStatus(), unreserved, NOW, SETTINGS) is None
+    reserved = observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True)
+    status = PlanStatus()
+    for _ in range(2):
+        following = decide_following_call(plan, status, reserved, NOW, SETTINGS)
+        assert following is not None
+        [start] = _started(following.actions)
+        status = record_outcome(following.status, start, CallOutcome(job_name="job"), NOW).status
+    assert decide_following_call(plan, status, reserved, NOW, SETTINGS) is None
