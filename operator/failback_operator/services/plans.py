@@ -149,6 +149,9 @@ class _LookCalls:
     gathered: PlanFacts
     master_target: str
     events: list[Event] = field(default_factory=list)
+    # The master target's disk slots were reserved in this look: its calls may follow at once.
+    reserved: bool = False
+    made: int = 0
     _context: OperationContext | None = None
 
     def context(self) -> OperationContext:
@@ -364,17 +367,18 @@ class PlanService:
         calls = _LookCalls(
             spec=spec, architecture=architecture, gathered=gathered, master_target=master_target_name
         )
-        obj, status, answered = await self._carry_out(obj, decision, calls)
-        made = 1 if answered else 0
+        obj, status, go_on = await self._carry_out(obj, decision, calls)
         # Calls held back by "one intent at a time" follow at once, each with its own intent and
-        # record, on this look's observation: a group of 25 machines is not 25 looks.
-        while answered and made < self.calls_per_look and self.may_act():
+        # record, on this look's observation: a group of 25 machines is not 25 looks, and the
+        # first reprotect follows the reservation of the master target's disk slots.
+        while go_on and calls.made < self.calls_per_look and self.may_act():
+            if calls.reserved:
+                observation = dataclasses.replace(observation, disk_slots_reserved=True)
             following = decide_following_call(request, status, observation, self.clock(), self.settings)
             if following is None:
                 break
             decision = following
-            obj, status, answered = await self._carry_out(obj, decision, calls)
-            made += 1
+            obj, status, go_on = await self._carry_out(obj, decision, calls)
         await self._post(obj, calls.events)
         # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
         delay = self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
@@ -400,9 +404,10 @@ class PlanService:
     ) -> tuple[dict[str, Any], FailbackPlanStatus, bool]:
         """Write the decision's intent, take its actions and record each call's outcome.
 
-        Returns the plan as last written, its status, and whether the last call was answered with
-        a job (only then may a held-back call follow in this look). The Events to post gather in
-        `calls.events`; they are posted here only when a write fails after a call was answered.
+        Returns the plan as last written, its status, and whether a held-back call may follow in this
+        look: only after a call answered with a job, or the disk slots reserved. The Events to post
+        gather in `calls.events`; they are posted here only when a write fails after a call was
+        answered.
         """
         namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         events, spec, gathered = calls.events, calls.spec, calls.gathered
@@ -418,14 +423,15 @@ class PlanService:
         events.extend(decision.events)
         failpoints.reach("after-intent", starting)
         status = decision.status
-        answered = False
+        go_on = False
         for action in decision.actions:
-            answered = False
+            go_on = False
             if isinstance(action, ReserveDiskSlots):
                 try:
                     await self.ledger.reserve(
                         calls.master_target, namespace, name, spec.run, action.disks_by_item
                     )
+                    calls.reserved = go_on = True
                 except NotEnoughDiskSlots as refused:
                     # FB027 blocks the plan through the rules on the next look; say why now.
                     events.append(
@@ -442,6 +448,7 @@ class PlanService:
             if not self.may_act():
                 continue  # the lease was lost since the intent: the next leader resolves or pauses it
             outcome = await execute(gathered.site_recovery, action, calls.context())
+            calls.made += 1
             failpoints.reach("after-post", [action.operation.value])
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
             status = recorded.status
@@ -454,8 +461,8 @@ class PlanService:
                 await self._post(obj, events)
                 raise
             failpoints.reach("after-record", [action.operation.value])
-            answered = outcome.job_name is not None
-        return obj, status, answered
+            go_on = outcome.job_name is not None
+        return obj, status, go_on
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:
         """Write the decision's status with the read resourceVersion, then post its events (if `post`).

@@ -13,8 +13,10 @@ from failback_operator.rules import catalogue
 from failback_operator.rules.catalogue import CATALOGUE
 from failback_operator.rules.model import CheckPhase
 from failback_operator.services.plans import PlanService
+from failback_operator.storage.reservations import NotEnoughDiskSlots
 from failback_operator.workflow import CallOutcome, StartOperation
 
+from . import plan_stage_world as plans_world
 from .plan_stage_world import (
     ITEMS,
     NAMESPACE,
@@ -68,7 +70,7 @@ async def _look(
     service = PlanService(
         store=store,  # type: ignore[arg-type]
         facts_source=StageFacts(_REPROTECT),
-        ledger=HeldLedger(),  # type: ignore[arg-type]
+        ledger=plans_world.HeldLedger(),  # type: ignore[arg-type]
         clock=lambda: NOW,
         may_act=may_act,
     )
@@ -114,3 +116,38 @@ async def test_a_lease_lost_between_calls_stops_the_look(monkeypatch: pytest.Mon
     )
     assert [name for name, _ in calls] == [ITEMS[0]]
     assert not any(i.get("intent") for i in store.plan["status"]["items"] if i["name"] == ITEMS[1])
+
+
+class EmptyLedger(HeldLedger):
+    """The plan holds no disk slots until it reserves them; every reservation fits."""
+
+    def __init__(self) -> None:
+        self.reserved: list[Any] = []
+
+    def holds(self, *_: Any) -> bool:
+        return bool(self.reserved)
+
+    async def reserve(self, *args: Any) -> None:
+        self.reserved.append(args)
+
+
+async def test_the_first_reprotect_follows_the_reservation_in_the_same_look(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger = EmptyLedger()
+    monkeypatch.setattr(plans_world, "HeldLedger", lambda: ledger)
+    store, calls = await _look(monkeypatch, [CallOutcome(job_name="job-1"), CallOutcome(job_name="job-2")])
+    assert len(ledger.reserved) == 1
+    assert [name for name, _ in calls] == list(ITEMS)
+    assert _unanswered(store.plan["status"]) == []
+
+
+async def test_a_refused_reservation_calls_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    class FullLedger(EmptyLedger):
+        async def reserve(self, *args: Any) -> None:
+            raise NotEnoughDiskSlots("the master target has 2 of 60 slots free; the plan needs 4")
+
+    monkeypatch.setattr(plans_world, "HeldLedger", FullLedger)
+    store, calls = await _look(monkeypatch, [CallOutcome(job_name="job-1")])
+    assert calls == []
+    assert any(reason == "DiskSlotsFull" for _, reason, _ in store.events), store.events
