@@ -55,6 +55,8 @@ def markdown(result: RunResult, *, cores: int) -> str:
         + (", ".join(f"{name} {count}" for name, count in op.reads_by_operation.items()) or "—")
         + " |",
         f"| ARM reads per item-hour in sync (simulated hours) | {_number(op.reads_per_item_hour_in_sync)} |",
+        "| ARM reads per second in sync (real time), mean / busiest 10 s | "
+        f"{_number(op.read_rate_in_sync, 2)} / {_number(op.busiest_read_rate_in_sync, 2)} |",
         f"| GETs per list read / pages per list | {_number(op.reads_per_list, 2)} / {op.pages_per_list} |",
         f"| Kubernetes writes per plan | {op.kubernetes_writes_per_plan:.1f} "
         f"({', '.join(f'{k} {v}' for k, v in sorted(op.kubernetes_writes.items()))}) |",

@@ -93,6 +93,9 @@ class OperatorResult:
     reads_per_item: float
     writes_per_item: float
     reads_per_item_hour_in_sync: float | None
+    # ARM GETs per real second while machines synced: on average and in the busiest 10 seconds.
+    read_rate_in_sync: float | None
+    busiest_read_rate_in_sync: float | None
     reads_per_list: float | None
     pages_per_list: int
     kubernetes_writes_per_plan: float
@@ -300,6 +303,8 @@ def _operator_phase(
         reads_per_item=counts.reads / machines,
         writes_per_item=counts.writes / machines,
         reads_per_item_hour_in_sync=(counts.reads_in_sync / item_hours) if item_hours else None,
+        read_rate_in_sync=counts.read_rate_in_sync,
+        busiest_read_rate_in_sync=counts.busiest_read_rate_in_sync,
         reads_per_list=(counts.list_reads / counts.list_first_pages) if counts.list_first_pages else None,
         pages_per_list=max(math.ceil(items_in_vault / page), math.ceil(max(jobs, 1) / page)),
         kubernetes_writes_per_plan=sum(writes.values()) / params.plans,

@@ -43,6 +43,7 @@ def test_a_small_benchmark_runs_every_contender_and_reports_every_measure(tmp_pa
     assert operator.ratio_median is not None
     assert operator.peak_rss_mib > 0
     assert operator.cpu_seconds > 0
+    assert operator.read_rate_in_sync is not None and operator.busiest_read_rate_in_sync is not None
     assert operator.kubernetes_writes.get("failbackplans/status", 0) > 0
     table = markdown(result, cores=2)
     assert "| operator |" in table
