@@ -43,7 +43,9 @@ def test_a_small_benchmark_runs_every_contender_and_reports_every_measure(tmp_pa
     assert operator.ratio_median is not None
     assert operator.peak_rss_mib > 0
     assert operator.cpu_seconds > 0
-    assert operator.read_rate_in_sync is not None and operator.busiest_read_rate_in_sync is not None
+    # At this time scale the machines may sync between two reads: a rate only where reads were made.
+    assert (operator.read_rate_in_sync is None) == (not operator.reads_per_item_hour_in_sync)
+    assert (operator.busiest_read_rate_in_sync is None) == (operator.read_rate_in_sync is None)
     assert operator.kubernetes_writes.get("failbackplans/status", 0) > 0
     table = markdown(result, cores=2)
     assert "| operator |" in table
