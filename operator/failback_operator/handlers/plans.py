@@ -36,7 +36,8 @@ async def drive_plan(
     _wake_master_target(runtime, spec)
     await _judge_approvals(runtime, namespace, name)
     await look_until_stopped(
-        lambda: runtime.plans.look(namespace, name),
+        # Between a look's calls the daemon's stop is asked: a stopping operator makes no more.
+        lambda: runtime.plans.look(namespace, name, still_wanted=lambda: not stopped),
         wake=runtime.wake_event(namespace, name),
         stopped=stopped,
         retry=runtime.settings.active_poll,

@@ -142,7 +142,7 @@ def _same_status(stored: Mapping[str, Any] | None, status: Mapping[str, Any]) ->
 
 @dataclass
 class _LookCalls:
-    """What the calls of one look share, and the Events they gather until the look posts them."""
+    """What the calls of one look share, and the Events gathered until its records are written."""
 
     spec: ApiPlanSpec
     architecture: Architecture
@@ -201,14 +201,18 @@ class PlanService:
         """The plan is gone: drop its last decision."""
         self._last.pop((namespace, name), None)
 
-    async def look(self, namespace: str, name: str) -> timedelta:
-        """Bring one plan a step further; returns when to look again."""
+    async def look(self, namespace: str, name: str, still_wanted: Callable[[], bool] = _always) -> timedelta:
+        """Bring one plan a step further; returns when to look again.
+
+        `still_wanted` is asked between a look's calls: False (the operator is stopping, the plan's
+        daemon too) leaves the rest to the next look.
+        """
         if self._looking is None:
             self._looking = asyncio.Semaphore(max(1, self.concurrent_looks))
         async with self._looking:  # the plan is read once its turn comes, so the read is fresh
-            return await self._look_now(namespace, name)
+            return await self._look_now(namespace, name, still_wanted)
 
-    async def _look_now(self, namespace: str, name: str) -> timedelta:
+    async def _look_now(self, namespace: str, name: str, still_wanted: Callable[[], bool]) -> timedelta:
         if not self.may_act():
             return timedelta(seconds=1)
         try:
@@ -216,7 +220,7 @@ class PlanService:
         except NotFoundError:
             return self.settings.idle_poll
         try:
-            return await self._look(obj)
+            return await self._look(obj, still_wanted)
         except StatusConflict:
             # Someone wrote the plan meanwhile (a spec change, another look): read it again soon.
             return timedelta(seconds=1)
@@ -235,7 +239,7 @@ class PlanService:
         except Exception as unwritten:  # the API server itself may be what failed
             log.debug("could not say in status why the look failed: %s", describe_failure(unwritten))
 
-    async def _look(self, obj: dict[str, Any]) -> timedelta:
+    async def _look(self, obj: dict[str, Any], still_wanted: Callable[[], bool] = _always) -> timedelta:
         meta = obj["metadata"]
         namespace, name, generation = meta["namespace"], meta["name"], int(meta.get("generation", 1))
         spec = ApiPlanSpec.model_validate(obj["spec"])
@@ -286,7 +290,16 @@ class PlanService:
         inputs = dataclasses.replace(inputs, sources=gathered.sources_stamp)
         try:
             return await self._decide_and_act(
-                obj, spec, status, generation, master_target_obj, master_target, gathered, claimed_by, inputs
+                obj,
+                spec,
+                status,
+                generation,
+                master_target_obj,
+                master_target,
+                gathered,
+                claimed_by,
+                inputs,
+                still_wanted,
             )
         finally:
             if gathered.site_recovery is not None:
@@ -313,6 +326,7 @@ class PlanService:
         gathered: PlanFacts,
         claimed_by: Mapping[str, str],
         inputs: LookInputs | None = None,
+        still_wanted: Callable[[], bool] = _always,
     ) -> timedelta:
         namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         master_target_name = master_target_obj["metadata"]["name"]
@@ -371,15 +385,14 @@ class PlanService:
         # Calls held back by "one intent at a time" follow at once, each with its own intent and
         # record, on this look's observation: a group of 25 machines is not 25 looks, and the
         # first reprotect follows the reservation of the master target's disk slots.
-        while go_on and calls.made < self.calls_per_look and self.may_act():
+        while go_on and calls.made < self.calls_per_look and self.may_act() and still_wanted():
             if calls.reserved:
                 observation = dataclasses.replace(observation, disk_slots_reserved=True)
-            following = decide_following_call(request, status, observation, self.clock(), self.settings)
+            following = decide_following_call(request, status, observation, now, self.settings)
             if following is None:
                 break
             decision = following
             obj, status, go_on = await self._carry_out(obj, decision, calls)
-        await self._post(obj, calls.events)
         # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
         delay = self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
         if inputs is not None:
@@ -405,9 +418,8 @@ class PlanService:
         """Write the decision's intent, take its actions and record each call's outcome.
 
         Returns the plan as last written, its status, and whether a held-back call may follow in this
-        look: only after a call answered with a job, or the disk slots reserved. The Events to post
-        gather in `calls.events`; they are posted here only when a write fails after a call was
-        answered.
+        look: only after a call answered with a job, or the disk slots reserved. The Events are
+        posted after the last record, and when a write fails after a call was answered.
         """
         namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         events, spec, gathered = calls.events, calls.spec, calls.gathered
@@ -415,11 +427,7 @@ class PlanService:
         failpoints.reach("before-intent", starting)
         # Nothing but the call stands between the intent and the call: events wait until after it,
         # so that a kill in that window is as short as it can be.
-        try:
-            obj = await self._write(obj, decision, post=False)
-        except Exception:
-            await self._post(obj, events)  # the calls before it in this look were answered
-            raise
+        obj = await self._write(obj, decision, post=False)
         events.extend(decision.events)
         failpoints.reach("after-intent", starting)
         status = decision.status
@@ -462,6 +470,9 @@ class PlanService:
                 raise
             failpoints.reach("after-record", [action.operation.value])
             go_on = outcome.job_name is not None
+        # Posted before the next intent: a look stopped later (the operator shutting down) loses none.
+        await self._post(obj, events)
+        events.clear()
         return obj, status, go_on
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:

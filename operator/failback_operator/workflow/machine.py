@@ -404,6 +404,10 @@ def decide(
     )
 
 
+# The calls that may follow one another in a look: the reprotects, which cause no downtime.
+_FOLLOWING_OPERATIONS = frozenset({Operation.REPROTECT, Operation.REPROTECT_TO_AZURE})
+
+
 def decide_following_call(
     request: PlanRequest,
     status: FailbackPlanStatus,
@@ -411,15 +415,19 @@ def decide_following_call(
     now: datetime,
     settings: WorkflowSettings,
 ) -> Decision | None:
-    """The next call held back in this look, decided on its observation with the status its last call left.
+    """The next reprotect held back in this look, on its observation and the status its last call left.
 
     A group of many machines starts its reprotects one call after another in one look rather than
-    one look each: the observation stays that of the look (the calls follow each other within
-    seconds), and each call still has its own intent written before it and its record after. None
-    when the decision is anything but calls (a reservation, a release), or no call.
+    one look each. `now` is the look's own time, as its observation is: a time limit (an intent's
+    grace) is never judged on facts read before it. Each call still has its own intent written
+    before it and its record after. Only reprotects follow (back, or to Azure after commit): they
+    cause no downtime, while a failover or a commit is judged on a look of its own, with its
+    approval, window and checks read afresh. None when the decision is anything else, or no call.
     """
     decision = decide(request, status, observation, now, settings)
-    if not decision.actions or not all(isinstance(a, StartOperation) for a in decision.actions):
+    if not decision.actions or not all(
+        isinstance(a, StartOperation) and a.operation in _FOLLOWING_OPERATIONS for a in decision.actions
+    ):
         return None
     return decision
 

@@ -22,7 +22,7 @@ async def test_no_more_looks_than_the_bound_run_at_once_and_every_plan_gets_its_
     most = 0
     looked: list[str] = []
 
-    async def look_now(namespace: str, name: str) -> timedelta:
+    async def look_now(namespace: str, name: str, still_wanted: object) -> timedelta:
         nonlocal most
         running.add(name)
         most = max(most, len(running))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from failback_operator.rules import catalogue
 from failback_operator.rules.catalogue import CATALOGUE
 from failback_operator.rules.model import CheckPhase
 from failback_operator.services.plans import PlanService
+from failback_operator.storage.kube import StatusConflict
 from failback_operator.storage.reservations import NotEnoughDiskSlots
 from failback_operator.workflow import CallOutcome, StartOperation
 
@@ -43,10 +46,13 @@ async def _look(
     *,
     calls_per_look: int | None = None,
     lease_held_for: int = 1000,
+    store_type: type[MemoryStore] = MemoryStore,
+    still_wanted: Callable[[], bool] = lambda: True,
+    clock: Callable[[], datetime] = lambda: NOW,
 ) -> tuple[MemoryStore, list[tuple[str, list[str]]]]:
     """One look at the two-machine plan waiting for reprotect; each call sees the stored status."""
     plan, master_target = plan_objects(_REPROTECT.action)
-    store = MemoryStore(plan, master_target)
+    store = store_type(plan, master_target)
     calls: list[tuple[str, list[str]]] = []
     asked = 0
 
@@ -71,12 +77,12 @@ async def _look(
         store=store,  # type: ignore[arg-type]
         facts_source=StageFacts(_REPROTECT),
         ledger=plans_world.HeldLedger(),  # type: ignore[arg-type]
-        clock=lambda: NOW,
+        clock=clock,
         may_act=may_act,
     )
     if calls_per_look is not None:
         service.calls_per_look = calls_per_look
-    await service.look(NAMESPACE, PLAN)
+    await service.look(NAMESPACE, PLAN, still_wanted=still_wanted)
     return store, calls
 
 
@@ -151,3 +157,54 @@ async def test_a_refused_reservation_calls_nothing(monkeypatch: pytest.MonkeyPat
     store, calls = await _look(monkeypatch, [CallOutcome(job_name="job-1")])
     assert calls == []
     assert any(reason == "DiskSlotsFull" for _, reason, _ in store.events), store.events
+
+
+class RefusingThirdWrite(MemoryStore):
+    """The plan changes (a spec edit) after the first call's record: the second intent is refused."""
+
+    writes = 0
+
+    async def replace_status(self, obj: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
+        self.writes += 1
+        if self.writes == 3:
+            raise StatusConflict("the plan changed since it was read")
+        return await super().replace_status(obj, status)
+
+
+async def test_a_refused_intent_between_calls_stops_the_look_and_the_first_call_is_told_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, calls = await _look(
+        monkeypatch,
+        [CallOutcome(job_name="job-1"), CallOutcome(job_name="job-2")],
+        store_type=RefusingThirdWrite,
+    )
+    assert [name for name, _ in calls] == [ITEMS[0]]
+    assert [reason for _, reason, _ in store.events].count("ReprotectStarted") == 1
+    assert _unanswered(store.plan["status"]) == []  # the first call recorded, no intent for the second
+
+
+async def test_a_stopping_daemon_makes_no_further_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    store, calls = await _look(
+        monkeypatch,
+        [CallOutcome(job_name="job-1"), CallOutcome(job_name="job-2")],
+        still_wanted=lambda: False,
+    )
+    assert [name for name, _ in calls] == [ITEMS[0]]
+    # The call made is told before the look ends.
+    assert [reason for _, reason, _ in store.events].count("ReprotectStarted") == 1
+
+
+async def test_following_calls_are_decided_at_the_looks_time_as_its_facts_were_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The clock moves on during a look; its facts do not. An intent's time is the look's."""
+    ticks = iter(range(100))
+    store, calls = await _look(
+        monkeypatch,
+        [CallOutcome(job_name="job-1"), CallOutcome(job_name="job-2")],
+        clock=lambda: NOW + timedelta(minutes=next(ticks)),
+    )
+    assert [name for name, _ in calls] == list(ITEMS)
+    times = {i["name"]: i["intent"]["time"] for i in store.plan["status"]["items"]}
+    assert len(set(times.values())) == 1, times

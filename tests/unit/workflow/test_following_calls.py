@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from failback_operator.api.resources import Action
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.vocabulary import Operation
 from failback_operator.facts import ReplicationGroup
@@ -13,7 +14,7 @@ from failback_operator.workflow import (
     record_outcome,
 )
 
-from .world import NOW, SETTINGS, item, observe, request
+from .world import NOW, SETTINGS, approval, item, observe, request
 
 _MACHINES = tuple(f"vm-{n:02d}" for n in range(25))
 
@@ -55,3 +56,23 @@ def test_nothing_follows_a_reservation_or_a_plan_with_no_call_left() -> None:
         [start] = _started(following.actions)
         status = record_outcome(following.status, start, CallOutcome(job_name="job"), NOW).status
     assert decide_following_call(plan, status, reserved, NOW, SETTINGS) is None
+
+
+def test_failovers_of_single_machine_groups_are_not_followed_in_the_same_look() -> None:
+    """Each failover causes downtime: it waits for a look of its own, with approval and checks read afresh."""
+    plan = request(
+        action=Action.FAILBACK,
+        groups=(
+            ReplicationGroup(name="a", items=("vm-a",)),
+            ReplicationGroup(name="b", items=("vm-b",)),
+        ),
+    )
+    world = observe(item("vm-a", "Protected"), item("vm-b", "Protected"), approvals=(approval(),))
+    first = decide(plan, PlanStatus(), world, NOW, SETTINGS)
+    [start] = _started(first.actions)
+    assert start.operation == Operation.FAILOVER
+    recorded = record_outcome(first.status, start, CallOutcome(job_name="job-fo-a"), NOW).status
+    # The next look would fail the other group back; this one does not.
+    again = decide(plan, recorded, world, NOW, SETTINGS)
+    assert [a.operation for a in _started(again.actions)] == [Operation.FAILOVER]
+    assert decide_following_call(plan, recorded, world, NOW, SETTINGS) is None
