@@ -8,8 +8,11 @@ configuration server, and says why in Connected.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from failback_operator.api.status import (
     ConfigurationServerStatus,
@@ -40,9 +43,29 @@ from failback_operator.status.connections import (
     kept_after_failure,
 )
 
+
+class _Server(Protocol):
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def id(self) -> str: ...
+
+
+_Named = TypeVar("_Named", bound=_Server)
+
 __all__ = ["VaultReading", "associated_failback_policy", "build_vault_status", "vault_findings"]
 
 _GIB = 1024**3
+# What a vault's status lists of the servers Site Recovery registers (the CRD's maxItems), by name:
+# a configuration server of a large estate registers more master targets than a person reads.
+LISTED_SERVERS = 256
+_LISTED_RETENTION_VOLUMES = 64
+_LISTED_DATASTORES = 256
+# The most a vault's status may take as JSON, within etcd's 1.5 MiB per object. The master
+# targets' datastores, then their retention volumes, give way first: each MasterTarget's own
+# status, and the rules, read them from Site Recovery.
+STATUS_BUDGET = 512 * 1024
 _FABRIC_TYPES = {Architecture.CLASSIC: "VMware", Architecture.MODERNIZED: "InMageRcm"}
 
 
@@ -118,10 +141,34 @@ def _master_target(server: MasterTargetServer) -> RegisteredMasterTarget:
         disk_count=server.disk_count,
         retention_volumes=tuple(
             RetentionVolume(name=v.name, capacity_bytes=v.capacity_bytes, free_bytes=v.free_bytes)
-            for v in server.retention_volumes
+            for v in server.retention_volumes[:_LISTED_RETENTION_VOLUMES]
         ),
-        datastores=tuple(_datastore(d) for d in server.datastores),
+        datastores=tuple(_datastore(d) for d in server.datastores[:_LISTED_DATASTORES]),
     )
+
+
+def _listed(servers: Sequence[_Named]) -> list[_Named]:
+    """The first LISTED_SERVERS by name (then id), so the list stays the same from look to look."""
+    return sorted(servers, key=lambda s: (s.name or "", s.id))[:LISTED_SERVERS]
+
+
+def _size(status: RecoveryVaultStatus) -> int:
+    return len(json.dumps(status.to_status(), default=str))
+
+
+def _fit(status: RecoveryVaultStatus, budget: int = STATUS_BUDGET) -> RecoveryVaultStatus:
+    """The status within `budget`: the master targets' datastores, then retention volumes, left out."""
+    for field_name in ("datastores", "retention_volumes"):
+        if _size(status) <= budget:
+            return status
+        status = status.model_copy(
+            update={
+                "master_targets": tuple(
+                    m.model_copy(update={field_name: None}) for m in status.master_targets or ()
+                )
+            }
+        )
+    return status
 
 
 def build_vault_status(
@@ -140,7 +187,7 @@ def build_vault_status(
         return kept_after_failure(previous, failure, generation, now)
     server = reading.configuration_server
     policy = associated_failback_policy(reading)
-    return RecoveryVaultStatus(
+    status = RecoveryVaultStatus(
         observed_generation=generation,
         last_polled=now,
         configuration_server=ConfigurationServerStatus(
@@ -157,9 +204,9 @@ def build_vault_status(
                 last_heartbeat=p.last_heartbeat,
                 health=p.health,
             )
-            for p in server.process_servers
+            for p in _listed(server.process_servers)
         ),
-        master_targets=tuple(_master_target(m) for m in server.master_targets),
+        master_targets=tuple(_master_target(m) for m in _listed(server.master_targets)),
         failback_policy=(
             FailbackPolicyStatus(
                 id=policy.id,
@@ -180,3 +227,4 @@ def build_vault_status(
             now=now,
         ),
     )
+    return _fit(status)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+
+import yaml
 
 from failback_operator.api.status import RecoveryVaultStatus
 from failback_operator.api.vocabulary import Reason
 from failback_operator.status.connections import ReadFailure, condition_events
-from failback_operator.status.vaults import VaultReading, build_vault_status
+from failback_operator.status.vaults import LISTED_SERVERS, STATUS_BUDGET, VaultReading, build_vault_status
 from tests.unit.rules.worlds import NOW, before_reprotect
 
 
@@ -105,3 +109,59 @@ def test_failed_look_keeps_the_last_reading_and_says_why() -> None:
         ("Warning", "ReadyFalse"),
     ]
     assert condition_events(status.conditions, status.conditions or (), ("Connected", "Ready")) == ()
+
+
+def _crd_list_limits() -> dict[str, int]:
+    """maxItems of the status lists a vault fills from Site Recovery, as the CRD says."""
+    crd = yaml.safe_load((Path(__file__).resolve().parents[3] / "crds/recoveryvault.yaml").read_text())
+    status = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
+    registered = status["masterTargets"]["items"]["properties"]
+    return {
+        "processServers": status["processServers"]["maxItems"],
+        "masterTargets": status["masterTargets"]["maxItems"],
+        "retentionVolumes": registered["retentionVolumes"]["maxItems"],
+        "datastores": registered["datastores"]["maxItems"],
+    }
+
+
+def test_a_configuration_server_of_a_large_estate_still_fits_the_crd_and_the_api_server() -> None:
+    """More servers, volumes and datastores than the CRD lists: the first by name, within etcd's size."""
+    vault = before_reprotect().vault
+    assert vault is not None
+    assert vault.configuration_server is not None
+    server = vault.configuration_server
+    master_target = server.master_targets[0]
+    process_server, volume, datastore = (
+        server.process_servers[0],
+        master_target.retention_volumes[0],
+        master_target.datastores[0],
+    )
+    many = 400
+    master_targets = tuple(
+        replace(
+            master_target,
+            id=f"mt-{n:03d}",
+            name=f"mt-{n:03d}",
+            retention_volumes=tuple(replace(volume, name=f"V{v:03d}") for v in range(100)),
+            datastores=tuple(replace(datastore, name=f"datastore-{d:03d}") for d in range(300)),
+        )
+        for n in reversed(range(many))
+    )
+    process_servers = tuple(
+        replace(process_server, id=f"ps-{n:03d}", name=f"ps-{n:03d}") for n in reversed(range(many))
+    )
+    status = build(
+        RecoveryVaultStatus(), reading(master_targets=master_targets, process_servers=process_servers)
+    )
+    limits = _crd_list_limits()
+    written = status.to_status()
+    assert len(written["processServers"]) == limits["processServers"] == LISTED_SERVERS
+    assert [m["name"] for m in written["masterTargets"]] == [f"mt-{n:03d}" for n in range(LISTED_SERVERS)]
+    assert len(json.dumps(written)) <= STATUS_BUDGET
+    for listed in written["masterTargets"]:
+        assert len(listed.get("retentionVolumes", ())) <= limits["retentionVolumes"]
+        assert len(listed.get("datastores", ())) <= limits["datastores"]
+    # A small estate keeps every detail.
+    one = build(RecoveryVaultStatus(), reading()).to_status()
+    assert one["masterTargets"][0]["datastores"]
+    assert one["masterTargets"][0]["retentionVolumes"]
