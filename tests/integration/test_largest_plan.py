@@ -19,6 +19,7 @@ from failback_operator.storage.kube import KubeStore
 from failback_operator.testenv.controlplane import ControlPlane
 from failback_operator.workflow import decide
 
+from ..unit.status.test_vaults import large_estate_status
 from ..unit.workflow.world import NOW, item, job, observe, request
 
 pytestmark = pytest.mark.controlplane
@@ -113,3 +114,24 @@ def test_the_largest_plan_is_accepted_and_its_status_fits(crds: ControlPlane, re
     assert all(len(i["lastError"]["message"]) <= 4096 for i in stored["items"])
     size = len(json.dumps(written))
     print(f"largest plan: {size} bytes stored, status {len(json.dumps(stored))} bytes")
+
+
+def test_a_large_estates_vault_status_is_accepted(crds: ControlPlane, repo_root: Path) -> None:
+    """400 master targets and process servers, hundreds of datastores each: the API server takes it."""
+    vault = yaml.safe_load((repo_root / "examples/20-recoveryvault.yaml").read_text())
+    name = vault["metadata"]["name"]
+    crds.kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump(vault))
+    status = large_estate_status()
+    api_client = crds.api_client()
+    store = KubeStore(api_client, operator_namespace="failback-system")
+    try:
+
+        async def write() -> dict[str, Any]:
+            obj = await store.get("recoveryvaults", name)
+            return await store.replace_status(obj, status.to_status())
+
+        written = asyncio.run(write())
+    finally:
+        api_client.close()
+        crds.kubectl("delete", "recoveryvault", name, "--wait=false", check=False)
+    assert len(written["status"]["masterTargets"]) == len(written["status"]["processServers"]) == 256

@@ -124,8 +124,8 @@ def _crd_list_limits() -> dict[str, int]:
     }
 
 
-def test_a_configuration_server_of_a_large_estate_still_fits_the_crd_and_the_api_server() -> None:
-    """More servers, volumes and datastores than the CRD lists: the first by name, within etcd's size."""
+def large_estate_status() -> RecoveryVaultStatus:
+    """A configuration server with more servers, volumes and datastores than the CRD lists."""
     vault = before_reprotect().vault
     assert vault is not None
     assert vault.configuration_server is not None
@@ -150,9 +150,14 @@ def test_a_configuration_server_of_a_large_estate_still_fits_the_crd_and_the_api
     process_servers = tuple(
         replace(process_server, id=f"ps-{n:03d}", name=f"ps-{n:03d}") for n in reversed(range(many))
     )
-    status = build(
+    return build(
         RecoveryVaultStatus(), reading(master_targets=master_targets, process_servers=process_servers)
     )
+
+
+def test_a_configuration_server_of_a_large_estate_still_fits_the_crd_and_the_api_server() -> None:
+    """More servers, volumes and datastores than the CRD lists: the first by name, within etcd's size."""
+    status = large_estate_status()
     limits = _crd_list_limits()
     written = status.to_status()
     assert len(written["processServers"]) == limits["processServers"] == LISTED_SERVERS
