@@ -142,17 +142,23 @@ def _same_status(stored: Mapping[str, Any] | None, status: Mapping[str, Any]) ->
 
 @dataclass
 class _LookCalls:
-    """What the calls of one look share, and the Events gathered until its records are written."""
+    """What the calls of one look share, and the calls made that its next write records."""
 
     spec: ApiPlanSpec
     architecture: Architecture
     gathered: PlanFacts
     master_target: str
-    events: list[Event] = field(default_factory=list)
     # The master target's disk slots were reserved in this look: its calls may follow at once.
     reserved: bool = False
     made: int = 0
+    # The calls made since the plan was last written: the next write records them.
+    unrecorded: list[str] = field(default_factory=list)
     _context: OperationContext | None = None
+
+    def recorded(self) -> list[str]:
+        """The calls the write just made records (for the failpoints); none are left unrecorded."""
+        written, self.unrecorded = self.unrecorded, []
+        return written
 
     def context(self) -> OperationContext:
         """The values the calls are made with, resolved at the first call, once per look."""
@@ -381,18 +387,25 @@ class PlanService:
         calls = _LookCalls(
             spec=spec, architecture=architecture, gathered=gathered, master_target=master_target_name
         )
-        obj, status, go_on = await self._carry_out(obj, decision, calls)
-        # Calls held back by "one intent at a time" follow at once, each with its own intent and
-        # record, on this look's observation: a group of 25 machines is not 25 looks, and the
-        # first reprotect follows the reservation of the master target's disk slots.
-        while go_on and calls.made < self.calls_per_look and self.may_act() and still_wanted():
-            if calls.reserved:
-                observation = dataclasses.replace(observation, disk_slots_reserved=True)
-            following = decide_following_call(request, status, observation, now, self.settings)
+        obj = await self._write_intent(obj, decision, calls)
+        while True:
+            status, go_on = await self._act(obj, decision, calls)
+            # Calls held back by "one intent at a time" follow at once, each with its own intent,
+            # on this look's observation: a group of 25 machines is not 25 looks, and the first
+            # reprotect follows the reservation of the master target's disk slots.
+            following = None
+            if go_on and calls.made < self.calls_per_look and self.may_act() and still_wanted():
+                if calls.reserved:
+                    observation = dataclasses.replace(observation, disk_slots_reserved=True)
+                following = decide_following_call(request, status, observation, now, self.settings)
             if following is None:
+                if calls.unrecorded:
+                    obj = await self._write(obj, Decision(status=status), post=False)
+                    failpoints.reach("after-record", calls.recorded())
                 break
+            # One write records the call just made and holds the next one's intent.
+            obj = await self._write_intent(obj, following, calls)
             decision = following
-            obj, status, go_on = await self._carry_out(obj, decision, calls)
         # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
         delay = self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
         if inputs is not None:
@@ -409,27 +422,32 @@ class PlanService:
                 self._last[(namespace, name)] = last
         return delay
 
-    async def _carry_out(
-        self,
-        obj: dict[str, Any],
-        decision: Decision,
-        calls: _LookCalls,
-    ) -> tuple[dict[str, Any], FailbackPlanStatus, bool]:
-        """Write the decision's intent, take its actions and record each call's outcome.
-
-        Returns the plan as last written, its status, and whether a held-back call may follow in this
-        look: only after a call answered with a job, or the disk slots reserved. The Events are
-        posted after the last record, and when a write fails after a call was answered.
-        """
-        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
-        events, spec, gathered = calls.events, calls.spec, calls.gathered
+    async def _write_intent(
+        self, obj: dict[str, Any], decision: Decision, calls: _LookCalls
+    ) -> dict[str, Any]:
+        """Write the decision's status: its call's intent, and the record of the call made before it."""
         starting = [a.operation.value for a in decision.actions if isinstance(a, StartOperation)]
         failpoints.reach("before-intent", starting)
-        # Nothing but the call stands between the intent and the call: events wait until after it,
-        # so that a kill in that window is as short as it can be.
         obj = await self._write(obj, decision, post=False)
-        events.extend(decision.events)
+        if calls.unrecorded:
+            failpoints.reach("after-record", calls.recorded())
         failpoints.reach("after-intent", starting)
+        return obj
+
+    async def _act(
+        self, obj: dict[str, Any], decision: Decision, calls: _LookCalls
+    ) -> tuple[FailbackPlanStatus, bool]:
+        """Take the decision's actions, its intent written; the status with each call's outcome.
+
+        Nothing but the call stands between the intent and the call, so that a kill in that window
+        is as short as it can be. The look's Events follow the call, before its record is written:
+        they are true even if a write to the plan refuses the record (the next look adopts the job).
+        Says too whether a held-back call may follow in this look: only after a call answered with a
+        job, or the disk slots reserved.
+        """
+        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        spec, gathered = calls.spec, calls.gathered
+        events: list[Event] = list(decision.events)
         status = decision.status
         go_on = False
         for action in decision.actions:
@@ -457,23 +475,14 @@ class PlanService:
                 continue  # the lease was lost since the intent: the next leader resolves or pauses it
             outcome = await execute(gathered.site_recovery, action, calls.context())
             calls.made += 1
+            calls.unrecorded.append(action.operation.value)
             failpoints.reach("after-post", [action.operation.value])
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
             status = recorded.status
             events.extend(recorded.events)
-            try:
-                obj = await self._write(obj, recorded, post=False)
-            except Exception:
-                # The call was answered: its Events are true even if its record did not land (a
-                # metadata write between intent and record refuses it); the next look adopts the job.
-                await self._post(obj, events)
-                raise
-            failpoints.reach("after-record", [action.operation.value])
             go_on = outcome.job_name is not None
-        # Posted before the next intent: a look stopped later (the operator shutting down) loses none.
         await self._post(obj, events)
-        events.clear()
-        return obj, status, go_on
+        return status, go_on
 
     async def _write(self, obj: dict[str, Any], decision: Decision, post: bool = True) -> dict[str, Any]:
         """Write the decision's status with the read resourceVersion, then post its events (if `post`).

@@ -159,29 +159,48 @@ async def test_a_refused_reservation_calls_nothing(monkeypatch: pytest.MonkeyPat
     assert any(reason == "DiskSlotsFull" for _, reason, _ in store.events), store.events
 
 
-class RefusingThirdWrite(MemoryStore):
-    """The plan changes (a spec edit) after the first call's record: the second intent is refused."""
+class RefusingSecondWrite(MemoryStore):
+    """The plan changes (a spec edit) after the first call: its record and the next intent are refused."""
 
     writes = 0
 
     async def replace_status(self, obj: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
         self.writes += 1
-        if self.writes == 3:
+        if self.writes == 2:
             raise StatusConflict("the plan changed since it was read")
         return await super().replace_status(obj, status)
 
 
-async def test_a_refused_intent_between_calls_stops_the_look_and_the_first_call_is_told_once(
+async def test_a_refused_write_between_calls_stops_the_look_and_the_first_call_is_told_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store, calls = await _look(
         monkeypatch,
         [CallOutcome(job_name="job-1"), CallOutcome(job_name="job-2")],
-        store_type=RefusingThirdWrite,
+        store_type=RefusingSecondWrite,
     )
     assert [name for name, _ in calls] == [ITEMS[0]]
     assert [reason for _, reason, _ in store.events].count("ReprotectStarted") == 1
-    assert _unanswered(store.plan["status"]) == []  # the first call recorded, no intent for the second
+    # The record did not land either: the next look adopts the first call's job; no second intent.
+    assert _unanswered(store.plan["status"]) == [ITEMS[0]]
+
+
+async def test_the_record_of_one_call_and_the_intent_of_the_next_are_one_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class CountingStore(MemoryStore):
+        writes = 0
+
+        async def replace_status(self, obj: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
+            self.writes += 1
+            return await super().replace_status(obj, status)
+
+    store, calls = await _look(
+        monkeypatch, [CallOutcome(job_name="job-1"), CallOutcome(job_name="job-2")], store_type=CountingStore
+    )
+    assert len(calls) == 2
+    assert isinstance(store, CountingStore)
+    assert store.writes == 3  # intent; record + next intent; record
 
 
 async def test_a_stopping_daemon_makes_no_further_call(monkeypatch: pytest.MonkeyPatch) -> None:

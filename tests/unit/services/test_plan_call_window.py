@@ -45,7 +45,8 @@ class Ledger:
 async def test_events_are_posted_after_the_call_never_between_intent_and_call(
     monkeypatch: pytest.MonkeyPatch, repo_root: Path, record_refused: bool
 ) -> None:
-    """And when the record write is refused (a metadata write moved the plan), the call's Events still are."""
+    """The call's Events come before its record: when a metadata write moved the plan and the record
+    write is refused, they are still told."""
     steps: list[str] = []
     reprotect = StartOperation(operation=Operation.REPROTECT, items=("V2A-W2K16-201-new",))
     transition = Event(type=EventType.NORMAL, reason="StartingReprotect", message="starting")
@@ -61,6 +62,7 @@ async def test_events_are_posted_after_the_call_never_between_intent_and_call(
     monkeypatch.setattr(plans, "decide", lambda *_: decision)
     monkeypatch.setattr(plans, "execute", execute)
     monkeypatch.setattr(plans, "record_outcome", lambda *_: recorded)
+    monkeypatch.setattr(plans, "decide_following_call", lambda *_: None)
     monkeypatch.setattr(plans, "operation_context", lambda *_: None)
     service = PlanService(
         store=OrderedStore(steps, refuse_write=2 if record_refused else None),  # type: ignore[arg-type]
@@ -91,7 +93,7 @@ async def test_events_are_posted_after_the_call_never_between_intent_and_call(
     assert steps == [
         "write status",  # the intent
         "call Reprotect",
-        "write status",  # the job id
         "event StartingReprotect",
         "event ReprotectStarted",
+        "write status",  # the job id
     ]
