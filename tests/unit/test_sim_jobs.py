@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from failback_operator.sim.asr.errors import JOB_ERRORS
 from failback_operator.sim.asr.jobs import JobPlan, job_template, progress
@@ -63,3 +66,21 @@ def test_recorded_scenario_names() -> None:
     assert names[Operation.UNPLANNED_FAILOVER] == "Failover"
     assert names[Operation.PLANNED_FAILOVER] == "Planned failover"
     assert names[Operation.COMMIT] == "Commit"
+
+
+def test_a_jobs_end_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request settles the jobs due by then: a running job's end is asked thousands of times."""
+    plan = _plan(Operation.REPROTECT, failure="95226")
+    worked_out = 0
+    windows = JobPlan.task_windows
+
+    def counted(self: JobPlan) -> list[tuple[datetime, datetime] | None]:
+        nonlocal worked_out
+        worked_out += 1
+        return windows(self)
+
+    monkeypatch.setattr(JobPlan, "task_windows", counted)
+    ends = {plan.end() for _ in range(100)}
+    assert worked_out == 1
+    assert ends == {progress(plan, START + timedelta(minutes=10)).end}
+    assert replace(plan, failure=None).end() == START + timedelta(minutes=10)  # a new plan, its own end

@@ -68,10 +68,10 @@ def settle(state: SimState) -> None:
     """Apply the effects of every job that has ended and every resync that has finished by now."""
     now = state.clock.now()
     with state.lock:
-        for job in sorted(state.jobs.values(), key=lambda job: job.plan.start):
-            if job.settled or now < job.plan.end():
-                continue
-            _finish_job(state, job)
+        due = [job for job in state.jobs.values() if not job.settled and now >= job.plan.end()]
+        for job in sorted(due, key=lambda job: job.plan.start):
+            if not job.settled:  # a recovery plan's job may have settled its machines' jobs
+                _finish_job(state, job)
         _assign_resync_slots(state, now)
         for item in state.items.values():
             done = RESYNC_DONE.get(item.stage)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -317,6 +318,11 @@ class JobPlan:
 
     def end(self) -> datetime:
         """When the job reaches its final state (earlier when a task fails)."""
+        return self._end
+
+    @functools.cached_property
+    def _end(self) -> datetime:
+        # Asked of every running job at every request: a plan never changes, so its end is kept.
         windows = self.task_windows()
         failing = self.failing_index()
         if failing is not None:
