@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.identity import ClientSecretCredential
 
-from failback_operator.sim.asr import AsrSimulator, SimulatorThread
+from failback_operator.sim.asr import AsrSimulator, SimulatorThread, item_bodies
 from tests.support.asr_sim import (
     FirstResponse,
     Vault,
@@ -186,6 +188,25 @@ def test_long_lists_are_paged_with_next_link() -> None:
         names = [item.name for item in vault.client.replication_protected_items.list(*vault.scope)]
         assert names == ["V2A-W2K16-201-new", "V2A-W2K19-202-new"]
         assert simulator.runtime.log.count("ReplicationProtectedItems_List") == 3
+
+
+def test_a_page_renders_only_its_own_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list of 5,000 items is read in 50 pages: each page builds its 100 bodies, not all 5,000."""
+    rendered: list[str] = []
+    item_body = item_bodies.item_body
+
+    def counted(state: Any, item: Any) -> dict[str, Any]:
+        rendered.append(item.name)
+        return item_body(state, item)
+
+    monkeypatch.setattr(item_bodies, "item_body", counted)
+    with SimulatorThread(scenario("classic-windows", page_size=1), time_scale=3000) as simulator:
+        vault = sdk_client(simulator)
+        session = _session(simulator, _token(vault))
+        first_page = session.get(
+            f"{simulator.base_url}{vault_path(vault)}/replicationProtectedItems?{API}"
+        ).json()
+    assert [i["name"] for i in first_page["value"]] == rendered == ["V2A-W2K16-201-new"]
 
 
 def test_jobs_are_filtered_like_site_recovery(classic: Vault) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -125,14 +125,21 @@ def _check_container(call: ArmCall, fabric: str, container: str) -> None:
         raise ArmError(404, "NotFound", f"Protection container '{container}' was not found.")
 
 
-def _paged(call: ArmCall, values: list[dict[str, Any]]) -> ArmResult:
+_Entry = TypeVar("_Entry")
+
+
+def _paged(
+    call: ArmCall, values: Sequence[_Entry], render: Callable[[_Entry], dict[str, Any]] | None = None
+) -> ArmResult:
+    """One page of `values`; with `render`, only the page's entries are turned into bodies."""
     page_size = call.state.scenario.page_size
     token = call.request.query.get("$skiptoken") or call.request.query.get("skipToken") or "0"
     try:
         offset = max(0, int(token))
     except ValueError:
         raise ArmError(400, "InvalidSkipToken", f"The skip token '{token}' is not valid.") from None
-    page = values[offset : offset + page_size]
+    entries = values[offset : offset + page_size]
+    page = [render(e) for e in entries] if render is not None else list(entries)
     body: dict[str, Any] = {"value": page}
     if offset + page_size < len(values):
         query = {
@@ -200,19 +207,20 @@ async def _container_get(call: ArmCall) -> ArmResult:
     return ArmResult(200, infrastructure_bodies.container_body(call.state))
 
 
-def _items(call: ArmCall) -> list[dict[str, Any]]:
+def _items_page(call: ArmCall) -> ArmResult:
     settle(call.state)
     with call.state.lock:
-        return [item_bodies.item_body(call.state, item) for item in call.state.visible_items()]
+        # Only the page's items get bodies: a list of 5,000 items is read 100 at a time.
+        return _paged(call, call.state.visible_items(), lambda item: item_bodies.item_body(call.state, item))
 
 
 async def _items_in_container(call: ArmCall) -> ArmResult:
     _check_container(call, call.names[0], call.names[1])
-    return _paged(call, _items(call))
+    return _items_page(call)
 
 
 async def _items_in_vault(call: ArmCall) -> ArmResult:
-    return _paged(call, _items(call))
+    return _items_page(call)
 
 
 def _item_or_404(call: ArmCall, name: str) -> Any:
@@ -366,15 +374,15 @@ async def _jobs_list(call: ArmCall) -> ArmResult:
     now = call.state.clock.now()
     with call.state.lock:
         jobs = sorted(call.state.jobs.values(), key=lambda job: job.plan.start, reverse=True)
-        values = []
+        matching = []
         for job in jobs:
             if job.plan.start > now:
                 continue  # a machine's child job of a recovery-plan group that has not started yet
             job_state = progress(job.plan, now)
             if _job_matches(call, job, clauses, job_state.state):
-                # Recorded: list entries carry no tasks, errors or custom details.
-                values.append(job_bodies.job_body(call.state, job, job_state, listed=True))
-    return _paged(call, values)
+                matching.append((job, job_state))
+        # Recorded: list entries carry no tasks, errors or custom details. Only the page's get bodies.
+        return _paged(call, matching, lambda m: job_bodies.job_body(call.state, m[0], m[1], listed=True))
 
 
 def _job_or_404(call: ArmCall, job_name: str) -> JobState:
