@@ -162,6 +162,14 @@ def _last_sequence(simulator: AsrSimulator) -> int:
     return int(records[-1]["sequence"]) if records else 0
 
 
+def watch_interval(params: BenchParams) -> float:
+    """How often the benchmark lists the plans: four times a second for a few (a plan's end is seen
+    at most this late), less often for many or large ones. Each list carries every plan's status:
+    at 200 plans of 25 machines about 6 MB, which the API server, shared with the operator, builds
+    and the simulator's process, shared with the benchmark, parses."""
+    return max(0.25, params.plans / 200, params.plans * params.items / 1000)
+
+
 def _watch_plans(
     cluster: ControlPlane, params: BenchParams, simulator: AsrSimulator, deadline: float, pid: int
 ) -> tuple[dict[str, datetime], float | None, int]:
@@ -198,9 +206,7 @@ def _watch_plans(
             peak = max(peak, process_usage(pid).rss_bytes)
             if len(completed) + len(stuck) >= params.plans:
                 break
-            # Four times a second for a few plans (a plan's end is seen at most this late), less
-            # often for many: the simulator shares this process.
-            time.sleep(max(0.25, params.plans / 200))
+            time.sleep(watch_interval(params))
     finally:
         api_client.close()
     for name, why in sorted(stuck.items())[:5]:

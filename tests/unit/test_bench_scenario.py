@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from bench.estate import BenchParams, bench_scenario, master_target_names
 from bench.measure import read_rates
+from bench.run import watch_interval
 
 
 def test_the_job_length_factor_lengthens_every_job_and_the_resync() -> None:
@@ -32,3 +33,9 @@ def test_read_rates_are_per_real_second_over_the_span_and_in_the_busiest_ten_sec
     assert busiest == pytest.approx(30 / 10)  # the burst, not the average, meets ARM's refill rate
     assert read_rates([]) == (None, None)
     assert read_rates([5.0]) == (pytest.approx(0.1), pytest.approx(0.1))  # one read: a window's span
+
+
+def test_the_plans_are_listed_less_often_the_more_status_a_list_carries() -> None:
+    assert watch_interval(BenchParams(plans=4, items=2)) == 0.25
+    assert watch_interval(BenchParams(plans=1000, items=1)) == 5.0
+    assert watch_interval(BenchParams(plans=200, items=25)) == 5.0  # not once a second
