@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from failback_operator.api.resources import RecoveryPoint
 from failback_operator.api.vocabulary import Operation
@@ -105,7 +106,10 @@ async def execute(
         # FB029 names the values of the reprotect back; the way to Azure has no rule of its own.
         code = "FB029" if action.operation == Operation.REPROTECT else None
         return CallOutcome(refused=True, code=code, message=str(error))
-    except (Throttled, Transient, AuthenticationFailed) as error:
+    except Throttled as error:
+        wait = timedelta(seconds=error.retry_after)
+        return CallOutcome(not_sent=True, code=error.code, message=str(error), retry_after=wait)
+    except (Transient, AuthenticationFailed) as error:
         return CallOutcome(not_sent=True, code=error.code, message=str(error))
     except Refused as error:
         return CallOutcome(refused=True, code=error.code, message=str(error))

@@ -151,6 +151,8 @@ class _LookCalls:
     # The master target's disk slots were reserved in this look: its calls may follow at once.
     reserved: bool = False
     made: int = 0
+    # The longest Retry-After of a call ARM throttled in this look.
+    wait: timedelta = timedelta(0)
     # The calls made since the plan was last written: the next write records them.
     unrecorded: list[str] = field(default_factory=list)
     _context: OperationContext | None = None
@@ -408,6 +410,8 @@ class PlanService:
             decision = following
         # timedelta(0) means "look again at once": it is falsy, so `or` would turn it into the idle wait.
         delay = self.settings.idle_poll if decision.requeue_after is None else decision.requeue_after
+        if calls.wait:
+            delay = calls.wait  # a call ARM throttled is made again after its Retry-After
         if inputs is not None:
             # Stood on until its next look, at the plan's version as this look left it. A look that
             # read jobs by name learned something the shared reads' stamps do not count.
@@ -478,6 +482,8 @@ class PlanService:
             calls.unrecorded.append(action.operation.value)
             failpoints.reach("after-post", [action.operation.value])
             recorded = record_outcome(status, action, outcome, self.clock(), self.settings)
+            if recorded.requeue_after is not None:
+                calls.wait = max(calls.wait, recorded.requeue_after)
             status = recorded.status
             events.extend(recorded.events)
             go_on = outcome.job_name is not None

@@ -84,3 +84,5 @@ class CallOutcome:
     not_sent: bool = False
     code: str | None = None
     message: str = ""
+    # Not sent because ARM throttled it: how long ARM asked to wait (Retry-After).
+    retry_after: timedelta | None = None

@@ -695,7 +695,12 @@ def record_outcome(
                 ),
             )
         )
-    return Decision(status=status.model_copy(update={"items": tuple(items)}), events=tuple(events))
+    return Decision(
+        status=status.model_copy(update={"items": tuple(items)}),
+        events=tuple(events),
+        # A call ARM throttled is made again once ARM takes writes again, not at once.
+        requeue_after=outcome.retry_after if outcome.not_sent else None,
+    )
 
 
 def decide_missing_reference(

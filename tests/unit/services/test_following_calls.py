@@ -82,7 +82,7 @@ async def _look(
     )
     if calls_per_look is not None:
         service.calls_per_look = calls_per_look
-    await service.look(NAMESPACE, PLAN, still_wanted=still_wanted)
+    store.delay = await service.look(NAMESPACE, PLAN, still_wanted=still_wanted)  # type: ignore[attr-defined]
     return store, calls
 
 
@@ -227,3 +227,15 @@ async def test_following_calls_are_decided_at_the_looks_time_as_its_facts_were_r
     assert [name for name, _ in calls] == list(ITEMS)
     times = {i["name"]: i["intent"]["time"] for i in store.plan["status"]["items"]}
     assert len(set(times.values())) == 1, times
+
+
+async def test_a_call_arm_throttled_is_made_again_after_its_retry_after_not_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    throttled = CallOutcome(
+        not_sent=True, code="SubscriptionRequestsThrottled", message="429", retry_after=timedelta(seconds=7)
+    )
+    store, calls = await _look(monkeypatch, [CallOutcome(job_name="job-1"), throttled])
+    assert [name for name, _ in calls] == list(ITEMS)
+    assert store.delay == timedelta(seconds=7)  # type: ignore[attr-defined]
+    assert _unanswered(store.plan["status"]) == []  # the throttled call left no intent

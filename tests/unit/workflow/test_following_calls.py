@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from failback_operator.api.resources import Action
 from failback_operator.api.status import FailbackPlanStatus as PlanStatus
 from failback_operator.api.vocabulary import Operation
@@ -76,3 +78,18 @@ def test_failovers_of_single_machine_groups_are_not_followed_in_the_same_look() 
     again = decide(plan, recorded, world, NOW, SETTINGS)
     assert [a.operation for a in _started(again.actions)] == [Operation.FAILOVER]
     assert decide_following_call(plan, recorded, world, NOW, SETTINGS) is None
+
+
+def test_a_throttled_call_asks_to_be_made_again_after_arms_retry_after() -> None:
+    plan = request()
+    world = observe(item("vm-a", "FailedOverToAzure"), item("vm-b", "FailedOverToAzure"), reserved=True)
+    first = decide(plan, PlanStatus(), world, NOW, SETTINGS)
+    [start] = _started(first.actions)
+    throttled = CallOutcome(
+        not_sent=True, code="SubscriptionRequestsThrottled", retry_after=timedelta(seconds=3)
+    )
+    assert record_outcome(first.status, start, throttled, NOW).requeue_after == timedelta(seconds=3)
+    unreachable = CallOutcome(not_sent=True, code="ServiceRequestError")
+    assert record_outcome(first.status, start, unreachable, NOW).requeue_after is None
+    answered = CallOutcome(job_name="job-a", retry_after=timedelta(seconds=3))
+    assert record_outcome(first.status, start, answered, NOW).requeue_after is None
