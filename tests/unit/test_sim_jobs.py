@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from failback_operator.sim.asr.errors import JOB_ERRORS
-from failback_operator.sim.asr.jobs import JobPlan, job_template, progress
+from failback_operator.sim.asr.jobs import JobPlan, job_template, progress, state_at
 from failback_operator.sim.asr.lifecycle import Operation
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -84,3 +84,11 @@ def test_a_jobs_end_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert worked_out == 1
     assert ends == {progress(plan, START + timedelta(minutes=10)).end}
     assert replace(plan, failure=None).end() == START + timedelta(minutes=10)  # a new plan, its own end
+
+
+def test_the_state_alone_is_the_state_progress_gives() -> None:
+    for failure in (None, "95226"):
+        plan = _plan(Operation.REPROTECT, failure=failure)
+        for minutes in (0, 1, 5, 9.99, 10, 11):
+            now = START + timedelta(minutes=minutes)
+            assert state_at(plan, now) == progress(plan, now).state, (failure, minutes)

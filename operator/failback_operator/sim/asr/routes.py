@@ -19,7 +19,7 @@ from failback_operator.sim.asr.engine import (
     start_refresh_provider,
 )
 from failback_operator.sim.asr.errors import ArmError
-from failback_operator.sim.asr.jobs import progress
+from failback_operator.sim.asr.jobs import progress, state_at
 from failback_operator.sim.asr.lifecycle import Operation
 from failback_operator.sim.asr.providers import (
     RecoveryServicesProvider,
@@ -378,11 +378,14 @@ async def _jobs_list(call: ArmCall) -> ArmResult:
         for job in jobs:
             if job.plan.start > now:
                 continue  # a machine's child job of a recovery-plan group that has not started yet
-            job_state = progress(job.plan, now)
-            if _job_matches(call, job, clauses, job_state.state):
-                matching.append((job, job_state))
+            if _job_matches(call, job, clauses, state_at(job.plan, now)):
+                matching.append(job)
         # Recorded: list entries carry no tasks, errors or custom details. Only the page's get bodies.
-        return _paged(call, matching, lambda m: job_bodies.job_body(call.state, m[0], m[1], listed=True))
+        return _paged(
+            call,
+            matching,
+            lambda job: job_bodies.job_body(call.state, job, progress(job.plan, now), listed=True),
+        )
 
 
 def _job_or_404(call: ArmCall, job_name: str) -> JobState:
