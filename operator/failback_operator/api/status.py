@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -51,6 +52,10 @@ class _StatusModel(BaseModel):
     def to_status(self) -> dict[str, Any]:
         """The JSON value to write to the status subresource (unset optional fields left out)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def stored_size(self) -> int:
+        """How many characters the status takes as compact JSON: what etcd's per-object limit counts."""
+        return len(json.dumps(self.to_status(), separators=(",", ":")))
 
 
 # --- FailbackPlan ----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ configuration server, and says why in Connected.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,17 +42,6 @@ from failback_operator.status.connections import (
     kept_after_failure,
 )
 
-
-class _Server(Protocol):
-    @property
-    def name(self) -> str | None: ...
-
-    @property
-    def id(self) -> str: ...
-
-
-_Named = TypeVar("_Named", bound=_Server)
-
 __all__ = ["VaultReading", "associated_failback_policy", "build_vault_status", "vault_findings"]
 
 _GIB = 1024**3
@@ -67,6 +55,19 @@ _LISTED_DATASTORES = 256
 # status, and the rules, read them from Site Recovery.
 STATUS_BUDGET = 512 * 1024
 _FABRIC_TYPES = {Architecture.CLASSIC: "VMware", Architecture.MODERNIZED: "InMageRcm"}
+
+
+class _Server(Protocol):
+    """A process server or master target as the facts give it: listed by name, then id."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def id(self) -> str: ...
+
+
+_Named = TypeVar("_Named", bound=_Server)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -152,14 +153,10 @@ def _listed(servers: Sequence[_Named]) -> list[_Named]:
     return sorted(servers, key=lambda s: (s.name or "", s.id))[:LISTED_SERVERS]
 
 
-def _size(status: RecoveryVaultStatus) -> int:
-    return len(json.dumps(status.to_status(), default=str))
-
-
 def _fit(status: RecoveryVaultStatus, budget: int = STATUS_BUDGET) -> RecoveryVaultStatus:
     """The status within `budget`: the master targets' datastores, then retention volumes, left out."""
     for field_name in ("datastores", "retention_volumes"):
-        if _size(status) <= budget:
+        if status.stored_size() <= budget:
             return status
         status = status.model_copy(
             update={

@@ -7,7 +7,6 @@ outcome cannot be told pauses the plan: nothing is ever posted twice on a guess.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -445,13 +444,9 @@ _SHEDDABLE: tuple[tuple[str, str], ...] = (
 _SHORT_ERROR = 256
 
 
-def _size(status: FailbackPlanStatus) -> int:
-    return len(json.dumps(status.to_status(), separators=(",", ":")))
-
-
 def _fit(status: FailbackPlanStatus, budget: int = STATUS_BUDGET) -> FailbackPlanStatus:
     """The status within `budget`, shedding per-item details in order, and saying what was left out."""
-    if _size(status) <= budget:
+    if status.stored_size() <= budget:
         return status
     items = list(status.items or ())
     left_out: list[str] = []
@@ -459,7 +454,7 @@ def _fit(status: FailbackPlanStatus, budget: int = STATUS_BUDGET) -> FailbackPla
         count = sum(1 for i in items if getattr(i, field_name) is not None)
         items = [i.model_copy(update={field_name: None}) for i in items]
         left_out.append(f"{label} of {count} items")
-        if _size(status.model_copy(update={"items": tuple(items)})) <= budget:
+        if status.model_copy(update={"items": tuple(items)}).stored_size() <= budget:
             break
     else:  # error texts go last: they say what a person must do
         items = [

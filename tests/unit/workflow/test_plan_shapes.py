@@ -344,7 +344,7 @@ def test_an_item_named_in_two_groups_is_refused_and_listed_once() -> None:
 
 
 def test_a_status_too_large_sheds_details_site_recovery_can_tell_again_and_says_so() -> None:
-    from failback_operator.workflow.machine import _fit, _size
+    from failback_operator.workflow.machine import _fit
 
     status = decide(
         request(
@@ -355,12 +355,12 @@ def test_a_status_too_large_sheds_details_site_recovery_can_tell_again_and_says_
         NOW,
     ).status
     assert all(i.disks for i in status.items or ())
-    budget = _size(status) - 100
+    budget = status.stored_size() - 100
     fitted = _fit(status, budget)
-    assert _size(fitted) <= budget
+    assert fitted.stored_size() <= budget
     assert all(i.disks is None and i.disk_count == 2 for i in fitted.items or ())
     assert (
         "status shortened to fit the API server: disk lists (their counts are kept) of 8 items left out"
         in (fitted.message or "")
     )
-    assert _fit(status, _size(status)) is status
+    assert _fit(status, status.stored_size()) is status
