@@ -24,6 +24,7 @@ from failback_operator.azure import (
     with_recovery_plans,
 )
 from failback_operator.azure.client import build_credential, build_management_client
+from failback_operator.azure.parse import job_from_sdk, protected_item_from_sdk
 from failback_operator.azure.site_recovery import item_ref
 from failback_operator.facts.asr import ProtectedItem
 from failback_operator.facts.spec import Architecture, OsType
@@ -340,6 +341,58 @@ async def test_recent_jobs_are_filtered_by_start(classic_sim, classic_vault):
     later = datetime.now(UTC) + timedelta(days=365)
     assert [j.id for j in await classic_vault.recent_jobs(before)] == [started.job_id]
     assert await classic_vault.recent_jobs(later) == ()
+
+
+async def modernized_reprotect_body(adapter: SiteRecovery, simulator: AsrSimulator):
+    (policy,) = await adapter.failback_policies()
+    server = await adapter.configuration_server()
+    agent = next(m for m in server.master_targets if m.name == "Rcm-App-150")
+    scenario = simulator.runtime.scenario
+    return inputs.modernized_reprotect_input(
+        reprotect_agent_id=agent.id,
+        datastore_name=agent.datastores[0].name,
+        log_storage_account_id=(
+            f"/subscriptions/{scenario.vault.subscription}/resourceGroups/{scenario.vault.resource_group}"
+            f"/providers/Microsoft.Storage/storageAccounts/{scenario.log_storage_account}"
+        ),
+        failback_policy_id=policy.id,
+    )
+
+
+async def sdk_model_facts(adapter: SiteRecovery, simulator: AsrSimulator, jobs_since: datetime):
+    """The items and jobs as the SDK's own list operations build them, turned into facts."""
+    scope = (simulator.runtime.scenario.vault.resource_group, simulator.runtime.scenario.vault.name)
+    query = f"StartTime eq '{jobs_since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+    items = [
+        protected_item_from_sdk(i) async for i in adapter._client.replication_protected_items.list(*scope)
+    ]
+    jobs = [job_from_sdk(j) async for j in adapter._client.replication_jobs.list(*scope, filter=query)]
+    return items, jobs
+
+
+@pytest.mark.parametrize("vault", ["classic", "modernized"])
+async def test_lists_read_as_json_give_the_facts_the_sdk_models_give(vault, classic_sim, modern_sim):
+    simulator = classic_sim if vault == "classic" else modern_sim
+    async with connect(simulator) as adapter:
+        start = since(simulator)
+        simulator.runtime.advance(16)
+        for item in await adapter.protected_items():  # a job per item, and items of the other direction
+            if vault == "classic":
+                await classic_reprotect(adapter, item)
+            else:
+                await adapter.start_reprotect(item, await modernized_reprotect_body(adapter, simulator))
+        simulator.runtime.advance(600)
+        simulator.runtime.clock.set_time_scale(1e-9)  # heartbeats and progress stand still between reads
+        items, jobs = await adapter.protected_items(), await adapter.recent_jobs(start)
+        assert len(jobs) >= 2
+        sdk_items, sdk_jobs = await sdk_model_facts(adapter, simulator, start)
+        assert list(items) == sdk_items
+        assert list(jobs) == [j for j in sdk_jobs if j.start is None or j.start >= start]
+        # Read again with nothing changed: the same facts, none parsed again.
+        built = adapter.known.items.built + adapter.known.jobs.built
+        again = await adapter.protected_items(), await adapter.recent_jobs(start)
+        assert all(a is b for a, b in zip(again[0] + again[1], items + jobs, strict=True))
+        assert adapter.known.items.built + adapter.known.jobs.built == built
 
 
 async def test_linux_group_member_fails_back_alone_with_retention_path(linux_sim):

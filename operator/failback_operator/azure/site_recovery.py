@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
+from urllib.parse import quote
 
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.exceptions import AzureError
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ResourceNotModifiedError,
+    map_error,
+)
 from azure.core.pipeline import PipelineResponse
+from azure.mgmt.core.exceptions import ARMErrorFormat
 from azure.mgmt.recoveryservicessiterecovery import models
 from azure.mgmt.recoveryservicessiterecovery.aio import SiteRecoveryManagementClient
 
-from failback_operator.azure.client import build_credential, build_management_client
+from failback_operator.azure.client import API_VERSION, build_credential, build_management_client
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
 from failback_operator.azure.errors import OperationOutcomeUnknown, parse_retry_after, site_recovery_error
 from failback_operator.azure.fabric_name import configuration_server_fabric
@@ -31,6 +41,7 @@ from failback_operator.azure.inputs import (
     reprotect_to_azure_input,
 )
 from failback_operator.azure.job_lookup import jobs_acting_on
+from failback_operator.azure.list_entries import KnownEntries, list_request, next_page_request
 from failback_operator.azure.operation_url import job_id_from_headers
 from failback_operator.azure.parse import (
     configuration_server_from_fabric,
@@ -55,13 +66,21 @@ from failback_operator.facts.reprotect import ReprotectToAzureValues, ReprotectV
 from failback_operator.facts.spec import RecoveryPointType
 from failback_operator.metrics import METRICS
 
-__all__ = ["ItemRef", "SiteRecovery", "StartedOperation", "item_ref"]
+__all__ = ["ItemRef", "KnownLists", "SiteRecovery", "StartedOperation", "item_ref"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 # The recovery points only the modernized (InMageRcmFailback) provider takes.
 _MODERNIZED_POINTS = frozenset({RecoveryPointType.APPLICATION_CONSISTENT, RecoveryPointType.CRASH_CONSISTENT})
+
+# How the SDK's list operations map an error status to azure-core's exceptions.
+_LIST_ERRORS: dict[int, type[HttpResponseError]] = {
+    401: ClientAuthenticationError,
+    404: ResourceNotFoundError,
+    409: ResourceExistsError,
+    304: ResourceNotModifiedError,
+}
 
 _ITEM_ID = re.compile(
     r"/replicationFabrics/(?P<fabric>[^/]+)/replicationProtectionContainers/(?P<container>[^/]+)"
@@ -90,6 +109,22 @@ def item_ref(item: ProtectedItem | ItemRef | str) -> ItemRef:
     return ItemRef(fabric=match["fabric"], container=match["container"], item=match["item"])
 
 
+def _item_entry(entry: Mapping[str, Any]) -> ProtectedItem:
+    return protected_item_from_sdk(models.ReplicationProtectedItem(entry))
+
+
+def _job_entry(entry: Mapping[str, Any]) -> Job:
+    return job_from_sdk(models.Job(entry))
+
+
+@dataclass(frozen=True, slots=True)
+class KnownLists:
+    """The facts of a vault's items and jobs lists as last read, shared by every client of the vault."""
+
+    items: KnownEntries[ProtectedItem] = field(default_factory=lambda: KnownEntries(_item_entry))
+    jobs: KnownEntries[Job] = field(default_factory=lambda: KnownEntries(_job_entry))
+
+
 @dataclass(frozen=True, slots=True)
 class StartedOperation:
     """A long-running operation Site Recovery accepted: record `job_id` before anything else."""
@@ -114,12 +149,15 @@ class SiteRecovery:
         *,
         credential: AsyncTokenCredential | None = None,
         secrets: Iterable[str] = (),
+        known: KnownLists | None = None,
     ) -> None:
         self.config = config
         self._client = client
         self._credential = credential
         self._secrets = tuple(s for s in secrets if s)
         self._fabric: str | None = None
+        # Facts of list entries read before: an entry listed again unchanged is not parsed again.
+        self.known = known or KnownLists()
 
     @classmethod
     def connect(
@@ -185,6 +223,37 @@ class SiteRecovery:
 
         return await self._read(operation, collect)
 
+    async def _read_entries(
+        self, operation: str, path: str, known: KnownEntries[R], params: Mapping[str, str] | None = None
+    ) -> list[R]:
+        """Every entry of a paged list under the vault, as JSON turned into facts page by page; an
+        entry unchanged since an earlier read is the fact kept from it (`KnownEntries`)."""
+        resource_group, vault = (quote(part, safe="") for part in self._vault)
+        vault_path = (
+            f"/subscriptions/{quote(self.config.subscription_id, safe='')}/resourceGroups/{resource_group}"
+            f"/providers/Microsoft.RecoveryServices/vaults/{vault}/{path}"
+        )
+
+        async def collect() -> list[R]:
+            reading = known.reading()
+            found: list[R] = []
+            request = list_request(vault_path, API_VERSION, params)
+            while True:
+                response = await self._client.send_request(request)
+                if response.status_code != 200:
+                    map_error(status_code=response.status_code, response=response, error_map=_LIST_ERRORS)
+                    raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+                page = response.json()
+                found.extend(reading.fact(entry) for entry in page.get("value") or ())
+                next_link = page.get("nextLink")
+                if not next_link:
+                    break
+                request = next_page_request(next_link, API_VERSION)
+            reading.done()
+            return found
+
+        return await self._read(operation, collect)
+
     async def configuration_server_fabric(self) -> str:
         """The ARM name of the configuration server's fabric, from its ARM or friendly name in spec.
 
@@ -233,10 +302,8 @@ class SiteRecovery:
 
     async def protected_items(self) -> tuple[ProtectedItem, ...]:
         """Every protected item of the vault in ONE paged list, whatever their number."""
-        found = await self._read_each(
-            "list protected items",
-            lambda: self._client.replication_protected_items.list(*self._vault),
-            protected_item_from_sdk,
+        found = await self._read_entries(
+            "list protected items", "replicationProtectedItems", self.known.items
         )
         return tuple(found)
 
@@ -264,11 +331,7 @@ class SiteRecovery:
         """Jobs started since `since` in ONE paged list (filtered again here in case the service does not)."""
         start = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
         query = f"StartTime eq '{start.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
-        jobs = await self._read_each(
-            "list jobs",
-            lambda: self._client.replication_jobs.list(*self._vault, filter=query),
-            job_from_sdk,
-        )
+        jobs = await self._read_entries("list jobs", "replicationJobs", self.known.jobs, {"$filter": query})
         return tuple(j for j in jobs if j.start is None or j.start >= start)
 
     async def job(self, job_id: str) -> Job:

@@ -67,7 +67,9 @@ class _SharedSiteRecovery(SiteRecovery):
 
     def __init__(self, shared: SharedVaultReads, cache: _VaultCache) -> None:
         client = cache.client
-        super().__init__(client.config, client._client, credential=None, secrets=client._secrets)
+        super().__init__(
+            client.config, client._client, credential=None, secrets=client._secrets, known=client.known
+        )
         self._shared = shared
         self._cache = cache
 

@@ -228,6 +228,38 @@ async def test_a_long_jobs_list_is_turned_into_facts_page_by_page(arm, site_reco
     assert pages_read_at_conversion == [1, 2]
 
 
+async def test_an_entry_listed_again_unchanged_is_the_fact_read_before(arm, site_recovery):
+    """A list read again parses only the entries whose JSON changed; the others are the same facts."""
+    running = dict(JOB_BODY, id=f"{JOB_BODY['id']}-2", name="second-job")
+    ended = dict(
+        running, properties=dict(running["properties"], state="Succeeded", endTime="2021-04-01T10:00:00Z")
+    )
+    arm.answers += [Answer(body={"value": [JOB_BODY, running]}), Answer(body={"value": [JOB_BODY, ended]})]
+    since = datetime(2021, 4, 1, tzinfo=UTC)
+    first = await site_recovery.recent_jobs(since)
+    assert site_recovery.known.jobs.built == 2
+    second = await site_recovery.recent_jobs(since)
+    assert second[0] is first[0]  # unchanged: not parsed again
+    assert second[1] is not first[1]
+    assert second[1].state == "Succeeded"
+    assert first[1].state != "Succeeded"
+    assert site_recovery.known.jobs.built == 3
+
+
+async def test_a_list_page_answered_with_an_error_is_the_typed_error(arm, site_recovery):
+    arm.answers += [
+        Answer(status=404, body={"error": {"code": "ResourceNotFound", "message": "no such vault"}}),
+        Answer(status=429, headers={"Retry-After": "600"}),
+    ]
+    with pytest.raises(NotFound) as missing:
+        await site_recovery.protected_items()
+    assert missing.value.code == "ResourceNotFound"
+    with pytest.raises(Throttled) as throttled:
+        await site_recovery.recent_jobs(datetime(2021, 4, 1, tzinfo=UTC))
+    assert throttled.value.retry_after == 600
+    assert site_recovery.known.items.built == site_recovery.known.jobs.built == 0
+
+
 async def test_the_secret_never_appears_in_errors_or_reprs(arm, site_recovery):
     echo = {"error": {"code": "Echo", "message": f"client_secret={CLIENT_SECRET} was rejected"}}
     arm.answers.append(Answer(status=400, body=echo))
