@@ -14,6 +14,7 @@ from failback_operator.facts.asr import (
     HealthError,
     Job,
     JobError,
+    JobIndex,
     JobTask,
     MasterTargetServer,
     ProcessServer,
@@ -24,6 +25,8 @@ from failback_operator.facts.asr import (
     RetentionVolume,
     RunAsAccount,
     VaultFacts,
+    child_job_ids,
+    index_jobs,
 )
 from failback_operator.facts.failback import FailbackFacts
 from failback_operator.facts.probes import PortProbe
@@ -76,6 +79,7 @@ __all__ = [
     "HostDatastore",
     "Job",
     "JobError",
+    "JobIndex",
     "JobTask",
     "MasterTargetDeclaration",
     "MasterTargetServer",
@@ -106,4 +110,6 @@ __all__ = [
     "VCenterFacts",
     "VaultFacts",
     "VirtualDisk",
+    "child_job_ids",
+    "index_jobs",
 ]

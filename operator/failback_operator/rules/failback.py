@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 
 from failback_operator.facts import EsxiHost, FailbackFacts, Job, JobTask
 from failback_operator.rules.inputs import CheckContext
@@ -202,13 +202,6 @@ def shutdown_problems(job: Job, machines: Collection[str] = ()) -> list[str]:
     return problems
 
 
-def child_job_ids(jobs: Iterable[Job]) -> frozenset[str]:
-    """Ids of the per-machine child jobs the recovery-plan jobs among `jobs` name."""
-    return frozenset(
-        task.child_job_id for job in jobs for task in job.all_tasks() if task.child_job_id is not None
-    )
-
-
 def check_fb042(facts: FailbackFacts, ctx: CheckContext) -> Findings:
     """FB042: the failover job shut the Azure VM down and synchronised it before commit."""
     rule = "FB042"
@@ -218,7 +211,8 @@ def check_fb042(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         )
     findings: list[Finding] = []
     # A recovery plan's per-machine child jobs are parts of its job, not failovers of their own.
-    children = child_job_ids(facts.vault.jobs)
+    jobs_index = facts.vault.job_index()
+    children = jobs_index.children
     for entry in plan_items(facts):
         ref = item_ref(entry.name)
         item = entry.item
@@ -229,7 +223,7 @@ def check_fb042(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         mine = sorted(
             (
                 j
-                for j in facts.vault.jobs
+                for j in jobs_index.acting_on([*names, *ids, recovery_plan])
                 if j.id not in children
                 and (
                     j.target_object_name in names

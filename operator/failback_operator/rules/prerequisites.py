@@ -583,7 +583,7 @@ def check_fb011(facts: FailbackFacts, ctx: CheckContext) -> Findings:
         names = {entry.name, item.name, item.friendly_name}
         errors = [
             f"job {job.name or job.scenario} error {error.code}"
-            for job in facts.vault.jobs
+            for job in facts.vault.job_index().acting_on([*names, item.source_vm_id, item.id])
             if job.target_object_name in names or job.target_object_id in {item.source_vm_id, item.id}
             for error in job.errors
             if error.code in connectivity_codes

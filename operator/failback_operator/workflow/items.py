@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
 from failback_operator.api.conditions import format_time
@@ -25,9 +25,9 @@ from failback_operator.api.vocabulary import (
     Phase,
     Progression,
 )
-from failback_operator.facts import Architecture, Job, JobError, ProtectedItem
+from failback_operator.facts import Architecture, Job, JobError, JobIndex, ProtectedItem
 from failback_operator.rules.agent_window import AgentRetryAction, agent_not_installed_decision
-from failback_operator.rules.failback import child_job_ids, machine_tasks, shutdown_problems
+from failback_operator.rules.failback import machine_tasks, shutdown_problems
 from failback_operator.rules.job_errors import AGENT_NOT_INSTALLED, explain_job_error
 from failback_operator.workflow.inputs import WorkflowSettings
 from failback_operator.workflow.progress import (
@@ -92,12 +92,15 @@ def _job_ref(job: Job) -> SiteRecoveryJob:
     )
 
 
-def _job_targets(job: Job, item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None) -> bool:
+def _target_names(item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None) -> set[str]:
     names = {item.name, item.protected_item_id, recovery_plan}
     if fact is not None:
         names |= {fact.name, fact.friendly_name, fact.id}
-    names.discard(None)
-    folded = {n.casefold() for n in names if n}
+    return {n for n in names if n}
+
+
+def _job_targets(job: Job, item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None) -> bool:
+    folded = {n.casefold() for n in _target_names(item, fact, recovery_plan)}
     candidates = {job.target_object_id, job.target_object_name}
     return any(c is not None and c.casefold() in folded for c in candidates)
 
@@ -110,7 +113,7 @@ def _targets_plan(job: Job, recovery_plan: str) -> bool:
 
 
 def _find_job(
-    jobs: Sequence[Job],
+    jobs: JobIndex,
     intent: ItemIntent,
     item: ItemStatus,
     fact: ProtectedItem | None,
@@ -124,12 +127,16 @@ def _find_job(
     (a retry seconds after a failed job would otherwise take that job, within the clock skew).
     """
     since = intent.time - skew
-    children = child_job_ids(jobs)
     earlier = item.current_job.name if item.current_job is not None else None
+    candidates = (
+        jobs.acting_on([intent.recovery_plan])
+        if intent.recovery_plan
+        else jobs.acting_on(_target_names(item, fact, None))
+    )
     matches = [
         job
-        for job in jobs
-        if job.id not in children
+        for job in candidates
+        if job.id not in jobs.children
         and job.id != earlier
         and job.scenario in _JOB_SCENARIOS[intent.operation]
         and (job.start is None or job.start >= since)
@@ -159,15 +166,14 @@ def _failover_job_still_to_be_listed(
 
 
 def _last_failover_job(
-    jobs: Sequence[Job], item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None
+    jobs: JobIndex, item: ItemStatus, fact: ProtectedItem | None, recovery_plan: str | None
 ) -> Job | None:
-    children = child_job_ids(jobs)
     found = [
         j
-        for j in jobs
+        for j in jobs.acting_on(_target_names(item, fact, recovery_plan))
         if j.scenario in _JOB_SCENARIOS[Operation.FAILOVER]
         and j.state == "Succeeded"
-        and j.id not in children
+        and j.id not in jobs.children
         and _job_targets(j, item, fact, recovery_plan)
     ]
     if recovery_plan is not None and any(_targets_plan(j, recovery_plan) for j in found):
@@ -297,7 +303,7 @@ def _sync_progress(fact: ProtectedItem | None) -> int | None:
 def _refresh_item(
     previous: ItemStatus,
     fact: ProtectedItem | None,
-    jobs: Sequence[Job],
+    jobs: JobIndex,
     architecture: Architecture,
     now: datetime,
     settings: WorkflowSettings,
@@ -345,7 +351,7 @@ def _refresh_item(
             time=now,
         )
     shutdown_confirmed = item.shutdown_confirmed
-    jobs_by_id = {j.id: j for j in jobs}
+    jobs_by_id = jobs.by_id
     machines = {
         n for n in (item.name, fact.name if fact else None, fact.friendly_name if fact else None) if n
     }

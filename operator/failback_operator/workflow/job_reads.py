@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ItemStage
-from failback_operator.facts import Job
+from failback_operator.facts import Job, index_jobs
 from failback_operator.workflow.items import _last_failover_job, needs_details
 
 __all__ = ["TRACKING_ID_READ_AT_LATEST", "jobs_to_read"]
@@ -76,7 +76,8 @@ def jobs_to_read(
        confirmed (a plan applied again, a status lost): the last failover job of its recovery plan
        (or of the item), once; an ended job is kept.
     """
-    listed = {job.id: job for job in jobs}
+    index = index_jobs(jobs)
+    listed = index.by_id
     followed = set(tracked.values())
     wanted: list[str] = []
 
@@ -98,7 +99,9 @@ def jobs_to_read(
             job is None
             and intent.recovery_plan
             and intent.job_name not in tracked
-            and not _ended_unfollowed_job_of(intent.recovery_plan, intent.time, jobs, followed)
+            and not _ended_unfollowed_job_of(
+                intent.recovery_plan, intent.time, index.acting_on([intent.recovery_plan]), followed
+            )
             and not (listed_at is not None and listed_at - intent.time >= TRACKING_ID_READ_AT_LATEST)
         ):
             continue  # the tracking id would answer with a placeholder yet
@@ -119,7 +122,7 @@ def jobs_to_read(
         waiting = item.stage in (None, ItemStage.FAILED_BACK) and item.intent is None
         if not waiting or item.shutdown_confirmed is not None:
             continue
-        last = _last_failover_job(jobs, item, None, plans.get(name))
+        last = _last_failover_job(index, item, None, plans.get(name))
         if last is not None and not last.detailed and not last.tasks:
             want(last.id)
     return tuple(wanted[: max(0, limit)])

@@ -224,7 +224,7 @@ def decide(
 
     new_run = status.observed_run is not None and status.observed_run != request.run
     facts = {i.name: i for i in observation.vault.protected_items}
-    jobs = observation.vault.jobs
+    jobs = observation.vault.job_index()
     items: list[ItemStatus] = []
     issues: list[_Issue] = []
     named_in: dict[str, str] = {}

@@ -378,7 +378,8 @@ def test_a_recovery_plan_tracking_id_leads_to_the_real_job_under_another_name():
 
 
 def test_fb042_reads_the_shut_down_group_of_a_recorded_recovery_plan_job():
-    from failback_operator.rules.failback import child_job_ids, shutdown_problems
+    from failback_operator.facts import child_job_ids
+    from failback_operator.rules.failback import shutdown_problems
 
     done = _recorded_job(A2A_PLAN, "get_job_final_Succeeded")
     assert shutdown_problems(done, {"a2aVM918"}) == []  # machine names compare casefolded
