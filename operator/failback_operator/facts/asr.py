@@ -320,8 +320,9 @@ class JobIndex:
     very tuple they index.
 
     A day of jobs at 5,000 items is 25,000 entries; finding an item's jobs by scanning them all,
-    once per item and check, made a look at a 25-machine plan take seconds. Every look of one read
-    shares one index (`VaultFacts.job_index`).
+    once per item and check, made a look at a 25-machine plan take seconds. A look builds it once,
+    with its jobs read by name in place (`VaultFacts.job_index`), and every machine, rule and
+    chained call of the look shares it.
     """
 
     jobs: tuple[Job, ...]

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from failback_operator.api.status import ItemStatus
 from failback_operator.azure import SiteRecovery, SiteRecoveryError
-from failback_operator.facts import Job
+from failback_operator.facts import Job, index_jobs
 from failback_operator.facts.asr import VaultFacts
 from failback_operator.workflow.job_reads import jobs_to_read
 
@@ -62,13 +62,15 @@ class JobDetailReader:
         """
         tracked = {**dict(vault.tracking_ids), **self._tracked}
         jobs = {job.id: self._ended.get(job.id, job) for job in vault.jobs}
+        # One index of the jobs as they stand, handed on with them to the look's decision.
+        index = index_jobs(jobs.values())
         budget = self.limit_per_look
         asked: set[str] = set()
         # Two rounds: a recovery-plan job read now may name failed child jobs to read next.
         for _ in range(2):
             wanted = jobs_to_read(
                 items,
-                list(jobs.values()),
+                index,
                 tracked,
                 budget + len(asked),
                 recovery_plans,
@@ -95,4 +97,7 @@ class JobDetailReader:
                 if job.finished:
                     _keep(self._ended, job.id, job, self.kept)
                 jobs[job.id] = job
-        return dataclasses.replace(vault, jobs=tuple(jobs.values()), tracking_ids=tuple(tracked.items()))
+            index = index_jobs(jobs.values())
+        return dataclasses.replace(
+            vault, jobs=index.jobs, jobs_index=index, tracking_ids=tuple(tracked.items())
+        )

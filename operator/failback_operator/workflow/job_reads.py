@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from failback_operator.api.status import ItemStatus
 from failback_operator.api.vocabulary import ItemStage
-from failback_operator.facts import Job, index_jobs
+from failback_operator.facts import Job, JobIndex, index_jobs
 from failback_operator.workflow.items import _last_failover_job, needs_details
 
 __all__ = ["TRACKING_ID_READ_AT_LATEST", "jobs_to_read"]
@@ -51,7 +51,7 @@ def _ended_unfollowed_job_of(
 
 def jobs_to_read(
     items: Sequence[ItemStatus],
-    jobs: Sequence[Job],
+    jobs: Sequence[Job] | JobIndex,
     tracked: Mapping[str, str],
     limit: int,
     recovery_plans: Mapping[str, str | None] | None = None,
@@ -76,7 +76,7 @@ def jobs_to_read(
        confirmed (a plan applied again, a status lost): the last failover job of its recovery plan
        (or of the item), once; an ended job is kept.
     """
-    index = index_jobs(jobs)
+    index = jobs if isinstance(jobs, JobIndex) else index_jobs(jobs)
     listed = index.by_id
     followed = set(tracked.values())
     wanted: list[str] = []
