@@ -18,7 +18,7 @@ from typing import TypeVar
 from failback_operator.api.status import ItemStatus
 from failback_operator.azure import SiteRecovery, SiteRecoveryError
 from failback_operator.facts import Job, index_jobs
-from failback_operator.facts.asr import VaultFacts
+from failback_operator.facts.asr import JobIndex, VaultFacts
 from failback_operator.workflow.job_reads import jobs_to_read
 
 __all__ = ["JobDetailReader"]
@@ -26,6 +26,8 @@ __all__ = ["JobDetailReader"]
 log = logging.getLogger(__name__)
 
 V = TypeVar("V")
+# Lists whose index is kept: a vault's wide and narrow jobs reads, for a few vaults.
+_LISTS_INDEXED = 8
 
 
 def _keep(store: OrderedDict[str, V], key: str, value: V, size: int) -> None:
@@ -48,6 +50,10 @@ class JobDetailReader:
     _ended: OrderedDict[str, Job] = field(default_factory=OrderedDict)
     _tracked: OrderedDict[str, str] = field(default_factory=OrderedDict)
     reads: int = 0  # GETs sent, for tests and metrics
+    # Changes of `_ended`, and the index of each recent list with its ended jobs in place: every look
+    # on one read of a vault shares one index until a job is kept or the list is read again.
+    _ended_changes: int = 0
+    _indexed: dict[int, tuple[tuple[Job, ...], int, JobIndex]] = field(default_factory=dict)
 
     async def read_for(
         self,
@@ -61,9 +67,8 @@ class JobDetailReader:
         `recovery_plans`: each item's group's recovery plan, whose jobs are the group's failovers.
         """
         tracked = {**dict(vault.tracking_ids), **self._tracked}
-        jobs = {job.id: self._ended.get(job.id, job) for job in vault.jobs}
         # One index of the jobs as they stand, handed on with them to the look's decision.
-        index = index_jobs(jobs.values())
+        index = self._index_with_ended(vault.jobs)
         budget = self.limit_per_look
         asked: set[str] = set()
         # Two rounds: a recovery-plan job read now may name failed child jobs to read next.
@@ -80,6 +85,7 @@ class JobDetailReader:
             names = [name for name in wanted if name not in asked][:budget]
             if not names:
                 break
+            jobs = dict(index.by_id)
             for name in names:
                 asked.add(name)
                 budget -= 1
@@ -96,8 +102,24 @@ class JobDetailReader:
                     continue  # a tracking id's placeholder or shell: not a job of its own yet
                 if job.finished:
                     _keep(self._ended, job.id, job, self.kept)
+                    self._ended_changes += 1
                 jobs[job.id] = job
             index = index_jobs(jobs.values())
         return dataclasses.replace(
             vault, jobs=index.jobs, jobs_index=index, tracking_ids=tuple(tracked.items())
         )
+
+    def _index_with_ended(self, listed: tuple[Job, ...]) -> JobIndex:
+        """The listed jobs with the ended ones read by name in their place, indexed.
+
+        Built once per list and per job kept, not per look: at a thousand plans, the looks on one
+        read of a day's jobs each indexing them again were a tenth of the operator's CPU.
+        """
+        known = self._indexed.get(id(listed))
+        if known is not None and known[0] is listed and known[1] == self._ended_changes:
+            return known[2]
+        index = index_jobs({job.id: self._ended.get(job.id, job) for job in listed}.values())
+        while len(self._indexed) >= _LISTS_INDEXED:
+            self._indexed.pop(next(iter(self._indexed)))
+        self._indexed[id(listed)] = (listed, self._ended_changes, index)
+        return index

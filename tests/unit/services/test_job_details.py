@@ -201,6 +201,47 @@ async def test_the_reader_follows_a_tracking_id_reads_children_and_keeps_ended_j
     assert {j.id: j for j in again.jobs}["child-failed"].errors == (child_error,)
 
 
+async def test_looks_on_one_read_share_one_index_of_its_jobs_until_a_job_is_kept() -> None:
+    listed = tuple(
+        _listed(f"reprotect-{n}", "SwitchReplicationGroupProtection", "Succeeded", f"vm-{n}")
+        for n in range(200)
+    )
+    failed = _listed("reprotect-x", "SwitchReplicationGroupProtection", "Failed", "vm-x")
+    vault = VaultFacts(jobs=(*listed, failed))
+    detailed = Job(
+        id="reprotect-x",
+        scenario="SwitchReplicationGroupProtection",
+        state="Failed",
+        start=NOW,
+        target_object_name="vm-x",
+        errors=(JobError(code="539", message="no master target"),),
+        detailed=True,
+    )
+    fake = _FakeSiteRecovery({"reprotect-x": detailed})
+    reader = JobDetailReader()
+    quiet = [_item("vm-1")]
+    first = await reader.read_for(cast(SiteRecovery, fake), vault, quiet)
+    second = await reader.read_for(cast(SiteRecovery, fake), vault, quiet)
+    assert first.jobs_index is not None
+    assert second.jobs_index is first.jobs_index  # one index for every look on this read
+    # A look that reads a failed job keeps it: the looks after it see it in place, in a new index.
+    judged = await reader.read_for(
+        cast(SiteRecovery, fake), vault, [_item("vm-x", Operation.REPROTECT, "reprotect-x")]
+    )
+    assert fake.asked == ["reprotect-x"]
+    after = await reader.read_for(cast(SiteRecovery, fake), vault, quiet)
+    assert after.jobs_index is not first.jobs_index
+    assert after.job_index().by_id["reprotect-x"].errors == detailed.errors
+    assert judged.job_index().by_id["reprotect-x"] is after.job_index().by_id["reprotect-x"]
+    assert [job.id for job in after.jobs] == [job.id for job in vault.jobs]  # list order kept
+    # A new read of the list (a new tuple) is indexed anew, once.
+    relisted = VaultFacts(jobs=tuple(list(vault.jobs)))
+    third = await reader.read_for(cast(SiteRecovery, fake), relisted, quiet)
+    fourth = await reader.read_for(cast(SiteRecovery, fake), relisted, quiet)
+    assert third.jobs_index is not after.jobs_index
+    assert fourth.jobs_index is third.jobs_index
+
+
 async def test_a_placeholder_is_not_taken_for_a_job_and_a_missing_job_is_no_failure() -> None:
     placeholder = Job(id="tracking-1", scenario="", state="NotStarted", detailed=True)
     fake = _FakeSiteRecovery({"tracking-1": placeholder})
