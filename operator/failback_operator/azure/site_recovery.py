@@ -40,6 +40,7 @@ from failback_operator.azure.inputs import (
     reprotect_input,
     reprotect_to_azure_input,
 )
+from failback_operator.azure.item_json import protected_item_from_json
 from failback_operator.azure.job_lookup import jobs_acting_on
 from failback_operator.azure.list_entries import KnownEntries, list_request, next_page_request
 from failback_operator.azure.operation_url import job_id_from_headers
@@ -110,7 +111,7 @@ def item_ref(item: ProtectedItem | ItemRef | str) -> ItemRef:
 
 
 def _item_entry(entry: Mapping[str, Any]) -> ProtectedItem:
-    return protected_item_from_sdk(models.ReplicationProtectedItem(entry))
+    return protected_item_from_json(entry)
 
 
 def _job_entry(entry: Mapping[str, Any]) -> Job:

@@ -191,6 +191,30 @@ async def test_protected_items_are_one_paged_list(arm, site_recovery):
     assert all(g.path.endswith("/vaults/vault-dr/replicationProtectedItems") for g in gets)
 
 
+async def test_protected_item_entries_are_read_from_their_json_without_the_sdks_model(
+    arm, site_recovery, monkeypatch
+):
+    """Building the SDK's model of an item took about 0.8 ms: items that replicate back change at
+    every read, so a list of thousands cost seconds. Its facts are the model's facts."""
+    from azure.mgmt.recoveryservicessiterecovery import models
+
+    from failback_operator.azure.parse import protected_item_from_sdk
+
+    expected = protected_item_from_sdk(models.ReplicationProtectedItem(dict(ITEM_BODY)))
+    models_built: list[object] = []
+    model_init = models.ReplicationProtectedItem.__init__
+
+    def counting(self, *args, **kwargs):
+        models_built.append(self)
+        model_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(models.ReplicationProtectedItem, "__init__", counting)
+    arm.answers.append(Answer(body={"value": [ITEM_BODY]}))
+    (item,) = await site_recovery.protected_items()
+    assert models_built == []
+    assert item == expected
+
+
 async def test_recent_jobs_are_one_list_filtered_by_start(arm, site_recovery):
     old = dict(
         JOB_BODY, name="old", properties=dict(JOB_BODY["properties"], startTime="2020-01-01T00:00:00Z")
