@@ -11,6 +11,8 @@ from failback_operator.azure import ClientSecret, SiteRecoveryError, VaultConfig
 from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.sim.asr import AsrSimulator
 
+from .test_azure_adapter_contract import classic_reprotect
+
 LIST_ITEMS = "ReplicationProtectedItems_List"
 LIST_JOBS = "ReplicationJobs_List"
 
@@ -65,6 +67,34 @@ async def test_looks_at_one_vault_share_one_read_per_kind(classic_sim: AsrSimula
         await reads.connect(config, identity).protected_items()
         assert log.count(LIST_ITEMS) == 2
         assert reads.reads["items"] == 2
+    finally:
+        await reads.close()
+
+
+async def test_looks_whose_jobs_are_all_recent_enough_share_the_very_same_jobs(
+    classic_sim: AsrSimulator,
+) -> None:
+    """The same tuple, not an equal copy: each look's index of the day's jobs is then built once."""
+    reads = SharedVaultReads(ttl_seconds=10, jobs_since=lambda: datetime.now(UTC) - timedelta(days=1))
+    config, identity = _source(classic_sim)
+    try:
+        looks = [reads.connect(config, identity) for _ in range(3)]
+        for item in await looks[0].protected_items():  # a job per machine, started one after another
+            await classic_reprotect(looks[0], item)
+            classic_sim.runtime.advance(60)
+        since = datetime.now(UTC) - timedelta(days=1)
+        first, second, third = await asyncio.gather(*(look.recent_jobs(since) for look in looks))
+        assert first, "the simulator's vault has jobs"
+        assert second is first
+        assert third is first
+        # A look that wants fewer jobs gets only those.
+        latest = max(job.start for job in first if job.start is not None)
+        later = await looks[0].recent_jobs(latest)
+        assert later is not first
+        assert [job.id for job in later] == [
+            job.id for job in first if job.start is None or job.start >= latest
+        ]
+        assert len(later) < len(first)
     finally:
         await reads.close()
 

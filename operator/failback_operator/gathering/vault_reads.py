@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from failback_operator.azure import ClientSecret, SiteRecovery, VaultConfig, WorkloadIdentity
 from failback_operator.facts import RecoveryPlan
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
+from failback_operator.gathering.same_inputs import SameInputs
 
 __all__ = ["CONFIGURATION_KINDS", "CONFIGURATION_SERVER_KINDS", "POLLED_KINDS", "SharedVaultReads"]
 
@@ -107,7 +108,19 @@ class _SharedSiteRecovery(SiteRecovery):
             "jobs",
             lambda: super(_SharedSiteRecovery, self).recent_jobs(self._shared.jobs_since()),
         )
+        earliest = _earliest_start(jobs)
+        if earliest is None or earliest >= since:
+            # The shared tuple itself: what each look builds from it (the jobs' index) is then shared.
+            return jobs
         return tuple(j for j in jobs if j.start is None or j.start >= since)
+
+
+def _earliest(jobs: tuple[Job, ...]) -> datetime | None:
+    return min((job.start for job in jobs if job.start is not None), default=None)
+
+
+# Once per read of the jobs, not once per look.
+_earliest_start: SameInputs[datetime | None] = SameInputs(_earliest)
 
 
 class SharedVaultReads:
