@@ -9,6 +9,7 @@ from typing import Any
 
 import kopf
 
+from failback_operator.handlers.essence import LeanDiffBaseStorage
 from failback_operator.runtime import blocking_threads, build_runtime
 
 __all__ = ["configure", "widen_blocking_threads"]
@@ -22,7 +23,7 @@ def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     # An electing replica hands its Lease check over in the memo (handlers/runner.py, election/replica.py).
     memo.runtime = build_runtime(may_act=getattr(memo, "may_act", None))
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+    settings.persistence.diffbase_storage = LeanDiffBaseStorage(
         prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
     )
     settings.posting.level = 30  # logging.WARNING: our own Events say what happened
