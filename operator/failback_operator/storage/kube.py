@@ -10,7 +10,7 @@ import asyncio
 import base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
@@ -144,28 +144,40 @@ class KubeStore:
         key = (obj["kind"], metadata.get("namespace") or "", metadata["name"], reason)
         if type == "Warning" and self._last_warnings.get(key) == message:
             return
-        now = datetime.now(UTC)
-        event = client.CoreV1Event(
-            metadata=client.V1ObjectMeta(generate_name=f"{metadata['name']}.", namespace=namespace),
-            involved_object=client.V1ObjectReference(
-                api_version=obj["apiVersion"],
-                kind=obj["kind"],
-                name=metadata["name"],
-                namespace=metadata.get("namespace"),
-                uid=metadata.get("uid"),
-                resource_version=metadata.get("resourceVersion"),
-            ),
-            type=type,
-            reason=reason,
-            message=message[:1024],
-            first_timestamp=now,
-            last_timestamp=now,
-            count=1,
-            source=client.V1EventSource(component="failback-operator"),
-            reporting_component="failback.io/failback-operator",
-            reporting_instance="failback-operator",
-        )
-        await asyncio.to_thread(self._core.create_namespaced_event, namespace, event)
+        now = datetime.now(UTC).isoformat()
+        # A plain body, and the created Event read but not parsed into the client's models: an
+        # Event is posted per step of every plan, and nothing reads the answer.
+        event: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"generateName": f"{metadata['name']}.", "namespace": namespace},
+            "involvedObject": {
+                "apiVersion": obj["apiVersion"],
+                "kind": obj["kind"],
+                "name": metadata["name"],
+                "namespace": metadata.get("namespace"),
+                "uid": metadata.get("uid"),
+                "resourceVersion": metadata.get("resourceVersion"),
+            },
+            "type": type,
+            "reason": reason,
+            "message": message[:1024],
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+            "source": {"component": "failback-operator"},
+            "reportingComponent": "failback.io/failback-operator",
+            "reportingInstance": "failback-operator",
+        }
+
+        def create() -> None:
+            # The client sends a plain mapping as it is (its models are only typed as the body).
+            body = cast(client.CoreV1Event, event)
+            answer: Any = self._core.create_namespaced_event(namespace, body, _preload_content=False)
+            answer.read()
+            answer.release_conn()
+
+        await asyncio.to_thread(create)
         if type == "Warning":
             self._last_warnings[key] = message
         else:
