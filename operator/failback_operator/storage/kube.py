@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pydantic_core
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
@@ -61,8 +62,8 @@ class KubeStore:
     async def get(self, plural: str, name: str, namespace: str | None = None) -> dict[str, Any]:
         def call() -> Any:
             if namespace is None:
-                return self._custom.get_cluster_custom_object(GROUP, VERSION, plural, name)
-            return self._custom.get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name)
+                return _json(self._custom.get_cluster_custom_object, GROUP, VERSION, plural, name)
+            return _json(self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name)
 
         try:
             found: dict[str, Any] = await asyncio.to_thread(call)
@@ -77,8 +78,8 @@ class KubeStore:
     async def list(self, plural: str, namespace: str | None = None) -> list[dict[str, Any]]:
         def call() -> Any:
             if namespace is None:
-                return self._custom.list_cluster_custom_object(GROUP, VERSION, plural)
-            return self._custom.list_namespaced_custom_object(GROUP, VERSION, namespace, plural)
+                return _json(self._custom.list_cluster_custom_object, GROUP, VERSION, plural)
+            return _json(self._custom.list_namespaced_custom_object, GROUP, VERSION, namespace, plural)
 
         listed = await asyncio.to_thread(call)
         items: list[dict[str, Any]] = listed.get("items", [])
@@ -102,11 +103,22 @@ class KubeStore:
 
         def call() -> Any:
             if metadata.get("namespace"):
-                return self._custom.replace_namespaced_custom_object_status(
-                    GROUP, VERSION, metadata["namespace"], plural, metadata["name"], body
+                return _json(
+                    self._custom.replace_namespaced_custom_object_status,
+                    GROUP,
+                    VERSION,
+                    metadata["namespace"],
+                    plural,
+                    metadata["name"],
+                    body,
                 )
-            return self._custom.replace_cluster_custom_object_status(
-                GROUP, VERSION, plural, metadata["name"], body
+            return _json(
+                self._custom.replace_cluster_custom_object_status,
+                GROUP,
+                VERSION,
+                plural,
+                metadata["name"],
+                body,
             )
 
         try:
@@ -183,6 +195,20 @@ class KubeStore:
         else:
             # A normal event in between (e.g. the problem cleared) lets the same warning be said again.
             self._last_warnings = {k: v for k, v in self._last_warnings.items() if k[:3] != key[:3]}
+
+
+def _json(method: Callable[..., Any], *args: Any) -> Any:
+    """A custom-object call's answer parsed by pydantic-core's JSON parser, in the calling thread.
+
+    The client's own parsing (the standard library's, after decoding to text) was the largest part
+    of the operator's CPU in its blocking threads at a thousand plans; pydantic-core parses the bytes
+    in about half the time. Refusals are the client's ApiException as before.
+    """
+    answer = method(*args, _preload_content=False)
+    try:
+        return pydantic_core.from_json(answer.read())
+    finally:
+        answer.release_conn()
 
 
 def _plural(kind: str) -> str:
