@@ -868,3 +868,45 @@ async def test_running_operator_keeps_statuses_current_without_changes(
         # Deleting stops the daemon and is not held up by its finalizer.
         crds.kubectl("delete", "vcenter", setup.vcenter["metadata"]["name"], "--wait=true", "--timeout=20s")
         assert crds.kubectl("get", "vcenter", setup.vcenter["metadata"]["name"], check=False).returncode != 0
+
+
+class CountingWrites(KubeStore):
+    """The store, counting the status writes it is asked for."""
+
+    def __init__(self, inner: KubeStore) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.writes: list[str] = []
+
+    async def replace_status(self, obj: Any, status: Any) -> dict[str, Any]:
+        self.writes.append(obj["kind"])
+        return await super().replace_status(obj, status)
+
+
+async def test_a_look_that_finds_nothing_new_writes_nothing(
+    crds: ControlPlane, store: KubeStore, sources: SourceResolver, setup: Setup, tmp_path: Path
+) -> None:
+    """A master target looks at each of its plans' starts: an unchanged status is not written again.
+
+    (A RecoveryVault's status carries its servers' heartbeats, new at every look.)
+    """
+    apply(crds, setup, tmp_path)
+    counting = CountingWrites(store)
+    services = {
+        "VCenter": (VCenterService(store=counting, sources=sources, clock=now, settings=SETTINGS), "vcenter"),
+        "MasterTarget": (
+            MasterTargetService(store=counting, sources=sources, clock=now, settings=SETTINGS),
+            "master_target",
+        ),
+    }
+    for kind, (service, document) in services.items():
+        name = getattr(setup, document)["metadata"]["name"]
+        await service.look(name)
+        written = await store.get(PLURALS[kind], name)
+        await service.look(name)
+        assert counting.writes.count(kind) == 1, kind
+        again = await store.get(PLURALS[kind], name)
+        assert again["status"] == written["status"]
+        assert again["metadata"]["resourceVersion"] == written["metadata"]["resourceVersion"]
+
+
+PLURALS = {"VCenter": "vcenters", "MasterTarget": "mastertargets"}

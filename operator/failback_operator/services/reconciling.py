@@ -63,13 +63,17 @@ async def write_whole_status(
     """Read the object, build its status, write it with the read resourceVersion; on a conflict, again.
 
     Events are posted only once a status is written, on the object as written, so that an outcome
-    change is announced once even when the write had to be retried. None when the object is gone.
+    change is announced once even when the write had to be retried. A status that says what the
+    stored one says is not written: a master target's looks follow its plans' starts, and each
+    write was a request the API server validated and a watch event for every replica. None when
+    the object is gone.
     """
     for _ in range(_ATTEMPTS):
         try:
             obj = await store.get(plural, name)
             status, events = build(obj)
-            written = await store.replace_status(obj, status)
+            unchanged = not events and obj.get("status") == status
+            written = obj if unchanged else await store.replace_status(obj, status)
         except StatusConflict:
             continue
         except NotFoundError:
