@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from failback_operator.election.leadership import ElectionSettings
-from failback_operator.gathering.vault_reads import CONFIGURATION_SERVER_KINDS, SharedVaultReads
+from failback_operator.gathering.vault_reads import (
+    CONFIGURATION_SERVER_KINDS,
+    SharedVaultReads,
+    connect_within_budget,
+)
 from failback_operator.services.approval_index import ApprovalIndex
 from failback_operator.services.approvals import ApprovalService
 from failback_operator.services.master_targets import MasterTargetService
@@ -45,6 +49,11 @@ def utc_now() -> datetime:
 def _seconds(environ: Mapping[str, str], name: str, default: timedelta) -> timedelta:
     value = environ.get(name)
     return timedelta(seconds=float(value)) if value else default
+
+
+def _optional_float(environ: Mapping[str, str], name: str) -> float | None:
+    value = environ.get(name)
+    return float(value) if value else None
 
 
 def blocking_threads(environ: Mapping[str, str]) -> int:
@@ -199,6 +208,11 @@ def build_runtime(
         # The configuration changes rarely; a retention volume awaited (FB022) has the configuration
         # server read at the wait's own pace (the master target's looks expire it).
         configuration_ttl_seconds=float(environ.get("FAILBACK_VAULT_CONFIGURATION_SECONDS", "300")),
+        # Every GET of a vault's shared client (list pages, jobs read by name) within its budget.
+        connect=connect_within_budget(
+            per_second=_optional_float(environ, "FAILBACK_VAULT_READ_BUDGET_PER_SECOND"),
+            burst=_optional_float(environ, "FAILBACK_VAULT_READ_BURST"),
+        ),
     )
     # Looks share a vault's or vCenter's object and Secret for a few seconds; a change shows after.
     sources = SourceResolver(store, settled_seconds=float(environ.get("FAILBACK_SOURCE_SECONDS", "5")))

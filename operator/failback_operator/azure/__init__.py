@@ -20,10 +20,13 @@ from failback_operator.azure.errors import (
     Transient,
     UnexpectedResponse,
 )
+from failback_operator.azure.read_budget import DEFAULT_READ_BURST, DEFAULT_READS_PER_SECOND, ReadBudget
 from failback_operator.azure.recovery_plan import RecoveryPlan, with_recovery_plans
 from failback_operator.azure.site_recovery import ItemRef, SiteRecovery, StartedOperation, item_ref
 
 __all__ = [
+    "DEFAULT_READS_PER_SECOND",
+    "DEFAULT_READ_BURST",
     "AuthenticationFailed",
     "ClientSecret",
     "ConfigurationServerNotFound",
@@ -32,6 +35,7 @@ __all__ = [
     "NoRecoveryServicesProvider",
     "NotFound",
     "OperationOutcomeUnknown",
+    "ReadBudget",
     "RecoveryPlan",
     "Refused",
     "SiteRecovery",

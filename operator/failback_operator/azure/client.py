@@ -19,6 +19,7 @@ from azure.identity.aio import ClientSecretCredential, WorkloadIdentityCredentia
 from azure.mgmt.recoveryservicessiterecovery.aio import SiteRecoveryManagementClient
 
 from failback_operator.azure.config import ClientSecret, VaultConfig, WorkloadIdentity
+from failback_operator.azure.read_budget import ReadBudget, ReadBudgetPolicy
 from failback_operator.azure.retry import ReadOnlyRetryPolicy
 
 __all__ = ["API_VERSION", "PooledTransport", "build_credential", "build_management_client", "tls_context"]
@@ -103,8 +104,10 @@ def build_management_client(
     credential: AsyncTokenCredential,
     *,
     retry_policy: ReadOnlyRetryPolicy | None = None,
+    read_budget: ReadBudget | None = None,
 ) -> SiteRecoveryManagementClient:
-    """The SDK client with the read-only retry policy and the endpoint, scopes and CA of the vault."""
+    """The SDK client with the read-only retry policy and the endpoint, scopes and CA of the vault;
+    its GETs (each try) held to `read_budget` (a budget of its own with the defaults when None)."""
     return SiteRecoveryManagementClient(
         credential,
         config.subscription_id,
@@ -112,5 +115,6 @@ def build_management_client(
         api_version=API_VERSION,
         credential_scopes=list(config.credential_scopes),
         retry_policy=retry_policy or ReadOnlyRetryPolicy(**_retry_options(config)),
+        per_retry_policies=[ReadBudgetPolicy(read_budget or ReadBudget())],
         **_transport(config),
     )

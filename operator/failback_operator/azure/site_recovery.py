@@ -52,6 +52,7 @@ from failback_operator.azure.parse import (
     protected_item_from_sdk,
     vcenter_from_sdk,
 )
+from failback_operator.azure.read_budget import ReadBudget
 from failback_operator.azure.recovery_plan import RecoveryPlan, recovery_plan_from_sdk
 from failback_operator.azure.refresh_provider import configuration_server_provider
 from failback_operator.azure.retry import ReadOnlyRetryPolicy
@@ -168,11 +169,17 @@ class SiteRecovery:
         identity: ClientSecret | WorkloadIdentity,
         *,
         retry_policy: ReadOnlyRetryPolicy | None = None,
+        read_budget: ReadBudget | None = None,
     ) -> SiteRecovery:
-        """Build the credential and client for a vault (no network call until the first request)."""
+        """Build the credential and client for a vault (no network call until the first request).
+
+        `read_budget`: the reads per second and at once its GETs may take (`azure/read_budget.py`).
+        """
         credential = build_credential(config, identity)
         secrets = (identity.client_secret.get_secret_value(),) if isinstance(identity, ClientSecret) else ()
-        client = build_management_client(config, credential, retry_policy=retry_policy)
+        client = build_management_client(
+            config, credential, retry_policy=retry_policy, read_budget=read_budget
+        )
         return cls(config, client, credential=credential, secrets=secrets)
 
     def __repr__(self) -> str:

@@ -20,12 +20,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from failback_operator.azure import ClientSecret, SiteRecovery, VaultConfig, WorkloadIdentity
+from failback_operator.azure import (
+    DEFAULT_READ_BURST,
+    DEFAULT_READS_PER_SECOND,
+    ClientSecret,
+    ReadBudget,
+    SiteRecovery,
+    VaultConfig,
+    WorkloadIdentity,
+)
 from failback_operator.facts import RecoveryPlan
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
 from failback_operator.gathering.same_inputs import SameInputs
 
-__all__ = ["CONFIGURATION_KINDS", "CONFIGURATION_SERVER_KINDS", "POLLED_KINDS", "SharedVaultReads"]
+__all__ = [
+    "CONFIGURATION_KINDS",
+    "CONFIGURATION_SERVER_KINDS",
+    "POLLED_KINDS",
+    "SharedVaultReads",
+    "connect_within_budget",
+]
 
 T = TypeVar("T")
 
@@ -113,6 +127,22 @@ class _SharedSiteRecovery(SiteRecovery):
             # The shared tuple itself: what each look builds from it (the jobs' index) is then shared.
             return jobs
         return tuple(j for j in jobs if j.start is None or j.start >= since)
+
+
+def connect_within_budget(
+    per_second: float | None = None, burst: float | None = None
+) -> Callable[[VaultConfig, ClientSecret | WorkloadIdentity], SiteRecovery]:
+    """Vault clients whose GETs take tokens of a budget of their own (`azure/read_budget.py`);
+    None keeps the default rate or burst."""
+
+    def connect(config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> SiteRecovery:
+        budget = ReadBudget(
+            per_second=DEFAULT_READS_PER_SECOND if per_second is None else per_second,
+            burst=DEFAULT_READ_BURST if burst is None else burst,
+        )
+        return SiteRecovery.connect(config, identity, read_budget=budget)
+
+    return connect
 
 
 def _earliest(jobs: tuple[Job, ...]) -> datetime | None:
