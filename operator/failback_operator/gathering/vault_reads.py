@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ T = TypeVar("T")
 
 # What the vault poller reads afresh at each poll, for every look to share.
 POLLED_KINDS = ("items", "jobs")
+# Entries per page of Site Recovery's items and jobs lists.
+_PAGE_SIZE = 100
 # The configuration server with or without its vCenters: where master targets list their retention
 # volumes (FB022).
 CONFIGURATION_SERVER_KINDS = ("configuration server True", "configuration server False")
@@ -168,8 +171,14 @@ class SharedVaultReads:
         connect: Callable[
             [VaultConfig, ClientSecret | WorkloadIdentity], SiteRecovery
         ] = SiteRecovery.connect,
+        list_pages_per_second: float = 2.0,
     ) -> None:
         self.ttl_seconds = ttl_seconds
+        # Looks list items or jobs again no more often than this many pages a second: a day of jobs
+        # at a thousand plans is 66 pages, and listing it every 30 s for the looks' own pace was a
+        # fifth of the vault's read budget. The poller reads the lists at its paces, within its
+        # budget, and every look then shares its fresh reads.
+        self.list_pages_per_second = list_pages_per_second
         self.configuration_ttl_seconds = configuration_ttl_seconds
         self.jobs_since = jobs_since
         self._monotonic = monotonic
@@ -211,7 +220,7 @@ class SharedVaultReads:
         lock = cache.locks.setdefault(kind, asyncio.Lock())
         async with lock:  # a burst of looks waits for one read instead of sending many
             entry = cache.entries.get(kind)
-            ttl = self.configuration_ttl_seconds if kind in CONFIGURATION_KINDS else self.ttl_seconds
+            ttl = self._ttl(kind, entry)
             if entry is not None and self._monotonic() - entry.read_at < ttl:
                 value: T = entry.value
                 return value
@@ -222,6 +231,14 @@ class SharedVaultReads:
             cache.last[kind] = fresh
             self.reads[kind] = self.reads.get(kind, 0) + 1
             return fresh
+
+    def _ttl(self, kind: str, entry: _Entry | None) -> float:
+        if kind in CONFIGURATION_KINDS:
+            return self.configuration_ttl_seconds
+        if kind in POLLED_KINDS and entry is not None and isinstance(entry.value, tuple):
+            pages = math.ceil(len(entry.value) / _PAGE_SIZE)
+            return max(self.ttl_seconds, pages / self.list_pages_per_second)
+        return self.ttl_seconds
 
     async def close(self) -> None:
         """Close every vault's client (at operator shutdown)."""

@@ -40,6 +40,42 @@ async def test_the_vault_stamp_moves_only_when_a_read_finds_something_new() -> N
     assert reads.changes(key) == 1
 
 
+async def test_looks_list_a_long_list_again_only_as_often_as_its_pages_allow() -> None:
+    """66 pages of a day's jobs every 30 s were a fifth of the read budget: the looks wait longer for
+    a long list (the poller's fresh reads, at its own paces, serve them meanwhile)."""
+    clock = [0.0]
+    reads = SharedVaultReads(
+        ttl_seconds=30,
+        jobs_since=lambda: datetime.now(UTC) - timedelta(days=1),
+        monotonic=lambda: clock[0],
+        list_pages_per_second=2,
+    )
+    reads._vaults[reads.key(CONFIG, IDENTITY)] = cache = _VaultCache(client=None)  # type: ignore[arg-type]
+    fetched: list[str] = []
+
+    def fetching(kind: str, entries: int) -> Any:
+        async def fetch() -> tuple[int, ...]:
+            fetched.append(kind)
+            return tuple(range(entries))
+
+        return fetch
+
+    await reads.read(cache, "jobs", fetching("jobs", 10_000))  # 100 pages: read again after 50 s
+    await reads.read(cache, "items", fetching("items", 1_000))  # 10 pages: after the looks' 30 s
+    clock[0] = 31
+    await reads.read(cache, "jobs", fetching("jobs", 10_000))
+    await reads.read(cache, "items", fetching("items", 1_000))
+    assert fetched == ["jobs", "items", "items"]
+    clock[0] = 51
+    await reads.read(cache, "jobs", fetching("jobs", 10_000))
+    assert fetched == ["jobs", "items", "items", "jobs"]
+    # The poller's own reads are always fresh.
+    reads.expire(CONFIG, IDENTITY, ["jobs"])
+    await reads.read(cache, "jobs", fetching("jobs", 10_000))
+    assert fetched[-1] == "jobs"
+    assert len(fetched) == 5
+
+
 @dataclass
 class _Ref:
     _moId: str
