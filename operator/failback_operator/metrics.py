@@ -81,6 +81,11 @@ class OperatorMetrics:
             "Reads Site Recovery answered 429 (throttled); each is retried after Retry-After.",
             registry=registry,
         )
+        self.read_budget_wait = Counter(
+            "failback_site_recovery_read_budget_wait_seconds",
+            "Seconds reads of Site Recovery waited for a token of their vault client's read budget.",
+            registry=registry,
+        )
         self.job_duration = Histogram(
             "failback_site_recovery_job_duration_seconds",
             "Duration of the Site Recovery jobs the plans ran, by kind of operation, once each.",

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncHTTPPolicy
 
+from failback_operator.metrics import METRICS
+
 __all__ = ["DEFAULT_READS_PER_SECOND", "DEFAULT_READ_BURST", "ReadBudget", "ReadBudgetPolicy"]
 
 # Less than half of ARM's own (25 a second, 250 at once): room for the other clients of the principal.
@@ -58,6 +60,7 @@ class ReadBudget:
                 return
             wait = (1 - self._tokens) / self.per_second
             self.waited_seconds += wait
+            METRICS.read_budget_wait.inc(wait)
             await self.sleep(wait)
 
 

@@ -8,6 +8,7 @@ from test_azure_pipeline import ITEM_BODY, JOB_BODY
 
 from failback_operator.azure import SiteRecovery
 from failback_operator.azure.read_budget import ReadBudget
+from failback_operator.metrics import METRICS
 
 
 class FakeTime:
@@ -24,6 +25,7 @@ class FakeTime:
 
 
 async def test_a_burst_is_read_at_once_and_the_rest_at_the_refill_rate() -> None:
+    waited_before = METRICS.read_budget_wait._value.get()
     clock = FakeTime()
     budget = ReadBudget(per_second=4, burst=3, monotonic=clock, sleep=clock.sleep)
     for _ in range(3):
@@ -40,6 +42,7 @@ async def test_a_burst_is_read_at_once_and_the_rest_at_the_refill_rate() -> None
     assert clock.slept == [0.25, 0.25, 0.25]
     assert budget.taken == 9
     assert budget.waited_seconds == pytest.approx(0.75)
+    assert METRICS.read_budget_wait._value.get() - waited_before == pytest.approx(0.75)  # /metrics too
 
 
 def test_a_budget_without_room_is_refused() -> None:
