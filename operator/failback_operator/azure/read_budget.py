@@ -23,9 +23,10 @@ from failback_operator.metrics import METRICS
 
 __all__ = ["DEFAULT_READS_PER_SECOND", "DEFAULT_READ_BURST", "ReadBudget", "ReadBudgetPolicy"]
 
-# Less than half of ARM's own (25 a second, 250 at once): room for the other clients of the principal.
-DEFAULT_READS_PER_SECOND = 10.0
-DEFAULT_READ_BURST = 100.0
+# Three fifths of ARM's refill (25 a second) and a fifth of its bucket (250): any 10 seconds take at
+# most 20 reads a second, any minute about 16, and the other clients of the principal keep the rest.
+DEFAULT_READS_PER_SECOND = 15.0
+DEFAULT_READ_BURST = 50.0
 
 
 @dataclass
