@@ -16,8 +16,10 @@ import kopf
 
 __all__ = ["LeanDiffBaseStorage"]
 
-# What Kopf's build drops from an object before it keeps the labels and annotations.
-_DROPPED = frozenset({"apiVersion", "kind", "metadata", "status"})
+# What Kopf's build drops from an object; of its metadata, what the build and Kopf's key conventions
+# read (owner references name the key of a Deployment's ReplicaSet).
+_DROPPED = frozenset({"metadata", "status"})
+_METADATA_READ = ("labels", "annotations", "ownerReferences")
 
 
 class LeanDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
@@ -35,7 +37,7 @@ class LeanDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
             return super().build(body=body, extra_fields=fields)
         metadata = body.get("metadata") or {}
         lean: dict[str, Any] = {key: value for key, value in body.items() if key not in _DROPPED}
-        kept = {key: metadata[key] for key in ("labels", "annotations") if key in metadata}
+        kept = {key: metadata[key] for key in _METADATA_READ if key in metadata}
         if kept:
             lean["metadata"] = kept
         # Kopf's build on the lean object: its copies, Kopf's own annotations removed, empty stanzas dropped.

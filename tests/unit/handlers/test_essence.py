@@ -48,9 +48,11 @@ def _bodies(draw: st.DrawFn) -> dict[str, Any]:
         metadata["labels"] = draw(st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=3))
     if draw(st.booleans()):
         metadata["annotations"] = draw(_annotations)
+    if draw(st.booleans()):
+        metadata["ownerReferences"] = [{"kind": "Deployment", "name": "owner"}]
     body: dict[str, Any] = {
         "apiVersion": "failback.io/v1alpha1",
-        "kind": "FailbackPlan",
+        "kind": draw(st.sampled_from(["FailbackPlan", "ReplicaSet"])),
         "metadata": metadata,
     }
     if draw(st.booleans()):
