@@ -116,48 +116,44 @@ def _disks_modernized(disks: Any) -> tuple[ProtectedDisk, ...]:
     )
 
 
+def _classic(details: Mapping[str, Any]) -> dict[str, Any]:
+    """What the two classic providers (InMageAzureV2 to Azure, InMage back) report alike."""
+    return {
+        "multi_vm_group_name": _text(_string(details.get("multiVmGroupName"))),
+        "rpo_seconds": _int(details.get("rpoInSeconds")),
+        "master_target_id": _text(_string(details.get("masterTargetId"))),
+        "process_server_id": _text(_string(details.get("processServerId"))),
+        "agent_last_heartbeat": _when(details.get("lastHeartbeat")),
+        "source_vm_id": (
+            _text(_string(details.get("infrastructureVmId"))) or _text(_string(details.get("vmId")))
+        ),
+        "protected_as_physical": _physical(_string(details.get("discoveryType")), "Physical"),
+        "failed_over_from_on_premises": True,
+        "datastores": _strings(details.get("datastores")),
+        # Site Recovery reports 0 once the item runs from Azure: unknown, not zero.
+        "source_vm_ram_mb": _int(details.get("sourceVmRamSizeInMB")) or None,
+    }
+
+
 def _provider_facts(details: Mapping[str, Any]) -> dict[str, Any]:
     """The provider-specific part of an item, by its `instanceType` (as the SDK's discriminator)."""
     kind = details.get("instanceType")
     if kind == "InMageAzureV2":
         return {
+            **_classic(details),
             "os_type": _os_type(_string(details.get("osType"))),
             "os_version": _string(details.get("osVersion")) or _string(details.get("osName")),
             "disks": _disks_classic(details.get("protectedDisks"), _string(details.get("osDiskId"))),
-            "multi_vm_group_name": _text(_string(details.get("multiVmGroupName"))),
-            "rpo_seconds": _int(details.get("rpoInSeconds")),
-            "master_target_id": _text(_string(details.get("masterTargetId"))),
-            "process_server_id": _text(_string(details.get("processServerId"))),
-            "agent_last_heartbeat": _when(details.get("lastHeartbeat")),
             "azure_vm_name": _text(_string(details.get("recoveryAzureVMName"))),
             "azure_vm_id": _text(_string(details.get("targetVmId"))),
-            "source_vm_id": (
-                _text(_string(details.get("infrastructureVmId"))) or _text(_string(details.get("vmId")))
-            ),
-            "protected_as_physical": _physical(_string(details.get("discoveryType")), "Physical"),
-            "failed_over_from_on_premises": True,
-            "datastores": _strings(details.get("datastores")),
-            "source_vm_ram_mb": _int(details.get("sourceVmRamSizeInMB")) or None,
         }
     if kind == "InMage":
         resync = details.get("resyncDetails")
         return {
+            **_classic(details),
             "os_type": _os_type(_object(details.get("osDetails")).get("osType")),
             "os_version": _text(_string(details.get("osVersion"))),
             "disks": _disks_classic(details.get("protectedDisks")),
-            "multi_vm_group_name": _text(_string(details.get("multiVmGroupName"))),
-            "rpo_seconds": _int(details.get("rpoInSeconds")),
-            "master_target_id": _text(_string(details.get("masterTargetId"))),
-            "process_server_id": _text(_string(details.get("processServerId"))),
-            "agent_last_heartbeat": _when(details.get("lastHeartbeat")),
-            "source_vm_id": (
-                _text(_string(details.get("infrastructureVmId"))) or _text(_string(details.get("vmId")))
-            ),
-            "protected_as_physical": _physical(_string(details.get("discoveryType")), "Physical"),
-            "failed_over_from_on_premises": True,
-            "datastores": _strings(details.get("datastores")),
-            # Site Recovery reports 0 once the item runs from Azure: unknown, not zero.
-            "source_vm_ram_mb": _int(details.get("sourceVmRamSizeInMB")) or None,
             "sync_progress_percent": (
                 _int(resync.get("initialReplicationProgressPercentage"))
                 if isinstance(resync, Mapping)
