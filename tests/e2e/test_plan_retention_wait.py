@@ -8,6 +8,7 @@ the drive is listed, or reports FB021 blocked when the wait runs out.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -28,6 +29,18 @@ def master_target(world: World) -> dict[str, object]:
     return found
 
 
+def refreshes_once_sent(world: World, timeout: float = 30.0) -> int | None:
+    """The configuration server refreshes Site Recovery received, once the first has arrived.
+
+    The master target writes the refresh down as asked before it sends it (intent before call), so
+    a plan can show the wait a moment before the call reaches the simulator.
+    """
+    deadline = time.monotonic() + timeout
+    while world.counts().get(f"{REFRESH} PwsTestCS") is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return world.counts().get(f"{REFRESH} PwsTestCS")
+
+
 def test_reprotect_waits_for_a_new_retention_drive_and_goes_on_once_it_is_listed(world: World) -> None:
     world.create_plan(action="Reprotect", retentionDrive="G")
     with world.operator(FAILBACK_RETENTION_VOLUME_POLL_SECONDS="0.5") as operator:
@@ -38,7 +51,7 @@ def test_reprotect_waits_for_a_new_retention_drive_and_goes_on_once_it_is_listed
         assert conditions["PrerequisitesMet"]["reason"] == "Waiting"
         waits = master_target(world)["status"]["retentionWaits"]  # type: ignore[index]
         assert [w["drive"] for w in waits] == ["G"]
-        assert world.counts().get(f"{REFRESH} PwsTestCS") == 1, world.counts()
+        assert refreshes_once_sent(world) == 1, world.counts()
         assert world.requests(REPROTECT) == []
 
         # The disk is added on the master target; Site Recovery's discovery lists it.
@@ -58,8 +71,9 @@ def test_a_retention_drive_never_listed_blocks_the_plan_when_the_wait_runs_out(w
     with world.operator(
         FAILBACK_RETENTION_VOLUME_POLL_SECONDS="0.5", FAILBACK_RETENTION_VOLUME_WAIT_SECONDS="4"
     ) as operator:
-        world.wait_for("Preflight", operator, progression="WaitingForPrerequisites")
+        # The wait lasts 4 s: it is seen in the plan's Events, not by catching the status in time.
         blocked = world.wait_for("Preflight", operator, progression="PrerequisitesBlocked", timeout=60)
+        assert "WaitingForPrerequisites" in [e["reason"] for e in world.events()]
         message = blocked["status"]["message"]
         assert "FB021" in message
         assert "still not offered 4 s after it was first missed" in message
