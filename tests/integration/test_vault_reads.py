@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote_plus
 
 import pytest
 
-from failback_operator.azure import ClientSecret, SiteRecoveryError, VaultConfig
+from failback_operator.azure import ClientSecret, SiteRecovery, SiteRecoveryError, VaultConfig
 from failback_operator.gathering.vault_reads import SharedVaultReads
 from failback_operator.sim.asr import AsrSimulator
 
@@ -167,4 +168,65 @@ async def test_the_vault_poller_reads_afresh_within_the_shared_time(classic_sim:
         await reads.connect(config, identity).protected_items()  # a look after the poll shares it
         assert classic_sim.runtime.log.count(LIST_ITEMS) == 2
     finally:
+        await reads.close()
+
+
+def _jobs_list_starts(simulator: AsrSimulator) -> list[str]:
+    """The StartTime of each first page of the jobs list the simulator answered, in order."""
+    starts = []
+    for record in simulator.runtime.log.records():
+        if record["operation"] == LIST_JOBS and "skiptoken" not in record["query"].lower():
+            query = unquote_plus(record["query"])
+            starts.append(query.split("StartTime eq '", 1)[1].split("'", 1)[0])
+    return starts
+
+
+async def test_the_jobs_are_listed_from_the_earliest_that_can_still_change(classic_sim: AsrSimulator) -> None:
+    """Ended jobs are kept, not listed again; what the looks get equals a whole list of the day."""
+    clock = _Clock()
+    day_back = datetime.now(UTC) - timedelta(days=1)
+    reads = SharedVaultReads(
+        ttl_seconds=10, jobs_since=lambda: day_back, monotonic=clock, jobs_whole_read_seconds=900
+    )
+    config, identity = _source(classic_sim)
+    whole = SiteRecovery.connect(config, identity)
+    try:
+        look = reads.connect(config, identity)
+        items = await look.protected_items()
+        for item in items:  # a reprotect per machine, one after another
+            await classic_reprotect(look, item)
+            classic_sim.runtime.advance(3)
+        running = await look.recent_jobs(day_back)
+        reprotects = [job for job in running if job.scenario == "SwitchReplicationGroupProtection"]
+        assert len(reprotects) == len(items)
+        assert {job.state for job in reprotects} == {"InProgress"}
+
+        # The next list starts at the earliest reprotect, still running: it sees both end.
+        classic_sim.runtime.advance(120)
+        reads.expire(config, identity, ("jobs",))
+        ended = await look.recent_jobs(day_back)
+        earliest = min(job.start for job in reprotects if job.start is not None)
+        assert _jobs_list_starts(classic_sim)[-1] == earliest.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert [(job.id, job.state) for job in ended] == [
+            (job.id, job.state) for job in await whole.recent_jobs(day_back)
+        ]
+        assert {job.state for job in ended if job.id in {r.id for r in reprotects}} == {"Succeeded"}
+
+        # Everything ended: the next list starts two minutes before the newest job.
+        reads.expire(config, identity, ("jobs",))
+        again = await look.recent_jobs(day_back)
+        newest = max(job.start for job in ended if job.start is not None)
+        assert _jobs_list_starts(classic_sim)[-1] == (newest - timedelta(minutes=2)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        assert [(job.id, job.state) for job in again] == [(job.id, job.state) for job in ended]
+        assert len(again) > 1, "older ended jobs are kept, not listed again"
+
+        # The whole day again at its own period.
+        clock.now += 901
+        reads.expire(config, identity, ("jobs",))
+        await look.recent_jobs(day_back)
+        assert _jobs_list_starts(classic_sim)[-1] == day_back.strftime("%Y-%m-%dT%H:%M:%SZ")
+    finally:
+        await whole.close()
         await reads.close()

@@ -32,6 +32,7 @@ from failback_operator.azure import (
 )
 from failback_operator.facts import RecoveryPlan
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
+from failback_operator.gathering.jobs_window import JobsWindow
 from failback_operator.gathering.same_inputs import SameInputs
 
 __all__ = [
@@ -71,6 +72,9 @@ class _VaultCache:
     # The last value read of each kind, kept when an entry is expired, to tell a change from a re-read.
     last: dict[str, Any] = field(default_factory=dict)
     changes: int = 0
+    # The day of jobs kept between reads (gathering/jobs_window.py), and when it was last listed whole.
+    jobs_window: JobsWindow | None = None
+    jobs_whole_at: float = 0.0
 
 
 def _key(config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> str:
@@ -120,16 +124,27 @@ class _SharedSiteRecovery(SiteRecovery):
 
     async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
         # Read a day back once and filter per caller, so that every look shares one jobs list.
-        jobs: tuple[Job, ...] = await self._shared.read(
-            self._cache,
-            "jobs",
-            lambda: super(_SharedSiteRecovery, self).recent_jobs(self._shared.jobs_since()),
-        )
+        jobs: tuple[Job, ...] = await self._shared.read(self._cache, "jobs", self._list_jobs)
         earliest = _earliest_start(jobs)
         if earliest is None or earliest >= since:
             # The shared tuple itself: what each look builds from it (the jobs' index) is then shared.
             return jobs
         return tuple(j for j in jobs if j.start is None or j.start >= since)
+
+    async def _list_jobs(self) -> tuple[Job, ...]:
+        """The day of jobs: listed from where something can have changed, whole at its slow period."""
+        cache, shared = self._cache, self._shared
+        window_start = shared.jobs_since()
+        now = shared.monotonic()
+        kept = cache.jobs_window
+        if kept is None or now - cache.jobs_whole_at >= shared.jobs_whole_read_seconds:
+            window = JobsWindow.whole(await super().recent_jobs(window_start), window_start)
+            cache.jobs_whole_at = now
+        else:
+            start = kept.next_start(window_start)
+            window = kept.completed(await super().recent_jobs(start), start, window_start)
+        cache.jobs_window = window
+        return window.jobs
 
 
 def connect_within_budget(
@@ -172,6 +187,7 @@ class SharedVaultReads:
             [VaultConfig, ClientSecret | WorkloadIdentity], SiteRecovery
         ] = SiteRecovery.connect,
         list_pages_per_second: float = 2.0,
+        jobs_whole_read_seconds: float = 900.0,
     ) -> None:
         self.ttl_seconds = ttl_seconds
         # Looks list items or jobs again no more often than this many pages a second: a day of jobs
@@ -181,7 +197,10 @@ class SharedVaultReads:
         self.list_pages_per_second = list_pages_per_second
         self.configuration_ttl_seconds = configuration_ttl_seconds
         self.jobs_since = jobs_since
-        self._monotonic = monotonic
+        # The jobs are listed from the earliest that can still change (gathering/jobs_window.py);
+        # the whole day again at this period, for a job restarted or listed late.
+        self.jobs_whole_read_seconds = jobs_whole_read_seconds
+        self.monotonic = monotonic
         self._connect = connect
         self._vaults: dict[str, _VaultCache] = {}
         self.reads: dict[str, int] = {}
@@ -220,23 +239,25 @@ class SharedVaultReads:
         lock = cache.locks.setdefault(kind, asyncio.Lock())
         async with lock:  # a burst of looks waits for one read instead of sending many
             entry = cache.entries.get(kind)
-            ttl = self._ttl(kind, entry)
-            if entry is not None and self._monotonic() - entry.read_at < ttl:
+            ttl = self._ttl(cache, kind, entry)
+            if entry is not None and self.monotonic() - entry.read_at < ttl:
                 value: T = entry.value
                 return value
             fresh = await fetch()
-            cache.entries[kind] = _Entry(value=fresh, read_at=self._monotonic())
+            cache.entries[kind] = _Entry(value=fresh, read_at=self.monotonic())
             if kind in cache.last and cache.last[kind] != fresh:
                 cache.changes += 1
             cache.last[kind] = fresh
             self.reads[kind] = self.reads.get(kind, 0) + 1
             return fresh
 
-    def _ttl(self, kind: str, entry: _Entry | None) -> float:
+    def _ttl(self, cache: _VaultCache, kind: str, entry: _Entry | None) -> float:
         if kind in CONFIGURATION_KINDS:
             return self.configuration_ttl_seconds
         if kind in POLLED_KINDS and entry is not None and isinstance(entry.value, tuple):
-            pages = math.ceil(len(entry.value) / _PAGE_SIZE)
+            # What the list costs: the jobs are listed from where they can have changed.
+            listed = cache.jobs_window.listed if kind == "jobs" and cache.jobs_window else len(entry.value)
+            pages = math.ceil(listed / _PAGE_SIZE)
             return max(self.ttl_seconds, pages / self.list_pages_per_second)
         return self.ttl_seconds
 
