@@ -55,8 +55,9 @@ class ReadBudget:
             now = self.monotonic()
             self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_second)
             self._at = now
-            if self._tokens >= 1:
-                self._tokens -= 1
+            # Within rounding of a whole token: a wait of a few ulps would not move the clock.
+            if self._tokens >= 1 - 1e-9:
+                self._tokens = max(0.0, self._tokens - 1)
                 self.taken += 1
                 return
             wait = (1 - self._tokens) / self.per_second
