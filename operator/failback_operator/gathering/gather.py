@@ -59,6 +59,7 @@ __all__ = [
     "Gathered",
     "SiteRecoverySource",
     "VCenterSource",
+    "VaultJoins",
     "gather_failback_facts",
     "kept_session_reader",
     "read_vcenter",
@@ -216,12 +217,15 @@ async def gather_failback_facts(
     timeout_seconds: float = 300.0,
     connect: SiteRecoveryConnector | None = None,
     vcenter_reader: VCenterReader | None = None,
+    joins: VaultJoins | None = None,
 ) -> Gathered:
     """FailbackFacts for one master target and its plans, read from both sides at once.
 
     Never raises for a side that cannot be read: that side is `None` in the facts and its reason
-    is in `site_recovery_error` / `vcenter_error`.
+    is in `site_recovery_error` / `vcenter_error`. `joins`: the vault's remembered joins, for
+    looks that share its reads.
     """
+    joins = joins or VaultJoins()
     secrets = _secrets(site_recovery, vcenter)
     sr_error: str | None = None
     vc_error: str | None = None
@@ -245,7 +249,9 @@ async def gather_failback_facts(
 
     started: list[asyncio.Task[object]] = []
     try:
-        items_task = asyncio.create_task(_bounded(_read_items(client), timeout_seconds)) if client else None
+        items_task = (
+            asyncio.create_task(_bounded(_read_items(client, joins), timeout_seconds)) if client else None
+        )
         rest_task = (
             asyncio.create_task(_bounded(_read_rest(client, now - jobs_since), timeout_seconds))
             if client
@@ -255,7 +261,7 @@ async def gather_failback_facts(
         if items_task is not None:
             try:
                 items_read, recovery_plans = await items_task
-                items = _completed(items_read, kept)
+                items = joins.completed(items_read, kept)
             except Exception as error:
                 sr_error = _vault_message(site_recovery, error, secrets)
         # The items name the on-premises VMs; the vCenter read runs while the rest of the vault is read.
@@ -302,9 +308,9 @@ async def gather_failback_facts(
             protected_items=items,
             jobs=rest.jobs,
             recovery_plans=recovery_plans,
-            index=_indexed(items, recovery_plans),
+            index=joins.indexed(items, recovery_plans),
         )
-        kept = _kept_after(items, kept)
+        kept = joins.kept_after(items, kept)
     vcenter_facts = None
     if reading is not None and vcenter is not None:
         # Named as the configuration server knows it (host or IP), not host:port.
@@ -342,17 +348,27 @@ def _vault_message(source: SiteRecoverySource | None, error: BaseException, secr
     return f"Site Recovery vault {where}: {_describe(error, secrets)}"
 
 
-# The looks of one vault share its reads: each join below is made once per read, not once per look.
-_in_plans: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_recovery_plans)
-_completed: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_kept_facts)
-_kept_after: SameInputs[Mapping[str, ProtectedItem]] = SameInputs(keep_cleared_facts)
-_indexed: SameInputs[VaultIndex] = SameInputs(index_vault)
+class VaultJoins:
+    """The joins of one vault's shared reads, each made once per read, not once per look.
+
+    Remembered for the latest two reads of the vault (a look may still hold the one before): each
+    join is a copy of every item, so remembering more reads kept more copies of the vault alive.
+    Keep one per vault; a gathering without one joins afresh.
+    """
+
+    def __init__(self) -> None:
+        self.in_plans: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_recovery_plans, size=2)
+        self.completed: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_kept_facts, size=2)
+        self.kept_after: SameInputs[Mapping[str, ProtectedItem]] = SameInputs(keep_cleared_facts, size=2)
+        self.indexed: SameInputs[VaultIndex] = SameInputs(index_vault, size=2)
 
 
-async def _read_items(client: SiteRecovery) -> tuple[tuple[ProtectedItem, ...], tuple[RecoveryPlan, ...]]:
+async def _read_items(
+    client: SiteRecovery, joins: VaultJoins
+) -> tuple[tuple[ProtectedItem, ...], tuple[RecoveryPlan, ...]]:
     """Every protected item of the vault (one paged list) with the plan that holds it; the plans too."""
     items, plans = await asyncio.gather(client.protected_items(), client.recovery_plans())
-    return _in_plans(items, plans), plans
+    return joins.in_plans(items, plans), plans
 
 
 async def _read_rest(client: SiteRecovery, jobs_since: datetime) -> _VaultRest:

@@ -62,6 +62,10 @@ class _Entry:
     read_at: float
 
 
+def _earliest(jobs: tuple[Job, ...]) -> datetime | None:
+    return min((job.start for job in jobs if job.start is not None), default=None)
+
+
 @dataclass
 class _VaultCache:
     """The last answers of one vault, and one lock per kind of read so that bursts coalesce."""
@@ -75,6 +79,8 @@ class _VaultCache:
     # The day of jobs kept between reads (gathering/jobs_window.py), and when it was last listed whole.
     jobs_window: JobsWindow | None = None
     jobs_whole_at: float = 0.0
+    # The earliest start among the jobs, once per read of them, not once per look.
+    earliest_start: SameInputs[datetime | None] = field(default_factory=lambda: SameInputs(_earliest, size=2))
 
 
 def _key(config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> str:
@@ -125,7 +131,7 @@ class _SharedSiteRecovery(SiteRecovery):
     async def recent_jobs(self, since: datetime) -> tuple[Job, ...]:
         # Read a day back once and filter per caller, so that every look shares one jobs list.
         jobs: tuple[Job, ...] = await self._shared.read(self._cache, "jobs", self._list_jobs)
-        earliest = _earliest_start(jobs)
+        earliest = self._cache.earliest_start(jobs)
         if earliest is None or earliest >= since:
             # The shared tuple itself: what each look builds from it (the jobs' index) is then shared.
             return jobs
@@ -161,14 +167,6 @@ def connect_within_budget(
         return SiteRecovery.connect(config, identity, read_budget=budget)
 
     return connect
-
-
-def _earliest(jobs: tuple[Job, ...]) -> datetime | None:
-    return min((job.start for job in jobs if job.start is not None), default=None)
-
-
-# Once per read of the jobs, not once per look.
-_earliest_start: SameInputs[datetime | None] = SameInputs(_earliest)
 
 
 class SharedVaultReads:

@@ -20,6 +20,7 @@ from failback_operator.facts.spec import MasterTargetDeclaration, OsType, PlanDe
 from failback_operator.facts.vsphere import MasterTargetVm, VCenterFacts
 from failback_operator.gathering.gather import (
     SiteRecoverySource,
+    VaultJoins,
     VCenterSource,
     gather_failback_facts,
     vcenter_query,
@@ -301,11 +302,12 @@ async def test_looks_on_the_same_shared_reads_join_them_once() -> None:
     """
     kept = {"v2a-w2k16-201-new": ProtectedItem(name="V2A-W2K16-201-new", os_version="Windows Server 2016")}
     shared = FakeSiteRecovery()
+    joins = VaultJoins()
 
     # The first look keeps what it completed; from the next on, the same reads give the same objects.
-    first = await gather(shared, FakeVCenter(), kept_items=kept)
-    second = await gather(shared, FakeVCenter(), kept_items=first.kept_items)
-    third = await gather(shared, FakeVCenter(), kept_items=second.kept_items)
+    first = await gather(shared, FakeVCenter(), kept_items=kept, joins=joins)
+    second = await gather(shared, FakeVCenter(), kept_items=first.kept_items, joins=joins)
+    third = await gather(shared, FakeVCenter(), kept_items=second.kept_items, joins=joins)
 
     assert second.facts.vault is not None
     assert third.facts.vault is not None
@@ -320,7 +322,7 @@ async def test_looks_on_the_same_shared_reads_join_them_once() -> None:
     read_again = FakeSiteRecovery(
         items=(dataclasses.replace(shared.items[0], protection_state="Protected"),), plans=shared.plans
     )
-    fourth = await gather(read_again, FakeVCenter(), kept_items=third.kept_items)
+    fourth = await gather(read_again, FakeVCenter(), kept_items=third.kept_items, joins=joins)
 
     assert fourth.facts.vault is not None
     assert fourth.facts.vault.protected_items is not third.facts.vault.protected_items
@@ -330,6 +332,40 @@ async def test_looks_on_the_same_shared_reads_join_them_once() -> None:
         "rp-app1",
         "Windows Server 2016",
     )
+
+
+async def test_a_vaults_joins_remember_its_last_two_reads_only() -> None:
+    """Each join is a copy of every item: remembering more reads kept more copies of the vault."""
+    joins = VaultJoins()
+    reads = [
+        FakeSiteRecovery(items=(dataclasses.replace(FakeSiteRecovery.items[0], sync_progress_percent=p),))
+        for p in (10, 20, 30)
+    ]
+    # One kept mapping, as a vault's looks share theirs.
+    kept = {"other": ProtectedItem(name="other", os_version="Windows Server 2016")}
+
+    async def items_of(read: FakeSiteRecovery) -> tuple[ProtectedItem, ...]:
+        gathered = await gather(read, FakeVCenter(), joins=joins, kept_items=kept)
+        assert gathered.facts.vault is not None
+        return gathered.facts.vault.protected_items
+
+    first_looks = [await items_of(read) for read in reads]
+    newest, previous, oldest = [await items_of(read) for read in (reads[2], reads[1], reads[0])]
+
+    assert newest is first_looks[2]
+    assert previous is first_looks[1]
+    assert oldest is not first_looks[0]
+    assert oldest == first_looks[0]
+
+
+async def test_a_gathering_without_a_vaults_joins_joins_afresh() -> None:
+    shared = FakeSiteRecovery()
+    first = await gather(shared, FakeVCenter())
+    second = await gather(shared, FakeVCenter())
+    assert first.facts.vault is not None
+    assert second.facts.vault is not None
+    assert second.facts.vault.protected_items is not first.facts.vault.protected_items
+    assert second.facts.vault.protected_items == first.facts.vault.protected_items
 
 
 def test_vcenter_query_by_instance_uuid() -> None:
