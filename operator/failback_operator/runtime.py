@@ -277,6 +277,7 @@ def build_runtime(
             settings=reconcile,
             rules=settings.rules,
             connect=reads.connect,
+            joins=reads.joins,
             vcenter_reader=vcenter_reader,
             index=plan_index,
             expire_configuration_server=lambda source: reads.expire(

@@ -23,7 +23,6 @@ from failback_operator.azure import (
     SiteRecovery,
     VaultConfig,
     WorkloadIdentity,
-    with_recovery_plans,
 )
 from failback_operator.facts import FAILBACK_POLICY_PROVIDERS, FORWARD_POLICY_PROVIDERS, FailbackFacts
 from failback_operator.facts.asr import (
@@ -33,14 +32,11 @@ from failback_operator.facts.asr import (
     ProtectedItem,
     RecoveryPlan,
     VaultFacts,
-    VaultIndex,
-    index_vault,
 )
 from failback_operator.facts.reservations import DiskReservation
 from failback_operator.facts.spec import MasterTargetDeclaration, PlanDeclaration, RunApproval
 from failback_operator.facts.vsphere import DiskPlacement
-from failback_operator.gathering.kept_facts import keep_cleared_facts, with_kept_facts
-from failback_operator.gathering.same_inputs import SameInputs
+from failback_operator.gathering.vault_joins import VaultJoins
 from failback_operator.vsphere import (
     PlanItemVm,
     SharedInventory,
@@ -59,7 +55,6 @@ __all__ = [
     "Gathered",
     "SiteRecoverySource",
     "VCenterSource",
-    "VaultJoins",
     "gather_failback_facts",
     "kept_session_reader",
     "read_vcenter",
@@ -346,21 +341,6 @@ def _secrets(site_recovery: SiteRecoverySource | None, vcenter: VCenterSource | 
 def _vault_message(source: SiteRecoverySource | None, error: BaseException, secrets: Sequence[str]) -> str:
     where = f"{source.config.vault} at {source.config.endpoint}" if source else "?"
     return f"Site Recovery vault {where}: {_describe(error, secrets)}"
-
-
-class VaultJoins:
-    """The joins of one vault's shared reads, each made once per read, not once per look.
-
-    Remembered for the latest two reads of the vault (a look may still hold the one before): each
-    join is a copy of every item, so remembering more reads kept more copies of the vault alive.
-    Keep one per vault; a gathering without one joins afresh.
-    """
-
-    def __init__(self) -> None:
-        self.in_plans: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_recovery_plans, size=2)
-        self.completed: SameInputs[tuple[ProtectedItem, ...]] = SameInputs(with_kept_facts, size=2)
-        self.kept_after: SameInputs[Mapping[str, ProtectedItem]] = SameInputs(keep_cleared_facts, size=2)
-        self.indexed: SameInputs[VaultIndex] = SameInputs(index_vault, size=2)
 
 
 async def _read_items(

@@ -34,6 +34,7 @@ from failback_operator.facts import RecoveryPlan
 from failback_operator.facts.asr import ConfigurationServer, FailbackPolicy, Job, ProtectedItem
 from failback_operator.gathering.jobs_window import JobsWindow
 from failback_operator.gathering.same_inputs import SameInputs
+from failback_operator.gathering.vault_joins import VaultJoins
 
 __all__ = [
     "CONFIGURATION_KINDS",
@@ -201,6 +202,8 @@ class SharedVaultReads:
         self.monotonic = monotonic
         self._connect = connect
         self._vaults: dict[str, _VaultCache] = {}
+        # The joins every look at a vault makes of its reads (recovery plans, kept facts, index).
+        self._joins: dict[str, VaultJoins] = {}
         self.reads: dict[str, int] = {}
 
     @staticmethod
@@ -223,6 +226,13 @@ class SharedVaultReads:
         if cache is None:
             cache = self._vaults[key] = _VaultCache(client=self._connect(config, identity))
         return _SharedSiteRecovery(self, cache)
+
+    def joins(self, config: VaultConfig, identity: ClientSecret | WorkloadIdentity) -> VaultJoins:
+        """The joins of the vault's shared reads, for every look at it (plans and master targets).
+
+        Without connecting: a credential that cannot be built fails in the gathering, as one side.
+        """
+        return self._joins.setdefault(_key(config, identity), VaultJoins())
 
     def expire(
         self, config: VaultConfig, identity: ClientSecret | WorkloadIdentity, kinds: Iterable[str]

@@ -23,7 +23,7 @@ from typing import Any
 from failback_operator.api.resources import MasterTargetSpec
 from failback_operator.api.status import MasterTargetStatus
 from failback_operator.api.vocabulary import EventReason, EventType
-from failback_operator.azure import Conflict, SiteRecovery
+from failback_operator.azure import ClientSecret, Conflict, SiteRecovery, VaultConfig, WorkloadIdentity
 from failback_operator.facts import Architecture, FailbackFacts
 from failback_operator.gathering import (
     Gathered,
@@ -35,6 +35,7 @@ from failback_operator.gathering import (
 )
 from failback_operator.gathering.gather import SiteRecoveryConnector, VCenterReader
 from failback_operator.gathering.sources import SourceResolver
+from failback_operator.gathering.vault_joins import VaultJoins
 from failback_operator.rules import Finding, RuleConfig
 from failback_operator.rules.lookups import registered_master_target
 from failback_operator.rules.retention import (
@@ -106,6 +107,8 @@ class MasterTargetService:
     vcenter_reader: VCenterReader = read_vcenter
     # Shared vault reads (one reader per vault for every look); None reads directly.
     connect: SiteRecoveryConnector | None = None
+    # The joins of those shared reads, per vault (made once per read for every look at the vault).
+    joins: Callable[[VaultConfig, ClientSecret | WorkloadIdentity], VaultJoins] | None = None
     fix_disk_uuid: DiskUuidFixer = remediate_enable_uuid
     # Refresh server (FB022); None refreshes through the Site Recovery adapter.
     refresh: ConfigurationServerRefresher | None = None
@@ -310,6 +313,11 @@ class MasterTargetService:
             timeout_seconds=self.settings.read_timeout.total_seconds(),
             vcenter_reader=self.vcenter_reader,
             connect=self.connect,
+            joins=(
+                self.joins(sources.site_recovery.config, sources.site_recovery.identity)
+                if self.joins and sources.site_recovery
+                else None
+            ),
         )
 
     async def _remediate(

@@ -23,7 +23,7 @@ from failback_operator.gathering import (
     gather_failback_facts,
     master_target_declaration,
 )
-from failback_operator.gathering.gather import VaultJoins, VCenterReader
+from failback_operator.gathering.gather import VCenterReader
 from failback_operator.gathering.sources import SourceResolver
 from failback_operator.gathering.vault_reads import CONFIGURATION_KINDS, SharedVaultReads
 from failback_operator.services.plans import PlanFacts
@@ -62,8 +62,6 @@ class GatheringFactsSource:
         self._read_timeout = read_timeout
         # Facts Site Recovery clears after reprotect (OS, disks), kept per vault between looks.
         self._kept: dict[str, Mapping[str, ProtectedItem]] = {}
-        # Each vault's joins of its shared reads, made once per read for all its plans' looks.
-        self._joins: dict[str, VaultJoins] = {}
 
     def change_stamp(self, vault: str, vcenter: str) -> Hashable | None:
         """The change stamps of the vault's shared reads and the vCenter's shared inventory, from memory.
@@ -149,7 +147,7 @@ class GatheringFactsSource:
             timeout_seconds=self._read_timeout.total_seconds(),
             connect=self._reads.connect,
             vcenter_reader=self._vcenter_reader,
-            joins=self._joins.setdefault(vault_key, VaultJoins()),
+            joins=self._reads.joins(site_recovery.config, site_recovery.identity) if site_recovery else None,
         )
         self._kept[vault_key] = gathered.kept_items
         problems.extend(gathered.errors)

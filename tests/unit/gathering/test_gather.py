@@ -20,11 +20,11 @@ from failback_operator.facts.spec import MasterTargetDeclaration, OsType, PlanDe
 from failback_operator.facts.vsphere import MasterTargetVm, VCenterFacts
 from failback_operator.gathering.gather import (
     SiteRecoverySource,
-    VaultJoins,
     VCenterSource,
     gather_failback_facts,
     vcenter_query,
 )
+from failback_operator.gathering.vault_joins import VaultJoins
 from failback_operator.vsphere import VCenterAuthError, VCenterEndpoint, VCenterQuery, VCenterReading
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
@@ -334,12 +334,12 @@ async def test_looks_on_the_same_shared_reads_join_them_once() -> None:
     )
 
 
-async def test_a_vaults_joins_remember_its_last_two_reads_only() -> None:
+async def test_a_vaults_joins_remember_its_last_three_reads_only() -> None:
     """Each join is a copy of every item: remembering more reads kept more copies of the vault."""
     joins = VaultJoins()
     reads = [
         FakeSiteRecovery(items=(dataclasses.replace(FakeSiteRecovery.items[0], sync_progress_percent=p),))
-        for p in (10, 20, 30)
+        for p in (10, 20, 30, 40)
     ]
     # One kept mapping, as a vault's looks share theirs.
     kept = {"other": ProtectedItem(name="other", os_version="Windows Server 2016")}
@@ -350,10 +350,11 @@ async def test_a_vaults_joins_remember_its_last_two_reads_only() -> None:
         return gathered.facts.vault.protected_items
 
     first_looks = [await items_of(read) for read in reads]
-    newest, previous, oldest = [await items_of(read) for read in (reads[2], reads[1], reads[0])]
+    newest, previous, before, oldest = [await items_of(read) for read in reversed(reads)]
 
-    assert newest is first_looks[2]
-    assert previous is first_looks[1]
+    assert newest is first_looks[3]
+    assert previous is first_looks[2]
+    assert before is first_looks[1]
     assert oldest is not first_looks[0]
     assert oldest == first_looks[0]
 
