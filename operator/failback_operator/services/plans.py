@@ -34,6 +34,7 @@ from failback_operator.services.approval_index import ApprovalIndex
 from failback_operator.services.executor import OperationContext, execute, operation_context
 from failback_operator.services.failures import describe_failure
 from failback_operator.services.job_details import JobDetailReader
+from failback_operator.services.look_turns import LookTurns
 from failback_operator.services.plan_index import PlanIndex
 from failback_operator.storage.kube import KubeStore, NotFoundError, StatusConflict
 from failback_operator.storage.reservations import DiskSlotLedger, NotEnoughDiskSlots
@@ -203,11 +204,14 @@ class PlanService:
     # leaves the rest to the next look, so that one large group does not hold a look's turn long.
     calls_per_look: int = 30
     _last: dict[tuple[str, str], LastDecision] = field(default_factory=dict)
-    _looking: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+    _turns: LookTurns | None = field(default=None, init=False, repr=False)
+    # Plans looked at since the operator started: a plan's first look goes before others' later ones.
+    _looked: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
 
     def forget(self, namespace: str, name: str) -> None:
         """The plan is gone: drop its last decision."""
         self._last.pop((namespace, name), None)
+        self._looked.discard((namespace, name))
 
     async def look(self, namespace: str, name: str, still_wanted: Callable[[], bool] = _always) -> timedelta:
         """Bring one plan a step further; returns when to look again.
@@ -215,10 +219,15 @@ class PlanService:
         `still_wanted` is asked between a look's calls: False (the operator is stopping, the plan's
         daemon too) leaves the rest to the next look.
         """
-        if self._looking is None:
-            self._looking = asyncio.Semaphore(max(1, self.concurrent_looks))
-        async with self._looking:  # the plan is read once its turn comes, so the read is fresh
-            return await self._look_now(namespace, name, still_wanted)
+        if self._turns is None:
+            self._turns = LookTurns(self.concurrent_looks)
+        key = (namespace, name)
+        # The plan is read once its turn comes, so the read is fresh.
+        async with self._turns.turn(first=key not in self._looked):
+            try:
+                return await self._look_now(namespace, name, still_wanted)
+            finally:
+                self._looked.add(key)
 
     async def _look_now(self, namespace: str, name: str, still_wanted: Callable[[], bool]) -> timedelta:
         if not self.may_act():

@@ -37,3 +37,32 @@ async def test_no_more_looks_than_the_bound_run_at_once_and_every_plan_gets_its_
     assert most == 3
     assert sorted(looked) == sorted(names)
     assert set(waits) == {timedelta(seconds=5)}
+
+
+async def test_a_plans_first_look_goes_before_the_later_looks_of_plans_already_seen() -> None:
+    """A thousand plans applied together: the last gets its first status before others step on."""
+    service = PlanService(
+        store=None,  # type: ignore[arg-type]
+        facts_source=None,  # type: ignore[arg-type]
+        ledger=None,  # type: ignore[arg-type]
+        clock=lambda: NOW,
+        concurrent_looks=1,
+    )
+    looked: list[str] = []
+
+    async def look_now(namespace: str, name: str, still_wanted: object) -> timedelta:
+        looked.append(name)
+        await asyncio.sleep(0.001)
+        return timedelta(seconds=5)
+
+    service._look_now = look_now  # type: ignore[method-assign]
+    await asyncio.gather(*(service.look("apps", name) for name in ("old-1", "old-2")))
+    # Looks queue: the seen plans' later looks first, then new plans' first looks.
+    queued = [service.look("apps", name) for name in ("old-1", "old-2", "new-1", "new-2")]
+    await asyncio.gather(*queued)
+    assert looked[2:] == ["old-1", "new-1", "new-2", "old-2"]
+    # A plan forgotten (deleted, then applied again) has a first look again.
+    service.forget("apps", "old-2")
+    looked.clear()
+    await asyncio.gather(*(service.look("apps", name) for name in ("old-1", "new-1", "old-2")))
+    assert looked == ["old-1", "old-2", "new-1"]
