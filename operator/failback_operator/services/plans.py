@@ -6,7 +6,6 @@ two writers can never both believe they recorded an intent; a conflict just mean
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Hashable, Mapping, Sequence
