@@ -6,11 +6,12 @@ from typing import Any
 
 import kopf
 
+from failback_operator.handlers.kept_bodies import drop_managed_fields
 from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.runtime import OperatorRuntime
 from failback_operator.storage.kube import GROUP, VERSION
 
-__all__ = ["master_target_spec_changed", "watch_master_target"]
+__all__ = ["master_target_event", "master_target_spec_changed", "watch_master_target"]
 
 
 @kopf.daemon(GROUP, VERSION, "mastertargets", cancellation_timeout=30)
@@ -34,3 +35,9 @@ async def master_target_spec_changed(name: str, memo: Any, **_: Any) -> None:
     """A person changed the spec: look now rather than at the next poll."""
     runtime: OperatorRuntime = memo.runtime
     runtime.infrastructure_wake_event("mastertargets", name).set()
+
+
+@kopf.on.event(GROUP, VERSION, "mastertargets")
+async def master_target_event(event: Any, **_: Any) -> None:
+    """Drop the managed fields from the body Kopf keeps for the master target's daemon."""
+    drop_managed_fields(event)

@@ -8,6 +8,7 @@ from typing import Any
 
 import kopf
 
+from failback_operator.handlers.kept_bodies import drop_managed_fields
 from failback_operator.handlers.polling import look_until_stopped
 from failback_operator.metrics import METRICS
 from failback_operator.runtime import OperatorRuntime
@@ -69,9 +70,10 @@ def _wake_master_target(runtime: OperatorRuntime, spec: Any) -> None:
 
 @kopf.on.event(GROUP, VERSION, "failbackplans")
 async def index_plan(
-    type: str | None, body: Any, name: str, namespace: str | None, memo: Any, **_: Any
+    type: str | None, body: Any, name: str, namespace: str | None, memo: Any, event: Any = None, **_: Any
 ) -> None:
     """Keep the plan index from the watch: looks and the vault poller read it instead of listing plans."""
+    drop_managed_fields(event)  # out of the body Kopf keeps for the plan's daemon
     runtime: OperatorRuntime = memo.runtime
     if type == "DELETED":
         runtime.plan_index.deleted(namespace or "", name)
