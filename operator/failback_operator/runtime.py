@@ -191,7 +191,7 @@ def build_runtime(
             vault_poll, timedelta(seconds=float(environ.get("FAILBACK_VAULT_QUIET_POLL_SECONDS", "60")))
         ),
     )
-    plan_index = PlanIndex(lambda: store.list("failbackplans"))
+    plan_index = PlanIndex(lambda: store.list_pages("failbackplans"))
     approval_index = ApprovalIndex(lambda: store.list("failbackapprovals"))
     reads = SharedVaultReads(
         # The vault poller reads the items and jobs afresh at its paces and wakes the plans a change

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from kubernetes import client
 
-from failback_operator.storage.kube import KubeStore, NotFoundError, StatusConflict
+from failback_operator.storage.kube import GROUP, VERSION, KubeStore, NotFoundError, StatusConflict
 from failback_operator.storage.reservations import DiskSlotLedger, NotEnoughDiskSlots
 from failback_operator.testenv.controlplane import ControlPlane
 
@@ -110,3 +111,32 @@ async def test_disk_slots_are_reserved_and_released_by_compare_and_swap(
     obj = await store.get("mastertargets", master_target)
     assert obj["status"]["diskSlots"]["reserved"] == 0
     assert not DiskSlotLedger.holds(obj, "team-apps", "plan-2")
+
+
+async def test_a_kind_is_listed_page_by_page_and_every_object_comes_once(
+    store: KubeStore, crds: ControlPlane, repo_root: Path
+) -> None:
+    plan = _example(repo_root, "40-failbackplan-windows.yaml")
+    namespace = plan["metadata"]["namespace"]
+    api = client.CustomObjectsApi(crds.api_client())
+    names = [f"paged-{number}" for number in range(5)]
+    try:
+        for name in names:
+            body = {**plan, "metadata": {**plan["metadata"], "name": name}}
+            await asyncio.to_thread(
+                api.create_namespaced_custom_object, GROUP, VERSION, namespace, "failbackplans", body
+            )
+        whole = {
+            (p["metadata"]["namespace"], p["metadata"]["name"]) for p in await store.list("failbackplans")
+        }
+        pages = [page async for page in store.list_pages("failbackplans", page_size=2)]
+        assert len(whole) >= 6
+        assert len(pages) == -(-len(whole) // 2)
+        assert all(len(page) <= 2 for page in pages)
+        paged = [(p["metadata"]["namespace"], p["metadata"]["name"]) for page in pages for p in page]
+        assert sorted(paged) == sorted(whole)
+    finally:
+        for name in names:
+            await asyncio.to_thread(
+                api.delete_namespaced_custom_object, GROUP, VERSION, namespace, "failbackplans", name
+            )

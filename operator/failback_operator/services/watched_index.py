@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 __all__ = ["Key", "WatchedIndex"]
 
 Key = tuple[str, str]  # (namespace, name)
 V = TypeVar("V")
+Objects = Iterable[Mapping[str, Any]]
+# A list in one answer, or page by page (each page slimmed before the next is read).
+Lister = Callable[[], Awaitable[Objects] | AsyncIterator[Objects]]
 
 
 class WatchedIndex(Generic[V]):
@@ -24,7 +27,7 @@ class WatchedIndex(Generic[V]):
 
     def __init__(
         self,
-        list_objects: Callable[[], Awaitable[Iterable[Mapping[str, Any]]]],
+        list_objects: Lister,
         *,
         relist_seconds: float = 300.0,
         monotonic: Callable[[], float] = time.monotonic,
@@ -55,7 +58,13 @@ class WatchedIndex(Generic[V]):
             if self._listed_at is not None and self._monotonic() - self._listed_at < self._relist_seconds:
                 return
             before = self._events
-            listed = dict(map(self._slim, await self._list_objects()))
+            listed: dict[Key, V] = {}
+            answer = self._list_objects()
+            if isinstance(answer, AsyncIterator):
+                async for page in answer:
+                    listed.update(map(self._slim, page))
+            else:
+                listed.update(map(self._slim, await answer))
             self.lists += 1
             newer = {key for key, number in self._event_of.items() if number > before}
             for key in set(self._entries) - set(listed) - newer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,3 +72,21 @@ async def test_a_master_target_look_reads_its_plans_from_the_index() -> None:
     for _ in range(3):
         await service._retention_waits(obj, facts, NOW)
     assert listed == [1]
+
+
+async def test_the_index_lists_page_by_page_as_it_does_in_one_answer() -> None:
+    plans = [_plan(f"app{n}", "mt-1", "G") for n in range(5)]
+    asked: list[int] = []
+
+    async def pages() -> AsyncIterator[list[dict[str, Any]]]:
+        for start in range(0, len(plans), 2):
+            asked.append(start)
+            yield plans[start : start + 2]
+
+    async def listing() -> list[dict[str, Any]]:
+        return plans
+
+    paged, whole = PlanIndex(pages), PlanIndex(listing)
+    assert await paged.objects() == await whole.objects()
+    assert asked == [0, 2, 4]
+    assert len(await paged.objects()) == 5
