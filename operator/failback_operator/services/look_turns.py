@@ -24,6 +24,8 @@ class LookTurns:
         self._free = max(1, limit)
         self._first: deque[asyncio.Future[None]] = deque()
         self._later: deque[asyncio.Future[None]] = deque()
+        # Waiters not yet handed a turn nor cancelled (the queues may still hold cancelled ones).
+        self._waiting = 0
 
     @property
     def waiting(self) -> tuple[int, int]:
@@ -36,15 +38,18 @@ class LookTurns:
     @contextlib.asynccontextmanager
     async def turn(self, *, first: bool) -> AsyncIterator[None]:
         """Hold a turn for the body of the `async with`."""
-        if self._free > 0 and not self.waiting[0] and not self.waiting[1]:
+        if self._free > 0 and not self._waiting:
             self._free -= 1
         else:
             granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             (self._first if first else self._later).append(granted)
+            self._waiting += 1
             try:
                 await granted
             except asyncio.CancelledError:
-                if granted.done() and not granted.cancelled():
+                if granted.cancelled():
+                    self._waiting -= 1
+                else:
                     self._release()  # the turn was handed over as the waiter was cancelled
                 raise
         try:
@@ -58,5 +63,6 @@ class LookTurns:
                 waiter = queue.popleft()
                 if not waiter.done():
                     waiter.set_result(None)
+                    self._waiting -= 1
                     return
         self._free += 1

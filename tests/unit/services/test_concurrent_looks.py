@@ -10,14 +10,19 @@ from failback_operator.services.plans import PlanService
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
-async def test_no_more_looks_than_the_bound_run_at_once_and_every_plan_gets_its_look() -> None:
-    service = PlanService(
+def _service(concurrent_looks: int) -> PlanService:
+    """A plan service whose looks the tests replace: only its turns are real."""
+    return PlanService(
         store=None,  # type: ignore[arg-type]
         facts_source=None,  # type: ignore[arg-type]
         ledger=None,  # type: ignore[arg-type]
         clock=lambda: NOW,
-        concurrent_looks=3,
+        concurrent_looks=concurrent_looks,
     )
+
+
+async def test_no_more_looks_than_the_bound_run_at_once_and_every_plan_gets_its_look() -> None:
+    service = _service(concurrent_looks=3)
     running: set[str] = set()
     most = 0
     looked: list[str] = []
@@ -41,13 +46,7 @@ async def test_no_more_looks_than_the_bound_run_at_once_and_every_plan_gets_its_
 
 async def test_a_plans_first_look_goes_before_the_later_looks_of_plans_already_seen() -> None:
     """A thousand plans applied together: the last gets its first status before others step on."""
-    service = PlanService(
-        store=None,  # type: ignore[arg-type]
-        facts_source=None,  # type: ignore[arg-type]
-        ledger=None,  # type: ignore[arg-type]
-        clock=lambda: NOW,
-        concurrent_looks=1,
-    )
+    service = _service(concurrent_looks=1)
     looked: list[str] = []
 
     async def look_now(namespace: str, name: str, still_wanted: object) -> timedelta:
