@@ -44,14 +44,18 @@ class JobsWindow:
         Never before `window_start`. A job without a start time cannot be placed: the whole
         window is read again.
         """
-        if any(job.start is None for job in self.jobs):
+        earliest_open: datetime | None = None
+        newest: datetime | None = None
+        for job in self.jobs:  # one pass: a day of jobs at 5,000 items is 25,000 entries
+            if job.start is None:
+                return window_start
+            newest = job.start if newest is None else max(newest, job.start)
+            if job.state not in SETTLED_JOB_STATES:
+                earliest_open = job.start if earliest_open is None else min(earliest_open, job.start)
+        if newest is None:
             return window_start
-        open_starts = [job.start for job in self.jobs if job.start and job.state not in SETTLED_JOB_STATES]
-        newest = max((job.start for job in self.jobs if job.start), default=None)
-        candidates = [*open_starts, *([newest - margin] if newest is not None else [])]
-        if not candidates:
-            return window_start
-        return max(window_start, min(candidates))
+        late = newest - margin
+        return max(window_start, late if earliest_open is None else min(earliest_open, late))
 
     def completed(self, listed: Iterable[Job], listed_from: datetime, window_start: datetime) -> JobsWindow:
         """The window after a list of every job started since `listed_from`.
@@ -59,7 +63,7 @@ class JobsWindow:
         The listed jobs replace whatever was kept from `listed_from` on; older kept jobs stay
         while they are inside the window.
         """
-        fresh = tuple(job for job in listed if job.start is None or job.start >= window_start)
+        fresh = _inside(listed, window_start)
         older = tuple(
             job for job in self.jobs if job.start is not None and window_start <= job.start < listed_from
         )
@@ -68,5 +72,10 @@ class JobsWindow:
     @staticmethod
     def whole(listed: Iterable[Job], window_start: datetime) -> JobsWindow:
         """The window from a list of the whole of it."""
-        fresh = tuple(job for job in listed if job.start is None or job.start >= window_start)
+        fresh = _inside(listed, window_start)
         return JobsWindow(jobs=fresh, listed_from=None, listed=len(fresh))
+
+
+def _inside(listed: Iterable[Job], window_start: datetime) -> tuple[Job, ...]:
+    """The listed jobs that belong to the window (a job without a start time is kept)."""
+    return tuple(job for job in listed if job.start is None or job.start >= window_start)
