@@ -223,10 +223,9 @@ class PlanService:
         key = (namespace, name)
         # The plan is read once its turn comes, so the read is fresh.
         async with self._turns.turn(first=key not in self._looked):
-            try:
-                return await self._look_now(namespace, name, still_wanted)
-            finally:
-                self._looked.add(key)
+            # Remembered as its turn starts, so that a deletion handled during the look forgets it.
+            self._looked.add(key)
+            return await self._look_now(namespace, name, still_wanted)
 
     async def _look_now(self, namespace: str, name: str, still_wanted: Callable[[], bool]) -> timedelta:
         if not self.may_act():
@@ -234,6 +233,7 @@ class PlanService:
         try:
             obj = await self.store.get("failbackplans", name, namespace)
         except NotFoundError:
+            self.forget(namespace, name)  # deleted before its turn came
             return self.settings.idle_poll
         try:
             return await self._look(obj, still_wanted)

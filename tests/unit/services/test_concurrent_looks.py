@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from failback_operator.services.plans import PlanService
+from failback_operator.storage.kube import NotFoundError
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -65,3 +66,30 @@ async def test_a_plans_first_look_goes_before_the_later_looks_of_plans_already_s
     looked.clear()
     await asyncio.gather(*(service.look("apps", name) for name in ("old-1", "new-1", "old-2")))
     assert looked == ["old-1", "old-2", "new-1"]
+
+
+async def test_a_plan_deleted_while_its_look_runs_is_not_remembered_after_it() -> None:
+    """The daemon of a deleted plan forgets it while its last look may still run."""
+    service = _service(concurrent_looks=1)
+
+    async def look_now(namespace: str, name: str, still_wanted: object) -> timedelta:
+        service.forget(namespace, name)  # the plan's deletion, handled meanwhile
+        return timedelta(seconds=5)
+
+    service._look_now = look_now  # type: ignore[method-assign]
+    await service.look("apps", "gone")
+    assert ("apps", "gone") not in service._looked
+
+
+async def test_a_plan_gone_before_its_turn_is_forgotten() -> None:
+    """A look queued before the plan's deletion finds it gone: nothing of it is kept."""
+
+    class GoneStore:
+        async def get(self, plural: str, name: str, namespace: str | None = None) -> dict[str, object]:
+            raise NotFoundError(f"{plural}/{name}")
+
+    service = _service(concurrent_looks=1)
+    service.store = GoneStore()  # type: ignore[assignment]
+    wait = await service.look("apps", "gone")
+    assert wait == service.settings.idle_poll
+    assert ("apps", "gone") not in service._looked
