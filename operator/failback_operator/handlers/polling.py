@@ -35,31 +35,36 @@ async def look_until_stopped(
     """
     failures = 0
     told: str | None = None
-    while not stopped:
-        wake.clear()
-        try:
-            delay = await look()
-        except Exception as error:
-            failures += 1
-            delay = backoff(failures, retry, retry_cap)
-            problem = describe_failure(error)
-            if problem == told:
-                logger.debug("looking at %s failed again (%d in a row): %s", what, failures, problem)
-            elif is_known_failure(error):
-                logger.warning("looking at %s failed: %s; looking again in %s", what, problem, delay)
+    # One wait on the stop for the daemon's life, one on the wake-up per wait; a cancelled wait is
+    # let go at once (its task keeps its exception and frames while anything refers to it).
+    stopper = asyncio.ensure_future(stopped.wait())
+    try:
+        while not stopped:
+            wake.clear()
+            try:
+                delay = await look()
+            except Exception as error:
+                failures += 1
+                delay = backoff(failures, retry, retry_cap)
+                problem = describe_failure(error)
+                if problem == told:
+                    logger.debug("looking at %s failed again (%d in a row): %s", what, failures, problem)
+                elif is_known_failure(error):
+                    logger.warning("looking at %s failed: %s; looking again in %s", what, problem, delay)
+                else:
+                    logger.exception("looking at %s failed; looking again in %s", what, delay)
+                told = problem
             else:
-                logger.exception("looking at %s failed; looking again in %s", what, delay)
-            told = problem
-        else:
-            if failures:
-                logger.info("looking at %s works again after %d failed looks", what, failures)
-            failures, told = 0, None
-        sleeper = asyncio.ensure_future(wake.wait())
-        stopper = asyncio.ensure_future(stopped.wait())
-        try:
-            await asyncio.wait(
-                {sleeper, stopper}, timeout=delay.total_seconds(), return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            sleeper.cancel()
-            stopper.cancel()
+                if failures:
+                    logger.info("looking at %s works again after %d failed looks", what, failures)
+                failures, told = 0, None
+            sleeper = asyncio.ensure_future(wake.wait())
+            try:
+                await asyncio.wait(
+                    {sleeper, stopper}, timeout=delay.total_seconds(), return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                sleeper.cancel()
+                del sleeper
+    finally:
+        stopper.cancel()

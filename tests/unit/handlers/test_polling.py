@@ -172,3 +172,36 @@ def test_backoff_doubles_from_the_first_wait_up_to_the_cap() -> None:
     first, cap = timedelta(seconds=0.5), timedelta(minutes=5)
     assert [backoff(n, first, cap).total_seconds() for n in range(1, 6)] == [0.5, 1, 2, 4, 8]
     assert backoff(40, first, cap) == cap
+
+
+async def test_the_waits_between_looks_keep_nothing_of_earlier_waits_alive() -> None:
+    """A thousand plans' daemons each waiting: a cancelled wait keeps its exception and frames."""
+    import gc
+
+    stopped = Stopped()
+    wake = asyncio.Event()
+    kept: list[int] = []
+
+    async def look() -> timedelta:
+        for _ in range(3):
+            await asyncio.sleep(0)  # the earlier wait's cancellation runs
+        gc.collect()
+        kept.append(sum(1 for o in gc.get_objects() if isinstance(o, asyncio.Task) and o.cancelled()))
+        if len(kept) == 3:
+            wake.set()  # a wait that ends by a wake-up, not its timeout
+        if len(kept) == 6:
+            stopped.set()
+        return timedelta(seconds=0.01)
+
+    await asyncio.wait_for(
+        look_until_stopped(
+            look,
+            wake=wake,
+            stopped=stopped,  # type: ignore[arg-type]
+            retry=timedelta(seconds=0.01),
+            logger=logging.getLogger("test"),
+            what="FailbackPlan apps/p",
+        ),
+        timeout=5,
+    )
+    assert kept == [0] * 6
