@@ -18,9 +18,10 @@ def _run(args: argparse.Namespace) -> int:
     """Start the operator through Kopf."""
     import os
 
-    from failback_operator.memory import limit_malloc_arenas
+    from failback_operator.memory import limit_malloc_arenas, start_giving_back_freed_memory
 
     limit_malloc_arenas(os.environ)  # before the first thread
+    start_giving_back_freed_memory(os.environ)
     from failback_operator.handlers.runner import run_operator
 
     status: int = run_operator(

@@ -54,3 +54,40 @@ def test_large_blocks_keep_mappings_of_their_own_after_a_larger_one_was_freed() 
     assert mapped("FAILBACK_MALLOC_MMAP_KIB=128") == "True"
     # glibc's own sliding threshold (the default) puts it in the heap, which keeps what it once held.
     assert mapped() == "False"
+
+
+_FREED_IN_THE_HEAP = """
+import sys, time
+from failback_operator.memory import limit_malloc_arenas, start_giving_back_freed_memory
+
+def rss_mib() -> int:
+    line = next(l for l in open("/proc/self/status") if l.startswith("VmRSS"))
+    return int(line.split()[1]) // 1024
+
+settings = dict(arg.split("=") for arg in sys.argv[1:])
+limit_malloc_arenas(settings)
+# Blocks glibc keeps in its heap (below its mapping threshold), every other one freed: the heap
+# cannot shrink from its top, so the freed pages stay resident unless given back.
+blocks = [bytearray(20_000 + n % 7 * 1000) for n in range(6000)]
+blocks[::2] = [None] * len(blocks[::2])
+before = rss_mib()
+started = start_giving_back_freed_memory(settings)
+time.sleep(0.5)
+print(started is not None, before - rss_mib())
+"""
+
+
+def test_freed_memory_is_given_back_periodically_unless_turned_off() -> None:
+    def given_back(*settings: str) -> tuple[str, int]:
+        run = subprocess.run(
+            [sys.executable, "-c", _FREED_IN_THE_HEAP, *settings], capture_output=True, text=True, check=True
+        )
+        started, mib = run.stdout.split()
+        return started, int(mib)
+
+    started, mib = given_back("FAILBACK_MALLOC_TRIM_SECONDS=0.05")
+    assert started == "True"
+    assert mib >= 40  # about 60 MiB freed in the heap
+    started, mib = given_back("FAILBACK_MALLOC_TRIM_SECONDS=0")
+    assert started == "False"
+    assert mib < 10
