@@ -90,3 +90,16 @@ async def test_the_index_lists_page_by_page_as_it_does_in_one_answer() -> None:
     assert await paged.objects() == await whole.objects()
     assert asked == [0, 2, 4]
     assert len(await paged.objects()) == 5
+
+
+async def test_the_index_shares_one_empty_set_among_its_plans() -> None:
+    """A thousand plans' entries: most of each one's eight sets are empty (216 bytes each apart)."""
+    plans = [_plan("app1", "mt-1", "G"), _plan("app2", "mt-1", None)]
+
+    async def listing() -> list[dict[str, Any]]:
+        return plans
+
+    first, second = await PlanIndex(listing).plans()
+    assert first.items == {"app1-vm"}
+    assert first.jobs == second.jobs == frozenset()
+    assert first.jobs is second.jobs is second.reprotect_jobs
