@@ -49,10 +49,6 @@ def _libc_function(function: str) -> Any | None:
         return None
 
 
-def _mallopt() -> Any | None:
-    return _libc_function("mallopt")
-
-
 def limit_malloc_arenas(environ: Mapping[str, str]) -> int | None:
     """Limit glibc's malloc arenas before any thread starts; the limit set, or None if left alone.
 
@@ -60,7 +56,7 @@ def limit_malloc_arenas(environ: Mapping[str, str]) -> int | None:
     when set, is left to govern. Elsewhere than glibc nothing is done. Large blocks get mappings of
     their own from `FAILBACK_MALLOC_MMAP_KIB` KiB (default 0: glibc's own sliding threshold).
     """
-    mallopt = _mallopt()
+    mallopt = _libc_function("mallopt")
     if mallopt is None:
         return None
     mmap_kib = int(environ.get("FAILBACK_MALLOC_MMAP_KIB", "0"))
