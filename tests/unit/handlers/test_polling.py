@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -30,6 +31,27 @@ class Stopped:
         await self._event.wait()
 
 
+async def _loop_quickly(
+    look: Callable[[], Awaitable[timedelta]],
+    stopped: Stopped,
+    *,
+    what: str,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """The loop with a short retry wait, until `look` sets `stopped` (5 s at most)."""
+    await asyncio.wait_for(
+        look_until_stopped(
+            look,
+            wake=wake or asyncio.Event(),
+            stopped=stopped,  # type: ignore[arg-type]
+            retry=timedelta(seconds=0.01),
+            logger=logging.getLogger("test"),
+            what=what,
+        ),
+        timeout=5,
+    )
+
+
 async def test_a_failing_look_is_logged_and_tried_again_after_the_retry_wait(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -44,17 +66,7 @@ async def test_a_failing_look_is_logged_and_tried_again_after_the_retry_wait(
             stopped.set()
         return timedelta(seconds=0.05)
 
-    await asyncio.wait_for(
-        look_until_stopped(
-            look,
-            wake=asyncio.Event(),
-            stopped=stopped,  # type: ignore[arg-type]
-            retry=timedelta(seconds=0.01),
-            logger=logging.getLogger("test"),
-            what="RecoveryVault v",
-        ),
-        timeout=5,
-    )
+    await _loop_quickly(look, stopped, what="RecoveryVault v")
 
     assert len(looks) == 3
     assert "looking at RecoveryVault v failed" in caplog.text
@@ -152,17 +164,7 @@ async def test_a_defect_is_told_once_with_its_traceback(caplog: pytest.LogCaptur
         stopped.set()
         return timedelta(seconds=0.01)
 
-    await asyncio.wait_for(
-        look_until_stopped(
-            look,
-            wake=asyncio.Event(),
-            stopped=stopped,  # type: ignore[arg-type]
-            retry=timedelta(seconds=0.01),
-            logger=logging.getLogger("test"),
-            what="FailbackPlan team-apps/app1",
-        ),
-        timeout=5,
-    )
+    await _loop_quickly(look, stopped, what="FailbackPlan team-apps/app1")
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
     assert errors[0].exc_info is not None
@@ -193,15 +195,5 @@ async def test_the_waits_between_looks_keep_nothing_of_earlier_waits_alive() -> 
             stopped.set()
         return timedelta(seconds=0.01)
 
-    await asyncio.wait_for(
-        look_until_stopped(
-            look,
-            wake=wake,
-            stopped=stopped,  # type: ignore[arg-type]
-            retry=timedelta(seconds=0.01),
-            logger=logging.getLogger("test"),
-            what="FailbackPlan apps/p",
-        ),
-        timeout=5,
-    )
+    await _loop_quickly(look, stopped, wake=wake, what="FailbackPlan apps/p")
     assert kept == [0] * 6
