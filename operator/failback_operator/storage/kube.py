@@ -94,11 +94,9 @@ class KubeStore:
         token: str | None = None
         while True:
             options: dict[str, Any] = {"limit": page_size, **({"_continue": token} if token else {})}
-
-            def call(options: dict[str, Any] = options) -> Any:
-                return _json(self._custom.list_cluster_custom_object, GROUP, VERSION, plural, **options)
-
-            listed = await asyncio.to_thread(call)
+            listed = await asyncio.to_thread(
+                _json, self._custom.list_cluster_custom_object, GROUP, VERSION, plural, **options
+            )
             yield listed.get("items", [])
             token = (listed.get("metadata") or {}).get("continue")
             if not token:
